@@ -1,0 +1,35 @@
+# labelaudit: `make demo` and `make test` set everything up from nothing.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_DB := demo/labelaudit.duckdb
+DEMO_OUT := demo/reports
+
+.PHONY: demo test setup sample clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: setup
+	rm -rf demo && mkdir -p demo
+	$(BIN)/labelaudit audit examples/catalog --db $(DEMO_DB) --out $(DEMO_OUT)
+	@echo
+	@echo "Try:  $(BIN)/labelaudit sql \"SELECT brand, product_name, rule_id FROM flagged_products\" --db $(DEMO_DB)"
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+# Regenerate the bundled sample catalog from the project's own label generator.
+sample: setup
+	$(BIN)/python -m tests.labelgen.sample examples/catalog --clean
+
+clean:
+	rm -rf $(VENV) demo .pytest_cache

@@ -1,0 +1,6 @@
+"""extract: label PDF in, panel records out. Pure: no warehouse, no Prefect."""
+from extract.document import EXTRACTOR_VERSION, extract_pdf
+from extract.errors import ExtractError
+from extract.records import FileExtraction, PanelRecord, RowRecord
+
+__all__ = ["EXTRACTOR_VERSION", "extract_pdf", "ExtractError", "FileExtraction", "PanelRecord", "RowRecord"]

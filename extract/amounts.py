@@ -1,0 +1,77 @@
+"""Reading the amount and %DV columns of a panel row from its text."""
+from __future__ import annotations
+
+import re
+
+from extract.records import RowRecord
+
+# Order matters: longer spellings first so "mcg RAE" is not read as "mcg".
+_UNIT = r"(?:mcg\s*RAE|mcg\s*DFE|µg\s*RAE|µg\s*DFE|mcg|µg|μg|ug|mg|g|I\.\s?U\.?|IU)"
+_NUM = r"\d[\d,]*(?:\.\d+)?|\.\d+"
+_MARKS = r"[†‡*§¶]*"
+
+AMOUNT_RE = re.compile(
+    rf"(?P<amt>(?:<\s*)?(?P<n1>{_NUM})\s*(?P<u1>{_UNIT}){_MARKS}"
+    rf"(?:\s*\(\s*(?P<n2>{_NUM})\s*(?P<u2>{_UNIT}){_MARKS}\s*\))?)"
+)
+DV_RE = re.compile(rf"(?P<dv>(?:<\s*)?(?P<dvn>{_NUM})\s*%{_MARKS}|[†‡*]+)$")
+# The amount must be the tail of the row (before an optional %DV), so digits inside
+# names ("Vitamin B12", "DSM 17938", "50% as beta-carotene") are never read as amounts.
+ROW_TAIL_RE = re.compile(
+    rf"^(?P<name>.*?)\s+{AMOUNT_RE.pattern}\s*(?:(?P<dv>(?:<\s*)?(?P<dvn>{_NUM})\s*%{_MARKS}|[†‡*]+))?\s*$"
+)
+PROVIDING_RE = re.compile(
+    rf"providing\s+(?P<n>{_NUM})\s*(?P<u>{_UNIT})\s+(?:of\s+)?(?:elemental|element)",
+    re.IGNORECASE,
+)
+
+
+def normalise_unit(raw: str) -> str:
+    u = re.sub(r"\s+", " ", raw.strip())
+    low = u.lower().replace("μ", "µ")
+    if low.startswith(("mcg", "µg", "ug")):
+        rest = low[3:].strip() if low.startswith("mcg") else low[2:].strip()
+        if rest == "rae":
+            return "mcg RAE"
+        if rest == "dfe":
+            return "mcg DFE"
+        return "mcg"
+    if low.replace(".", "").replace(" ", "") == "iu":
+        return "IU"
+    return low  # mg, g
+
+
+def parse_number(raw: str) -> float:
+    return float(raw.replace(",", ""))
+
+
+def parse_row_text(text: str) -> RowRecord | None:
+    """Split ``"Vitamin D3 (as cholecalciferol) 125 mcg (5,000 IU) 625%"`` into its parts.
+
+    Returns None when the text carries no amount (a wrapped name line, a blend member).
+    """
+    m = ROW_TAIL_RE.match(text.strip())
+    if not m or not m.group("name").strip():
+        return None
+    row = RowRecord(label_text=m.group("name").strip())
+    row.amount_text = m.group("amt").strip()
+    row.amount = parse_number(m.group("n1"))
+    row.unit = normalise_unit(m.group("u1"))
+    if m.group("n2"):
+        row.alt_amount = parse_number(m.group("n2"))
+        row.alt_unit = normalise_unit(m.group("u2"))
+    if m.group("dv"):
+        row.dv_text = m.group("dv").strip()
+        if m.group("dvn"):
+            row.percent_dv = parse_number(m.group("dvn"))
+    apply_providing(row, row.label_text)
+    return row
+
+
+def apply_providing(row: RowRecord, text: str) -> bool:
+    m = PROVIDING_RE.search(text)
+    if not m:
+        return False
+    row.elemental_amount = parse_number(m.group("n"))
+    row.elemental_unit = normalise_unit(m.group("u"))
+    return True

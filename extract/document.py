@@ -1,0 +1,120 @@
+"""PDF in, records out: the extract stage's entry point."""
+from __future__ import annotations
+
+import io
+import statistics
+from pathlib import Path
+
+import pdfplumber
+from pdfminer.pdfdocument import PDFPasswordIncorrect
+from pdfplumber.utils.exceptions import PdfminerException
+
+from extract.errors import CorruptPdf, EmptyFile, EncryptedPdf, ExtractError, NotAPdf, TruncatedPdf
+from extract.labeltext import find_directions, find_identity
+from extract.layout import Line, group_lines, page_words
+from extract.panel import find_headings, panel_regions, read_panel, reading_order
+from extract.records import FileExtraction, PanelRecord
+
+EXTRACTOR_VERSION = "1"  # bump when extraction output changes: stored versions get re-read
+MAX_PAGES = 500
+
+
+def extract_pdf(source: str | Path | bytes) -> FileExtraction:
+    """Read every Supplement Facts panel of one PDF. Never raises for bad input."""
+    try:
+        data = source if isinstance(source, bytes) else Path(source).read_bytes()
+    except FileNotFoundError:
+        return FileExtraction(status="error", status_detail="file not found (removed during the audit?)", transient=True)
+    except PermissionError:
+        return FileExtraction(status="error", status_detail="permission denied reading the file", transient=True)
+    try:
+        return _extract(data)
+    except ExtractError as e:
+        return FileExtraction(status="error", status_detail=e.detail)
+
+
+def _classify(data: bytes, exc: BaseException) -> ExtractError:
+    msg = f"{type(exc).__name__}: {exc}"
+    cause = exc.__cause__ or exc.__context__
+    if isinstance(exc, PDFPasswordIncorrect) or isinstance(cause, PDFPasswordIncorrect) or "PDFPassword" in msg:
+        return EncryptedPdf()
+    if b"%%EOF" not in data[-2048:] or "PSEOF" in msg or "Unexpected EOF" in msg:
+        return TruncatedPdf()
+    return CorruptPdf(f"unreadable PDF ({msg[:160]})")
+
+
+def _extract(data: bytes) -> FileExtraction:
+    if not data:
+        raise EmptyFile()
+    if b"%PDF-" not in data[:1024]:
+        raise NotAPdf()
+    try:
+        pdf = pdfplumber.open(io.BytesIO(data))
+    except PdfminerException as e:
+        raise _classify(data, e) from e
+    except Exception as e:  # pdfminer raises a zoo of types on malformed input
+        raise _classify(data, e) from e
+    with pdf:
+        try:
+            pages = pdf.pages
+        except Exception as e:
+            raise _classify(data, e) from e
+        out = FileExtraction(status="ok", page_count=len(pages))
+        image_only_pages = 0
+        for number, page in enumerate(pages[:MAX_PAGES], start=1):
+            try:
+                chars = page.chars
+            except Exception as e:
+                raise _classify(data, e) from e
+            if not any(c.get("text", "").strip() for c in chars):
+                if page.images or page.curves or page.rects:
+                    image_only_pages += 1
+                continue
+            out.panels.extend(read_page(chars, float(page.width), float(page.height), number))
+            page.flush_cache()
+        if not out.panels:
+            if image_only_pages:
+                out.status = "needs_ocr"
+                out.status_detail = (
+                    f"{image_only_pages} page(s) have no text layer (a scan or outlined text); "
+                    "no OCR engine is configured, so the panel could not be read"
+                )
+            else:
+                out.status = "no_panel"
+                out.status_detail = "no Supplement Facts panel found in the text of the PDF"
+        if len(pages) > MAX_PAGES:
+            out.status_detail = f"only the first {MAX_PAGES} of {len(pages)} pages were read"
+        return out
+
+
+def read_page(chars: list[dict], width: float, height: float, number: int) -> list[PanelRecord]:
+    words, turns = page_words(chars, width, height)
+    fw, fh = (height, width) if turns in (1, 3) else (width, height)
+    heads = reading_order(find_headings(words))
+    if not heads:
+        return []
+    regions = panel_regions(heads, fw, fh)
+    body_size = statistics.median([w.size for w in words]) if words else 8.0
+    panels: list[PanelRecord] = []
+    for index, (head, region) in enumerate(zip(heads, regions)):
+        rec, end_y = read_panel(words, region, number, index)
+        left, top, right, bottom = region
+        below = group_lines([w for w in words if w.x0 >= left - 4 and w.x1 <= right + 1 and end_y < w.top <= bottom])
+        rec.directions = find_directions(below)
+        if rec.directions is None and len(heads) == 1:
+            rec.directions = find_directions(group_lines(words))
+        rec.brand, rec.product_name = find_identity(_context_lines(words, heads, head, region), body_size)
+        panels.append(rec)
+    return panels
+
+
+def _context_lines(words, heads, head, region) -> list[Line]:
+    """Lines outside every panel table that could name this panel's product."""
+    left, top, right, bottom = region
+    if len(heads) == 1:
+        pool = [w for w in words if not (w.x0 >= left and w.top >= top)]
+    else:
+        above = [h.top for h in heads if h.top < head.top - 20 and h.x0 < right and h.x1 > left]
+        ceiling = max(above) + 20 if above else -1.0
+        pool = [w for w in words if w.x1 > left - 30 and w.x0 < right and ceiling < w.top < head.top]
+    return group_lines(pool)

@@ -1,0 +1,158 @@
+"""Characters to words to lines, in the page's reading orientation.
+
+pdfplumber reports glyph boxes in display space (``/Rotate`` already applied), but a
+label drawn sideways with a rotated text matrix still reads top-to-bottom there.
+We rotate every glyph box into a frame where the dominant text direction runs left to
+right, group words and lines in that frame, and keep each word's original box so
+evidence crops land on the real page.
+"""
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, Iterable, Sequence
+
+from pdfplumber.utils.text import WordExtractor
+
+
+@dataclass
+class Word:
+    text: str
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    size: float
+    bold: bool
+    orig: tuple[float, float, float, float]  # box in pdfplumber page axes
+
+
+@dataclass
+class Line:
+    words: list[Word]
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words)
+
+    @property
+    def x0(self) -> float:
+        return min(w.x0 for w in self.words)
+
+    @property
+    def x1(self) -> float:
+        return max(w.x1 for w in self.words)
+
+    @property
+    def top(self) -> float:
+        return min(w.top for w in self.words)
+
+    @property
+    def bottom(self) -> float:
+        return max(w.bottom for w in self.words)
+
+    @property
+    def size(self) -> float:
+        return max(w.size for w in self.words)
+
+    def orig_bbox(self) -> tuple[float, float, float, float]:
+        return union(w.orig for w in self.words)
+
+
+def union(boxes: Iterable[tuple[float, float, float, float]]) -> tuple[float, float, float, float]:
+    bs = list(boxes)
+    return (
+        min(b[0] for b in bs),
+        min(b[1] for b in bs),
+        max(b[2] for b in bs),
+        max(b[3] for b in bs),
+    )
+
+
+def _direction(matrix: Sequence[float]) -> int:
+    """Quarter turns of the glyph's baseline in display space (0 = left to right)."""
+    a, b = matrix[0], matrix[1]
+    # PDF y grows upwards, display y downwards: flip b.
+    angle = math.degrees(math.atan2(-b, a))
+    return int(round(angle / 90.0)) % 4
+
+
+def _rotate_box(box: tuple[float, float, float, float], turns: int, w: float, h: float):
+    x0, top, x1, bottom = box
+    if turns == 0:
+        return box
+    if turns == 1:  # baseline points down the page: turn the page anticlockwise
+        return (top, w - x1, bottom, w - x0)
+    if turns == 3:  # baseline points up the page
+        return (h - bottom, x0, h - top, x1)
+    return (w - x1, h - bottom, w - x0, h - top)
+
+
+def page_words(chars: list[dict[str, Any]], width: float, height: float) -> tuple[list[Word], int]:
+    """Words of the page's dominant orientation, in a frame where they read left to right."""
+    chars = [c for c in chars if c.get("text", "").strip()]
+    if not chars:
+        return [], 0
+    dirs = [_direction(c["matrix"]) for c in chars]
+    turns = Counter(dirs).most_common(1)[0][0]
+    frame: list[dict[str, Any]] = []
+    for c, d in zip(chars, dirs):
+        if d != turns:
+            continue
+        x0, top, x1, bottom = _rotate_box((c["x0"], c["top"], c["x1"], c["bottom"]), turns, width, height)
+        frame.append(
+            {
+                "text": c["text"],
+                "x0": x0, "x1": x1, "top": top, "bottom": bottom, "doctop": top,
+                "upright": True,
+                "size": round(bottom - top, 1),
+                "bold": "bold" in str(c.get("fontname", "")).lower() or "black" in str(c.get("fontname", "")).lower(),
+                "orig": (c["x0"], c["top"], c["x1"], c["bottom"]),
+            }
+        )
+    # Sort into reading order so the extractor builds words along lines, whatever order
+    # the content stream drew them in.
+    frame.sort(key=lambda c: (round(c["top"] / 2.0), c["x0"]))
+    extractor = WordExtractor(x_tolerance=1.5, y_tolerance=2.5, use_text_flow=False)
+    words: list[Word] = []
+    for word, wchars in extractor.iter_extract_tuples(frame):
+        words.append(
+            Word(
+                text=word["text"],
+                x0=word["x0"], top=word["top"], x1=word["x1"], bottom=word["bottom"],
+                size=max(c["size"] for c in wchars),
+                bold=sum(c["bold"] for c in wchars) * 2 > len(wchars),
+                orig=union(c["orig"] for c in wchars),
+            )
+        )
+    return words, turns
+
+
+def group_lines(words: list[Word], tolerance: float = 3.0) -> list[Line]:
+    """Cluster words into lines by vertical overlap, then order each line left to right."""
+    lines: list[list[Word]] = []
+    for w in sorted(words, key=lambda w: (w.top, w.x0)):
+        mid = (w.top + w.bottom) / 2
+        for line in reversed(lines[-4:]):
+            ltop = min(x.top for x in line)
+            lbot = max(x.bottom for x in line)
+            if ltop - tolerance / 2 <= mid <= lbot + tolerance / 2 and abs(w.top - line[0].top) <= tolerance:
+                line.append(w)
+                break
+        else:
+            lines.append([w])
+    out = [Line(sorted(l, key=lambda w: w.x0)) for l in lines]
+    out.sort(key=lambda l: (l.top, l.x0))
+    return out
+
+
+def split_on_gaps(line: Line, gap: float) -> list[Line]:
+    """Split a line where words stand further apart than ``gap`` (separate columns)."""
+    parts: list[list[Word]] = [[line.words[0]]]
+    for prev, w in zip(line.words, line.words[1:]):
+        if w.x0 - prev.x1 > gap:
+            parts.append([w])
+        else:
+            parts[-1].append(w)
+    return [Line(p) for p in parts]

@@ -1,0 +1,161 @@
+"""The audit's steps as plain functions; flows/audit.py runs them as Prefect tasks.
+
+Extraction is CPU-bound pdfplumber work: it runs in spawned worker processes, files
+batched per task so orchestration stays cheap (../shared/notes/stack-facts.md).
+"""
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import uuid
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from extract import EXTRACTOR_VERSION, extract_pdf
+from rules import RuleSet, evaluate
+from warehouse.load import (
+    CatalogEntry,
+    insert_label_versions,
+    known_versions,
+    now,
+    publish_products,
+    record_flags,
+    record_run,
+)
+from warehouse.normalise import normalise_file
+from warehouse.store import cleanup_stale_stages, connect_read_only, staged_write, writer_lock
+
+
+@dataclass
+class FileJob:
+    path: str
+    source_file: str
+    sha256: str
+
+
+@dataclass
+class ExtractedRows:
+    versions: list[dict[str, Any]] = field(default_factory=list)
+    nutrients: list[dict[str, Any]] = field(default_factory=list)
+    files: int = 0
+
+
+def extract_batch(jobs: list[FileJob]) -> ExtractedRows:
+    """Extract and normalise a batch of files; small row dicts come back, never PDF objects."""
+    out = ExtractedRows()
+    for job in jobs:
+        ext = extract_pdf(job.path)
+        v, n = normalise_file(job.sha256, ext, EXTRACTOR_VERSION)
+        out.versions.extend(v)
+        out.nutrients.extend(n)
+        out.files += 1
+    return out
+
+
+def batches(jobs: list[FileJob], size: int) -> list[list[FileJob]]:
+    return [jobs[i : i + size] for i in range(0, len(jobs), size)]
+
+
+def run_extraction(
+    jobs: list[FileJob], workers: int, batch_size: int, progress: Callable[[int, int], None] | None = None
+) -> ExtractedRows:
+    """Extract every job, in spawned processes when there is enough work to pay for them."""
+    total = ExtractedRows()
+    parts = batches(jobs, batch_size)
+    done = 0
+    if workers <= 1 or len(jobs) < 2 * batch_size:
+        results = map(extract_batch, parts)
+        for r in results:
+            _merge(total, r)
+            done += r.files
+            if progress:
+                progress(done, len(jobs))
+        return total
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        for r in pool.map(extract_batch, parts):
+            _merge(total, r)
+            done += r.files
+            if progress:
+                progress(done, len(jobs))
+    return total
+
+
+def _merge(total: ExtractedRows, r: ExtractedRows) -> None:
+    total.versions.extend(r.versions)
+    total.nutrients.extend(r.nutrients)
+    total.files += r.files
+
+
+def plan_reads(db: Path, entries: list[CatalogEntry], catalog_root: Path) -> tuple[list[FileJob], int]:
+    """Jobs for the files whose bytes this extractor version has not read yet."""
+    known: set[str] = set()
+    if db.exists():
+        con = connect_read_only(db)
+        try:
+            known = known_versions(con, sorted({e.sha256 for e in entries}), EXTRACTOR_VERSION)
+        except Exception:
+            known = set()  # an older or foreign file: read everything
+        finally:
+            con.close()
+    jobs: list[FileJob] = []
+    seen: set[str] = set()
+    for e in entries:
+        if e.sha256 in known or e.sha256 in seen:
+            continue
+        seen.add(e.sha256)
+        jobs.append(FileJob(path=str(catalog_root / e.source_file), source_file=e.source_file, sha256=e.sha256))
+    reused = len({e.sha256 for e in entries} & known)
+    return jobs, reused
+
+
+def new_run_id() -> str:
+    return now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+
+
+def load_and_judge(
+    db: Path, catalog: str, run_id: str, started_at, entries: list[CatalogEntry], rows: ExtractedRows,
+    ruleset: RuleSet, files_reused: int,
+) -> dict[str, Any]:
+    """Write the run into a staged copy of the warehouse, judge it, publish atomically."""
+    with staged_write(db) as con:
+        insert_label_versions(con, rows.versions, rows.nutrients)
+        n_products = publish_products(con, run_id, catalog, entries)
+        con.execute("CREATE OR REPLACE TEMP VIEW run_products AS SELECT * FROM products WHERE catalog = ? AND status = 'ok'".replace("?", _sql_str(catalog)))
+        flags = evaluate(con, ruleset)
+        record_flags(con, run_id, catalog, flags)
+        counts = con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE status = 'ok') FROM products WHERE catalog = ?", [catalog]
+        ).fetchall()[0]
+        run = {
+            "audit_run_id": run_id, "started_at": started_at, "finished_at": now(), "catalog": catalog,
+            "ruleset_version": ruleset.version_label, "rule_params": json.dumps(
+                {"params": ruleset.params, "rules": {r.id: {"enabled": r.enabled, "severity": r.severity} for r in ruleset.rules}},
+                sort_keys=True),
+            "extractor_version": EXTRACTOR_VERSION, "files_seen": len(entries), "files_read": rows.files,
+            "files_reused": files_reused, "products": n_products, "products_ok": counts[1],
+            "products_not_ok": counts[0] - counts[1],
+            "flags_high": sum(f["severity"] == "high" for f in flags),
+            "flags_warning": sum(f["severity"] == "warning" for f in flags),
+            "flags_info": sum(f["severity"] == "info" for f in flags),
+            "products_flagged": len({f["product_key"] for f in flags}),
+        }
+        record_run(con, run)
+    return run
+
+
+def _sql_str(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def default_workers() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+__all__ = [
+    "FileJob", "ExtractedRows", "extract_batch", "run_extraction", "plan_reads", "load_and_judge", "new_run_id",
+    "writer_lock", "cleanup_stale_stages", "default_workers",
+]

@@ -1,0 +1,179 @@
+"""Rules are data: each ``definitions/*.toml`` holds one rule's SQL, message and rationale;
+``defaults.toml`` (merged with the user's ``--config``) holds thresholds and switches."""
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from labelaudit.errors import ConfigError
+from warehouse.units import round_sig
+
+IU_PER_MCG = 40.0
+SEVERITIES = ("info", "warning", "high")
+
+
+@dataclass
+class Rule:
+    id: str
+    title: str
+    severity: str
+    sql: str
+    message: str
+    rationale: str
+    reference: str
+    params: list[str]
+    evidence_nutrients: list[str] = field(default_factory=list)
+    enabled: bool = True
+
+
+@dataclass
+class RuleSet:
+    name: str
+    version: str
+    params: dict[str, Any]
+    rules: list[Rule]
+
+    @property
+    def fingerprint(self) -> str:
+        blob = json.dumps(
+            {"params": self.params, "rules": [(r.id, r.severity, r.enabled, r.sql, r.message) for r in self.rules]},
+            sort_keys=True,
+        )
+        return hashlib.sha256(blob.encode()).hexdigest()[:10]
+
+    @property
+    def version_label(self) -> str:
+        return f"{self.name} {self.version} ({self.fingerprint})"
+
+    def enabled_rules(self) -> list[Rule]:
+        return [r for r in self.rules if r.enabled]
+
+
+def _read_toml(text: str, where: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{where} is not valid TOML: {e}") from e
+
+
+def load_ruleset(config: Path | None = None) -> RuleSet:
+    pkg = resources.files("rules")
+    defaults = _read_toml(pkg.joinpath("defaults.toml").read_text("utf-8"), "rules/defaults.toml")
+    rules: dict[str, Rule] = {}
+    for entry in sorted(pkg.joinpath("definitions").iterdir(), key=lambda p: p.name):
+        if entry.name.endswith(".toml"):
+            d = _read_toml(entry.read_text("utf-8"), f"rules/definitions/{entry.name}")
+            rules[d["id"]] = _rule(d, entry.name)
+    user: dict[str, Any] = {}
+    if config is not None:
+        if not Path(config).is_file():
+            raise ConfigError(f"config file {config} does not exist")
+        user = _read_toml(Path(config).read_text("utf-8"), str(config))
+    params = dict(defaults.get("params", {}))
+    for k, v in user.get("params", {}).items():
+        if k not in params:
+            raise ConfigError(f"{config}: unknown parameter '{k}' (known: {', '.join(sorted(params))})")
+        if not isinstance(v, (int, float)) or isinstance(v, bool):
+            raise ConfigError(f"{config}: parameter '{k}' must be a number, got {v!r}")
+        params[k] = float(v)
+    switches = {**defaults.get("rules", {})}
+    for rid, over in user.get("rules", {}).items():
+        if rid not in rules:
+            raise ConfigError(f"{config}: unknown rule '{rid}' (known: {', '.join(sorted(rules))})")
+        switches[rid] = {**switches.get(rid, {}), **over}
+    for rid, sw in switches.items():
+        if rid in rules:
+            rules[rid].enabled = bool(sw.get("enabled", True))
+            sev = sw.get("severity", rules[rid].severity)
+            if sev not in SEVERITIES:
+                raise ConfigError(f"rule {rid}: severity must be one of {', '.join(SEVERITIES)}, got {sev!r}")
+            rules[rid].severity = sev
+    for r in rules.values():
+        missing = [p for p in r.params if p not in params]
+        if missing:
+            raise ConfigError(f"rule {r.id} uses parameters not defined in [params]: {', '.join(missing)}")
+    return RuleSet(
+        name=user.get("ruleset", defaults.get("ruleset", "labelaudit")),
+        version=str(user.get("version", defaults.get("version", "0"))),
+        params=params,
+        rules=list(rules.values()),
+    )
+
+
+def _rule(d: dict[str, Any], where: str) -> Rule:
+    try:
+        return Rule(
+            id=d["id"], title=d["title"], severity=d["severity"], sql=d["sql"], message=d["message"],
+            rationale=" ".join(d.get("rationale", "").split()), reference=d.get("reference", ""),
+            params=list(d.get("params", [])), evidence_nutrients=list(d.get("evidence_nutrients", [])),
+        )
+    except KeyError as e:
+        raise ConfigError(f"rule definition {where} lacks {e}") from e
+
+
+def evaluate(con: duckdb.DuckDBPyConnection, ruleset: RuleSet) -> list[dict[str, Any]]:
+    """Flags for the products in the temp view ``run_products`` (one catalog's current run)."""
+    con.execute(resources.files("rules").joinpath("summary.sql").read_text("utf-8"))
+    flags: list[dict[str, Any]] = []
+    for rule in ruleset.enabled_rules():
+        bound = {p: ruleset.params[p] for p in rule.params if f"${p}" in rule.sql}
+        try:
+            cur = con.execute(rule.sql, bound)
+        except duckdb.Error as e:
+            raise ConfigError(f"rule {rule.id}: its SQL failed: {e}") from e
+        cols = [c[0] for c in cur.description]
+        for values in cur.fetchall():
+            row = dict(zip(cols, values))
+            evidence = _evidence(con, row["product_id"], rule, row)
+            flags.append({
+                "rule_id": rule.id, "severity": rule.severity,
+                "product_key": row["product_key"], "product_id": row["product_id"],
+                "message": _message(rule, ruleset.params, row),
+                "evidence": json.dumps(evidence, sort_keys=True, default=float),
+            })
+    return flags
+
+
+def _message(rule: Rule, params: dict[str, Any], row: dict[str, Any]) -> str:
+    values: dict[str, Any] = {**params, **{k: v for k, v in row.items()}}
+    for k in list(values):
+        if k.endswith("_mcg") and isinstance(values[k], (int, float)):
+            values[k] = round_sig(float(values[k]))
+            values[k[: -len("_mcg")] + "_iu"] = values[k] * IU_PER_MCG
+    values["k1_note"] = " (its vitamin K is K1, phylloquinone, which does not count)" if row.get("has_k1") else ""
+    try:
+        return rule.message.format(**values)
+    except (KeyError, ValueError) as e:
+        raise ConfigError(f"rule {rule.id}: message template needs {e}") from e
+
+
+def _evidence(con: duckdb.DuckDBPyConnection, product_id: str, rule: Rule, row: dict[str, Any]) -> dict[str, Any]:
+    rows = con.execute(
+        """SELECT nutrient, form, label_text, amount_text, amount_canonical, canonical_unit,
+                  daily_amount_canonical, percent_dv, page, x0, top, x1, bottom
+           FROM nutrients WHERE product_id = ? AND list_contains(?, nutrient) ORDER BY row_index""",
+        [product_id, rule.evidence_nutrients],
+    ).fetchall()
+    names = ["nutrient", "form", "label_text", "amount_text", "amount_canonical", "canonical_unit",
+             "daily_amount_canonical", "percent_dv", "page", "x0", "top", "x1", "bottom"]
+    found = con.execute(
+        "SELECT servings_per_day, servings_per_day_assumed, serving_size, directions FROM run_products WHERE product_id = ?",
+        [product_id],
+    ).fetchall()
+    spd = found[0] if found else None
+    values = {k: v for k, v in row.items() if k not in ("product_key", "product_id")}
+    return {
+        "values": values,
+        "serving_size": spd[2] if spd else None,
+        "servings_per_day": spd[0] if spd else None,
+        "servings_per_day_assumed": spd[1] if spd else None,
+        "directions": spd[3] if spd else None,
+        "rows": [dict(zip(names, r)) for r in rows],
+    }

@@ -1,0 +1,88 @@
+"""Servings per day from the directions, per SPEC "Dose semantics"."""
+from __future__ import annotations
+
+import re
+
+WORD_NUMBERS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "half": 0.5, "one-half": 0.5,
+}
+_NUM = r"(?:\d+(?:\.\d+)?|one-half|half|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+_RANGE = rf"(?P<lo>{_NUM})(?:\s*(?:-|–|to|or)\s*(?P<hi>{_NUM}))?"
+_UNITS = (
+    r"(?:veggie\s+|vegetable\s+|vegetarian\s+|liquid\s+|soft\s+)?"
+    r"(?:softgels?|soft\s*gels?|capsules?|caps|vcaps?|tablets?|tabs?|caplets?|gummies|gummy|lozenges?|chewables?|"
+    r"drops?|scoops?|packets?|servings?|teaspoons?|tsp|tablespoons?|tbsp|ml|sprays?|pumps?|wafers?|chews?|pearls?)"
+)
+DOSE_RE = re.compile(rf"\b{_RANGE}\s+(?P<unit>{_UNITS})\b", re.IGNORECASE)
+_TIMES = re.compile(rf"\b{_RANGE}\s+times?\s+(?:a|per|each|every)?\s*(?P<per>day|daily|week|weekly)\b", re.IGNORECASE)
+
+# (pattern, times per day); the first that matches decides.
+FREQUENCIES: list[tuple[re.Pattern[str], float]] = [
+    (re.compile(r"every\s+other\s+day|every\s+(?:2|two)\s+days|alternate\s+days", re.I), 0.5),
+    (re.compile(r"once\s+(?:a|per|each|every)\s+week|once\s+weekly|\bweekly\b|per\s+week|each\s+week|every\s+week", re.I), 1 / 7),
+    (re.compile(r"\btwice\s+(?:a\s+|per\s+|each\s+)?(?:day|daily)|\btwice\b", re.I), 2.0),
+    (re.compile(r"\bthrice\b", re.I), 3.0),
+    (re.compile(r"with\s+(?:each|every)\s+meal", re.I), 3.0),
+    (re.compile(r"\bdaily\b|per\s+day|a\s+day|each\s+day|every\s+day|once\s+a\s+day|\bday\b", re.I), 1.0),
+]
+_CHILD = re.compile(r"\b(?:children|kids|child)\b[^.:;]*(?::|\bunder\b|\bages?\b)", re.IGNORECASE)
+_ADULT = re.compile(r"\badults?\b", re.IGNORECASE)
+
+
+def number(word: str) -> float:
+    w = word.lower()
+    return float(WORD_NUMBERS[w]) if w in WORD_NUMBERS else float(w)
+
+
+def serving_quantity(serving_size: str | None) -> float:
+    if serving_size:
+        m = re.match(rf"\s*(?P<n>{_NUM}|\d+/\d+)\b", serving_size, re.IGNORECASE)
+        if m:
+            n = m.group("n")
+            if "/" in n:
+                a, b = n.split("/")
+                return float(a) / float(b)
+            return number(n)
+    return 1.0
+
+
+def adults_part(directions: str) -> str:
+    """The adults' directions where a label gives adults' and children's apart."""
+    if _ADULT.search(directions) and _CHILD.search(directions):
+        child = _CHILD.search(directions)
+        adult = _ADULT.search(directions)
+        if adult.start() < child.start():
+            return directions[: child.start()]
+        return directions[adult.start():]
+    return directions
+
+
+def frequency(text: str) -> float | None:
+    m = _TIMES.search(text)
+    if m:
+        per_week = m.group("per").lower().startswith("week")
+        n = number(m.group("hi") or m.group("lo"))
+        return n / 7 if per_week else n
+    for pattern, per_day in FREQUENCIES:
+        if pattern.search(text):
+            return per_day
+    return None
+
+
+def servings_per_day(directions: str | None, serving_size: str | None) -> tuple[float, bool]:
+    """(servings per day, assumed). A range takes its upper end; no usable directions -> (1, True)."""
+    if not directions or not directions.strip():
+        return 1.0, True
+    text = adults_part(directions)
+    dose = DOSE_RE.search(text)
+    freq = frequency(text)
+    if dose is None and freq is None:
+        return 1.0, True
+    if dose is None:
+        return round(freq, 6), False
+    qty = number(dose.group("hi") or dose.group("lo"))
+    per_day = freq if freq is not None else 1.0
+    if dose.group("unit").lower().startswith("serving"):
+        return round(qty * per_day, 6), False
+    return round(qty * per_day / serving_quantity(serving_size), 6), False

@@ -1,0 +1,76 @@
+"""Row names to canonical nutrients and forms, driven by ``nutrients.toml``."""
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+
+@dataclass(frozen=True)
+class NutrientSpec:
+    id: str
+    names: tuple[str, ...]
+    forms: tuple[tuple[str, tuple[str, ...]], ...]
+    canonical_unit: str | None
+
+
+def _word_re(spelling: str) -> re.Pattern[str]:
+    return re.compile(r"(?<![\w-])" + re.escape(spelling).replace(r"\ ", r"\s+") + r"(?![\w-])", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def catalog() -> tuple[NutrientSpec, ...]:
+    data = tomllib.loads(resources.files("warehouse").joinpath("nutrients.toml").read_text("utf-8"))
+    return tuple(
+        NutrientSpec(
+            id=nid,
+            names=tuple(sorted(spec["names"], key=len, reverse=True)),
+            forms=tuple((f, tuple(v)) for f, v in spec.get("forms", {}).items()),
+            canonical_unit=spec.get("canonical_unit"),
+        )
+        for nid, spec in data.items()
+    )
+
+
+@lru_cache(maxsize=1)
+def _name_index() -> list[tuple[re.Pattern[str], NutrientSpec]]:
+    pairs = [(name, spec) for spec in catalog() for name in spec.names]
+    pairs.sort(key=lambda p: len(p[0]), reverse=True)
+    return [(re.compile(r"^" + re.escape(n).replace(r"\ ", r"\s+") + r"(?![\w])", re.IGNORECASE), s) for n, s in pairs]
+
+
+def _clean(text: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"[®™©*†‡§]", "", text)).strip()
+
+
+def identify(label_text: str) -> tuple[str | None, str | None, str | None]:
+    """(nutrient id, form, form_detail) for a row name as printed."""
+    text = _clean(label_text)
+    head = text.split("(")[0].strip()
+    spec = None
+    for pat, s in _name_index():
+        if pat.match(head) or (not head and pat.match(text)):
+            spec = s
+            break
+    if spec is None:
+        return None, None, None
+    found = [form for form, spellings in spec.forms if any(_word_re(sp).search(text) for sp in spellings)]
+    form = found[0] if len(found) == 1 else None
+    return spec.id, form, _form_detail(text, head)
+
+
+def _form_detail(text: str, head: str) -> str | None:
+    m = re.search(r"\((?:as\s+)?([^()]*)\)?", text)
+    if m and m.group(1).strip():
+        return m.group(1).strip(" ,")
+    words = head.split()
+    return head if len(words) > 2 else None
+
+
+def canonical_unit(nutrient: str | None) -> str | None:
+    for s in catalog():
+        if s.id == nutrient:
+            return s.canonical_unit
+    return None

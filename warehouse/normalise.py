@@ -1,0 +1,70 @@
+"""Records in, rows out: one extracted file to ``label_versions`` and ``nutrients`` rows."""
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from extract.records import FileExtraction, PanelRecord
+from warehouse.directions import servings_per_day
+from warehouse.names import identify
+from warehouse.units import canonical_amount, round_sig
+
+
+def product_id(sha256: str, page: int | None, panel: int | None) -> str:
+    """Same bytes, page and panel give the same id on every run (SPEC ``product_id``)."""
+    where = "file" if page is None else f"{page}#{panel}"
+    return hashlib.sha256(f"{sha256}#{where}".encode()).hexdigest()[:20]
+
+
+def normalise_file(sha256: str, ext: FileExtraction, extractor_version: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(label_versions rows, nutrients rows) for one file's extraction."""
+    if ext.status != "ok" or not ext.panels:
+        version = {
+            "product_id": product_id(sha256, None, None), "sha256": sha256, "page": None, "panel": None,
+            "region": None, "label_brand": None, "label_product_name": None, "serving_size": None,
+            "servings_per_container": None, "servings_per_day": None, "servings_per_day_assumed": None,
+            "directions": None, "status": ext.status if ext.status != "ok" else "no_panel",
+            "status_detail": ext.status_detail or "no Supplement Facts panel found",
+            "extractor_version": extractor_version, "page_count": ext.page_count,
+            "x0": None, "top": None, "x1": None, "bottom": None,
+        }
+        return [version], []
+    versions, nutrients = [], []
+    for panel in ext.panels:
+        v, n = normalise_panel(sha256, panel, extractor_version)
+        v["page_count"] = ext.page_count
+        if ext.status_detail:
+            v["status_detail"] = ext.status_detail
+        versions.append(v)
+        nutrients.extend(n)
+    return versions, nutrients
+
+
+def normalise_panel(sha256: str, panel: PanelRecord, extractor_version: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    pid = product_id(sha256, panel.page, panel.panel)
+    spd, assumed = servings_per_day(panel.directions, panel.serving_size)
+    box = panel.bbox or (None, None, None, None)
+    version = {
+        "product_id": pid, "sha256": sha256, "page": panel.page, "panel": panel.panel,
+        "region": panel.region, "label_brand": panel.brand, "label_product_name": panel.product_name,
+        "serving_size": panel.serving_size, "servings_per_container": panel.servings_per_container,
+        "servings_per_day": spd, "servings_per_day_assumed": assumed, "directions": panel.directions,
+        "status": "ok", "status_detail": None, "extractor_version": extractor_version,
+        "x0": box[0], "top": box[1], "x1": box[2], "bottom": box[3],
+    }
+    rows = []
+    for i, row in enumerate(panel.rows):
+        nutrient, form, detail = identify(row.label_text)
+        amount_c, unit_c = canonical_amount(nutrient, row) if nutrient else (None, None)
+        daily = round_sig(amount_c * spd) if amount_c is not None else None
+        b = row.bbox or (None, None, None, None)
+        rows.append({
+            "product_id": pid, "row_index": i, "nutrient": nutrient, "form": form, "form_detail": detail,
+            "label_text": row.label_text, "amount": row.amount, "unit": row.unit,
+            "amount_text": row.amount_text, "dv_text": row.dv_text,
+            "amount_canonical": round_sig(amount_c), "canonical_unit": unit_c,
+            "daily_amount_canonical": daily, "percent_dv": row.percent_dv,
+            "page": panel.page, "x0": b[0], "top": b[1], "x1": b[2], "bottom": b[3],
+            "read_method": row.read_method, "confidence": row.confidence,
+        })
+    return version, rows

@@ -1,0 +1,117 @@
+-- The warehouse contract (../shared/SPEC.md). Plain SQL only: the file must open in the
+-- duckdb shell with nothing from labelaudit's Python loaded.
+CREATE TABLE IF NOT EXISTS audit_runs (
+    audit_run_id VARCHAR PRIMARY KEY,
+    started_at TIMESTAMP,
+    finished_at TIMESTAMP,
+    catalog VARCHAR,
+    ruleset_version VARCHAR,
+    rule_params VARCHAR,           -- JSON: every rule's parameters as used
+    extractor_version VARCHAR,
+    files_seen INTEGER,
+    files_read INTEGER,            -- extracted this run
+    files_reused INTEGER,          -- unchanged bytes: rows reused from an earlier run
+    products INTEGER,
+    products_ok INTEGER,
+    products_not_ok INTEGER,
+    flags_high INTEGER,
+    flags_warning INTEGER,
+    flags_info INTEGER,
+    products_flagged INTEGER
+);
+-- One row per label version: what extraction read, independent of any catalog.
+CREATE TABLE IF NOT EXISTS label_versions (
+    product_id VARCHAR PRIMARY KEY,
+    sha256 VARCHAR,
+    page INTEGER,
+    panel INTEGER,
+    region VARCHAR,
+    label_brand VARCHAR,
+    label_product_name VARCHAR,
+    serving_size VARCHAR,
+    servings_per_container VARCHAR,
+    servings_per_day DOUBLE,
+    servings_per_day_assumed BOOLEAN,
+    directions VARCHAR,
+    status VARCHAR,
+    status_detail VARCHAR,
+    extractor_version VARCHAR,
+    page_count INTEGER,
+    x0 DOUBLE, top DOUBLE, x1 DOUBLE, bottom DOUBLE
+);
+CREATE TABLE IF NOT EXISTS nutrients (
+    product_id VARCHAR,
+    row_index INTEGER,
+    nutrient VARCHAR,
+    form VARCHAR,
+    form_detail VARCHAR,
+    label_text VARCHAR,
+    amount DOUBLE,
+    unit VARCHAR,
+    amount_text VARCHAR,
+    dv_text VARCHAR,
+    amount_canonical DOUBLE,
+    canonical_unit VARCHAR,
+    daily_amount_canonical DOUBLE,
+    percent_dv DOUBLE,
+    page INTEGER,
+    x0 DOUBLE, top DOUBLE, x1 DOUBLE, bottom DOUBLE,
+    read_method VARCHAR,
+    confidence DOUBLE,
+    PRIMARY KEY (product_id, row_index)
+);
+CREATE TABLE IF NOT EXISTS products (
+    catalog VARCHAR,
+    product_key VARCHAR,
+    product_id VARCHAR,
+    source_file VARCHAR,
+    page INTEGER,
+    panel INTEGER,
+    sha256 VARCHAR,
+    region VARCHAR,
+    brand VARCHAR,
+    product_name VARCHAR,
+    sku VARCHAR,
+    retailer VARCHAR,
+    serving_size VARCHAR,
+    servings_per_day DOUBLE,
+    servings_per_day_assumed BOOLEAN,
+    directions VARCHAR,
+    status VARCHAR,
+    status_detail VARCHAR,
+    attributes VARCHAR,            -- JSON: extra manifest columns
+    audit_run_id VARCHAR,          -- the run that last saw it
+    PRIMARY KEY (catalog, product_key)
+);
+CREATE TABLE IF NOT EXISTS product_versions (
+    catalog VARCHAR,
+    product_key VARCHAR,
+    product_id VARCHAR,
+    source_file VARCHAR,
+    sha256 VARCHAR,
+    first_seen_run VARCHAR,
+    last_seen_run VARCHAR,
+    removed_in_run VARCHAR,        -- NULL while present
+    superseded_by VARCHAR,         -- the product_id that replaced it, for a reformulated label
+    PRIMARY KEY (catalog, product_key, product_id)
+);
+CREATE TABLE IF NOT EXISTS flags (
+    audit_run_id VARCHAR,
+    catalog VARCHAR,
+    product_key VARCHAR,
+    product_id VARCHAR,
+    rule_id VARCHAR,
+    severity VARCHAR,
+    message VARCHAR,
+    evidence VARCHAR               -- JSON: the label values the rule used
+);
+CREATE OR REPLACE VIEW latest_runs AS
+    SELECT catalog, arg_max(audit_run_id, finished_at) AS audit_run_id
+    FROM audit_runs WHERE finished_at IS NOT NULL GROUP BY catalog;
+CREATE OR REPLACE VIEW flagged_products AS
+    SELECT f.audit_run_id, f.rule_id, f.severity, f.message, f.evidence,
+           p.catalog, p.product_key, p.product_id, p.source_file, p.page, p.panel, p.brand,
+           p.product_name, p.sku, p.retailer, p.serving_size, p.servings_per_day
+    FROM flags f
+    JOIN latest_runs r ON r.audit_run_id = f.audit_run_id AND r.catalog = f.catalog
+    JOIN products p ON p.catalog = f.catalog AND p.product_key = f.product_key;
