@@ -113,7 +113,7 @@ def plan_reads(db: Path, entries: list[CatalogEntry], catalog_root: Path) -> tup
 
 
 def new_run_id() -> str:
-    return now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    return now().strftime("%Y%m%dT%H%M%S%f")[:-3] + "-" + uuid.uuid4().hex[:6]
 
 
 def load_and_judge(
@@ -159,3 +159,19 @@ __all__ = [
     "FileJob", "ExtractedRows", "extract_batch", "run_extraction", "plan_reads", "load_and_judge", "new_run_id",
     "writer_lock", "cleanup_stale_stages", "default_workers",
 ]
+
+
+def audit_catalog(
+    root: Path, db: Path, ruleset: RuleSet, workers: int = 1, batch_size: int = 100,
+) -> tuple[dict[str, Any], list[str]]:
+    """The whole audit without Prefect: for tests, benchmarks and embedding in other tools."""
+    from flows.catalog import discover
+
+    started = now()
+    with writer_lock(db):
+        cleanup_stale_stages(db)
+        entries, warnings = discover(root)
+        jobs, reused = plan_reads(db, entries, root)
+        rows = run_extraction(jobs, workers, batch_size)
+        run = load_and_judge(db, str(Path(root).resolve()), new_run_id(), started, entries, rows, ruleset, reused)
+    return run, warnings

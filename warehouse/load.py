@@ -179,4 +179,4 @@ def _none(v: Any) -> Any:
 
 
 def now() -> datetime:
-    return datetime.now().replace(microsecond=0)
+    return datetime.now()

@@ -2,7 +2,7 @@
 
 ``write_bad_files(dir)`` returns {file name: expected status_detail keyword}. The keywords are the
 words the SPEC asks for in ``products.status_detail`` ("encrypted", "not a PDF", "truncated"),
-plus "empty" for the zero-byte file and "no_panel" (the *status*, not a detail) for the brochure.
+plus "zero-byte" for the zero-byte file and "no_panel" (the *status*, not a detail) for the brochure.
 ``BAD_FILE_STATUS`` gives the expected ``products.status`` for each name.
 """
 from __future__ import annotations
@@ -104,7 +104,7 @@ def write_bad_files(dir) -> dict:
 
     (d / BROCHURE).write_bytes(brochure_bytes())
     return {
-        ZERO_BYTE: "empty",
+        ZERO_BYTE: "zero-byte",
         TRUNCATED: "truncated",
         ENCRYPTED: "encrypted",
         NOT_A_PDF: "not a PDF",

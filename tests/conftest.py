@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+# Prefect reads its settings at import: keep its state out of the user's home, and give
+# the temporary server the time a cold 2-core machine needs (../shared/notes/stack-facts.md).
+_PREFECT_HOME = Path(os.environ.get("LABELAUDIT_TEST_PREFECT_HOME", "/tmp/labelaudit-test-prefect"))
+os.environ.setdefault("PREFECT_HOME", str(_PREFECT_HOME))
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+_PREFECT_HOME.mkdir(parents=True, exist_ok=True)
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("LABELAUDIT_SHARED", ROOT.parent / "shared"))
+CORPUS = SHARED / "corpus"
+SAMPLE = ROOT / "examples" / "catalog"
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Path:
+    if not (CORPUS / "truth.jsonl").exists():
+        pytest.skip(f"shared corpus not found at {CORPUS} (set LABELAUDIT_SHARED)")
+    return CORPUS
+
+
+@pytest.fixture(scope="session")
+def corpus_truth(corpus: Path) -> list[dict]:
+    return read_jsonl(corpus / "truth.jsonl")
+
+
+@pytest.fixture(scope="session")
+def sample_truth() -> list[dict]:
+    return read_jsonl(SAMPLE / "truth.jsonl")
+
+
+@pytest.fixture(scope="session")
+def ruleset():
+    from rules import load_ruleset
+
+    return load_ruleset()
+
+
+@pytest.fixture(scope="session")
+def audited_corpus(tmp_path_factory, corpus, ruleset):
+    """The shared corpus audited once (no Prefect) for the scoring tests."""
+    from flows.pipeline import audit_catalog
+
+    db = tmp_path_factory.mktemp("corpus") / "w.duckdb"
+    run, _ = audit_catalog(corpus, db, ruleset, workers=2)
+    return db, run
