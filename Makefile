@@ -20,7 +20,7 @@ setup: $(STAMP)
 
 demo: setup
 	rm -rf demo && mkdir -p demo
-	$(BIN)/labelaudit audit examples/catalog --db $(DEMO_DB) --out $(DEMO_OUT)
+	LABELAUDIT_HOME=$(CURDIR)/.labelaudit $(BIN)/labelaudit audit examples/catalog --db $(DEMO_DB) --out $(DEMO_OUT)
 	@echo
 	@echo "Try:  $(BIN)/labelaudit sql \"SELECT brand, product_name, rule_id FROM flagged_products\" --db $(DEMO_DB)"
 
