@@ -26,6 +26,17 @@ FREQUENCIES: list[tuple[re.Pattern[str], float]] = [
     (re.compile(r"with\s+(?:each|every)\s+meal", re.I), 3.0),
     (re.compile(r"\bdaily\b|per\s+day|a\s+day|each\s+day|every\s+day|once\s+a\s+day|\bday\b", re.I), 1.0),
 ]
+# "Do not exceed 8 lozenges per day", "Maximum daily usage should not exceed 12 lozenges",
+# "up to 12 drops per day": the label's own ceiling, the upper end of what it allows.
+_MAX_RE = re.compile(
+    rf"(?P<pre>maximum\s+daily\s+(?:usage|use|dose|intake|amount)?\s*(?:should\s+not\s+exceed|is|of)?|"
+    rf"(?:do\s+)?not\s+(?:to\s+)?exceed|no\s+more\s+than|up\s+to)\s+(?P<n>{_NUM})\s+(?P<unit>{_UNITS})\b"
+    rf"(?P<tail>[^.;]{{0,30}})",
+    re.IGNORECASE,
+)
+_DAY_CONTEXT = re.compile(r"\b(?:per|a|each|in\s+(?:any|one|a))\s+(?:day|24)|\bdaily\b", re.IGNORECASE)
+# Units a serving is measured in that a count of pieces cannot be divided by.
+_MEASURE_UNITS = re.compile(r"^\s*[\d.]+\s*(?:g|gram|grams|gram\(s\)|mg|ml|mL|oz|fl|teaspoon|tsp|tablespoon|tbsp|scoop)", re.IGNORECASE)
 _CHILD = re.compile(r"\b(?:children|kids|child)\b[^.:;]*(?::|\bunder\b|\bages?\b)", re.IGNORECASE)
 _ADULT = re.compile(r"\badults?\b", re.IGNORECASE)
 
@@ -70,19 +81,39 @@ def frequency(text: str) -> float | None:
     return None
 
 
+def _plain(text: str) -> str:
+    """ "one (1) lozenge" -> "1 lozenge"; "Three [3] tablets" -> "3 tablets"."""
+    text = re.sub(rf"\b{_NUM}\s*[(\[](\d+)[)\]]", r"\1", text, flags=re.IGNORECASE)
+    return re.sub(r"[(\[](\d+)[)\]]", r"\1", text)
+
+
+def _label_ceiling(text: str) -> tuple[float, str] | None:
+    for m in _MAX_RE.finditer(text):
+        if "daily" in m.group("pre").lower() or _DAY_CONTEXT.search(m.group("tail")):
+            return number(m.group("n")), m.group("unit")
+    return None
+
+
 def servings_per_day(directions: str | None, serving_size: str | None) -> tuple[float, bool]:
     """(servings per day, assumed). A range takes its upper end; no usable directions -> (1, True)."""
     if not directions or not directions.strip():
         return 1.0, True
-    text = adults_part(directions)
+    text = _plain(adults_part(directions))
     dose = DOSE_RE.search(text)
     freq = frequency(text)
-    if dose is None and freq is None:
+    ceiling = _label_ceiling(text)
+    if dose is None and freq is None and ceiling is None:
         return 1.0, True
-    if dose is None:
+    if dose is None and ceiling is None:
         return round(freq, 6), False
-    qty = number(dose.group("hi") or dose.group("lo"))
-    per_day = freq if freq is not None else 1.0
-    if dose.group("unit").lower().startswith("serving"):
-        return round(qty * per_day, 6), False
-    return round(qty * per_day / serving_quantity(serving_size), 6), False
+    units, unit = 0.0, ""
+    if dose is not None:
+        units = number(dose.group("hi") or dose.group("lo")) * (freq if freq is not None else 1.0)
+        unit = dose.group("unit")
+    if ceiling is not None and ceiling[0] > units:
+        units, unit = ceiling
+    # A count of servings, or of pieces when the serving is a weight or volume ("3 Gram(s)"
+    # of drops), is already servings; pieces are divided by the pieces in one serving.
+    if unit.lower().startswith("serving") or (serving_size and _MEASURE_UNITS.match(serving_size)):
+        return round(units, 6), False
+    return round(units / serving_quantity(serving_size), 6), False
