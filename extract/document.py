@@ -12,10 +12,10 @@ from pdfplumber.utils.exceptions import PdfminerException
 from extract.errors import CorruptPdf, EmptyFile, EncryptedPdf, ExtractError, NotAPdf, TruncatedPdf
 from extract.labeltext import find_directions, find_identity
 from extract.layout import Line, group_lines, page_words
-from extract.panel import find_headings, panel_regions, read_panel, reading_order
+from extract.panel import clean, find_headings, panel_regions, read_panel, reading_order
 from extract.records import FileExtraction, PanelRecord
 
-EXTRACTOR_VERSION = "1"  # bump when extraction output changes: stored versions get re-read
+EXTRACTOR_VERSION = "2"  # bump when extraction output changes: stored versions get re-read
 MAX_PAGES = 500
 
 
@@ -103,6 +103,13 @@ def read_page(chars: list[dict], width: float, height: float, number: int) -> li
         rec.directions = find_directions(below)
         if rec.directions is None and len(heads) == 1:
             rec.directions = find_directions(group_lines(words))
+        # The label's other words (cautions, claims) for rules that read them: the column
+        # under the panel, or the whole page outside the table when it holds one panel.
+        if len(heads) == 1:
+            outside = [w for w in words if not (left <= w.x0 and w.x1 <= right + 1 and top <= w.top <= end_y)]
+            rec.fine_print = clean(" ".join(l.text for l in group_lines(outside)))[:4000] or None
+        else:
+            rec.fine_print = clean(" ".join(l.text for l in below))[:4000] or None
         rec.brand, rec.product_name = find_identity(_context_lines(words, heads, head, region), body_size)
         panels.append(rec)
     return panels

@@ -34,6 +34,7 @@ class PanelRecord:
     serving_size: str | None = None
     servings_per_container: str | None = None
     directions: str | None = None
+    fine_print: str | None = None  # cautions, warnings and other text around the panel
     brand: str | None = None
     product_name: str | None = None
     bbox: BBox | None = None

@@ -124,8 +124,7 @@ def load_and_judge(
     with staged_write(db) as con:
         insert_label_versions(con, rows.versions, rows.nutrients)
         n_products = publish_products(con, run_id, catalog, entries)
-        con.execute("CREATE OR REPLACE TEMP VIEW run_products AS SELECT * FROM products WHERE catalog = ? AND status = 'ok'".replace("?", _sql_str(catalog)))
-        flags = evaluate(con, ruleset)
+        flags = evaluate(con, ruleset, catalog)
         record_flags(con, run_id, catalog, flags)
         counts = con.execute(
             "SELECT count(*), count(*) FILTER (WHERE status = 'ok') FROM products WHERE catalog = ?", [catalog]

@@ -76,9 +76,15 @@ def load_ruleset(config: Path | None = None) -> RuleSet:
         if not Path(config).is_file():
             raise ConfigError(f"config file {config} does not exist")
         user = _read_toml(Path(config).read_text("utf-8"), str(config))
+    # A config may add whole rules: a [rules.ID] table with `sql` and `message` defines one.
+    for rid, over in user.get("rules", {}).items():
+        if rid not in rules and "sql" in over:
+            rules[rid] = _rule({"id": rid, "title": over.get("title", rid), "severity": over.get("severity", "warning"),
+                                **{k: v for k, v in over.items() if k not in ("enabled",)}}, f"{config} [rules.{rid}]")
     params = dict(defaults.get("params", {}))
+    declared = {p for r in rules.values() for p in r.params}
     for k, v in user.get("params", {}).items():
-        if k not in params:
+        if k not in params and k not in declared:
             raise ConfigError(f"{config}: unknown parameter '{k}' (known: {', '.join(sorted(params))})")
         if not isinstance(v, (int, float)) or isinstance(v, bool):
             raise ConfigError(f"{config}: parameter '{k}' must be a number, got {v!r}")
@@ -86,7 +92,8 @@ def load_ruleset(config: Path | None = None) -> RuleSet:
     switches = {**defaults.get("rules", {})}
     for rid, over in user.get("rules", {}).items():
         if rid not in rules:
-            raise ConfigError(f"{config}: unknown rule '{rid}' (known: {', '.join(sorted(rules))})")
+            raise ConfigError(f"{config}: unknown rule '{rid}' (known: {', '.join(sorted(rules))}); "
+                              "to add a rule give it `sql` and `message`")
         switches[rid] = {**switches.get(rid, {}), **over}
     for rid, sw in switches.items():
         if rid in rules:
@@ -118,9 +125,30 @@ def _rule(d: dict[str, Any], where: str) -> Rule:
         raise ConfigError(f"rule definition {where} lacks {e}") from e
 
 
-def evaluate(con: duckdb.DuckDBPyConnection, ruleset: RuleSet) -> list[dict[str, Any]]:
-    """Flags for the products in the temp view ``run_products`` (one catalog's current run)."""
+def load_daily_values(con: duckdb.DuckDBPyConnection) -> None:
+    data = tomllib.loads(resources.files("rules").joinpath("daily_values.toml").read_text("utf-8"))
+    con.execute("DELETE FROM daily_values")
+    for basis, values in data.items():
+        for nutrient, amount in values.items():
+            con.execute("INSERT INTO daily_values VALUES (?, ?, ?, NULL)", [nutrient, basis, float(amount)])
+
+
+def prepare(con: duckdb.DuckDBPyConnection, catalog: str) -> None:
+    """The views rules read: ``run_products`` (this catalog's readable products with what
+    extraction read around them) and ``product_summary`` (daily amounts per product)."""
+    load_daily_values(con)
+    quoted = "'" + catalog.replace("'", "''") + "'"
+    con.execute(f"""
+        CREATE OR REPLACE TEMP VIEW run_products AS
+        SELECT p.*, v.fine_print, v.child_servings_per_day, v.child_min_age_years
+        FROM products p JOIN label_versions v ON v.product_id = p.product_id
+        WHERE p.catalog = {quoted} AND p.status = 'ok'""")
     con.execute(resources.files("rules").joinpath("summary.sql").read_text("utf-8"))
+
+
+def evaluate(con: duckdb.DuckDBPyConnection, ruleset: RuleSet, catalog: str) -> list[dict[str, Any]]:
+    """Flags for one catalog's current products, per the enabled rules."""
+    prepare(con, catalog)
     flags: list[dict[str, Any]] = []
     for rule in ruleset.enabled_rules():
         bound = {p: ruleset.params[p] for p in rule.params if f"${p}" in rule.sql}
@@ -142,7 +170,7 @@ def evaluate(con: duckdb.DuckDBPyConnection, ruleset: RuleSet) -> list[dict[str,
 
 
 def _message(rule: Rule, params: dict[str, Any], row: dict[str, Any]) -> str:
-    values: dict[str, Any] = {**params, **{k: v for k, v in row.items()}}
+    values: dict[str, Any] = {**params, **{k: (0 if v is None else v) for k, v in row.items()}}
     for k in list(values):
         if k.endswith("_mcg") and isinstance(values[k], (int, float)):
             values[k] = round_sig(float(values[k]))

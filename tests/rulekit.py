@@ -14,17 +14,18 @@ from warehouse.normalise import normalise_panel
 from warehouse.store import schema_sql
 
 
-def panel(rows: list[str], directions: str | None = "Take 1 capsule daily.", serving: str = "1 Capsule") -> PanelRecord:
+def panel(rows: list[str], directions: str | None = "Take 1 capsule daily.", serving: str = "1 Capsule",
+          fine_print: str | None = None) -> PanelRecord:
     parsed = []
     for text in rows:
         r = parse_row_text(text)
         parsed.append(r if r is not None else RowRecord(label_text=text))
-    return PanelRecord(page=1, panel=0, serving_size=serving, directions=directions, rows=parsed)
+    return PanelRecord(page=1, panel=0, serving_size=serving, directions=directions, rows=parsed, fine_print=fine_print)
 
 
 def judge(ruleset: RuleSet, rows: list[str], directions: str | None = "Take 1 capsule daily.",
-          serving: str = "1 Capsule") -> list[dict]:
-    p = panel(rows, directions, serving)
+          serving: str = "1 Capsule", fine_print: str | None = None) -> list[dict]:
+    p = panel(rows, directions, serving, fine_print)
     sha = hashlib.sha256(json.dumps(rows).encode()).hexdigest()
     version, nutrients = normalise_panel(sha, p, "test")
     con = duckdb.connect()
@@ -36,8 +37,7 @@ def judge(ruleset: RuleSet, rows: list[str], directions: str | None = "Take 1 ca
                    serving_size, servings_per_day, servings_per_day_assumed, directions, status)
                SELECT 'c', 'k', product_id, 'f.pdf', page, panel, sha256, region, serving_size, servings_per_day,
                    servings_per_day_assumed, directions, status FROM label_versions""")
-        con.execute("CREATE TEMP VIEW run_products AS SELECT * FROM products WHERE status = 'ok'")
-        return evaluate(con, ruleset)
+        return evaluate(con, ruleset, "c")
     finally:
         con.close()
 

@@ -36,7 +36,7 @@ _MAX_RE = re.compile(
 )
 _DAY_CONTEXT = re.compile(r"\b(?:per|a|each|in\s+(?:any|one|a))\s+(?:day|24)|\bdaily\b", re.IGNORECASE)
 # Units a serving is measured in that a count of pieces cannot be divided by.
-_MEASURE_UNITS = re.compile(r"^\s*[\d.]+\s*(?:g|gram|grams|gram\(s\)|mg|ml|mL|oz|fl|teaspoon|tsp|tablespoon|tbsp|scoop)", re.IGNORECASE)
+_MEASURE_UNITS = re.compile(r"^\s*[\d.]+\s*(?:g|gram|grams|gram\(s\)|mg|ml|mL|oz|fl|teaspoon|tsp|tablespoon|tbsp|scoop)(?![a-z])", re.IGNORECASE)
 _CHILD = re.compile(r"\b(?:children|kids|child)\b[^.:;]*(?::|\bunder\b|\bages?\b)", re.IGNORECASE)
 _ADULT = re.compile(r"\badults?\b", re.IGNORECASE)
 
@@ -63,6 +63,8 @@ def adults_part(directions: str) -> str:
     if _ADULT.search(directions) and _CHILD.search(directions):
         child = _CHILD.search(directions)
         adult = _ADULT.search(directions)
+        if re.fullmatch(r"\s*(?:and|&|,)\s*", directions[adult.end():child.start()]):
+            return directions  # "Adults and children 12 years and older: ..." is one set of directions
         if adult.start() < child.start():
             return directions[: child.start()]
         return directions[adult.start():]
@@ -117,3 +119,30 @@ def servings_per_day(directions: str | None, serving_size: str | None) -> tuple[
     if unit.lower().startswith("serving") or (serving_size and _MEASURE_UNITS.match(serving_size)):
         return round(units, 6), False
     return round(units / serving_quantity(serving_size), 6), False
+
+
+_CHILD_PART = re.compile(
+    r"\b(?:children|kids|child)\b(?P<age>[^.:;]{0,40}?)(?::|(?=\btake\b|\bchew\b|\bgive\b|\bdissolve\b))(?P<text>[^.;]*)",
+    re.IGNORECASE,
+)
+_AGE = re.compile(r"(?P<n>\d+(?:\.\d+)?)\s*(?:-|–|to)?\s*(?:\d+\s*)?(?P<unit>months?|mos?|years?|yrs?)?", re.IGNORECASE)
+
+
+def children_dose(directions: str | None, serving_size: str | None) -> tuple[float, float | None] | None:
+    """(children's servings per day, youngest age in years the directions address), when
+    the label gives children their own directions with a count; else None."""
+    if not directions:
+        return None
+    m = _CHILD_PART.search(_plain(directions))
+    if not m:
+        return None
+    spd, assumed = servings_per_day(m.group("text"), serving_size)
+    if assumed:
+        return None
+    age = _AGE.search(m.group("age") or "")
+    years = None
+    if age:
+        years = float(age.group("n"))
+        if (age.group("unit") or "").lower().startswith("m"):
+            years /= 12.0
+    return spd, years

@@ -13,9 +13,10 @@ LABEL_VERSION_COLS = [
     "product_id", "sha256", "page", "panel", "region", "label_brand", "label_product_name", "serving_size",
     "servings_per_container", "servings_per_day", "servings_per_day_assumed", "directions", "status",
     "status_detail", "extractor_version", "page_count", "x0", "top", "x1", "bottom",
+    "fine_print", "child_servings_per_day", "child_min_age_years",
 ]
 NUTRIENT_COLS = [
-    "product_id", "row_index", "nutrient", "form", "form_detail", "label_text", "amount", "unit", "amount_text",
+    "product_id", "row_index", "nutrient", "form", "form_detail", "label_text", "amount", "unit", "alt_amount", "alt_unit", "amount_text",
     "dv_text", "amount_canonical", "canonical_unit", "daily_amount_canonical", "percent_dv", "page", "x0", "top",
     "x1", "bottom", "read_method", "confidence",
 ]

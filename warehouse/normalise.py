@@ -5,7 +5,7 @@ import hashlib
 from typing import Any
 
 from extract.records import FileExtraction, PanelRecord
-from warehouse.directions import servings_per_day
+from warehouse.directions import children_dose, servings_per_day
 from warehouse.names import identify
 from warehouse.units import canonical_amount, round_sig
 
@@ -43,6 +43,7 @@ def normalise_file(sha256: str, ext: FileExtraction, extractor_version: str) -> 
 def normalise_panel(sha256: str, panel: PanelRecord, extractor_version: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     pid = product_id(sha256, panel.page, panel.panel)
     spd, assumed = servings_per_day(panel.directions, panel.serving_size)
+    child = children_dose(panel.directions, panel.serving_size)
     box = panel.bbox or (None, None, None, None)
     version = {
         "product_id": pid, "sha256": sha256, "page": panel.page, "panel": panel.panel,
@@ -50,6 +51,9 @@ def normalise_panel(sha256: str, panel: PanelRecord, extractor_version: str) -> 
         "serving_size": panel.serving_size, "servings_per_container": panel.servings_per_container,
         "servings_per_day": spd, "servings_per_day_assumed": assumed, "directions": panel.directions,
         "status": "ok", "status_detail": None, "extractor_version": extractor_version,
+        "fine_print": panel.fine_print,
+        "child_servings_per_day": child[0] if child else None,
+        "child_min_age_years": child[1] if child else None,
         "x0": box[0], "top": box[1], "x1": box[2], "bottom": box[3],
     }
     rows = []
@@ -61,6 +65,7 @@ def normalise_panel(sha256: str, panel: PanelRecord, extractor_version: str) -> 
         rows.append({
             "product_id": pid, "row_index": i, "nutrient": nutrient, "form": form, "form_detail": detail,
             "label_text": row.label_text, "amount": row.amount, "unit": row.unit,
+            "alt_amount": row.alt_amount, "alt_unit": row.alt_unit,
             "amount_text": row.amount_text, "dv_text": row.dv_text,
             "amount_canonical": round_sig(amount_c), "canonical_unit": unit_c,
             "daily_amount_canonical": daily, "percent_dv": row.percent_dv,

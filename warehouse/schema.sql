@@ -105,11 +105,53 @@ CREATE TABLE IF NOT EXISTS flags (
     message VARCHAR,
     evidence VARCHAR               -- JSON: the label values the rule used
 );
+-- Columns added after the first release: a warehouse written by an older labelaudit gains them.
+ALTER TABLE label_versions ADD COLUMN IF NOT EXISTS fine_print VARCHAR;
+ALTER TABLE label_versions ADD COLUMN IF NOT EXISTS child_servings_per_day DOUBLE;
+ALTER TABLE label_versions ADD COLUMN IF NOT EXISTS child_min_age_years DOUBLE;
+ALTER TABLE nutrients ADD COLUMN IF NOT EXISTS alt_amount DOUBLE;
+ALTER TABLE nutrients ADD COLUMN IF NOT EXISTS alt_unit VARCHAR;
+ALTER TABLE flags ADD COLUMN IF NOT EXISTS waived BOOLEAN DEFAULT false;
+ALTER TABLE flags ADD COLUMN IF NOT EXISTS waiver_id VARCHAR;
+ALTER TABLE audit_runs ADD COLUMN IF NOT EXISTS kind VARCHAR;            -- audit | reevaluate
+ALTER TABLE audit_runs ADD COLUMN IF NOT EXISTS products_needing_review INTEGER;
+ALTER TABLE audit_runs ADD COLUMN IF NOT EXISTS products_waived INTEGER;
+
+-- Per product per run: pass, flagged or needs_review, and why.
+CREATE TABLE IF NOT EXISTS verdicts (
+    audit_run_id VARCHAR,
+    catalog VARCHAR,
+    product_key VARCHAR,
+    product_id VARCHAR,
+    verdict VARCHAR,
+    reasons VARCHAR
+);
+-- An analyst's acceptance of one flag on one product, while its label is unchanged.
+CREATE TABLE IF NOT EXISTS waivers (
+    waiver_id VARCHAR PRIMARY KEY,
+    catalog VARCHAR,
+    product_key VARCHAR,
+    rule_id VARCHAR,
+    product_id VARCHAR,            -- the label version waived; a new label lapses the waiver
+    reason VARCHAR,
+    analyst VARCHAR,
+    created_at TIMESTAMP,
+    expires_on DATE,
+    revoked_at TIMESTAMP
+);
+-- Reference values the rules compare against (FDA Daily Values, current and pre-2016).
+CREATE TABLE IF NOT EXISTS daily_values (
+    nutrient VARCHAR,
+    basis VARCHAR,                 -- current | pre2016
+    amount DOUBLE,
+    unit VARCHAR                   -- the canonical unit, or IU for pre-2016 IU values
+);
+
 CREATE OR REPLACE VIEW latest_runs AS
     SELECT catalog, arg_max(audit_run_id, finished_at) AS audit_run_id
     FROM audit_runs WHERE finished_at IS NOT NULL GROUP BY catalog;
 CREATE OR REPLACE VIEW flagged_products AS
-    SELECT f.audit_run_id, f.rule_id, f.severity, f.message, f.evidence,
+    SELECT f.audit_run_id, f.rule_id, f.severity, f.message, f.evidence, f.waived, f.waiver_id,
            p.catalog, p.product_key, p.product_id, p.source_file, p.page, p.panel, p.brand,
            p.product_name, p.sku, p.retailer, p.serving_size, p.servings_per_day
     FROM flags f
