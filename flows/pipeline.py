@@ -16,6 +16,7 @@ from typing import Any, Callable
 
 from extract import EXTRACTOR_VERSION, extract_pdf
 from rules import RuleSet, evaluate
+from rules.verdicts import apply_waivers, verdicts
 from warehouse.load import (
     CatalogEntry,
     insert_label_versions,
@@ -24,6 +25,7 @@ from warehouse.load import (
     publish_products,
     record_flags,
     record_run,
+    record_verdicts,
 )
 from warehouse.normalise import normalise_file
 from warehouse.store import cleanup_stale_stages, connect_read_only, staged_write, writer_lock
@@ -124,26 +126,56 @@ def load_and_judge(
     with staged_write(db) as con:
         insert_label_versions(con, rows.versions, rows.nutrients)
         n_products = publish_products(con, run_id, catalog, entries)
-        flags = evaluate(con, ruleset, catalog)
-        record_flags(con, run_id, catalog, flags)
-        counts = con.execute(
-            "SELECT count(*), count(*) FILTER (WHERE status = 'ok') FROM products WHERE catalog = ?", [catalog]
-        ).fetchall()[0]
-        run = {
-            "audit_run_id": run_id, "started_at": started_at, "finished_at": now(), "catalog": catalog,
-            "ruleset_version": ruleset.version_label, "rule_params": json.dumps(
-                {"params": ruleset.params, "rules": {r.id: {"enabled": r.enabled, "severity": r.severity} for r in ruleset.rules}},
-                sort_keys=True),
-            "extractor_version": EXTRACTOR_VERSION, "files_seen": len(entries), "files_read": rows.files,
-            "files_reused": files_reused, "products": n_products, "products_ok": counts[1],
-            "products_not_ok": counts[0] - counts[1],
-            "flags_high": sum(f["severity"] == "high" for f in flags),
-            "flags_warning": sum(f["severity"] == "warning" for f in flags),
-            "flags_info": sum(f["severity"] == "info" for f in flags),
-            "products_flagged": len({f["product_key"] for f in flags}),
-        }
+        run = judge(con, catalog, run_id, started_at, ruleset, kind="audit")
+        run.update(files_seen=len(entries), files_read=rows.files, files_reused=files_reused)
         record_run(con, run)
     return run
+
+
+def judge(con, catalog: str, run_id: str, started_at, ruleset: RuleSet, kind: str) -> dict[str, Any]:
+    """Rules, waivers and verdicts for a catalog's current products; the run's counts."""
+    flags = evaluate(con, ruleset, catalog)
+    apply_waivers(con, catalog, flags)
+    record_flags(con, run_id, catalog, flags)
+    vs = verdicts(con, catalog, flags, ruleset.params.get("review_min_ocr_confidence", 0.8))
+    record_verdicts(con, run_id, catalog, vs)
+    counts = con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE status = 'ok') FROM products WHERE catalog = ?", [catalog]
+    ).fetchall()[0]
+    live = [f for f in flags if not f["waived"]]
+    return {
+        "audit_run_id": run_id, "kind": kind, "started_at": started_at, "finished_at": now(), "catalog": catalog,
+        "ruleset_version": ruleset.version_label, "rule_params": json.dumps(
+            {"params": ruleset.params, "rules": {r.id: {"enabled": r.enabled, "severity": r.severity} for r in ruleset.rules}},
+            sort_keys=True),
+        "extractor_version": EXTRACTOR_VERSION, "files_seen": 0, "files_read": 0, "files_reused": 0,
+        "products": counts[0], "products_ok": counts[1], "products_not_ok": counts[0] - counts[1],
+        "flags_high": sum(f["severity"] == "high" for f in live),
+        "flags_warning": sum(f["severity"] == "warning" for f in live),
+        "flags_info": sum(f["severity"] == "info" for f in live),
+        "products_flagged": sum(v["verdict"] == "flagged" for v in vs),
+        "products_needing_review": sum(v["verdict"] == "needs_review" for v in vs),
+        "products_waived": len({f["product_key"] for f in flags if f["waived"]}),
+    }
+
+
+def reevaluate(db: Path, ruleset: RuleSet, catalog: str | None = None) -> list[dict[str, Any]]:
+    """Apply the (new or changed) rules to what the warehouse holds: a new run per catalog,
+    reading no PDF."""
+    runs = []
+    with writer_lock(db):
+        cleanup_stale_stages(db)
+        with staged_write(db) as con:
+            catalogs = [r[0] for r in con.execute(
+                "SELECT DISTINCT catalog FROM products WHERE $c IS NULL OR catalog = $c ORDER BY 1", {"c": catalog}
+            ).fetchall()]
+            if not catalogs:
+                raise LookupError(f"the warehouse holds no catalog{' ' + catalog if catalog else ''}")
+            for cat in catalogs:
+                run = judge(con, cat, new_run_id(), now(), ruleset, kind="reevaluate")
+                record_run(con, run)
+                runs.append(run)
+    return runs
 
 
 def _sql_str(s: str) -> str:
@@ -174,3 +206,33 @@ def audit_catalog(
         rows = run_extraction(jobs, workers, batch_size)
         run = load_and_judge(db, str(Path(root).resolve()), new_run_id(), started, entries, rows, ruleset, reused)
     return run, warnings
+
+
+def add_waiver(
+    db: Path, product_key: str, rule_id: str, reason: str, analyst: str, expires_on, ruleset: RuleSet,
+    catalog: str | None = None,
+) -> tuple[str, dict[str, Any]]:
+    """Accept one flag on one product's current label, then re-judge its catalog so reports
+    show the flag as waived at once. Returns (waiver id, the new run)."""
+    with writer_lock(db):
+        cleanup_stale_stages(db)
+        with staged_write(db) as con:
+            found = con.execute(
+                "SELECT catalog, product_id FROM products WHERE product_key = $k AND ($c IS NULL OR catalog = $c)",
+                {"k": product_key, "c": catalog},
+            ).fetchall()
+            if not found:
+                raise LookupError(f"no product with key {product_key!r} in the warehouse")
+            if len(found) > 1:
+                raise LookupError(f"product key {product_key!r} is in several catalogs; name one with --catalog")
+            cat, pid = found[0]
+            if rule_id not in {r.id for r in ruleset.rules}:
+                raise LookupError(f"no rule {rule_id!r}; `labelaudit rules` lists them")
+            waiver_id = "w-" + uuid.uuid4().hex[:10]
+            con.execute(
+                "INSERT INTO waivers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+                [waiver_id, cat, product_key, rule_id, pid, reason, analyst, now(), expires_on],
+            )
+            run = judge(con, cat, new_run_id(), now(), ruleset, kind="waiver")
+            record_run(con, run)
+    return waiver_id, run

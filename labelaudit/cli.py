@@ -58,9 +58,42 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--db", default=_db_default(), help="DuckDB warehouse file (default: %(default)s)")
     q.add_argument("--csv", action="store_true", help="print CSV instead of a table")
 
+    rp = sub.add_parser("report", help="write the reports of an audit run (HTML, PDF, CSV, XLSX; no Prefect)",
+                        description="Write the catalog summary and one report per retailer (or only --retailer's) for "
+                        "an audit run: headline figures, charts, flagged products with image crops of the label rows "
+                        "used, products needing review, and changes since the previous run of the same catalog.")
+    rp.add_argument("--db", default=_db_default(), help="DuckDB warehouse file (default: %(default)s)")
+    rp.add_argument("--out", default="labelaudit-reports", help="folder for the reports (default: %(default)s)")
+    rp.add_argument("--run", metavar="ID", help="audit run id (default: the latest run of the catalog)")
+    rp.add_argument("--catalog", help="catalog folder whose latest run to report, when the warehouse holds several")
+    rp.add_argument("--retailer", metavar="NAME", help="only this retailer's report (products.retailer, from the manifest)")
+    rp.add_argument("--format", default="html,pdf,csv,xlsx", help="comma-separated formats (default: %(default)s)")
+
     r = sub.add_parser("rules", help="list the rules with their severity, thresholds and rationale")
     r.add_argument("--config", help="TOML file overriding rule thresholds and switches")
     r.add_argument("--explain", metavar="ID", help="show one rule in full, with its SQL")
+
+    ev = sub.add_parser("reevaluate", help="apply new or changed rules to the whole warehouse, reading no PDF",
+                        description="Judge every catalog in the warehouse again with the current rules and --config: "
+                        "a new audit run per catalog (kind 'reevaluate') with its flags and verdicts. No PDF is read.")
+    ev.add_argument("--db", default=_db_default(), help="DuckDB warehouse file (default: %(default)s)")
+    ev.add_argument("--config", help="TOML file overriding rule thresholds and switches")
+    ev.add_argument("--catalog", help="only this catalog folder (default: every catalog in the warehouse)")
+
+    wv = sub.add_parser("waive", help="accept a flag on a product while its label is unchanged",
+                        description="Record that an analyst accepted RULE_ID on PRODUCT_KEY. The waiver holds across "
+                        "runs while the label version is the same, and lapses when the label changes or it expires.")
+    wv.add_argument("product_key", metavar="PRODUCT_KEY")
+    wv.add_argument("rule_id", metavar="RULE_ID")
+    wv.add_argument("--reason", required=True, help="why the flag is accepted")
+    wv.add_argument("--by", required=True, help="who accepts it")
+    wv.add_argument("--expires", required=True, metavar="YYYY-MM-DD", help="last day the waiver holds")
+    wv.add_argument("--db", default=_db_default(), help="DuckDB warehouse file (default: %(default)s)")
+    wv.add_argument("--catalog", help="catalog folder, when the key is in several")
+    wv.add_argument("--config", help="TOML rules config to judge with")
+
+    wl = sub.add_parser("waivers", help="list waivers and whether they still hold")
+    wl.add_argument("--db", default=_db_default(), help="DuckDB warehouse file (default: %(default)s)")
     return p
 
 
@@ -151,6 +184,29 @@ def cmd_sql(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    db = Path(args.db)
+    if not db.is_file():
+        print(f"error: no warehouse at {db}; run `labelaudit audit CATALOG --db {db}` first", file=sys.stderr)
+        return 2
+    formats = [f.strip().lower() for f in args.format.split(",") if f.strip()]
+    from reports import FORMATS, write_reports
+
+    bad = [f for f in formats if f not in FORMATS]
+    if bad or not formats:
+        print(f"error: unknown format {', '.join(bad) or '(none)'}; choose from {','.join(FORMATS)}", file=sys.stderr)
+        return 2
+    catalog = str(Path(args.catalog).resolve()) if args.catalog else None
+    try:
+        paths = write_reports(db, args.run, Path(args.out), retailer=args.retailer, formats=formats, catalog=catalog)
+    except LookupError as e:
+        print(f"error: {e.args[0] if e.args else e}", file=sys.stderr)
+        return 2
+    for kind, path in paths.items():
+        print(f"report ({kind}): {Path(path).resolve()}")
+    return 0
+
+
 def cmd_rules(args: argparse.Namespace) -> int:
     from rules import load_ruleset
 
@@ -176,9 +232,91 @@ def cmd_rules(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reevaluate(args: argparse.Namespace) -> int:
+    from flows.pipeline import reevaluate
+    from rules import load_ruleset
+
+    db = Path(args.db)
+    if not db.is_file():
+        print(f"error: no warehouse at {db}; run `labelaudit audit CATALOG --db {db}` first", file=sys.stderr)
+        return 2
+    ruleset = load_ruleset(Path(args.config) if args.config else None)
+    t0 = time.perf_counter()
+    try:
+        runs = reevaluate(db, ruleset, str(Path(args.catalog).resolve()) if args.catalog else None)
+    except LookupError as e:
+        print(f"error: {e.args[0]}", file=sys.stderr)
+        return 2
+    for run in runs:
+        print(f"{run['catalog']}: run {run['audit_run_id']} with {ruleset.version_label}: {run['products_flagged']} flagged, "
+              f"{run['products_needing_review']} need review, {run['products_waived']} waived "
+              f"({run['flags_high']} high, {run['flags_warning']} warning, {run['flags_info']} info flags)")
+    print(f"re-evaluated in {time.perf_counter() - t0:.1f} s; no PDF was read")
+    return 0
+
+
+def cmd_waive(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from flows.pipeline import add_waiver
+    from rules import load_ruleset
+
+    try:
+        expires = date.fromisoformat(args.expires)
+    except ValueError:
+        print(f"error: --expires {args.expires!r} is not a date like 2027-06-30", file=sys.stderr)
+        return 2
+    if expires < date.today():
+        print(f"error: --expires {expires} is in the past", file=sys.stderr)
+        return 2
+    db = Path(args.db)
+    if not db.is_file():
+        print(f"error: no warehouse at {db}", file=sys.stderr)
+        return 2
+    ruleset = load_ruleset(Path(args.config) if args.config else None)
+    try:
+        wid, run = add_waiver(db, args.product_key, args.rule_id.upper(), args.reason, args.by, expires, ruleset,
+                              str(Path(args.catalog).resolve()) if args.catalog else None)
+    except LookupError as e:
+        print(f"error: {e.args[0]}", file=sys.stderr)
+        return 2
+    print(f"waiver {wid}: {args.rule_id.upper()} accepted on {args.product_key} until {expires} "
+          f"(lapses if the label changes); catalog re-judged as run {run['audit_run_id']}")
+    return 0
+
+
+def cmd_waivers(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from warehouse.store import connect_read_only
+
+    try:
+        con = connect_read_only(Path(args.db))
+    except FileNotFoundError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    try:
+        con.sql(
+            """SELECT w.waiver_id, w.product_key, w.rule_id, w.analyst, w.expires_on, w.reason,
+                      CASE WHEN w.revoked_at IS NOT NULL THEN 'revoked'
+                           WHEN w.expires_on < current_date THEN 'expired'
+                           WHEN p.product_id IS DISTINCT FROM w.product_id THEN 'lapsed: label changed'
+                           ELSE 'holds' END AS state
+               FROM waivers w LEFT JOIN products p ON p.catalog = w.catalog AND p.product_key = w.product_key
+               ORDER BY w.created_at"""
+        ).show(max_width=200)
+    except duckdb.Error as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    finally:
+        con.close()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    handlers = {"audit": cmd_audit, "extract": cmd_extract, "sql": cmd_sql, "rules": cmd_rules}
+    handlers = {"audit": cmd_audit, "extract": cmd_extract, "sql": cmd_sql, "rules": cmd_rules, "report": cmd_report,
+                "reevaluate": cmd_reevaluate, "waive": cmd_waive, "waivers": cmd_waivers}
     try:
         return handlers[args.command](args)
     except LabelAuditError as e:

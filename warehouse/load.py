@@ -155,8 +155,23 @@ def record_flags(con: duckdb.DuckDBPyConnection, run_id: str, catalog: str, flag
     df["audit_run_id"] = run_id
     df["catalog"] = catalog
     con.register("_flags", df)
-    con.execute("INSERT INTO flags BY NAME SELECT audit_run_id, catalog, product_key, product_id, rule_id, severity, message, evidence FROM _flags")
+    if "waived" not in df:
+        df["waived"] = False
+        df["waiver_id"] = None
+    con.execute("INSERT INTO flags BY NAME SELECT audit_run_id, catalog, product_key, product_id, rule_id, severity, "
+                "message, evidence, waived, waiver_id FROM _flags")
     con.unregister("_flags")
+
+
+def record_verdicts(con: duckdb.DuckDBPyConnection, run_id: str, catalog: str, verdicts: list[dict]) -> None:
+    if not verdicts:
+        return
+    df = pd.DataFrame(verdicts, columns=["product_key", "product_id", "verdict", "reasons"])
+    df["audit_run_id"] = run_id
+    df["catalog"] = catalog
+    con.register("_verdicts", df)
+    con.execute("INSERT INTO verdicts BY NAME SELECT * FROM _verdicts")
+    con.unregister("_verdicts")
 
 
 def record_run(con: duckdb.DuckDBPyConnection, run: dict[str, Any]) -> None:

@@ -1,0 +1,66 @@
+"""Verdicts per product per run, and waivers that accept a flag while a label is unchanged."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import duckdb
+
+KEY_NUTRIENTS = ("vitamin_d", "vitamin_k", "magnesium", "calcium", "vitamin_a")
+
+
+def apply_waivers(con: duckdb.DuckDBPyConnection, catalog: str, flags: list[dict[str, Any]], today: date | None = None) -> int:
+    """Mark the flags an analyst accepted: same product, rule and label version, not expired."""
+    today = today or date.today()
+    rows = con.execute(
+        """SELECT waiver_id, product_key, rule_id, product_id FROM waivers
+           WHERE catalog = ? AND revoked_at IS NULL AND (expires_on IS NULL OR expires_on >= ?)""",
+        [catalog, today],
+    ).fetchall()
+    active = {(k, r, p): w for w, k, r, p in rows}
+    waived = 0
+    for f in flags:
+        w = active.get((f["product_key"], f["rule_id"], f["product_id"]))
+        f["waived"] = w is not None
+        f["waiver_id"] = w
+        waived += w is not None
+    return waived
+
+
+def verdicts(con: duckdb.DuckDBPyConnection, catalog: str, flags: list[dict[str, Any]], min_ocr_confidence: float) -> list[dict[str, Any]]:
+    """``pass``, ``flagged`` (an unwaived warning or high flag) or ``needs_review``, with reasons."""
+    review: dict[str, list[str]] = {}
+    for key, status, detail, assumed in con.execute(
+        "SELECT product_key, status, status_detail, servings_per_day_assumed FROM products WHERE catalog = ?", [catalog]
+    ).fetchall():
+        reasons = []
+        if status != "ok":
+            reasons.append(f"panel not read ({status}: {detail})")
+        if assumed:
+            reasons.append("servings per day assumed to be 1: the label gives no directions")
+        review[key] = reasons
+    for key, nutrient, label, what in con.execute(
+        """SELECT p.product_key, n.nutrient, n.label_text,
+                  CASE WHEN n.amount IS NULL THEN 'no amount' ELSE 'low OCR confidence' END
+           FROM nutrients n JOIN products p ON p.product_id = n.product_id
+           WHERE p.catalog = ? AND (
+                 (n.amount IS NULL AND n.nutrient IN ('vitamin_d', 'vitamin_k'))
+              OR (n.read_method = 'ocr' AND n.confidence < ? AND list_contains(?, n.nutrient)))""",
+        [catalog, min_ocr_confidence, list(KEY_NUTRIENTS)],
+    ).fetchall():
+        review.setdefault(key, []).append(f"{label}: {what}")
+    by_product: dict[str, list[dict]] = {}
+    for f in flags:
+        by_product.setdefault(f["product_key"], []).append(f)
+    ids = dict(con.execute("SELECT product_key, product_id FROM products WHERE catalog = ?", [catalog]).fetchall())
+    out = []
+    for key, reasons in review.items():
+        live = [f for f in by_product.get(key, []) if not f.get("waived") and f["severity"] in ("warning", "high")]
+        if live:
+            verdict, why = "flagged", [f["rule_id"] for f in live] + reasons
+        elif reasons:
+            verdict, why = "needs_review", reasons
+        else:
+            verdict, why = "pass", []
+        out.append({"product_key": key, "product_id": ids.get(key), "verdict": verdict, "reasons": "; ".join(why) or None})
+    return out
