@@ -7,15 +7,16 @@ from pathlib import Path
 
 import pdfplumber
 from pdfminer.pdfdocument import PDFPasswordIncorrect
-from pdfplumber.utils.exceptions import PdfminerException
+from pypdfium2 import PdfiumError
 
 from extract.errors import CorruptPdf, EmptyFile, EncryptedPdf, ExtractError, NotAPdf, TruncatedPdf
 from extract.labeltext import find_directions, find_identity
 from extract.layout import Line, group_lines, page_words
+from extract.prepass import plan_pages
 from extract.panel import clean, find_headings, panel_regions, read_panel, reading_order
 from extract.records import FileExtraction, PanelRecord
 
-EXTRACTOR_VERSION = "2"  # bump when extraction output changes: stored versions get re-read
+EXTRACTOR_VERSION = "3"  # bump when extraction output changes: stored versions get re-read
 MAX_PAGES = 500
 
 
@@ -49,9 +50,15 @@ def _extract(data: bytes) -> FileExtraction:
     if b"%PDF-" not in data[:1024]:
         raise NotAPdf()
     try:
+        plan = plan_pages(data, MAX_PAGES)
+    except PdfiumError as e:
+        if "password" in str(e).lower():
+            raise EncryptedPdf() from e
+        plan = None  # let pdfminer say what is wrong with it
+    if plan is not None and not plan.panel_pages:
+        return _no_panel(plan.page_count, len(plan.no_text_pages))
+    try:
         pdf = pdfplumber.open(io.BytesIO(data))
-    except PdfminerException as e:
-        raise _classify(data, e) from e
     except Exception as e:  # pdfminer raises a zoo of types on malformed input
         raise _classify(data, e) from e
     with pdf:
@@ -60,31 +67,36 @@ def _extract(data: bytes) -> FileExtraction:
         except Exception as e:
             raise _classify(data, e) from e
         out = FileExtraction(status="ok", page_count=len(pages))
-        image_only_pages = 0
-        for number, page in enumerate(pages[:MAX_PAGES], start=1):
+        wanted = plan.panel_pages if plan is not None else range(min(len(pages), MAX_PAGES))
+        image_only_pages = len(plan.no_text_pages) if plan is not None else 0
+        for index in wanted:
+            page = pages[index]
             try:
                 chars = page.chars
             except Exception as e:
                 raise _classify(data, e) from e
             if not any(c.get("text", "").strip() for c in chars):
-                if page.images or page.curves or page.rects:
+                if plan is None and (page.images or page.curves or page.rects):
                     image_only_pages += 1
                 continue
-            out.panels.extend(read_page(chars, float(page.width), float(page.height), number))
+            out.panels.extend(read_page(chars, float(page.width), float(page.height), index + 1))
             page.flush_cache()
         if not out.panels:
-            if image_only_pages:
-                out.status = "needs_ocr"
-                out.status_detail = (
-                    f"{image_only_pages} page(s) have no text layer (a scan or outlined text); "
-                    "no OCR engine is configured, so the panel could not be read"
-                )
-            else:
-                out.status = "no_panel"
-                out.status_detail = "no Supplement Facts panel found in the text of the PDF"
+            return _no_panel(len(pages), image_only_pages)
         if len(pages) > MAX_PAGES:
             out.status_detail = f"only the first {MAX_PAGES} of {len(pages)} pages were read"
         return out
+
+
+def _no_panel(page_count: int, image_only_pages: int) -> FileExtraction:
+    if image_only_pages:
+        return FileExtraction(
+            status="needs_ocr", page_count=page_count,
+            status_detail=(f"{image_only_pages} page(s) have no text layer (a scan or outlined text); "
+                           "no OCR engine is configured, so the panel could not be read"),
+        )
+    return FileExtraction(status="no_panel", page_count=page_count,
+                          status_detail="no Supplement Facts panel found in the text of the PDF")
 
 
 def read_page(chars: list[dict], width: float, height: float, number: int) -> list[PanelRecord]:

@@ -6,15 +6,20 @@ batched per task so orchestration stays cheap (../shared/notes/stack-facts.md).
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import uuid
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from extract import EXTRACTOR_VERSION, extract_pdf
+from extract import EXTRACTOR_VERSION
+from flows.executor import (
+    DEFAULT_FILE_TIMEOUT_S,
+    DEFAULT_MEMORY_MB,
+    ExtractedRows,
+    Extractor,
+    FileJob,
+    extract_batch,
+)
 from rules import RuleSet, evaluate
 from rules.verdicts import apply_waivers, verdicts
 from warehouse.load import (
@@ -27,69 +32,28 @@ from warehouse.load import (
     record_run,
     record_verdicts,
 )
-from warehouse.normalise import normalise_file
 from warehouse.store import cleanup_stale_stages, connect_read_only, staged_write, writer_lock
-
-
-@dataclass
-class FileJob:
-    path: str
-    source_file: str
-    sha256: str
-
-
-@dataclass
-class ExtractedRows:
-    versions: list[dict[str, Any]] = field(default_factory=list)
-    nutrients: list[dict[str, Any]] = field(default_factory=list)
-    files: int = 0
-
-
-def extract_batch(jobs: list[FileJob]) -> ExtractedRows:
-    """Extract and normalise a batch of files; small row dicts come back, never PDF objects."""
-    out = ExtractedRows()
-    for job in jobs:
-        ext = extract_pdf(job.path)
-        v, n = normalise_file(job.sha256, ext, EXTRACTOR_VERSION)
-        out.versions.extend(v)
-        out.nutrients.extend(n)
-        out.files += 1
-    return out
 
 
 def batches(jobs: list[FileJob], size: int) -> list[list[FileJob]]:
     return [jobs[i : i + size] for i in range(0, len(jobs), size)]
 
 
+def batch_size_for(n_jobs: int, workers: int, batch_size: int) -> int:
+    """Files per task: at most ``batch_size``, but enough tasks to keep every worker busy."""
+    return max(1, min(batch_size, -(-n_jobs // max(1, workers * 2))))
+
+
 def run_extraction(
-    jobs: list[FileJob], workers: int, batch_size: int, progress: Callable[[int, int], None] | None = None
+    jobs: list[FileJob], workers: int, batch_size: int, progress: Callable[[int, int], None] | None = None,
+    file_timeout: float = DEFAULT_FILE_TIMEOUT_S, memory_mb: int = DEFAULT_MEMORY_MB,
 ) -> ExtractedRows:
-    """Extract every job, in spawned processes when there is enough work to pay for them."""
-    total = ExtractedRows()
-    parts = batches(jobs, batch_size)
-    done = 0
-    if workers <= 1 or len(jobs) < 2 * batch_size:
-        results = map(extract_batch, parts)
-        for r in results:
-            _merge(total, r)
-            done += r.files
-            if progress:
-                progress(done, len(jobs))
-        return total
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        for r in pool.map(extract_batch, parts):
-            _merge(total, r)
-            done += r.files
-            if progress:
-                progress(done, len(jobs))
-    return total
-
-
-def _merge(total: ExtractedRows, r: ExtractedRows) -> None:
-    total.versions.extend(r.versions)
-    total.nutrients.extend(r.nutrients)
-    total.files += r.files
+    """Extract every job in isolated worker processes (see flows/executor.py)."""
+    if not jobs:
+        return ExtractedRows()
+    with Extractor(workers=workers, file_timeout=file_timeout, memory_mb=memory_mb) as ex:
+        return ex.run(batches(jobs, batch_size_for(len(jobs), workers, batch_size)),
+                      (lambda done: progress(done, len(jobs))) if progress else None)
 
 
 def plan_reads(db: Path, entries: list[CatalogEntry], catalog_root: Path) -> tuple[list[FileJob], int]:
@@ -193,7 +157,8 @@ __all__ = [
 
 
 def audit_catalog(
-    root: Path, db: Path, ruleset: RuleSet, workers: int = 1, batch_size: int = 100,
+    root: Path, db: Path, ruleset: RuleSet, workers: int = 2, batch_size: int = 100,
+    file_timeout: float = DEFAULT_FILE_TIMEOUT_S, memory_mb: int = DEFAULT_MEMORY_MB,
 ) -> tuple[dict[str, Any], list[str]]:
     """The whole audit without Prefect: for tests, benchmarks and embedding in other tools."""
     from flows.catalog import discover
@@ -203,7 +168,7 @@ def audit_catalog(
         cleanup_stale_stages(db)
         entries, warnings = discover(root)
         jobs, reused = plan_reads(db, entries, root)
-        rows = run_extraction(jobs, workers, batch_size)
+        rows = run_extraction(jobs, workers, batch_size, file_timeout=file_timeout, memory_mb=memory_mb)
         run = load_and_judge(db, str(Path(root).resolve()), new_run_id(), started, entries, rows, ruleset, reused)
     return run, warnings
 

@@ -45,6 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--config", help="TOML file overriding rule thresholds and switches (see rules/defaults.toml)")
     a.add_argument("--workers", type=int, default=min(os.cpu_count() or 1, 8), help="extraction processes (default: %(default)s)")
     a.add_argument("--batch-size", type=int, default=100, help="files per extraction task (default: %(default)s)")
+    a.add_argument("--file-timeout", type=float, default=60.0, metavar="SECONDS",
+                   help="stop reading a file after this long and record it as an error (default: %(default)s)")
+    a.add_argument("--memory-mb", type=int, default=2048,
+                   help="memory a worker process may use before its file is recorded as an error (default: %(default)s)")
     a.add_argument("--quiet", action="store_true", help="print only the final summary")
 
     e = sub.add_parser("extract", help="print the panels read from one PDF as JSON (no warehouse, no Prefect)")
@@ -115,6 +119,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     result = audit_flow(
         catalog=str(catalog), db=str(db), out=args.out, config=args.config,
         workers=max(1, args.workers), batch_size=max(1, args.batch_size), quiet=args.quiet,
+        file_timeout=args.file_timeout, memory_mb=args.memory_mb,
     )
     run = result.run
     print(

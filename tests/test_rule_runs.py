@@ -47,7 +47,8 @@ def test_reevaluation_with_a_changed_threshold_reads_no_pdf(catalog, tmp_path, m
     root, db = catalog
     assert "D3_HIGH_NO_K2" in latest_flags(db)
     reads = []
-    monkeypatch.setattr(pipeline, "extract_pdf", lambda *a, **k: reads.append(a) or None)
+    monkeypatch.setattr(pipeline, "run_extraction", lambda *a, **k: reads.append(a))
+    monkeypatch.setattr(pipeline, "plan_reads", lambda *a, **k: reads.append(a))
     cfg = tmp_path / "strict.toml"
     cfg.write_text("[params]\nhigh_dose_vitamin_d_mcg = 150\n")
     runs = reevaluate(db, load_ruleset(cfg))

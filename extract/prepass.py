@@ -1,0 +1,63 @@
+"""A cheap first look with PDFium: which pages can hold a panel at all.
+
+pdfplumber spends ~30 ms laying out a page; PDFium reads its text in ~1 ms. Pages whose
+text names no panel heading are skipped before pdfplumber parses anything, and pages with
+no text but with images or vector paths are marked for OCR.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+
+# Heading words of the label conventions we read, compared with spaces removed so
+# letter-spaced and sideways-drawn headings ("S u p p l e m e n t") still match.
+PANEL_MARKERS = ("supplementfacts", "medicinalingredients", "ingrédientsmédicinaux", "nrv", "perdailydose")
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass
+class PagePlan:
+    page_count: int
+    panel_pages: list[int] = field(default_factory=list)     # 0-based, worth a pdfplumber parse
+    no_text_pages: list[int] = field(default_factory=list)   # no text layer but graphics: OCR candidates
+
+
+def _has_marker(text: str) -> bool:
+    flat = _SPACE.sub("", text).lower()
+    return any(m in flat or m[::-1] in flat for m in PANEL_MARKERS)
+
+
+def plan_pages(data: bytes, max_pages: int) -> PagePlan:
+    """Raises pypdfium2's PdfiumError for files PDFium cannot open (the caller classifies)."""
+    doc = pdfium.PdfDocument(data)
+    try:
+        plan = PagePlan(page_count=len(doc))
+        for i in range(min(len(doc), max_pages)):
+            page = doc[i]
+            try:
+                tp = page.get_textpage()
+                try:
+                    n = tp.count_chars()
+                    text = tp.get_text_range() if n else ""
+                finally:
+                    tp.close()
+                if n and text.strip():
+                    if _has_marker(text):
+                        plan.panel_pages.append(i)
+                elif _has_graphics(page):
+                    plan.no_text_pages.append(i)
+            finally:
+                page.close()
+        return plan
+    finally:
+        doc.close()
+
+
+def _has_graphics(page: pdfium.PdfPage) -> bool:
+    for obj in page.get_objects(max_depth=2):
+        if obj.type in (pdfium_c.FPDF_PAGEOBJ_IMAGE, pdfium_c.FPDF_PAGEOBJ_PATH):
+            return True
+    return False

@@ -1,0 +1,162 @@
+"""Extraction in isolated worker processes.
+
+PDF parsing is CPU-bound pure Python, so threads do not help (GIL); a hostile page can
+also loop for minutes or allocate gigabytes. Each worker is a spawned process with an
+address-space limit; each file has a time limit inside the worker (SIGALRM), and each
+batch has a hard limit outside it (pebble kills the worker). A batch whose worker was
+killed or died is re-run one file at a time, so only the culprit gets an error row.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import resource
+import signal
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from pebble import ProcessExpired, ProcessPool
+
+from extract import EXTRACTOR_VERSION, extract_pdf
+from extract.records import FileExtraction
+from warehouse.normalise import normalise_file
+
+DEFAULT_FILE_TIMEOUT_S = 60.0
+DEFAULT_MEMORY_MB = 2048
+# Transient failures are not remembered as "read": the next run reads the file again.
+RETRY_NEXT_RUN = "retry"
+
+
+@dataclass
+class FileJob:
+    path: str
+    source_file: str
+    sha256: str
+
+
+@dataclass
+class ExtractedRows:
+    versions: list[dict[str, Any]] = field(default_factory=list)
+    nutrients: list[dict[str, Any]] = field(default_factory=list)
+    files: int = 0
+
+    def merge(self, other: "ExtractedRows") -> None:
+        self.versions.extend(other.versions)
+        self.nutrients.extend(other.nutrients)
+        self.files += other.files
+
+
+class FileTimeout(Exception):
+    pass
+
+
+def _alarm(signum, frame):
+    raise FileTimeout()
+
+
+def _rows_for(job: FileJob, ext: FileExtraction) -> ExtractedRows:
+    v, n = normalise_file(job.sha256, ext, EXTRACTOR_VERSION if not ext.transient else RETRY_NEXT_RUN)
+    return ExtractedRows(versions=v, nutrients=n, files=1)
+
+
+def extract_one(job: FileJob, file_timeout: float) -> ExtractedRows:
+    """Runs in a worker: one file, bounded in time; never raises for bad input."""
+    use_alarm = file_timeout > 0 and hasattr(signal, "setitimer")
+    if use_alarm:
+        old = signal.signal(signal.SIGALRM, _alarm)
+        signal.setitimer(signal.ITIMER_REAL, file_timeout)
+    try:
+        ext = extract_pdf(job.path)
+        if ext.transient:  # vanished or locked while we looked: one more try
+            ext = extract_pdf(job.path)
+    except FileTimeout:
+        ext = FileExtraction(status="error", status_detail=(
+            f"reading took longer than {file_timeout:g} s and was stopped (a pathological page?); "
+            "raise --file-timeout to give it more time"))
+    except MemoryError:
+        ext = FileExtraction(status="error", status_detail=(
+            "reading needed more memory than a worker may use and was stopped; raise --memory-mb to allow more"))
+    except RecursionError:
+        ext = FileExtraction(status="error", status_detail="the PDF's objects nest too deeply to read (a PDF bomb?)")
+    finally:
+        if use_alarm:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, old)
+    return _rows_for(job, ext)
+
+
+def extract_batch(jobs: list[FileJob], file_timeout: float = DEFAULT_FILE_TIMEOUT_S) -> ExtractedRows:
+    out = ExtractedRows()
+    for job in jobs:
+        out.merge(extract_one(job, file_timeout))
+    return out
+
+
+def _init_worker(memory_mb: int) -> None:
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # Tesseract would start threads of its own
+    if memory_mb > 0:
+        limit = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+@dataclass
+class Extractor:
+    """A pool of isolated workers for one run."""
+
+    workers: int = 2
+    file_timeout: float = DEFAULT_FILE_TIMEOUT_S
+    memory_mb: int = DEFAULT_MEMORY_MB
+    _pool: ProcessPool | None = None
+
+    def __enter__(self) -> "Extractor":
+        self._pool = ProcessPool(
+            max_workers=max(1, self.workers), context=multiprocessing.get_context("spawn"),
+            initializer=_init_worker, initargs=(self.memory_mb,),
+        )
+        return self
+
+    def __exit__(self, *exc) -> None:
+        assert self._pool is not None
+        self._pool.stop() if exc[0] else self._pool.close()
+        self._pool.join()
+
+    def _hard_limit(self, n: int) -> float | None:
+        return None if self.file_timeout <= 0 else self.file_timeout * n + 30.0
+
+    def submit(self, jobs: list[FileJob]):
+        assert self._pool is not None
+        return self._pool.schedule(extract_batch, args=(jobs, self.file_timeout), timeout=self._hard_limit(len(jobs)))
+
+    def collect(self, future, jobs: list[FileJob]) -> ExtractedRows:
+        """The batch's rows; a batch whose worker was killed is re-read file by file."""
+        try:
+            return future.result()
+        except (FutureTimeout, ProcessExpired, MemoryError) as e:
+            if len(jobs) == 1:
+                return _rows_for(jobs[0], _failure(e, self.file_timeout))
+            out = ExtractedRows()
+            singles = [(job, self.submit([job])) for job in jobs]
+            for job, fut in singles:
+                out.merge(self.collect(fut, [job]))
+            return out
+
+    def run(self, batches: list[list[FileJob]], progress: Callable[[int], None] | None = None) -> ExtractedRows:
+        futures = [(b, self.submit(b)) for b in batches]
+        total = ExtractedRows()
+        for jobs, fut in futures:
+            total.merge(self.collect(fut, jobs))
+            if progress:
+                progress(total.files)
+        return total
+
+
+def _failure(e: BaseException, file_timeout: float) -> FileExtraction:
+    if isinstance(e, FutureTimeout):
+        detail = (f"reading did not finish within {file_timeout:g} s and the reader was stopped "
+                  "(a pathological page?); raise --file-timeout to give it more time")
+    elif isinstance(e, ProcessExpired):
+        detail = f"the PDF reader crashed on this file (exit code {e.exitcode}); the file is likely malformed"
+    else:
+        detail = "reading needed more memory than a worker may use"
+    return FileExtraction(status="error", status_detail=detail)
