@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_DB := demo/labelaudit.duckdb
 DEMO_OUT := demo/reports
 
-.PHONY: demo test setup sample clean
+.PHONY: demo test setup system-deps sample clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -16,7 +16,11 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+setup: $(STAMP) system-deps
+
+# Debian packages (Tesseract, poppler, pango for PDF reports), installed where missing.
+system-deps:
+	@bash scripts/system-deps.sh
 
 demo: setup
 	rm -rf demo && mkdir -p demo

@@ -45,11 +45,40 @@ def parse_number(raw: str) -> float:
     return float(raw.replace(",", ""))
 
 
+# "(providing 100 mg elemental magnesium)": a note on the amount, not part of the name.
+NOTE_RE = re.compile(r"\(\s*(?:providing|supplying|yielding|which\s+provides)\b", re.IGNORECASE)
+_TAIL_DV = re.compile(rf"\s((?:<\s*)?(?:{_NUM})\s*%{_MARKS}|[†‡*]+)\s*$")
+
+
+def split_note(text: str) -> tuple[str, str, bool]:
+    """(text without the note, the note, whether the note runs on to the next line)."""
+    m = NOTE_RE.search(text)
+    if not m:
+        return text, "", False
+    close = text.find(")", m.end())
+    if close != -1:
+        return (text[: m.start()] + text[close + 1 :]).strip(), text[m.start() : close + 1], False
+    dv = _TAIL_DV.search(text, m.end())
+    if dv:
+        return (text[: m.start()] + " " + dv.group(1)).strip(), text[m.start() : dv.start()].strip(), True
+    return text[: m.start()].strip(), text[m.start() :].strip(), True
+
+
 def parse_row_text(text: str) -> RowRecord | None:
     """Split ``"Vitamin D3 (as cholecalciferol) 125 mcg (5,000 IU) 625%"`` into its parts.
 
     Returns None when the text carries no amount (a wrapped name line, a blend member).
+    A "(providing N mg elemental ...)" note is taken out and read as the elemental amount.
     """
+    text, note, _ = split_note(text.strip())
+    row = _parse_plain(text)
+    if row is not None and note:
+        row.note = note
+        apply_providing(row, note)
+    return row
+
+
+def _parse_plain(text: str) -> RowRecord | None:
     m = ROW_TAIL_RE.match(text.strip())
     if not m or not m.group("name").strip():
         return None

@@ -12,7 +12,7 @@ from pypdfium2 import PdfiumError
 from extract.errors import CorruptPdf, EmptyFile, EncryptedPdf, ExtractError, NotAPdf, TruncatedPdf
 from extract.labeltext import find_directions, find_identity
 from extract.layout import Line, group_lines, page_words
-from extract.prepass import plan_pages
+from extract.prepass import MAX_CHARS_PER_PAGE, plan_pages
 from extract.panel import clean, find_headings, panel_regions, read_panel, reading_order
 from extract.records import FileExtraction, PanelRecord
 
@@ -56,6 +56,10 @@ def _extract(data: bytes) -> FileExtraction:
             raise EncryptedPdf() from e
         plan = None  # let pdfminer say what is wrong with it
     if plan is not None and not plan.panel_pages:
+        if plan.flooded_pages:
+            return FileExtraction(status="error", page_count=plan.page_count, status_detail=(
+                f"page {plan.flooded_pages[0] + 1} holds more than {MAX_CHARS_PER_PAGE:,} characters, far more than a "
+                "label; it was not read (a text flood?)"))
         return _no_panel(plan.page_count, len(plan.no_text_pages))
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
@@ -80,7 +84,7 @@ def _extract(data: bytes) -> FileExtraction:
                     image_only_pages += 1
                 continue
             out.panels.extend(read_page(chars, float(page.width), float(page.height), index + 1))
-            page.flush_cache()
+            page.close()  # drop the page's layout objects: a 500-page catalog must not hold them all
         if not out.panels:
             return _no_panel(len(pages), image_only_pages)
         if len(pages) > MAX_PAGES:

@@ -13,7 +13,7 @@ DIRECTIONS_RE = re.compile(
 )
 # Sentences that begin another section of the label, not the directions.
 _STOP = re.compile(
-    r"^(?:keep|caution|warning|warnings|not\s+intended|do\s+not|store|storage|if\s+you|consult|other\s+ingredients|"
+    r"^(?:keep|caution|warning|warnings|not\s+intended|do\s+not(?!\s+(?:exceed|take\s+more))|store|storage|if\s+you|consult|other\s+ingredients|"
     r"ingredients|distributed|manufactured|made\s+in|questions|\*these|these\s+statements|this\s+product|contains|"
     r"allergen|free\s+of|sealed|supplement\s+facts)\b",
     re.IGNORECASE,

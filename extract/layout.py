@@ -26,6 +26,7 @@ class Word:
     size: float
     bold: bool
     orig: tuple[float, float, float, float]  # box in pdfplumber page axes
+    confidence: float = 1.0  # the reader's confidence in the word (0..1): 1 for a text layer, OCR's own score otherwise
 
 
 @dataclass

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from extract.amounts import PROVIDING_RE, apply_providing, parse_row_text
+from extract.amounts import apply_providing, parse_row_text, split_note
 from extract.layout import Line, Word, group_lines, union
 from extract.records import PanelRecord, RowRecord
 
@@ -97,6 +97,7 @@ def read_panel(words: list[Word], box: tuple[float, float, float, float], page: 
     pending: list[Line] = []
     end_y = box[1]
     raw_tail = ""  # text of a "(providing ...)" note under the last row, while it is open
+    amount_x: float | None = None  # where the amount column starts, learnt from the first row
 
     def flush_pending() -> None:
         # A name line with no amount of its own and not the head of the next row: a row
@@ -132,10 +133,16 @@ def read_panel(words: list[Word], box: tuple[float, float, float, float], page: 
             break
         row = parse_row_text(text)
         if row is None and pending:
-            row = parse_row_text(clean(" ".join(l.text for l in pending)) + " " + text)
+            # A name on earlier lines, its amount on this one; a note may sit inside the name.
+            name_text, note, _ = split_note(clean(" ".join(l.text for l in pending)))
+            row = parse_row_text(name_text + " " + text)
             if row is not None:
+                if note:
+                    row.note = note
+                    apply_providing(row, note)
                 rows.append((row, pending + [line]))
                 pending.clear()
+                raw_tail = note
                 end_y = line.bottom
                 continue
         if row is not None:
@@ -148,14 +155,36 @@ def read_panel(words: list[Word], box: tuple[float, float, float, float], page: 
             else:
                 row_lines = [line]
             rows.append((row, row_lines))
-            raw_tail = ""
+            raw_tail = row.note or ""
+            x = _amount_start(line, row.amount_text)
+            if x is not None:
+                amount_x = x if amount_x is None else min(amount_x, x)
             end_y = line.bottom
             continue
-        if rows and not pending and (PROVIDING_RE.search(text) or raw_tail.count("(") > raw_tail.count(")")):
+        note_part = [w for w in line.words if amount_x is not None and w.x1 >= amount_x - 2]
+        note_text = clean(" ".join(w.text for w in note_part))
+        if rows and note_part and (raw_tail.count("(") > raw_tail.count(")") or split_note(note_text)[1]):
+            # A note in the amount column ("(providing 200 mg" / "elemental magnesium)"), while
+            # the name may wrap beside it in the name column.
+            name_part = [w for w in line.words if w.x1 < amount_x - 2]
+            prev, plines = rows[-1]
+            if note_part:
+                raw_tail += " " + " ".join(w.text for w in note_part)
+                apply_providing(prev, raw_tail)
+                prev.note = clean(raw_tail)
+            plines.append(line)
+            end_y = line.bottom
+            if name_part:
+                name_text = clean(" ".join(w.text for w in name_part))
+                if _continues(prev.label_text, name_text):
+                    prev.label_text = clean(prev.label_text + " " + name_text)
+            continue
+        if rows and not pending and (split_note(text)[1] or raw_tail.count("(") > raw_tail.count(")")):
             # "(providing 100 mg elemental magnesium)", possibly wrapped: not part of the name
             prev, plines = rows[-1]
             raw_tail += " " + text
             apply_providing(prev, raw_tail)
+            prev.note = clean(raw_tail)
             plines.append(line)
             end_y = line.bottom
             continue
@@ -193,6 +222,16 @@ def _continues(prev: str, text: str, line: Line | None = None, prev_lines: list[
     if prev.rstrip().endswith((",", "-", "/", "&", " as", " and", " from", " of")):
         return True
     return text[:1].islower() or text.startswith(("(", "["))
+
+
+def _amount_start(line: Line, amount_text: str) -> float | None:
+    """x where the row's amount begins on its line (the amount column's left edge)."""
+    texts = [w.text for w in line.words]
+    for i in range(1, len(texts)):
+        if " ".join(texts[i:]).startswith(amount_text.split(" ")[0]) and " ".join(texts[i:]).startswith(amount_text[:3]):
+            if texts[i][:1].isdigit() or texts[i][:1] in "<.":
+                return line.words[i].x0
+    return None
 
 
 def _is_prefix(text: str) -> bool:

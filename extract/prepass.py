@@ -14,6 +14,9 @@ import pypdfium2.raw as pdfium_c
 
 # Heading words of the label conventions we read, compared with spaces removed so
 # letter-spaced and sideways-drawn headings ("S u p p l e m e n t") still match.
+# A label page holds a few thousand characters; pdfplumber keeps a dict per character, so a
+# page of millions would exhaust memory before it could be read.
+MAX_CHARS_PER_PAGE = 100_000
 PANEL_MARKERS = ("supplementfacts", "medicinalingredients", "ingrédientsmédicinaux", "nrv", "perdailydose")
 _SPACE = re.compile(r"\s+")
 
@@ -23,6 +26,7 @@ class PagePlan:
     page_count: int
     panel_pages: list[int] = field(default_factory=list)     # 0-based, worth a pdfplumber parse
     no_text_pages: list[int] = field(default_factory=list)   # no text layer but graphics: OCR candidates
+    flooded_pages: list[int] = field(default_factory=list)   # too much text to be a label: not read
 
 
 def _has_marker(text: str) -> bool:
@@ -41,10 +45,12 @@ def plan_pages(data: bytes, max_pages: int) -> PagePlan:
                 tp = page.get_textpage()
                 try:
                     n = tp.count_chars()
-                    text = tp.get_text_range() if n else ""
+                    text = tp.get_text_range() if 0 < n <= MAX_CHARS_PER_PAGE else ""
                 finally:
                     tp.close()
-                if n and text.strip():
+                if n > MAX_CHARS_PER_PAGE:
+                    plan.flooded_pages.append(i)
+                elif n and text.strip():
                     if _has_marker(text):
                         plan.panel_pages.append(i)
                 elif _has_graphics(page):

@@ -21,6 +21,7 @@ class RowRecord:
     percent_dv: float | None = None
     elemental_amount: float | None = None  # "(providing 100 mg elemental magnesium)"
     elemental_unit: str | None = None
+    note: str | None = None        # a note on the amount as printed: "(providing 100 mg elemental magnesium)"
     bbox: BBox | None = None
     read_method: str = "text"
     confidence: float = 1.0

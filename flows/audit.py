@@ -2,9 +2,7 @@
 load + rules (one staged write, published atomically) -> reports."""
 from __future__ import annotations
 
-import multiprocessing
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -14,6 +12,7 @@ from prefect.cache_policies import NO_CACHE
 
 from flows import pipeline
 from flows.catalog import discover
+from flows.executor import DEFAULT_FILE_TIMEOUT_S, DEFAULT_MEMORY_MB, ExtractedRows, Extractor, FileJob
 from rules import load_ruleset
 from warehouse.load import now
 from warehouse.store import cleanup_stale_stages, writer_lock
@@ -26,23 +25,16 @@ class AuditResult:
     warnings: list[str] = field(default_factory=list)
 
 
-_POOL: ProcessPoolExecutor | None = None
+_EXTRACTOR: Extractor | None = None
 
 
-def _pool(workers: int) -> ProcessPoolExecutor:
-    # One spawned pool per flow run, shared by the batch tasks: a fork inside a running
-    # flow can deadlock, and Prefect's own process runner starts a server per worker.
-    global _POOL
-    if _POOL is None:
-        _POOL = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
-    return _POOL
-
-
-@task(name="extract-batch", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=1)
-def extract_batch_task(jobs: list[pipeline.FileJob], workers: int) -> pipeline.ExtractedRows:
-    if workers <= 1:
-        return pipeline.extract_batch(jobs)
-    return _pool(workers).submit(pipeline.extract_batch, jobs).result()
+@task(name="extract-batch", cache_policy=NO_CACHE)
+def extract_batch_task(jobs: list[FileJob]) -> ExtractedRows:
+    # Batches share one pool of isolated, spawned workers (flows/executor.py): a fork
+    # inside a running flow can deadlock, and Prefect's own process runner would start a
+    # temporary server in every worker.
+    assert _EXTRACTOR is not None
+    return _EXTRACTOR.collect(_EXTRACTOR.submit(jobs), jobs)
 
 
 @task(name="load-and-judge", cache_policy=NO_CACHE)
@@ -52,9 +44,20 @@ def load_task(db: str, catalog: str, run_id: str, started_at, entries, rows, rul
 
 @task(name="reports", cache_policy=NO_CACHE)
 def report_task(db: str, run_id: str, out: str) -> dict[str, str]:
-    from reports import write_reports
+    from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-    return {k: str(v) for k, v in write_reports(Path(db), run_id, Path(out)).items()}
+    from reports import summary_markdown, write_reports
+
+    paths = write_reports(Path(db), run_id, Path(out))
+    try:
+        s = summary_markdown(paths, Path(db), run_id)
+        create_markdown_artifact(key=s["artifact_key"] + "-summary", markdown=s["markdown"],
+                                 description=f"Label audit {run_id}: headline figures and report files")
+        create_table_artifact(key=s["artifact_key"] + "-flagged", table=s["table"] or [{"flagged": "none"}],
+                              description=f"Label audit {run_id}: flagged products")
+    except Exception as e:  # artifacts are a convenience: the reports are written either way
+        print(f"warning: could not publish the Prefect artifacts: {e}", file=sys.stderr)
+    return {k: str(v) for k, v in paths.items()}
 
 
 def _say(msg: str) -> None:
@@ -65,9 +68,10 @@ def _say(msg: str) -> None:
 def audit_flow(
     catalog: str, db: str, out: str | None = None, config: str | None = None,
     workers: int = 2, batch_size: int = 100, quiet: bool = False,
+    file_timeout: float = DEFAULT_FILE_TIMEOUT_S, memory_mb: int = DEFAULT_MEMORY_MB,
 ) -> AuditResult:
     say: Callable[[str], None] = (lambda m: None) if quiet else _say
-    global _POOL
+    global _EXTRACTOR
     started = now()
     root = Path(catalog)
     db_path = Path(db)
@@ -81,21 +85,18 @@ def audit_flow(
         jobs, reused = pipeline.plan_reads(db_path, entries, root)
         say(f"{len(entries)} PDF files in {root}; {len(jobs)} to read, {reused} unchanged since the last audit")
         run_id = pipeline.new_run_id()
-        rows = pipeline.ExtractedRows()
-        try:
-            parts = pipeline.batches(jobs, max(1, min(batch_size, -(-len(jobs) // max(1, workers)))))
-            use_workers = workers if len(jobs) > 4 else 1
-            futures = [extract_batch_task.submit(part, use_workers) for part in parts]
-            for fut in futures:
-                r = fut.result()
-                rows.versions.extend(r.versions)
-                rows.nutrients.extend(r.nutrients)
-                rows.files += r.files
-                say(f"  read {rows.files}/{len(jobs)} files")
-        finally:
-            if _POOL is not None:
-                _POOL.shutdown(cancel_futures=True)
-                _POOL = None
+        rows = ExtractedRows()
+        if jobs:
+            with Extractor(workers=workers, file_timeout=file_timeout, memory_mb=memory_mb) as ex:
+                _EXTRACTOR = ex
+                try:
+                    parts = pipeline.batches(jobs, pipeline.batch_size_for(len(jobs), workers, batch_size))
+                    futures = [extract_batch_task.submit(part) for part in parts]
+                    for fut in futures:
+                        rows.merge(fut.result())
+                        say(f"  read {rows.files}/{len(jobs)} files")
+                finally:
+                    _EXTRACTOR = None
         say(f"loading the warehouse and applying {len(ruleset.enabled_rules())} rules ({ruleset.version_label})")
         run = load_task(str(db_path), str(root.resolve()), run_id, started, entries, rows, ruleset, reused)
     result = AuditResult(run=run, warnings=warnings)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import matplotlib
 
@@ -23,9 +24,66 @@ def daily_vitamin_d_histogram(daily_mcg: list[float], ul_mcg: float = 100.0, noa
     ax.set_ylabel("Products")
     ax.legend(fontsize=8, frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
+    return _svg(fig, "dose")
+
+
+def _svg(fig, prefix: str) -> str:
     fig.tight_layout()
     buf = io.StringIO()
     fig.savefig(buf, format="svg")
     plt.close(fig)
     svg = buf.getvalue()
-    return svg[svg.index("<svg"):]
+    return _prefix_ids(svg[svg.index("<svg"):], prefix)
+
+
+def _prefix_ids(svg: str, prefix: str) -> str:
+    """Matplotlib numbers ids per figure (patch_11, glyph DejaVuSans-5c): several charts in one HTML
+    page would define the same ids, so each chart's ids and references get its own prefix."""
+    svg = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{prefix}-{m.group(1)}"', svg)
+    return re.sub(r'(href="#|url\(#)([^")]+)', lambda m: f"{m.group(1)}{prefix}-{m.group(2)}", svg)
+
+
+def brand_flag_share(brands: list[dict]) -> str:
+    """Share of each brand's products flagged, split by the most serious flag (high, warning)."""
+    brands = brands[:15]
+    n = max(1, len(brands))
+    fig, ax = plt.subplots(figsize=(7, 1.3 + 0.32 * n), dpi=100)
+    names = [b["brand"] for b in brands][::-1]
+    high = [100.0 * b["high"] / max(b["products"], 1) for b in brands][::-1]
+    warn = [100.0 * b["warning"] / max(b["products"], 1) for b in brands][::-1]
+    info = [100.0 * b.get("info", 0) / max(b["products"], 1) for b in brands][::-1]
+    ax.barh(names, high, color="#c0392b", label="high")
+    ax.barh(names, warn, left=high, color="#d98a00", label="warning")
+    ax.barh(names, info, left=[h + w for h, w in zip(high, warn)], color="#4a78b5", label="info")
+    for i, b in enumerate(brands[::-1]):
+        ax.text(min(high[i] + warn[i] + info[i], 100) + 1.5, i, f"{b['flagged']} of {b['products']}", va="center",
+                fontsize=8, color="#333")
+    ax.set_xlim(0, 118)
+    ax.set_xticks([0, 25, 50, 75, 100])
+    ax.set_xticklabels(["0%", "25%", "50%", "75%", "100%"])
+    ax.set_xlabel("Share of the brand's products flagged")
+    ax.tick_params(axis="y", labelsize=8)
+    ax.legend(fontsize=8, frameon=False, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=3,
+              title="most serious flag", title_fontsize=8, alignment="left")
+    ax.spines[["top", "right"]].set_visible(False)
+    return _svg(fig, "brands")
+
+
+COVERAGE_COLORS = {"K2 and magnesium": "#2e8b57", "K2 only": "#d98a00", "magnesium only": "#d98a00", "neither": "#c0392b"}
+
+
+def high_dose_coverage(counts: dict[str, int], limit_mcg: float = 100.0) -> str:
+    """High-dose D3 products by whether they also carry vitamin K2 and magnesium."""
+    fig, ax = plt.subplots(figsize=(7, 1.9), dpi=100)
+    names = list(counts)[::-1]
+    vals = [counts[k] for k in names]
+    ax.barh(names, vals, color=[COVERAGE_COLORS.get(k, "#4a78b5") for k in names])
+    top = max(vals + [1])
+    for i, v in enumerate(vals):
+        ax.text(v + top * 0.015, i, str(v), va="center", fontsize=9)
+    ax.set_xlim(0, top * 1.12)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.set_xlabel(f"Products with daily vitamin D3 ≥ {limit_mcg:g} mcg ({limit_mcg * IU_PER_MCG:,.0f} IU)")
+    ax.tick_params(axis="y", labelsize=9)
+    ax.spines[["top", "right"]].set_visible(False)
+    return _svg(fig, "coverage")

@@ -1,4 +1,10 @@
-"""What a report shows, read from the warehouse (no rendering here)."""
+"""What a report shows, read from the warehouse (no rendering here).
+
+A report covers one audit run of one catalog, optionally narrowed to one retailer. The
+products of the catalog's latest run are the ``products`` table; those of an earlier run
+are rebuilt from ``product_versions`` and ``label_versions`` (identity from today's
+``products`` where the key still exists).
+"""
 from __future__ import annotations
 
 import json
@@ -7,21 +13,32 @@ from typing import Any
 
 import duckdb
 
+IU_PER_MCG = 40.0
+SEVERITY_ORDER = {"high": 0, "warning": 1, "info": 2}
+PRODUCT_COLS = ("product_key", "product_id", "source_file", "page", "panel", "brand", "product_name", "sku",
+                "retailer", "serving_size", "servings_per_day", "servings_per_day_assumed", "directions",
+                "status", "status_detail")
+
 
 @dataclass
 class ReportData:
     run: dict[str, Any]
-    rules: list[dict[str, Any]]
-    brands: list[dict[str, Any]]
+    previous_run: dict[str, Any] | None
+    retailer: str | None
+    params: dict[str, float]
+    headline: dict[str, Any]
     flagged: list[dict[str, Any]]
-    not_ok: list[dict[str, Any]]
+    needs_review: list[dict[str, Any]]
+    brands: list[dict[str, Any]]
+    rules: list[dict[str, Any]]
     daily_d: list[float] = field(default_factory=list)
-    retailer: str | None = None
+    high_dose: dict[str, int] = field(default_factory=dict)
+    changes: dict[str, Any] = field(default_factory=dict)
+    retailers: list[str] = field(default_factory=list)
 
-
-def _q(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-    # DuckDB refuses named parameters a statement does not use.
-    return _dicts(con.execute(sql, {k: v for k, v in params.items() if f"${k}" in sql}))
+    @property
+    def catalog(self) -> str:
+        return self.run["catalog"]
 
 
 def _dicts(cur: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
@@ -29,57 +46,374 @@ def _dicts(cur: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     return [dict(zip(cols, r)) for r in cur.fetchall()]
 
 
-def load_report_data(con: duckdb.DuckDBPyConnection, run_id: str, retailer: str | None = None) -> ReportData:
-    runs = _dicts(con.execute("SELECT * FROM audit_runs WHERE audit_run_id = ?", [run_id]))
+def _q(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | list | None = None) -> list[dict[str, Any]]:
+    if isinstance(params, dict):  # DuckDB refuses named parameters a statement does not use
+        params = {k: v for k, v in params.items() if f"${k}" in sql}
+    return _dicts(con.execute(sql, params or []))
+
+
+# ------------------------------------------------------------------ runs
+
+def resolve_run(con: duckdb.DuckDBPyConnection, run_id: str | None = None, catalog: str | None = None) -> dict[str, Any]:
+    """The run asked for, else the latest finished run (of ``catalog`` when given)."""
+    if run_id:
+        runs = _q(con, "SELECT * FROM audit_runs WHERE audit_run_id = ?", [run_id])
+        if not runs:
+            known = [r["audit_run_id"] for r in _q(con, "SELECT audit_run_id FROM audit_runs ORDER BY finished_at DESC LIMIT 5")]
+            raise LookupError(f"no audit run {run_id} in the warehouse (latest: {', '.join(known) or 'none'})")
+        return runs[0]
+    sql = "SELECT * FROM audit_runs WHERE finished_at IS NOT NULL"
+    args: list[Any] = []
+    if catalog:
+        sql += " AND catalog = ?"
+        args.append(catalog)
+    runs = _q(con, sql + " ORDER BY finished_at DESC LIMIT 1", args)
     if not runs:
-        raise LookupError(f"no audit run {run_id} in the warehouse")
-    run = runs[0]
-    where = "p.catalog = $cat" + (" AND p.retailer = $ret" if retailer else "")
-    params: dict[str, Any] = {"cat": run["catalog"], "run": run_id}
-    if retailer:
-        params["ret"] = retailer
-    flag_rows = _q(con, 
-        f"""SELECT p.product_key, p.product_id, p.brand, p.product_name, p.sku, p.retailer, p.source_file,
-                   p.page, p.panel, p.serving_size, p.servings_per_day, p.servings_per_day_assumed,
-                   f.rule_id, f.severity, f.message, f.evidence
-            FROM flags f JOIN products p ON p.catalog = f.catalog AND p.product_key = f.product_key
-            WHERE f.audit_run_id = $run AND {where}
-            ORDER BY CASE f.severity WHEN 'high' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, p.brand, p.product_name, f.rule_id""",
-        params,
-    )
-    by_product: dict[str, dict[str, Any]] = {}
-    for fr in flag_rows:
-        p = by_product.setdefault(fr["product_key"], {
-            k: fr[k] for k in ("product_key", "product_id", "brand", "product_name", "sku", "retailer", "source_file",
-                               "page", "panel", "serving_size", "servings_per_day", "servings_per_day_assumed")
-        } | {"flags": [], "evidence_rows": {}})
-        ev = json.loads(fr["evidence"]) if fr["evidence"] else {}
-        p["flags"].append({"rule_id": fr["rule_id"], "severity": fr["severity"], "message": fr["message"], "evidence": ev})
-        for r in ev.get("rows", []):
-            p["evidence_rows"][(r["label_text"], r["amount_text"])] = r
-    flagged = list(by_product.values())
+        raise LookupError("the warehouse holds no finished audit run" + (f" of {catalog}" if catalog else ""))
+    return runs[0]
+
+
+def previous_run(con: duckdb.DuckDBPyConnection, run: dict[str, Any]) -> dict[str, Any] | None:
+    rows = _q(con, """SELECT * FROM audit_runs WHERE catalog = ? AND finished_at IS NOT NULL AND finished_at < ?
+                      ORDER BY finished_at DESC LIMIT 1""", [run["catalog"], run["finished_at"]])
+    return rows[0] if rows else None
+
+
+def _is_latest(con: duckdb.DuckDBPyConnection, run: dict[str, Any]) -> bool:
+    return resolve_run(con, catalog=run["catalog"])["audit_run_id"] == run["audit_run_id"]
+
+
+def products_at(con: duckdb.DuckDBPyConnection, run: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every product (any status) of the run's catalog as that run saw it."""
+    cols = ", ".join(PRODUCT_COLS)
+    if _is_latest(con, run):
+        return _q(con, f"SELECT {cols} FROM products WHERE catalog = ? ORDER BY source_file, page, panel", [run["catalog"]])
+    return _q(con, """
+        WITH runs AS (SELECT audit_run_id, finished_at FROM audit_runs WHERE catalog = $cat)
+        SELECT v.product_key, v.product_id, v.source_file, lv.page, lv.panel,
+               coalesce(p.brand, lv.label_brand) AS brand, coalesce(p.product_name, lv.label_product_name) AS product_name,
+               p.sku, p.retailer, lv.serving_size, lv.servings_per_day, lv.servings_per_day_assumed, lv.directions,
+               coalesce(lv.status, 'error') AS status, lv.status_detail
+        FROM product_versions v
+        JOIN runs f ON f.audit_run_id = v.first_seen_run
+        LEFT JOIN runs r ON r.audit_run_id = v.removed_in_run
+        LEFT JOIN label_versions lv ON lv.product_id = v.product_id
+        LEFT JOIN products p ON p.catalog = v.catalog AND p.product_key = v.product_key
+        WHERE v.catalog = $cat AND f.finished_at <= $t AND (v.removed_in_run IS NULL OR r.finished_at > $t)
+        ORDER BY v.source_file, lv.page, lv.panel""", {"cat": run["catalog"], "t": run["finished_at"]})
+
+
+def retailers_of(con: duckdb.DuckDBPyConnection, run: dict[str, Any]) -> list[str]:
+    return sorted({p["retailer"] for p in products_at(con, run) if p["retailer"]})
+
+
+def _flags(con: duckdb.DuckDBPyConnection, run_id: str) -> list[dict[str, Any]]:
+    rows = _q(con, "SELECT * FROM flags WHERE audit_run_id = ?", [run_id])
+    for r in rows:
+        r["evidence"] = json.loads(r["evidence"]) if r["evidence"] else {}
+    return rows
+
+
+def _run_params(run: dict[str, Any]) -> dict[str, float]:
+    params: dict[str, float] = {"high_dose_vitamin_d_mcg": 100.0, "min_cofactor_amount": 0.0}
+    try:
+        params.update(json.loads(run.get("rule_params") or "{}").get("params", {}))
+    except (TypeError, ValueError):
+        pass
+    return params
+
+
+def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchall()[0][0])
+
+
+def _waivers(con: duckdb.DuckDBPyConnection, run: dict[str, Any]) -> list[dict[str, Any]]:
+    """Rows of the optional ``waivers`` table in force for the run (its catalog, not revoked, not expired)."""
+    if not _table_exists(con, "waivers"):
+        return []
+    try:
+        rows = _q(con, "SELECT * FROM waivers")
+    except duckdb.Error:
+        return []
+    day = run["finished_at"].date() if hasattr(run.get("finished_at"), "date") else None
+    return [w for w in rows if "product_key" in w and (not w.get("catalog") or w["catalog"] == run["catalog"])
+            and not w.get("revoked_at") and not (day and w.get("expires_on") and w["expires_on"] < day)]
+
+
+def _is_waived(flag: dict[str, Any], waivers: list[dict[str, Any]]) -> bool:
+    """The run's own record (flags.waived) where the warehouse has one, else a matching waiver."""
+    if flag.get("waived") is not None and "waived" in flag:
+        return bool(flag["waived"])
+    return any(w["product_key"] == flag["product_key"] and (not w.get("rule_id") or w["rule_id"] == flag["rule_id"])
+               and (not w.get("product_id") or w["product_id"] == flag["product_id"]) for w in waivers)
+
+
+# ------------------------------------------------------------------ doses
+
+def _dose_summary(con: duckdb.DuckDBPyConnection, product_ids: list[str]) -> dict[str, dict[str, Any]]:
+    if not product_ids:
+        return {}
+    rows = _q(con, """
+        SELECT product_id,
+          sum(daily_amount_canonical) FILTER (WHERE nutrient = 'vitamin_d' AND (form IS NULL OR form = 'D3')) AS d3_mcg,
+          sum(daily_amount_canonical) FILTER (WHERE nutrient = 'vitamin_d') AS d_all_mcg,
+          sum(daily_amount_canonical) FILTER (WHERE nutrient = 'vitamin_k' AND form = 'K2') AS k2_mcg,
+          bool_or(nutrient = 'vitamin_k' AND form = 'K1' AND amount > 0) AS has_k1,
+          sum(daily_amount_canonical) FILTER (WHERE nutrient = 'magnesium') AS mg_mg
+        FROM nutrients WHERE list_contains($ids, product_id) GROUP BY product_id""", {"ids": product_ids})
+    return {r["product_id"]: r for r in rows}
+
+
+def _nutrient_rows(con: duckdb.DuckDBPyConnection, product_id: str) -> list[dict[str, Any]]:
+    return _q(con, """SELECT row_index, nutrient, form, form_detail, label_text, amount_text, dv_text, amount_canonical,
+                             canonical_unit, daily_amount_canonical, percent_dv, page, x0, top, x1, bottom
+                      FROM nutrients WHERE product_id = ? ORDER BY row_index""", [product_id])
+
+
+def fmt_amount(v: float | None, unit: str = "") -> str:
+    if v is None:
+        return "none"
+    s = f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.3g}"
+    return f"{s} {unit}".strip()
+
+
+def servings_text(spd: float | None, assumed: bool | None) -> str:
+    """``2 servings a day``, ``1 serving a week``, ``1 serving every 2 days``."""
+    if spd is None:
+        return "servings a day unknown"
+    if spd >= 1 or spd <= 0:
+        s = f"{spd:g} serving{'s' if spd != 1 else ''} a day"
+    else:
+        n = 1 / spd
+        s = ("1 serving a week" if abs(n - 7) < 1e-6 else f"1 serving every {round(n):d} days"
+             if abs(n - round(n)) < 1e-6 else f"{spd:.3g} servings a day")
+    return s + (" (assumed: the label gives no directions)" if assumed else "")
+
+
+def plain_reason(p: dict[str, Any], params: dict[str, float]) -> str:
+    """One sentence a buyer reads in the table; the rule messages carry the detail."""
+    d = p.get("d3_mcg") or 0.0
+    rules = set(p["rule_ids"])
+    missing = []
+    if "D3_HIGH_NO_K2" in rules:
+        missing.append("no vitamin K2" + (" (only K1, which does not count)" if p.get("has_k1") else ""))
+    if "D3_HIGH_NO_MG" in rules:
+        missing.append("no magnesium")
+    other = sorted(rules - {"D3_HIGH_NO_K2", "D3_HIGH_NO_MG"})
+    limit = params.get("high_dose_vitamin_d_mcg", 100.0)
+    if missing:
+        s = (f"{d * IU_PER_MCG:,.0f} IU vitamin D a day ({d / limit:.1f}× the {limit * IU_PER_MCG:,.0f} IU upper limit) "
+             f"with " + " and ".join(missing) + ".")
+    else:
+        s = ""
+    if other:
+        titles = rule_titles()
+        extra = "; ".join(titles.get(r, r) for r in other)
+        s += (" Also: " if s else "") + extra + "."
+    return s
+
+
+_TITLES: dict[str, str] | None = None
+
+
+def rule_titles() -> dict[str, str]:
+    """Each rule's one-line title from the rule definitions (ids are shown where they cannot be read)."""
+    global _TITLES
+    if _TITLES is None:
+        try:
+            from rules import load_ruleset
+
+            _TITLES = {r.id: r.title for r in load_ruleset().rules}
+        except Exception:
+            _TITLES = {}
+    return _TITLES
+
+
+def _reasons_text(reasons: Any) -> str:
+    try:
+        val = json.loads(reasons) if isinstance(reasons, str) else reasons
+    except ValueError:
+        return str(reasons)
+    if isinstance(val, list):
+        return "; ".join(str(v.get("detail") or v.get("reason") or v) if isinstance(v, dict) else str(v) for v in val)
+    return str(val or "needs review")
+
+
+# ------------------------------------------------------------------ the report
+
+def load_report_data(con: duckdb.DuckDBPyConnection, run_id: str | None = None, retailer: str | None = None,
+                     catalog: str | None = None) -> ReportData:
+    run = resolve_run(con, run_id, catalog)
+    params = _run_params(run)
+    prev = previous_run(con, run)
+    every = products_at(con, run)
+    all_retailers = sorted({p["retailer"] for p in every if p["retailer"]})
+    scope = [p for p in every if not retailer or p["retailer"] == retailer]
+    in_scope = {p["product_key"] for p in scope}
+    ok = [p for p in scope if p["status"] == "ok"]
+    doses = _dose_summary(con, [p["product_id"] for p in ok])
+    for p in ok:
+        d = doses.get(p["product_id"], {})
+        for k in ("d3_mcg", "d_all_mcg", "k2_mcg", "has_k1", "mg_mg"):
+            p[k] = d.get(k)
+
+    flags = [f for f in _flags(con, run["audit_run_id"]) if f["product_key"] in in_scope]
+    waivers = _waivers(con, run)
+    by_key = {p["product_key"]: p for p in scope}
+    flagged_map: dict[str, dict[str, Any]] = {}
+    for f in sorted(flags, key=lambda f: (SEVERITY_ORDER.get(f["severity"], 9), f["rule_id"])):
+        p = flagged_map.setdefault(f["product_key"], dict(by_key[f["product_key"]], flags=[]))
+        f["waived"] = _is_waived(f, waivers)
+        p["flags"].append(f)
+    flagged = list(flagged_map.values())
     for p in flagged:
-        p["evidence_rows"] = list(p["evidence_rows"].values())
-        p["daily"] = _dicts(con.execute(
-            """SELECT nutrient, sum(daily_amount_canonical) AS daily, any_value(canonical_unit) AS unit
-               FROM nutrients WHERE product_id = ? AND nutrient IN ('vitamin_d','vitamin_k','magnesium','calcium')
-               GROUP BY nutrient""", [p["product_id"]]))
-        p["rule_ids"] = sorted({f["rule_id"] for f in p["flags"]})
-    rules = _q(con, 
-        f"""SELECT f.rule_id, any_value(f.severity) AS severity, count(DISTINCT f.product_key) AS products
-            FROM flags f JOIN products p ON p.catalog = f.catalog AND p.product_key = f.product_key
-            WHERE f.audit_run_id = $run AND {where} GROUP BY f.rule_id ORDER BY products DESC, rule_id""", params)
-    brands = _q(con, 
-        f"""SELECT coalesce(p.brand, '(unknown brand)') AS brand, count(*) AS products,
-                   count(DISTINCT f.product_key) AS flagged,
-                   count(DISTINCT f.product_key) FILTER (WHERE f.severity = 'high') AS flagged_high
-            FROM products p LEFT JOIN flags f
-              ON f.catalog = p.catalog AND f.product_key = p.product_key AND f.audit_run_id = $run
-            WHERE {where} AND p.status = 'ok' GROUP BY ALL ORDER BY flagged DESC, brand""", params)
-    not_ok = _q(con, 
-        f"""SELECT p.source_file, p.product_key, p.status, p.status_detail FROM products p
-            WHERE {where} AND p.status <> 'ok' ORDER BY p.source_file""", params)
-    daily_d = [r["daily"] for r in _q(con,
-        f"""SELECT sum(n.daily_amount_canonical) AS daily FROM products p JOIN nutrients n ON n.product_id = p.product_id
-            WHERE {where} AND n.nutrient = 'vitamin_d' GROUP BY p.product_key""", params) if r["daily"] is not None]
-    return ReportData(run=run, rules=rules, brands=brands, flagged=flagged, not_ok=not_ok, daily_d=daily_d, retailer=retailer)
+        p["rule_ids"] = [f["rule_id"] for f in p["flags"]]
+        p["severity"] = min((f["severity"] for f in p["flags"]), key=lambda s: SEVERITY_ORDER.get(s, 9))
+        p["reason"] = plain_reason(p, params)
+        p["nutrients"] = _nutrient_rows(con, p["product_id"])
+        used: dict[int, dict[str, Any]] = {}
+        for f in p["flags"]:
+            for r in f["evidence"].get("rows", []):
+                match = [n for n in p["nutrients"] if (n["label_text"], n["amount_text"], n["top"]) ==
+                         (r.get("label_text"), r.get("amount_text"), r.get("top"))]
+                for n in match:
+                    used[n["row_index"]] = n
+        p["evidence_rows"] = [used[i] for i in sorted(used)] or [
+            n for n in p["nutrients"] if n["nutrient"] in ("vitamin_d", "vitamin_k", "magnesium")]
+        ev = p["flags"][0]["evidence"]
+        p["directions"] = p.get("directions") or ev.get("directions")
+    flagged.sort(key=lambda p: (SEVERITY_ORDER.get(p["severity"], 9), -(p.get("d3_mcg") or 0),
+                                (p["brand"] or "").lower(), (p["product_name"] or "").lower()))
+
+    needs_review = []
+    for p in scope:
+        if p["status"] != "ok":
+            needs_review.append(dict(p, why=f"{p['status'].replace('_', ' ')}: {p['status_detail'] or 'no detail given'}"))
+        elif p.get("servings_per_day_assumed"):
+            needs_review.append(dict(p, why="the label gives no directions, so 1 serving a day was assumed; "
+                                             "check the daily dose"))
+
+    if _table_exists(con, "verdicts"):
+        listed = {r["product_key"] for r in needs_review}
+        for v in _q(con, "SELECT product_key, reasons FROM verdicts WHERE audit_run_id = ? AND verdict = 'needs_review'",
+                    [run["audit_run_id"]]):
+            if v["product_key"] in by_key and v["product_key"] not in listed:
+                needs_review.append(dict(by_key[v["product_key"]], why=_reasons_text(v["reasons"])))
+                listed.add(v["product_key"])
+
+    brands_map: dict[str, dict[str, Any]] = {}
+    for p in ok:
+        b = brands_map.setdefault(p["brand"] or "(unknown brand)", {"brand": p["brand"] or "(unknown brand)",
+                                                                     "products": 0, "flagged": 0, "high": 0, "warning": 0, "info": 0})
+        b["products"] += 1
+        if p["product_key"] in flagged_map:
+            b["flagged"] += 1
+            sev = flagged_map[p["product_key"]]["severity"]
+            b[sev if sev in ("high", "warning", "info") else "info"] += 1
+    brands = sorted(brands_map.values(), key=lambda b: (-b["flagged"] / max(b["products"], 1), b["brand"].lower()))
+
+    rules_map: dict[str, dict[str, Any]] = {}
+    for f in flags:
+        r = rules_map.setdefault(f["rule_id"], {"rule_id": f["rule_id"], "severity": f["severity"], "products": set()})
+        r["products"].add(f["product_key"])
+    rules = sorted(({**r, "products": len(r["products"])} for r in rules_map.values()),
+                   key=lambda r: (SEVERITY_ORDER.get(r["severity"], 9), r["rule_id"]))
+
+    limit = params.get("high_dose_vitamin_d_mcg", 100.0)
+    cof = params.get("min_cofactor_amount", 0.0)
+    high_dose = {"K2 and magnesium": 0, "K2 only": 0, "magnesium only": 0, "neither": 0}
+    for p in ok:
+        if p.get("d3_mcg") is not None and round(p["d3_mcg"], 6) >= limit:
+            k2, mg = (p.get("k2_mcg") or 0) > cof, (p.get("mg_mg") or 0) > cof
+            high_dose["K2 and magnesium" if k2 and mg else "K2 only" if k2 else "magnesium only" if mg else "neither"] += 1
+
+    sev_counts = {s: sum(p["severity"] == s for p in flagged) for s in ("high", "warning", "info")}
+    headline = {
+        "products": len(ok),
+        "files_not_read": sum(p["status"] != "ok" for p in scope),
+        "flagged": len(flagged),
+        "flagged_by_severity": sev_counts,
+        "flags_by_severity": {s: sum(f["severity"] == s for f in flags) for s in ("high", "warning", "info")},
+        "needs_review": len(needs_review),
+        "waived": sum(f["waived"] for f in flags),
+        "high_dose": sum(high_dose.values()),
+    }
+    changes = _changes(con, run, prev, scope, flags, retailer) if prev else {}
+    return ReportData(
+        run=run, previous_run=prev, retailer=retailer, params=params, headline=headline, flagged=flagged,
+        needs_review=needs_review, brands=brands, rules=rules,
+        daily_d=[p["d_all_mcg"] for p in ok if p.get("d_all_mcg") is not None],
+        high_dose=high_dose, changes=changes, retailers=all_retailers,
+    )
+
+
+# ------------------------------------------------------------------ changes since the previous run
+
+def _row_key(n: dict[str, Any]) -> tuple:
+    return (n["nutrient"] or (n["label_text"] or "").lower(), n["form"])
+
+
+def nutrient_diff(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows added, removed or changed between two label versions, matched by nutrient and form."""
+    def group(rows):
+        g: dict[tuple, list[dict[str, Any]]] = {}
+        for n in rows:
+            g.setdefault(_row_key(n), []).append(n)
+        return g
+
+    go, gn = group(old), group(new)
+    out: list[dict[str, Any]] = []
+    for key in list(go) + [k for k in gn if k not in go]:
+        a, b = go.get(key, []), gn.get(key, [])
+        for i in range(max(len(a), len(b))):
+            o = a[i] if i < len(a) else None
+            n = b[i] if i < len(b) else None
+            if o is None:
+                out.append({"change": "added", "old": None, "new": n})
+            elif n is None:
+                out.append({"change": "removed", "old": o, "new": None})
+            elif (o["amount_text"], o["label_text"], o["daily_amount_canonical"]) != (
+                    n["amount_text"], n["label_text"], n["daily_amount_canonical"]):
+                out.append({"change": "changed", "old": o, "new": n})
+    return out
+
+
+def _changes(con: duckdb.DuckDBPyConnection, run: dict[str, Any], prev: dict[str, Any], scope: list[dict[str, Any]],
+             flags: list[dict[str, Any]], retailer: str | None) -> dict[str, Any]:
+    before = products_at(con, prev)
+    cur = {p["product_key"]: p for p in scope}
+    # Retailers come from today's products: a removed product's retailer is known only when it was in this
+    # catalog's manifest under a key still present, so a retailer's report lists removals it can attribute.
+    old = {p["product_key"]: p for p in before if not retailer or p["retailer"] == retailer}
+    prev_flags = [f for f in _flags(con, prev["audit_run_id"]) if f["product_key"] in old or f["product_key"] in cur]
+    new_products = [cur[k] for k in cur if k not in old]
+    removed_products = [old[k] for k in old if k not in cur]
+    reformulated = []
+    for k in cur:
+        if k in old and old[k]["product_id"] != cur[k]["product_id"]:
+            diff = nutrient_diff(_nutrient_rows(con, old[k]["product_id"]), _nutrient_rows(con, cur[k]["product_id"]))
+            reformulated.append({"old": old[k], "new": cur[k], "diff": diff})
+    now_pairs = {(f["product_key"], f["rule_id"]) for f in flags}
+    then_pairs = {(f["product_key"], f["rule_id"]) for f in prev_flags}
+    reformulated_keys = {r["new"]["product_key"] for r in reformulated}
+
+    def describe(key: str, products: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        p = products.get(key) or cur.get(key) or old.get(key) or {}
+        return {"product_key": key, "brand": p.get("brand"), "product_name": p.get("product_name"),
+                "sku": p.get("sku"), "source_file": p.get("source_file")}
+
+    new_flags = [dict(describe(f["product_key"], cur), rule_id=f["rule_id"], severity=f["severity"], message=f["message"],
+                      why=("new product" if f["product_key"] not in old else
+                           "label changed" if f["product_key"] in reformulated_keys else "same label; rules or thresholds changed"))
+                 for f in flags if (f["product_key"], f["rule_id"]) not in then_pairs]
+    resolved = [dict(describe(f["product_key"], old), rule_id=f["rule_id"], severity=f["severity"], message=f["message"],
+                     why=("product removed from the catalog" if f["product_key"] not in cur else
+                          "label reformulated" if f["product_key"] in reformulated_keys else
+                          "same label; rules or thresholds changed"))
+                for f in prev_flags if (f["product_key"], f["rule_id"]) not in now_pairs
+                and (f["product_key"] in old)]
+    key = lambda d: (SEVERITY_ORDER.get(d.get("severity"), 9), (d.get("brand") or "").lower(), d.get("product_name") or "")
+    return {
+        "new_flags": sorted(new_flags, key=key), "resolved_flags": sorted(resolved, key=key),
+        "new_products": new_products, "removed_products": removed_products, "reformulated": reformulated,
+    }

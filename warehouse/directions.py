@@ -34,7 +34,7 @@ _MAX_RE = re.compile(
     rf"(?P<tail>[^.;]{{0,30}})",
     re.IGNORECASE,
 )
-_DAY_CONTEXT = re.compile(r"\b(?:per|a|each|in\s+(?:any|one|a))\s+(?:day|24)|\bdaily\b", re.IGNORECASE)
+_DAY_CONTEXT = re.compile(r"\b(?:per|a|each|in(?:\s+(?:any|one|a))?)\s+(?:day|24)|\bdaily\b", re.IGNORECASE)
 # Units a serving is measured in that a count of pieces cannot be divided by.
 _MEASURE_UNITS = re.compile(r"^\s*[\d.]+\s*(?:g|gram|grams|gram\(s\)|mg|ml|mL|oz|fl|teaspoon|tsp|tablespoon|tbsp|scoop)(?![a-z])", re.IGNORECASE)
 _CHILD = re.compile(r"\b(?:children|kids|child)\b[^.:;]*(?::|\bunder\b|\bages?\b)", re.IGNORECASE)

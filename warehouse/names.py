@@ -21,8 +21,19 @@ def _word_re(spelling: str) -> re.Pattern[str]:
 
 
 @lru_cache(maxsize=1)
+def _data() -> dict:
+    return tomllib.loads(resources.files("warehouse").joinpath("nutrients.toml").read_text("utf-8"))
+
+
+@lru_cache(maxsize=1)
+def _not_nutrients() -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(r"^" + re.escape(n).replace(r"\ ", r"\s+") + r"\b", re.IGNORECASE)
+                 for n in _data().get("not_nutrients", []))
+
+
+@lru_cache(maxsize=1)
 def catalog() -> tuple[NutrientSpec, ...]:
-    data = tomllib.loads(resources.files("warehouse").joinpath("nutrients.toml").read_text("utf-8"))
+    data = {k: v for k, v in _data().items() if isinstance(v, dict)}
     return tuple(
         NutrientSpec(
             id=nid,
@@ -49,6 +60,8 @@ def identify(label_text: str) -> tuple[str | None, str | None, str | None]:
     """(nutrient id, form, form_detail) for a row name as printed."""
     text = _clean(label_text)
     head = text.split("(")[0].strip()
+    if any(p.match(head) for p in _not_nutrients()):
+        return None, None, None
     spec = None
     for pat, s in _name_index():
         if pat.match(head) or (not head and pat.match(text)):

@@ -56,6 +56,7 @@ UNITS = {
     "veggie capsule": ("Veggie Capsule", "Veggie Capsules", "veggie capsule", "veggie capsules"),
     "tablet": ("Tablet", "Tablets", "tablet", "tablets"),
     "gummy": ("Gummy", "Gummies", "gummy", "gummies"),
+    "lozenge": ("Lozenge", "Lozenges", "lozenge", "lozenges"),
 }
 NUMBER_WORDS = {1: "one", 2: "two", 3: "three", 4: "four"}
 
@@ -82,6 +83,10 @@ OTHER_INGREDIENTS = {
     "gummy": [
         "Glucose syrup, cane sugar, water, pectin, citric acid, natural flavors, colors (from black carrot).",
         "Tapioca syrup, sugar, pectin, natural lemon flavor, sodium citrate, coconut oil.",
+    ],
+    "lozenge": [
+        "Xylitol, inulin, natural peppermint flavor, stearic acid, silicon dioxide.",
+        "Dextrose, maltodextrin, natural strawberry flavor, magnesium stearate.",
     ],
 }
 
@@ -376,19 +381,45 @@ def random_product(rng: random.Random, **overrides) -> dict:
     ``serving_qty``, ``serving_unit``, ``providing`` (magnesium chelate row with "providing").
     Any other keyword replaces that top-level record field verbatim after generation (e.g. ``brand``);
     overriding directions this way does NOT recompute servings_per_day.
+
+    Extended options (opt-in; without them the draws are exactly what they always were):
+    ``variants`` (True: each of VARIANT_FEATURES on with probability 1/2; or an iterable of them:
+    "headers", "footnotes", "blend", "sub_rows", "directions", "names", "elemental", each then drawn
+    at random), ``amount_header`` (AMOUNT_HEADERS: "serving", "per_qty" -> "Amount Per 2 Capsules",
+    "each" -> "Each Capsule Contains"), ``dv_header`` (printed, e.g. "%DV", "% Daily Value*"),
+    ``footnote_marks``, ``blend``, ``sub_rows``, ``name_variants`` (bools), ``mineral_note``
+    (MINERAL_NOTES: "inline", "own_line", "under_amount"), ``kind`` also "adk" / "lookalike"
+    (EXTRA_KINDS), ``serving_unit`` also "lozenge", ``directions_style`` also DIRECTIONS_STYLES_NEW.
+    New row keys the renderer reads: ``name_lines`` (label_text = the lines joined by one space),
+    ``indent``, ``amount_note``, ``amount_note_below``; record key ``layout_rows`` (panel order).
     """
     gen_keys = ("kind", "d_iu", "d_format", "directions_style", "serving_qty", "serving_unit", "providing")
     gen = {k: overrides.pop(k) for k in gen_keys if k in overrides}
+    var = {k: overrides.pop(k) for k in VARIANT_KEYS if k in overrides}
+    feats = _variant_features(var.pop("variants", None))
+    ext = bool(feats) or bool(var)  # any new option: the extended generator (old draws untouched otherwise)
+    if gen.get("kind") is None and ext:
+        gen["kind"] = _ext_kind(rng, feats, var)
     kind = gen.get("kind") or rng.choices(KINDS, weights=KIND_WEIGHTS)[0]
-    if kind not in KINDS:
+    if kind not in KINDS and kind not in EXTRA_KINDS:
         raise ValueError(f"unknown kind {kind!r}")
+    if var.get("name_variants") is None and "names" in feats:
+        var["name_variants"] = True
+    if var.get("mineral_note") is None and "elemental" in feats and kind in ("d3_mg", "mg_only", "d3_ca"):
+        var["mineral_note"] = rng.choice(MINERAL_NOTES)
     brand = overrides.pop("brand", None) or rng.choice(BRANDS)
-    unit = gen.get("serving_unit") or _pick_unit(rng, kind)
+    unit = gen.get("serving_unit") or (_pick_unit_ext(rng, kind) if ext else _pick_unit(rng, kind))
+    if unit not in UNITS:
+        raise ValueError(f"unknown serving unit {unit!r}")
     d_iu = gen.get("d_iu") or _d_iu_for(rng, kind)
     d_fmt = gen.get("d_format")
 
     # directions style
     style = gen.get("directions_style")
+    if style is None and "directions" in feats:
+        style = rng.choice(DIRECTIONS_STYLES_EXT)
+    if style is not None and style not in DIRECTIONS_STYLES + DIRECTIONS_STYLES_NEW:
+        raise ValueError(f"unknown directions style {style!r}")
     if style is None:
         if d_iu >= 50000 and kind in ("d3_only", "d2"):
             style = "weekly"
@@ -398,6 +429,8 @@ def random_product(rng: random.Random, **overrides) -> dict:
             style = rng.choices(["daily", "adults_per_day", "twice_daily", "range", "double_units", "none"],
                                 weights=[6, 2, 2, 2, 1, 2])[0]
     qty = gen.get("serving_qty")
+    if qty is None and style in DIRECTIONS_STYLES_NEW:
+        qty = _qty_for_new_style(rng, style, unit)
     if qty is None:
         if style in ("range", "double_units", "weekly", "every_other_day"):
             qty = 1
@@ -413,7 +446,42 @@ def random_product(rng: random.Random, **overrides) -> dict:
     iu_txt = fmt_num(d_iu)
     d_mcg_txt = fmt_num(d_iu / 40)
     per = UNITS[unit][2] if qty == 1 else "serving"
-    if kind == "d3_only":
+    if var.get("name_variants"):
+        # the extended D/K name lists, drawn here so vitamin_d_row/vitamin_k_row get a name
+        d_name = {"D3": rng.choice(D_NAMES_D3_EXT), "D2": rng.choice(D_NAMES_D2)}
+        k_pick = {"K2": rng.choice(K2_NAMES_EXT), "K1": rng.choice(K1_NAMES_EXT)}
+        _vd, _vk = _vitamin_d_row, _vitamin_k_row
+
+        def vitamin_d_row(rng_, iu, form="D3", fmt=None, name=None, old_dv=None):  # noqa: F811
+            return _vd(rng_, iu, form, fmt, name or d_name.get(form), old_dv)
+
+        def vitamin_k_row(rng_, form="K2", mcg=None, name=None):  # noqa: F811
+            return _vk(rng_, form, mcg, name or k_pick[form])
+    else:
+        vitamin_d_row, vitamin_k_row = _vitamin_d_row, _vitamin_k_row
+    mnote = var.get("mineral_note")
+    if mnote is not None and mnote not in MINERAL_NOTES:
+        raise ValueError(f"unknown mineral_note {mnote!r}; expected one of {MINERAL_NOTES}")
+    if kind == "adk":
+        a = vitamin_a_row(rng)
+        if var.get("name_variants"):
+            name_a, form_a = rng.choice(A_NAMES_EXT)
+            a["label_text"], a["form"] = name_a, form_a
+        nutrients.append(a)
+        nutrients.append(vitamin_d_row(rng, d_iu, "D3", d_fmt))
+        nutrients.append(vitamin_k_row(rng, rng.choice(["K2", "K2", "K1"])))
+        name = rng.choice(["Vitamin A, D3 & K2", "ADK Complex", "Vitamins A + D3 + K", "ADK Drops in a Softgel"])
+        claims.append(f"{iu_txt} IU vitamin D3 with vitamins A and K per {per}")
+    elif kind == "lookalike":
+        for strain, amounts in LOOKALIKES:
+            other_rows.append({"label_text": strain, "amount_text": rng.choice(amounts), "dv_text": "†"})
+        rng.shuffle(other_rows)
+        if rng.random() < 0.5:
+            nutrients.append(vitamin_d_row(rng, rng.choice([400, 1000, 2000, 5000]), "D3", "mcg_iu"))
+        name = rng.choice(["Oral Probiotic K12", "BLIS K12 Throat Health", "Kids Probiotic Drops in a Chew",
+                           "Probiotic with Vitamin D"])
+        claims.append("Supports oral and throat health*")
+    elif kind == "d3_only":
         nutrients.append(vitamin_d_row(rng, d_iu, "D3", d_fmt))
         name = rng.choice([f"Vitamin D3 {iu_txt} IU", f"Vitamin D3 {d_mcg_txt} mcg", "Vitamin D3",
                            f"Sunshine D {iu_txt} IU", f"High Potency Vitamin D3 {iu_txt} IU"])
@@ -434,7 +502,8 @@ def random_product(rng: random.Random, **overrides) -> dict:
         claims.append(f"{iu_txt} IU of vitamin D3 with vitamin K per {per}")
     elif kind == "d3_mg":
         nutrients.append(vitamin_d_row(rng, d_iu, "D3", d_fmt))
-        nutrients.append(magnesium_row(rng, providing=gen.get("providing")))
+        nutrients.append(elemental_row(rng, "magnesium", mnote) if mnote else
+                         magnesium_row(rng, providing=gen.get("providing")))
         if rng.random() < 0.3:
             nutrients.append(vitamin_k_row(rng, "K2"))
             name = rng.choice(["Mag D3 K2", "Magnesium + D3 + K2"])
@@ -443,7 +512,7 @@ def random_product(rng: random.Random, **overrides) -> dict:
         claims.append(f"{iu_txt} IU vitamin D3 with magnesium per {per}")
     elif kind == "d3_ca":
         nutrients.append(vitamin_d_row(rng, d_iu, "D3", d_fmt))
-        nutrients.append(calcium_row(rng))
+        nutrients.append(elemental_row(rng, "calcium", mnote) if mnote else calcium_row(rng))
         if rng.random() < 0.4:
             nutrients.append(magnesium_row(rng, providing=False))
             name = "Calcium Magnesium + D3"
@@ -459,9 +528,10 @@ def random_product(rng: random.Random, **overrides) -> dict:
                            "Women's One Daily"])
         claims.append("Complete daily multivitamin with vitamin D3 and zinc")
     elif kind == "mg_only":
-        nutrients.append(magnesium_row(rng, providing=gen.get("providing")))
+        nutrients.append(elemental_row(rng, "magnesium", mnote) if mnote else
+                         magnesium_row(rng, providing=gen.get("providing")))
         name = rng.choice(["Chelated Magnesium", "Magnesium Glycinate", "Magnesium Citrate 200 mg"])
-        if name.endswith("200 mg"):
+        if name.endswith("200 mg") and not mnote:
             nutrients[0] = _row("Magnesium (as magnesium citrate)", "200 mg", _pct(200, DV["magnesium"]),
                                 "magnesium", None, 200, "mg")
         claims.append("Gentle, highly absorbable magnesium*")
@@ -492,7 +562,10 @@ def random_product(rng: random.Random, **overrides) -> dict:
         claims.append("Supports healthy digestion & oral health*")
     claims += rng.sample(GENERIC_CLAIMS, 3)
 
-    directions, spd, assumed = directions_for(rng, style, qty, unit)
+    if style in DIRECTIONS_STYLES_NEW:
+        directions, spd, assumed = directions_for_new(rng, style, qty, unit)
+    else:
+        directions, spd, assumed = directions_for(rng, style, qty, unit)
     s1, sp, _, _ = UNITS[unit]
     serving_size = f"{qty} {s1 if qty == 1 else sp}"
     spc = rng.choice([12, 24, 52]) if style == "weekly" else rng.choice([30, 60, 90, 120, 180, 240, 360])
@@ -528,14 +601,327 @@ def random_product(rng: random.Random, **overrides) -> dict:
             "name_frac": rng.choice([0.4, 0.44, 0.48, 0.52]),
         },
     }
+    if ext:
+        _apply_variants(rng, record, feats, var)
     for k, v in overrides.items():
         record[k] = v
     return record
 
 
+_vitamin_d_row, _vitamin_k_row = vitamin_d_row, vitamin_k_row
+
+
 def random_catalog(seed: int, n: int) -> list[dict]:
     rng = random.Random(seed)
     return [random_product(rng) for _ in range(n)]
+
+
+# ---------------------------------------------------------------- extended generator
+#
+# Everything below is opt-in: ``random_product(rng)`` without any of VARIANT_KEYS draws exactly
+# what it always drew. ``variants=True`` turns each feature of VARIANT_FEATURES on with
+# probability 1/2; ``variants=("blend", "footnotes")`` turns exactly those on; a feature's own
+# keyword (``blend=True``, ``dv_header="%DV"``...) fixes it. Whatever is not given is drawn from rng.
+
+VARIANT_FEATURES = ("headers", "footnotes", "blend", "sub_rows", "directions", "names", "elemental")
+VARIANT_KEYS = ("variants", "amount_header", "dv_header", "footnote_marks", "blend", "sub_rows",
+                "name_variants", "mineral_note")
+EXTRA_KINDS = ["adk", "lookalike"]
+DIRECTIONS_STYLES = ("daily", "adults_per_day", "twice_daily", "double_units", "range", "every_other_day",
+                     "weekly", "none")
+DIRECTIONS_STYLES_NEW = ("word_range", "or_range", "times_range", "three_times", "each_meal",
+                         "adults_children", "adults_12", "ceiling")
+DIRECTIONS_STYLES_EXT = DIRECTIONS_STYLES_NEW + ("twice_daily", "every_other_day", "weekly", "range", "daily")
+# amount-column header: "Amount Per Serving", "Amount Per 2 Capsules" (the serving size),
+# "Each Capsule Contains" (one-unit servings; "Two Capsules Contain" otherwise)
+AMOUNT_HEADERS = ("serving", "per_qty", "each")
+DV_HEADERS_EXT = ("%DV", "% Daily Value", "% Daily Value*", "% DV", "% Daily Value†")
+MINERAL_NOTES = ("inline", "own_line", "under_amount")
+WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine",
+         10: "ten", 12: "twelve"}
+
+D_NAMES_D3_EXT = ["Vitamin D3 (as cholecalciferol from lichen)", "Vitamin D (as D3 cholecalciferol)",
+                  "Cholecalciferol (Vitamin D3)", "Vitamin D3 (as cholecalciferol)", "Vitamin D3 (cholecalciferol)",
+                  "Vitamin D3 (as vegan cholecalciferol from lichen)"]
+K2_NAMES_EXT = ["Vitamin K2 (as menaquinone-7 from natto)", "Vitamin K2 (as MenaQ7®)", "Vitamin K (as Mena Q7)",
+                "Vitamin K2 (as menatetrenone)", "Vitamin K2 (as MK-7)", "Vitamin K2 (as MenaQ7® menaquinone-7)",
+                "Vitamin K2 (as menaquinone-4)"]
+K1_NAMES_EXT = ["Vitamin K1 (as phylloquinone)", "Vitamin K (as phytomenadione)", "Vitamin K (as phytonadione)",
+                "Vitamin K1 (as phytonadione)"]
+A_NAMES_EXT = [("Vitamin A (as retinyl palmitate)", "preformed"), ("Vitamin A (as beta-carotene)", "beta_carotene"),
+               ("Vitamin A (as retinyl acetate)", "preformed"),
+               ("Vitamin A (as retinyl palmitate and beta-carotene)", None),
+               ("Vitamin A (60% as beta-carotene, 40% as retinyl palmitate)", None)]
+LOOKALIKES = [("Streptococcus salivarius K12", ["1 Billion CFU", "500 Million CFU", "2.5 Billion CFU"]),
+              ("Lactobacillus reuteri DSM 17938", ["100 Million CFU", "200 Million CFU", "1 Billion CFU"])]
+
+ELEMENTAL = {
+    # mineral: (salts, [(salt weight, elemental) pairs in mg])
+    "magnesium": (["magnesium glycinate", "magnesium bisglycinate chelate", "magnesium citrate", "magnesium malate",
+                   "magnesium taurate"], [(500, 100), (600, 120), (750, 150), (1000, 200), (400, 80)]),
+    "calcium": (["calcium carbonate", "calcium citrate", "calcium citrate malate"],
+                [(1250, 500), (1500, 600), (625, 250), (1000, 400)]),
+}
+
+SUB_ROW_SPLITS = {
+    ("vitamin_k", "K2"): [["Vitamin K2 (as MK-7)", "from natto"], ["Vitamin K2", "(as menaquinone-7 from natto)"],
+                          ["Vitamin K2 (as menaquinone-7)", "from chickpea"],
+                          ["Vitamin K2", "(as menaquinone-7)", "from natto"]],
+    ("vitamin_k", "K1"): [["Vitamin K1", "(as phytonadione)"], ["Vitamin K (as phylloquinone)", "from alfalfa"]],
+    ("vitamin_d", "D3"): [["Vitamin D3 (as cholecalciferol)", "from lanolin"],
+                          ["Vitamin D3", "(as cholecalciferol from lichen)"],
+                          ["Vitamin D3 (as cholecalciferol)", "from lichen"]],
+    ("vitamin_d", "D2"): [["Vitamin D2", "(as ergocalciferol)"]],
+    ("magnesium", None): [["Magnesium", "(as magnesium bisglycinate chelate)"],
+                          ["Magnesium (as magnesium citrate)", "from sea minerals"]],
+}
+
+BLENDS = [
+    ("Bone Support Blend", ["Horsetail (stem) extract", "Calcium fructoborate", "Boron (as boron glycinate)",
+                            "Silica (from bamboo extract)", "Red clover (flower) extract"]),
+    ("Heart Health Blend", ["Hawthorn (berry) extract", "Coenzyme Q10 (as ubiquinone)", "Garlic (bulb) powder",
+                            "Grape seed extract"]),
+    ("Proprietary Immune Blend", ["Elderberry (fruit) extract", "Echinacea purpurea (aerial parts)",
+                                  "Astragalus (root) extract", "Olive leaf extract"]),
+    ("Sunshine Blend", ["Turmeric (root) extract", "Black pepper (fruit) extract", "Ginger (root) extract"]),
+    ("Natto Blend", ["Natto (fermented soybean) powder", "Nattokinase", "Bacillus subtilis natto"]),
+]
+
+
+def _variant_features(v) -> set:
+    if not v:
+        return set()
+    if v is True:
+        return {"__all__"}
+    if isinstance(v, str):
+        v = [v]
+    bad = [f for f in v if f not in VARIANT_FEATURES]
+    if bad:
+        raise ValueError(f"unknown variant feature(s) {bad}; expected {VARIANT_FEATURES}")
+    return set(v)
+
+
+def _resolve_all(rng, feats: set) -> set:
+    """``variants=True``: each feature on with probability 1/2."""
+    if "__all__" not in feats:
+        return feats
+    feats.discard("__all__")
+    feats.update(f for f in VARIANT_FEATURES if rng.random() < 0.5)
+    return feats
+
+
+def _ext_kind(rng, feats, var) -> str:
+    _resolve_all(rng, feats)
+    if "elemental" in feats or var.get("mineral_note"):
+        return rng.choice(["d3_mg", "d3_mg", "mg_only", "d3_ca"])
+    if "sub_rows" in feats or var.get("sub_rows"):
+        return rng.choice(["d3_k2", "d3_k2", "k2_only", "d3_only", "d3_k1", "d3_mg", "adk"])
+    if "names" in feats or var.get("name_variants"):
+        return rng.choices(["d3_only", "d3_k2", "d3_k1", "adk", "lookalike", "k2_only", "multi", "d3_mg"],
+                           weights=[3, 4, 3, 4, 3, 1, 1, 1])[0]
+    return rng.choices(KINDS + EXTRA_KINDS, weights=KIND_WEIGHTS + [2, 1])[0]
+
+
+def _pick_unit_ext(rng, kind):
+    if kind == "multi":
+        return rng.choice(["tablet", "tablet", "capsule", "gummy"])
+    if kind in ("mg_only", "d3_mg", "d3_ca"):
+        return rng.choice(["capsule", "veggie capsule", "tablet"])
+    if kind in ("probiotic", "lookalike"):
+        return rng.choice(["capsule", "veggie capsule", "gummy", "lozenge", "lozenge"])
+    if kind == "adk":
+        return rng.choice(["softgel", "softgel", "capsule", "veggie capsule"])
+    return rng.choice(["softgel", "softgel", "capsule", "veggie capsule", "gummy", "lozenge"])
+
+
+def _qty_for_new_style(rng, style, unit):
+    if style == "or_range":
+        return 1
+    if style == "adults_children":
+        return 2 if unit == "gummy" else rng.choice([1, 2])
+    if style == "adults_12":
+        return rng.choice([1, 2])
+    return rng.choice([1, 1, 2])
+
+
+def _cap(text):
+    return text[:1].upper() + text[1:]
+
+
+def directions_for_new(rng, style, qty, unit):
+    """The extended directions wordings: (sentence, servings_per_day, assumed=False). SPEC: a range
+    takes its upper end, a label ceiling is the most it allows, adults' directions over children's."""
+    s1, sp, l1, lp = UNITS[unit]
+
+    def noun(n):
+        return l1 if n == 1 else lp
+
+    verb = {"gummy": "chew", "lozenge": "dissolve"}.get(unit, "take") if rng.random() < 0.5 else "take"
+    tail = rng.choice([".", " with food.", " with a meal.", ", preferably with food."])
+    if style == "word_range":  # "Take two to six lozenges daily" with serving 2 -> 3
+        hi = qty * rng.choice([2, 3]) if qty > 1 else rng.choice([2, 3, 4])
+        return f"{_cap(verb)} {WORDS[qty]} to {WORDS[hi]} {lp} daily{tail}", float(hi) / qty, False
+    if style == "or_range":  # "1 or 2 softgels daily"
+        hi = rng.choice([2, 2, 3])
+        text = rng.choice([f"Take {hi - 1} or {hi} {lp} daily{tail}", f"{hi - 1} or {hi} {lp} daily.",
+                           f"{_cap(verb)} {WORDS[hi - 1]} or {WORDS[hi]} {lp} daily{tail}"])
+        return text, float(hi), False
+    q = str(qty)
+    if style == "times_range":  # "Take 1 capsule 1 to 4 times daily" -> 4
+        hi = rng.choice([2, 3, 4])
+        text = rng.choice([f"Take {q} {noun(qty)} 1 to {hi} times daily{tail}",
+                           f"Take {q} {noun(qty)} 1-{hi} times daily{tail}",
+                           f"{_cap(verb)} {q} {noun(qty)} one to {WORDS[hi]} times a day{tail}"])
+        return text, float(hi), False
+    if style == "three_times":
+        text = rng.choice([f"Take {q} {noun(qty)} three times daily{tail}",
+                           f"Take {q} {noun(qty)} 3 times daily with meals.",
+                           f"{_cap(verb)} {q} {noun(qty)} three times a day{tail}"])
+        return text, 3.0, False
+    if style == "each_meal":
+        text = rng.choice([f"Take {q} {noun(qty)} with each meal.", f"Take {q} {noun(qty)} with every meal.",
+                           f"{_cap(verb)} {q} {noun(qty)} with each meal, or as directed by your healthcare "
+                           f"professional."])
+        return text, 3.0, False
+    if style == "adults_children":  # serving 2 gummies, "Adults: take 2 gummies daily. Children ...: 1"
+        a = qty * rng.choice([1, 1, 2]) if qty > 1 else 2
+        age = rng.choice([2, 4, 4, 6])
+        adult = f"Adults: {verb} {a} {noun(a)} daily."
+        child = rng.choice([f"Children {age} years and older: {verb} 1 {noun(1)} daily.",
+                            f"Children {age} to 12 years: {verb} 1 {noun(1)} daily."])
+        text = f"{adult} {child}" if rng.random() < 0.7 else f"{child} {adult}"
+        return text, float(a) / qty, False
+    if style == "adults_12":  # "Adults and children 12 years and older: ..."
+        freq_txt, per_day = rng.choice([("daily", 1.0), ("once daily", 1.0), ("twice daily", 2.0),
+                                        ("two times daily", 2.0), ("three times daily", 3.0)])
+        text = f"Adults and children 12 years and older: {verb} {q} {noun(qty)} {freq_txt}{tail}"
+        if rng.random() < 0.5:
+            text += " Children under 12 years: consult a doctor before use."
+        return text, per_day, False
+    if style == "ceiling":  # "Do not exceed 4 capsules per day": the label's own maximum
+        k = rng.choice([2, 3, 4])
+        c = qty * k
+        text = rng.choice([
+            f"Take {q} {noun(qty)} as needed. Do not exceed {c} {noun(c)} per day.",
+            f"Take {q} {noun(qty)} up to {k} times daily, not to exceed {c} {noun(c)} per day.",
+            f"{_cap(verb)} {q} {noun(qty)} every 3 to 4 hours as needed. Do not exceed {c} {noun(c)} per day.",
+            f"Take {q} {noun(qty)} daily, as needed. Do not exceed {c} {noun(c)} in 24 hours.",
+        ])
+        return text, float(k), False
+    raise ValueError(style)
+
+
+def elemental_row(rng, mineral="magnesium", note="own_line"):
+    """A salt-weight row with the elemental amount in a "(providing N mg elemental X)" note placed
+    ``note``: "inline" (after the amount, wrapping in the amount column), "own_line" (its own line
+    under the name) or "under_amount" (its own line under the amount)."""
+    salts, pairs = ELEMENTAL[mineral]
+    salt = rng.choice(salts)
+    weight, elem = rng.choice(pairs)
+    name = rng.choice([f"{mineral.capitalize()} (as {salt})", salt.title()])
+    note_text = rng.choice([f"(providing {elem} mg elemental {mineral})",
+                            f"(providing {elem} mg of elemental {mineral})"])
+    row = _row(name, f"{fmt_num(weight)} mg", _pct(elem, DV[mineral]), mineral, None, elem, "mg")
+    if note == "own_line":
+        row["sub_text"] = note_text
+    elif note == "inline":
+        row["amount_note"] = note_text
+    elif note == "under_amount":
+        row["amount_note_below"] = note_text
+    else:
+        raise ValueError(f"unknown mineral note placement {note!r}")
+    return row
+
+
+def amount_header_text(kind, qty, unit) -> str:
+    s1, sp, _, _ = UNITS[unit]
+    if kind == "serving":
+        return "Amount Per Serving"
+    if kind == "per_qty":
+        return f"Amount Per {qty} {s1 if qty == 1 else sp}" if qty > 1 else f"Amount Per {s1}"
+    if kind == "each":
+        return f"Each {s1} Contains" if qty == 1 else f"{WORDS[qty].capitalize()} {sp} Contain"
+    raise ValueError(f"unknown amount header {kind!r}; expected one of {AMOUNT_HEADERS}")
+
+
+def _flag(var, feats, key, feat):
+    return bool(var[key]) if key in var and var[key] is not None else feat in feats
+
+
+def _apply_variants(rng, record, feats, var):
+    """Headers, sub-rows, a blend and footnote marks, on a built record (rows stay ground truth)."""
+    st = record["style"]
+    ah = var.get("amount_header") or (rng.choice(AMOUNT_HEADERS) if "headers" in feats else None)
+    if ah:
+        st["amount_header"] = amount_header_text(ah, record["serving_qty"], record["serving_unit"])
+    dv = var.get("dv_header") or (rng.choice(DV_HEADERS_EXT) if "headers" in feats else None)
+    if dv:
+        st["dv_header"] = dv
+        if dv.endswith("*"):
+            st["calorie_footnote"] = True
+    if _flag(var, feats, "sub_rows", "sub_rows"):
+        _add_sub_rows(rng, record)
+    if _flag(var, feats, "blend", "blend"):
+        _add_blend(rng, record)
+    if _flag(var, feats, "footnote_marks", "footnotes"):
+        _add_marks(rng, record)
+
+
+def _add_sub_rows(rng, record):
+    """Split a D/K/magnesium row's name over an indented second line: "Vitamin K2 (as MK-7)" then
+    "from natto"; label_text is the name lines joined with one space."""
+    cands = [n for n in record["nutrients"]
+             if (n["nutrient"], n.get("form")) in SUB_ROW_SPLITS and not n.get("sub_text")
+             and not n.get("name_lines")]
+    for n in rng.sample(cands, min(len(cands), rng.choice([1, 1, 2]))):
+        lines = rng.choice(SUB_ROW_SPLITS[(n["nutrient"], n.get("form"))])
+        n["name_lines"] = list(lines)
+        n["label_text"] = " ".join(lines)
+
+
+def _add_blend(rng, record):
+    """A proprietary blend row ("Bone Support Blend 250 mg †") and indented member rows without amounts
+    (other_rows); sometimes one member is a vitamin K2 with an amount (a nutrient)."""
+    bname, members = rng.choice(BLENDS)
+    picked = rng.sample(members, rng.randint(2, min(4, len(members))))
+    nuts, others = record["nutrients"], record["other_rows"]
+    order = [["n", i] for i in range(len(nuts))]
+    others_before = list(others)
+    others.append({"label_text": bname, "amount_text": f"{rng.choice([150, 200, 250, 300, 500])} mg",
+                   "dv_text": "†", "blend": True})
+    order.append(["o", len(others) - 1])
+    members_order = []
+    for m in picked:
+        others.append({"label_text": m, "amount_text": "", "dv_text": "", "indent": True})
+        members_order.append(["o", len(others) - 1])
+    if rng.random() < 0.3:
+        k = _vitamin_k_row(rng, "K2", name=rng.choice(["Vitamin K2 (as MK-7)", "Vitamin K2 (as menaquinone-7)"]))
+        k["indent"] = True
+        nuts.append(k)
+        members_order.insert(rng.randint(0, len(members_order)), ["n", len(nuts) - 1])
+        record["warnings"] = K_WARNING
+    order += members_order
+    order += [["o", i] for i in range(len(others_before))]
+    record["layout_rows"] = order
+
+
+def _add_marks(rng, record):
+    """Footnote marks glued to amounts or %DV: "125 mcg (5,000 IU)*", "100 mg†" (no %DV), "24%*", "†"."""
+    rows = [r for r in record["nutrients"] if not r.get("amount_note")]
+    marked = [r for r in rows if rng.random() < 0.6] or rows[:1]
+    for r in marked:
+        how = rng.choice(["amount_star", "amount_dagger", "dv_star", "dv_dagger"])
+        if how == "amount_star":
+            r["amount_text"] += "*"
+        elif how == "amount_dagger":
+            r["amount_text"] += "†"
+            r["dv_text"], r["percent_dv"] = "", None
+        elif how == "dv_star" and r["percent_dv"] is not None:
+            r["dv_text"] += "*"
+        else:
+            r["dv_text"], r["percent_dv"] = "†", None
+    if any("*" in r["amount_text"] + r["dv_text"] for r in rows):
+        record["style"]["calorie_footnote"] = True
 
 
 # ---------------------------------------------------------------- oracle

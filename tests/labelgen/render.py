@@ -11,6 +11,8 @@ Public: ``render_label(record, path, layout="ruled")``,
 from __future__ import annotations
 
 import io
+import random
+import zlib
 from dataclasses import dataclass, field
 
 from reportlab.lib.colors import Color, black, white
@@ -19,6 +21,11 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen import canvas as rl_canvas
 
 LAYOUTS = ("ruled", "borderless", "retail")
+# Rotated labels (see _write_rotated): "rotated_page" has /Rotate 90|270 and reads upright when
+# displayed; "sideways_text" has /Rotate 0 and the label drawn with a turned text matrix (a viewer
+# shows it sideways); "rotated_mixed" has both, drawn independently (upright or upside down).
+ROTATED_LAYOUTS = ("rotated_page", "sideways_text", "rotated_mixed")
+ALL_LAYOUTS = LAYOUTS + ROTATED_LAYOUTS
 
 # _BULLET_NOTE: reportlab writes U+2022 BULLET as WinAnsi code 0x7F, which pdfminer/pdfplumber
 # returns as "(cid:127)" (poppler reads it fine), so bullets are drawn as dots, never as text.
@@ -133,7 +140,8 @@ def layout_panel(ops, rec, x, y, w, ruled=True, base=8.0):
         y += base * 0.9
     # column geometry: name | amount (left aligned) | %DV (right aligned)
     dv_right = ix + iw
-    dv_w = max(stringWidth("% Daily Value", BOLD, base * 0.9), stringWidth("6250%", REG, base)) + 2
+    dv_w = max(stringWidth("% Daily Value", BOLD, base * 0.9), stringWidth("6250%", REG, base),
+               stringWidth(st.get("dv_header", ""), BOLD, base * 0.9)) + 2
     frac = st.get("name_frac", 0.5)
     widest = max([stringWidth(r["amount_text"], REG, base) for r in _rows(rec)] + [0])
     amount_x = min(ix + iw * frac, dv_right - dv_w - widest - 2)  # keep amounts on one line
@@ -141,7 +149,7 @@ def layout_panel(ops, rec, x, y, w, ruled=True, base=8.0):
     name_w = amount_x - ix - 6
     hsize = base * 0.9
     y += hsize * 1.2
-    ops.text(ix, y, "Amount Per Serving", BOLD, hsize)
+    ops.text(ix, y, st.get("amount_header", "Amount Per Serving"), BOLD, hsize)
     ops.text(dv_right, y, st.get("dv_header", "% Daily Value"), BOLD, hsize, "right")
     y += base * 0.45
     if ruled:
@@ -149,15 +157,29 @@ def layout_panel(ops, rec, x, y, w, ruled=True, base=8.0):
     lead = base * 1.22
     rows = _rows(rec)
     for i, row in enumerate(rows):
-        names = wrap(row["label_text"], REG, base, name_w)
+        # (text, x offset, size) per name line; plain rows exactly as before the extensions
+        ind = 8 if row.get("indent") else 0
+        if row.get("name_lines"):  # a name over several lines, the later ones indented ("from natto")
+            parts = row["name_lines"]
+            names = [(ln, ind, base) for ln in wrap(parts[0], REG, base, name_w - ind)]
+            for part in parts[1:]:
+                names += [(ln, ind + 6, base) for ln in wrap(part, REG, base, name_w - ind - 6)]
+        else:
+            names = [(ln, ind, base) for ln in wrap(row["label_text"], REG, base, name_w - ind)]
         if row.get("sub_text"):
-            names += ["  " + ln for ln in wrap(row["sub_text"], REG, base * 0.9, name_w - 6)]
-        amounts = wrap(row["amount_text"], REG, base, amount_w + 1)
+            names += [(ln, ind + 4, base * 0.9) for ln in wrap(row["sub_text"], REG, base * 0.9, name_w - ind - 6)]
+        if row.get("amount_note"):  # "500 mg (providing 100 mg elemental magnesium)", wrapped in the column
+            amounts = wrap(f"{row['amount_text']} {row['amount_note']}", REG, base, amount_w + 1)
+        elif row["amount_text"]:
+            amounts = wrap(row["amount_text"], REG, base, amount_w + 1)
+        else:
+            amounts = []  # a blend member: no amount
+        if row.get("amount_note_below"):
+            amounts += wrap(row["amount_note_below"], REG, base, amount_w + 1)
         n = max(len(names), len(amounts))
         y += lead
-        for j, ln in enumerate(names):
-            ops.text(ix + (4 if ln.startswith("  ") else 0), y + j * lead, ln.strip(), REG,
-                     base * (0.9 if ln.startswith("  ") else 1))
+        for j, (ln, dx, size) in enumerate(names):
+            ops.text(ix + dx, y + j * lead, ln, REG, size)
         for j, ln in enumerate(amounts):
             ops.text(amount_x, y + j * lead, ln, REG, base)
         if row["dv_text"]:
@@ -174,9 +196,10 @@ def layout_panel(ops, rec, x, y, w, ruled=True, base=8.0):
         y += base * 0.5
     fsize = base * 0.82
     notes = []
-    if st.get("calorie_footnote"):
+    marks = "".join(r["dv_text"] + r["amount_text"] for r in rows) + st.get("dv_header", "")
+    if st.get("calorie_footnote") or "*" in marks:
         notes.append("* Percent Daily Values are based on a 2,000 calorie diet.")
-    if any(r["dv_text"] == "†" for r in rows):
+    if "†" in marks:
         notes.append("† Daily Value not established.")
     for note in notes:
         for ln in wrap(note, REG, fsize, iw):
@@ -189,6 +212,8 @@ def layout_panel(ops, rec, x, y, w, ruled=True, base=8.0):
 
 
 def _rows(rec):
+    if rec.get("layout_rows"):  # panel order of nutrients ("n", i) and other rows ("o", i)
+        return [rec["nutrients"][i] if k == "n" else rec["other_rows"][i] for k, i in rec["layout_rows"]]
     return list(rec["nutrients"]) + list(rec.get("other_rows", []))
 
 
@@ -284,7 +309,55 @@ def _label_ops(rec, layout):
     raise ValueError(f"unknown layout {layout!r}; expected one of {LAYOUTS}")
 
 
-def _write_label(rec, target, layout, encrypt=None):
+def rotation_for(rec, layout, page_rotate=None, text_turn=None):
+    """(page /Rotate, content turn anticlockwise) in degrees for a rotated layout; what is not given
+    is drawn at random from the record, so a record renders the same bytes every time."""
+    r = random.Random(zlib.crc32(f"{layout}|{rec.get('sku')}|{rec.get('brand')}|{rec.get('product_name')}".encode()))
+    if layout == "rotated_page":
+        page_rotate = r.choice([90, 270]) if page_rotate is None else page_rotate
+        text_turn = page_rotate if text_turn is None else text_turn
+    elif layout == "sideways_text":
+        page_rotate = 0 if page_rotate is None else page_rotate
+        text_turn = r.choice([90, 270]) if text_turn is None else text_turn
+    elif layout == "rotated_mixed":
+        pr, tt = r.choice([90, 270]), r.choice([90, 270])
+        page_rotate = pr if page_rotate is None else page_rotate
+        text_turn = tt if text_turn is None else text_turn
+    else:
+        raise ValueError(f"not a rotated layout: {layout!r}")
+    if page_rotate % 90 or text_turn % 90:
+        raise ValueError("page_rotate and text_turn must be multiples of 90")
+    return page_rotate % 360, text_turn % 360
+
+
+def _turn_matrix(turn, w, h):
+    """Map a w x h label (PDF axes) into its media box turned ``turn`` degrees anticlockwise."""
+    return {0: (1, 0, 0, 1, 0, 0), 90: (0, 1, -1, 0, h, 0), 180: (-1, 0, 0, -1, w, h),
+            270: (0, -1, 1, 0, 0, w)}[turn]
+
+
+def _write_rotated(rec, target, layout, encrypt=None, page_rotate=None, text_turn=None, base_layout="ruled"):
+    page_rotate, turn = rotation_for(rec, layout, page_rotate, text_turn)
+    ops, (w, h) = _label_ops(rec, base_layout)
+    media = (h, w) if turn in (90, 270) else (w, h)
+    # reportlab writes MediaBox [0 0 height width] for a page with /Rotate 90 or 270: pass it swapped
+    c = _new_canvas(target, media[::-1] if page_rotate in (90, 270) else media, encrypt=encrypt)
+    c.setTitle(f"{rec['brand']} {rec['product_name']}")
+    if page_rotate:
+        c.setPageRotation(page_rotate)
+    c.saveState()
+    c.transform(*_turn_matrix(turn, w, h))
+    ops.emit(c, h)
+    c.restoreState()
+    c.showPage()
+    c.save()
+
+
+def _write_label(rec, target, layout, encrypt=None, **rot):
+    if layout in ROTATED_LAYOUTS:
+        return _write_rotated(rec, target, layout, encrypt=encrypt, **rot)
+    if any(v is not None for v in rot.values()):
+        raise ValueError(f"page_rotate/text_turn/base_layout apply to {ROTATED_LAYOUTS} only")
     ops, (w, h) = _label_ops(rec, layout)
     c = _new_canvas(target, (w, h), encrypt=encrypt)
     c.setTitle(f"{rec['brand']} {rec['product_name']}")
@@ -293,14 +366,27 @@ def _write_label(rec, target, layout, encrypt=None):
     c.save()
 
 
-def render_label(record: dict, path, layout: str = "ruled") -> None:
-    """Write one label (one page, one panel) to ``path``."""
-    _write_label(record, str(path), layout)
+def _rot_kwargs(layout, page_rotate, text_turn, base_layout):
+    if layout in ROTATED_LAYOUTS:
+        return {"page_rotate": page_rotate, "text_turn": text_turn, "base_layout": base_layout or "ruled"}
+    return {"page_rotate": page_rotate, "text_turn": text_turn, "base_layout": base_layout}
 
 
-def render_label_bytes(record: dict, layout: str = "ruled", encrypt=None) -> bytes:
+def render_label(record: dict, path, layout: str = "ruled", *, page_rotate: int | None = None,
+                 text_turn: int | None = None, base_layout: str | None = None) -> None:
+    """Write one label (one page, one panel) to ``path``.
+
+    For the ROTATED_LAYOUTS: ``page_rotate`` (the page's /Rotate, 0/90/180/270), ``text_turn`` (the
+    content turned anticlockwise in the media box) and ``base_layout`` (the label drawn turned,
+    default "ruled"); rotations not given are drawn at random from the record (see rotation_for).
+    """
+    _write_label(record, str(path), layout, **_rot_kwargs(layout, page_rotate, text_turn, base_layout))
+
+
+def render_label_bytes(record: dict, layout: str = "ruled", encrypt=None, *, page_rotate: int | None = None,
+                       text_turn: int | None = None, base_layout: str | None = None) -> bytes:
     buf = io.BytesIO()
-    _write_label(record, buf, layout, encrypt=encrypt)
+    _write_label(record, buf, layout, encrypt=encrypt, **_rot_kwargs(layout, page_rotate, text_turn, base_layout))
     return buf.getvalue()
 
 
@@ -323,8 +409,16 @@ def _catalog_block(ops, rec, x, y, w):
 
 
 def render_catalog(records: list, path, per_page: int = 1, cover: bool = True,
-                   retailer: str = "Corner Pharmacy", title: str | None = None) -> list:
-    """A retailer catalog on letter pages; returns [{"page": 1-based, "panel": 0-based}] per record."""
+                   retailer: str = "Corner Pharmacy", title: str | None = None, columns: int | None = None) -> list:
+    """A retailer catalog on letter pages; returns [{"page": 1-based, "panel": 0-based}] per record.
+
+    ``per_page`` 1 or 2 (side by side) as always; 3 to 6 fill a grid of ``columns`` (default 2) in
+    rows top to bottom (3: two panels, then one under them; 4: two rows of two). ``columns=1``
+    stacks the panels vertically. A grid page is letter width and as tall as its content needs
+    (at least letter height); panel indices follow the SPEC's reading order.
+    """
+    if columns is not None or per_page not in (1, 2):
+        return _render_catalog_grid(records, path, per_page, cover, retailer, title, columns)
     if per_page not in (1, 2):
         raise ValueError("per_page must be 1 or 2")
     title = title or f"{retailer} – Vitamin & Supplement Catalog"
@@ -364,6 +458,54 @@ def render_catalog(records: list, path, per_page: int = 1, cover: bool = True,
                 _catalog_block(ops, rec, m + j * (colw + 24), m + 30, colw)
                 out.append({"page": page, "panel": j})
         ops.emit(c, ph)
+        c.showPage()
+    c.save()
+    return out
+
+
+def _render_catalog_grid(records, path, per_page, cover, retailer, title, columns):
+    if not 1 <= per_page <= 6:
+        raise ValueError("per_page must be 1 to 6")
+    columns = columns or (1 if per_page == 1 else 2)
+    if columns not in (1, 2):
+        raise ValueError("columns must be 1 or 2")
+    title = title or f"{retailer} – Vitamin & Supplement Catalog"
+    pw, ph = letter
+    m = 42
+    gap = 24
+    c = _new_canvas(str(path), letter)
+    c.setTitle(title)
+    page = 0
+    out = []
+    if cover:
+        page += 1
+        ops = Ops()
+        ops.text(pw / 2, 250, retailer, BOLD, 30, "center")
+        ops.text(pw / 2, 290, "Vitamin & Supplement Catalog", REG, 20, "center")
+        ops.text(pw / 2, 350, f"{len(records)} products inside", REG, 10, "center")
+        ops.emit(c, ph)
+        c.showPage()
+    colw = (pw - 2 * m - gap * (columns - 1)) / columns
+    for i in range(0, len(records), per_page):
+        page += 1
+        ops = Ops()
+        group = records[i:i + per_page]
+        y = m + 30
+        for r0 in range(0, len(group), columns):
+            bottoms = []
+            for j, rec in enumerate(group[r0:r0 + columns]):
+                bottoms.append(_catalog_block(ops, rec, m + j * (colw + gap), y, colw))
+                out.append({"page": page, "panel": r0 + j})
+            y = max(bottoms) + 14
+            if r0 + columns < len(group):
+                ops.line(m, y, pw - m, y, 0.5)  # a rule between rows of products
+                y += 16
+        page_h = max(ph, y + m)
+        ops.text(m, m, title, BOLD, 10)
+        ops.text(pw - m, m, f"Page {page}", REG, 9, "right")
+        ops.line(m, m + 5, pw - m, m + 5, 0.5)
+        c.setPageSize((pw, page_h))
+        ops.emit(c, page_h)
         c.showPage()
     c.save()
     return out

@@ -1,0 +1,150 @@
+"""The label's own redundancy as a checksum for rows read by OCR.
+
+A row that prints its amount twice ("125 mcg (5,000 IU)") or an amount and a %DV carries a
+checksum: a misread digit ("725 mcg (5,000 IU)", "125 mcg ... 6250%") breaks it. Use
+``row_consistent`` to lower an OCR row's confidence or to try another reading.
+
+Daily Values: the current ones (21 CFR 101.9, 2016 rule) and the older ones still printed on
+IU-only labels. A %DV may follow either set.
+"""
+from __future__ import annotations
+
+import math
+
+# nutrient -> list of (DV amount, unit the DV is stated in); current first, then pre-2016.
+DAILY_VALUES: dict[str, list[tuple[float, str]]] = {
+    "vitamin_d": [(20.0, "mcg"), (400.0, "IU")],
+    "vitamin_k": [(120.0, "mcg"), (80.0, "mcg")],
+    "magnesium": [(420.0, "mg"), (400.0, "mg")],
+    "calcium": [(1300.0, "mg"), (1000.0, "mg")],
+    "vitamin_a": [(900.0, "mcg RAE"), (5000.0, "IU")],
+}
+IU_PER_MCG_D = 40.0
+MCG_RAE_PER_IU_A = 0.3
+_MASS_MCG = {"mcg": 1.0, "mg": 1000.0, "g": 1_000_000.0}
+PAIR_REL_TOL = 0.02     # mcg vs IU may differ this much (printed rounding)
+DV_ABS_TOL = 1.0        # percentage points
+DV_REL_TOL = 0.02
+
+
+def _decimals(x: float) -> int:
+    """Digits after the point in the shortest printing of ``x`` (12.5 -> 1, 125.0 -> 0)."""
+    s = repr(float(x))
+    if "e" in s or "E" in s:
+        return 6
+    frac = s.split(".")[1] if "." in s else ""
+    frac = frac.rstrip("0")
+    return len(frac)
+
+
+def _half_step(x: float) -> float:
+    return 0.5 * 10.0 ** (-_decimals(x))
+
+
+def _unit(u: str | None) -> str | None:
+    if u is None:
+        return None
+    low = u.strip().lower().replace("µ", "mc").replace("μ", "mc")
+    if low in ("ug", "mcg", "mcg rae", "mcg dfe", "mcgrae"):
+        return "mcg RAE" if "rae" in low else "mcg"
+    if low.replace(".", "").replace(" ", "") == "iu":
+        return "IU"
+    if low in ("mg", "g"):
+        return low
+    return u
+
+
+def _in(value: float, unit: str, want: str, nutrient: str) -> float | None:
+    """``value unit`` expressed in ``want`` for ``nutrient``; None when there is no conversion."""
+    if unit == want:
+        return value
+    if nutrient == "vitamin_d":
+        mcg = value * _MASS_MCG[unit] if unit in _MASS_MCG else (value / IU_PER_MCG_D if unit == "IU" else None)
+        if mcg is None:
+            return None
+        if want == "mcg":
+            return mcg
+        if want == "IU":
+            return mcg * IU_PER_MCG_D
+        return None
+    if nutrient == "vitamin_a":
+        if unit in ("mcg", "mcg RAE"):
+            rae = value
+        elif unit == "mg":
+            rae = value * 1000.0
+        elif unit == "IU":
+            rae = value * MCG_RAE_PER_IU_A
+        else:
+            return None
+        if want == "mcg RAE":
+            return rae
+        if want == "IU":
+            return rae / MCG_RAE_PER_IU_A
+        return None
+    if unit in _MASS_MCG and want in _MASS_MCG:
+        return value * _MASS_MCG[unit] / _MASS_MCG[want]
+    return None
+
+
+def pair_consistent(nutrient: str | None, amount, unit, alt_amount, alt_unit) -> bool:
+    """Two printed amounts of one row ("125 mcg (5,000 IU)") name the same quantity."""
+    if nutrient not in DAILY_VALUES or None in (amount, unit, alt_amount, alt_unit):
+        return True
+    u1, u2 = _unit(unit), _unit(alt_unit)
+    if u1 == u2:
+        return True  # two columns or a repeat; not a conversion pair
+    converted = _in(float(alt_amount), u2, u1, nutrient)
+    if converted is None:
+        return True
+    a = float(amount)
+    # the printed figure may be rounded to its own precision, or by ~2%
+    back = _in(float(alt_amount) + _half_step(float(alt_amount)), u2, u1, nutrient)
+    step = abs(back - converted) if back is not None else 0.0
+    tol = max(PAIR_REL_TOL * max(abs(a), abs(converted)), _half_step(a) + step)
+    return abs(a - converted) <= tol
+
+
+def dv_consistent(nutrient: str | None, amount, unit, percent_dv) -> bool:
+    """``amount unit`` fits the printed %DV under the current or the pre-2016 Daily Value."""
+    if nutrient not in DAILY_VALUES or percent_dv is None or amount is None or unit is None:
+        return True
+    u = _unit(unit)
+    pct = float(percent_dv)
+    for dv, dv_unit in DAILY_VALUES[nutrient]:
+        v = _in(float(amount), u, dv_unit, nutrient)
+        if v is None:
+            continue
+        expect = v / dv * 100.0
+        # the amount itself may be rounded where printed (12.5 mcg -> 63%)
+        slack = _half_step(float(amount)) / max(abs(float(amount)), 1e-12) * expect
+        if abs(expect - pct) <= max(DV_ABS_TOL, DV_REL_TOL * expect) + slack:
+            return True
+    return False
+
+
+def row_consistent(nutrient: str | None, amount, unit, alt_amount, alt_unit, percent_dv,
+                   elemental_amount=None, elemental_unit=None) -> bool:
+    """Do a row's printed figures agree with each other?
+
+    - vitamin D printed in mcg and IU: 1 mcg = 40 IU, within the printed precision or ~2%;
+    - the amount against the printed %DV, under the current DVs (vitamin D 20 mcg, K 120 mcg,
+      magnesium 420 mg, calcium 1300 mg, A 900 mcg RAE) or the pre-2016 ones (D 400 IU,
+      K 80 mcg, magnesium 400 mg, calcium 1000 mg, A 5000 IU), within 1 point or 2%.
+      Where an elemental amount is given ("providing 100 mg elemental magnesium") the %DV is
+      checked against it, not the salt weight.
+
+    Unknown nutrients, rows without a %DV and rows without an amount are not checked (True).
+    """
+    if nutrient not in DAILY_VALUES:
+        return True
+    for v in (amount, alt_amount, percent_dv, elemental_amount):
+        if v is not None and (not isinstance(v, (int, float)) or math.isnan(float(v))):
+            return False
+    if not pair_consistent(nutrient, amount, unit, alt_amount, alt_unit):
+        return False
+    if percent_dv is None:
+        return True
+    if elemental_amount is not None and elemental_unit is not None:
+        return dv_consistent(nutrient, elemental_amount, elemental_unit, percent_dv)
+    checked = [(amount, unit)] + ([(alt_amount, alt_unit)] if alt_amount is not None else [])
+    return all(dv_consistent(nutrient, a, u, percent_dv) for a, u in checked if a is not None and u is not None)

@@ -1,0 +1,112 @@
+"""Evidence crops: the panel rows a flag used, cut from the label's PDF page.
+
+Boxes are PDF points in pdfplumber's axes (origin top-left, y down, ``/Rotate`` applied),
+which is also how pdfium renders a page, so a box maps to pixels by one scale factor.
+Crops are cached as PNG files keyed by label version and box, so re-running reports
+does not render pages again.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+DPI = 150
+MARGIN_PT = 4.0
+HIGHLIGHT_FILL = (255, 214, 0, 80)     # translucent yellow over the rows used
+HIGHLIGHT_EDGE = (214, 40, 40, 255)    # red outline
+MAX_PANEL_HEIGHT_PT = 560.0           # a taller panel is cut down to the rows used
+
+Box = tuple[float, float, float, float]  # x0, top, x1, bottom
+
+
+@dataclass
+class Crop:
+    png: bytes | None
+    note: str | None = None            # why there is no image, in plain words
+    path: Path | None = None
+
+
+def _union(boxes: Iterable[Box]) -> Box | None:
+    bs = [b for b in boxes if b and all(v is not None for v in b)]
+    if not bs:
+        return None
+    return (min(b[0] for b in bs), min(b[1] for b in bs), max(b[2] for b in bs), max(b[3] for b in bs))
+
+
+def crop_region(panel_box: Box | None, rows: Sequence[Box]) -> Box | None:
+    """The whole panel when it is a sensible size, else the rows used with some context."""
+    rows_box = _union(rows)
+    if panel_box and all(v is not None for v in panel_box) and panel_box[3] - panel_box[1] <= MAX_PANEL_HEIGHT_PT:
+        return _union([panel_box] + ([rows_box] if rows_box else []))
+    if rows_box is None:
+        return panel_box if panel_box and all(v is not None for v in panel_box) else None
+    x0, top, x1, bottom = rows_box
+    if panel_box and all(v is not None for v in panel_box):
+        x0, x1 = min(x0, panel_box[0]), max(x1, panel_box[2])  # keep the panel's full width for context
+    return (x0, top - 24, x1, bottom + 24)
+
+
+def cache_key(product_id: str, page: int, region: Box, rows: Sequence[Box]) -> str:
+    blob = json.dumps({"p": page, "r": [round(v, 2) for v in region], "h": [[round(v, 2) for v in b] for b in rows],
+                       "dpi": DPI, "v": 1})
+    safe_id = "".join(c if c.isalnum() or c in "-_" else "_" for c in product_id)[:80]
+    return f"{safe_id}-{hashlib.sha256(blob.encode()).hexdigest()[:16]}.png"
+
+
+def evidence_crop(pdf_path: Path, page: int | None, product_id: str, panel_box: Box | None, rows: Sequence[Box],
+                  cache_dir: Path) -> Crop:
+    """PNG bytes of the panel (or the rows) with ``rows`` highlighted; cached by version and box."""
+    if page is None:
+        return Crop(None, "the label gives no page for these rows, so no image could be cut")
+    rows = [tuple(float(v) for v in b) for b in rows if b and all(v is not None for v in b)]
+    region = crop_region(panel_box, rows)
+    if region is None:
+        return Crop(None, "the warehouse holds no position for these rows, so no image could be cut")
+    cached = cache_dir / cache_key(product_id, page, region, rows)
+    if cached.exists():
+        return Crop(cached.read_bytes(), path=cached)
+    if not pdf_path.is_file():
+        return Crop(None, f"the label file {pdf_path} is no longer there, so only the values read from it are shown")
+    try:
+        png = _render(pdf_path, page, region, rows)
+    except Exception as e:  # a damaged or encrypted file: values without a picture
+        return Crop(None, f"the label page could not be rendered ({type(e).__name__}: {e}), so only the values are shown")
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    tmp = cached.with_suffix(".tmp")
+    tmp.write_bytes(png)
+    tmp.replace(cached)
+    return Crop(png, path=cached)
+
+
+def _render(pdf_path: Path, page_no: int, region: Box, rows: Sequence[Box]) -> bytes:
+    import pypdfium2 as pdfium
+    from PIL import Image, ImageDraw
+
+    scale = DPI / 72.0
+    pdf = pdfium.PdfDocument(str(pdf_path))
+    try:
+        page = pdf[page_no - 1]
+        width, height = page.get_size()
+        x0 = max(0.0, region[0] - MARGIN_PT)
+        top = max(0.0, region[1] - MARGIN_PT)
+        x1 = min(width, region[2] + MARGIN_PT)
+        bottom = min(height, region[3] + MARGIN_PT)
+        # Render only the region: crop is in points from the left, bottom, right, top edges.
+        bitmap = page.render(scale=scale, crop=(x0, height - bottom, width - x1, top), draw_annots=True)
+        img = bitmap.to_pil().convert("RGBA")
+        page.close()
+    finally:
+        pdf.close()
+    overlay = Image.new("RGBA", img.size, (0, 0, 0, 0))
+    draw = ImageDraw.Draw(overlay)
+    for b in rows:
+        box = ((b[0] - x0 - 1.5) * scale, (b[1] - top - 1.5) * scale, (b[2] - x0 + 1.5) * scale, (b[3] - top + 1.5) * scale)
+        draw.rectangle(box, fill=HIGHLIGHT_FILL, outline=HIGHLIGHT_EDGE, width=2)
+    out = Image.alpha_composite(img, overlay).convert("RGB")
+    buf = io.BytesIO()
+    out.save(buf, format="PNG", optimize=True)
+    return buf.getvalue()

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Install the Debian packages labelaudit needs, where missing:
+#   tesseract (OCR of scanned labels), poppler-utils (PDF report checks), ghostscript
+#   (outlined-text test labels), pango/harfbuzz/fonts (WeasyPrint PDF reports).
+set -euo pipefail
+PKGS=(tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd poppler-utils ghostscript
+      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "labelaudit: please install these system packages with your package manager: ${missing[*]}" >&2
+  echo "labelaudit: without them OCR of scanned labels and PDF reports are unavailable." >&2
+  exit 0
+fi
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "labelaudit: installing system packages: ${missing[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
