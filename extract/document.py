@@ -11,12 +11,13 @@ from pypdfium2 import PdfiumError
 
 from extract.errors import CorruptPdf, EmptyFile, EncryptedPdf, ExtractError, NotAPdf, TruncatedPdf
 from extract.labeltext import find_directions, find_identity
-from extract.layout import Line, group_lines, page_words
+from extract.layout import Line, Word, group_lines, page_words
+from extract.ocr import MAX_RENDER_PIXELS, ocr_available, ocr_page
 from extract.prepass import MAX_CHARS_PER_PAGE, plan_pages
 from extract.panel import clean, find_headings, panel_regions, read_panel, reading_order
 from extract.records import FileExtraction, PanelRecord
 
-EXTRACTOR_VERSION = "3"  # bump when extraction output changes: stored versions get re-read
+EXTRACTOR_VERSION = "4"  # bump when extraction output changes: stored versions get re-read
 MAX_PAGES = 500
 
 
@@ -55,6 +56,8 @@ def _extract(data: bytes) -> FileExtraction:
         if "password" in str(e).lower():
             raise EncryptedPdf() from e
         plan = None  # let pdfminer say what is wrong with it
+    if plan is not None and plan.no_text_pages and ocr_available() is None:
+        return _extract_by_ocr(data, plan)
     if plan is not None and not plan.panel_pages:
         if plan.flooded_pages:
             return FileExtraction(status="error", page_count=plan.page_count, status_detail=(
@@ -92,12 +95,44 @@ def _extract(data: bytes) -> FileExtraction:
         return out
 
 
+MAX_OCR_PAGES = 20  # OCR costs ~1 s a page: a 5,000-page scan is a catalog, not a label
+
+
+def _extract_by_ocr(data: bytes, plan) -> FileExtraction:
+    """Pages with a text layer through pdfplumber as usual, image-only pages through OCR."""
+    import pypdfium2 as pdfium
+
+    out = FileExtraction(status="ok", page_count=plan.page_count)
+    if plan.panel_pages:
+        try:
+            with pdfplumber.open(io.BytesIO(data), pages=[i + 1 for i in plan.panel_pages]) as pdf:
+                for index, page in zip(plan.panel_pages, pdf.pages):
+                    out.panels.extend(read_page(page.chars, float(page.width), float(page.height), index + 1))
+                    page.close()
+        except Exception as e:
+            raise _classify(data, e) from e
+    doc = pdfium.PdfDocument(data)
+    try:
+        sizes = {i: doc[i].get_size() for i in plan.no_text_pages[:MAX_OCR_PAGES]}
+    finally:
+        doc.close()
+    for index, (w, h) in sizes.items():
+        out.panels.extend(read_by_ocr(data, index, float(w), float(h)))
+    out.panels.sort(key=lambda p: (p.page, p.panel))
+    if not out.panels:
+        return FileExtraction(status="no_panel", page_count=plan.page_count,
+                              status_detail=f"no Supplement Facts panel found (text layer and OCR of {len(sizes)} page(s))")
+    if len(plan.no_text_pages) > MAX_OCR_PAGES:
+        out.status_detail = f"only the first {MAX_OCR_PAGES} of {len(plan.no_text_pages)} image-only pages were read by OCR"
+    return out
+
+
 def _no_panel(page_count: int, image_only_pages: int) -> FileExtraction:
     if image_only_pages:
         return FileExtraction(
             status="needs_ocr", page_count=page_count,
-            status_detail=(f"{image_only_pages} page(s) have no text layer (a scan or outlined text); "
-                           "no OCR engine is configured, so the panel could not be read"),
+            status_detail=(f"{image_only_pages} page(s) have no text layer (a scan or outlined text) and no OCR "
+                           f"engine is available: {ocr_available() or 'OCR found no panel'}"),
         )
     return FileExtraction(status="no_panel", page_count=page_count,
                           status_detail="no Supplement Facts panel found in the text of the PDF")
@@ -106,10 +141,16 @@ def _no_panel(page_count: int, image_only_pages: int) -> FileExtraction:
 def read_page(chars: list[dict], width: float, height: float, number: int) -> list[PanelRecord]:
     words, turns = page_words(chars, width, height)
     fw, fh = (height, width) if turns in (1, 3) else (width, height)
+    return read_words(words, fw, fh, number)
+
+
+def read_words(words: list[Word], width: float, height: float, number: int, read_method: str = "text") -> list[PanelRecord]:
+    """Panels from words in the page's reading frame (``width`` x ``height`` points), whether
+    they came from the text layer or from OCR."""
     heads = reading_order(find_headings(words))
     if not heads:
         return []
-    regions = panel_regions(heads, fw, fh)
+    regions = panel_regions(heads, width, height)
     body_size = statistics.median([w.size for w in words]) if words else 8.0
     panels: list[PanelRecord] = []
     for index, (head, region) in enumerate(zip(heads, regions)):
@@ -127,8 +168,16 @@ def read_page(chars: list[dict], width: float, height: float, number: int) -> li
         else:
             rec.fine_print = clean(" ".join(l.text for l in below))[:4000] or None
         rec.brand, rec.product_name = find_identity(_context_lines(words, heads, head, region), body_size)
+        rec.read_method = read_method
+        for row in rec.rows:
+            row.read_method = read_method
         panels.append(rec)
     return panels
+
+
+def read_by_ocr(data: bytes, page_index: int, width: float, height: float) -> list[PanelRecord]:
+    page = ocr_page(data, page_index, width, height)
+    return read_words(page.words, page.width, page.height, page_index + 1, read_method="ocr")
 
 
 def _context_lines(words, heads, head, region) -> list[Line]:

@@ -62,6 +62,12 @@ def find_identity(lines: list[Line], body_size: float) -> tuple[str | None, str 
             if head and others:
                 name = max(others, key=lambda c: (c.size, c.top))
                 return head, _strip_count(clean(name.text))
+    for l in cands:  # "Vitamin D3 – 180 Softgels": the line that carries the count names the product
+        t = clean(l.text)
+        if _COUNT_SUFFIX.search(t) and _strip_count(t):
+            others = [c for c in cands if c is not l and c.size >= body_size * 1.15 and not _COUNT_SUFFIX.search(clean(c.text))]
+            brand = min(others, key=lambda c: abs(c.top - l.top)) if others else None
+            return (_brand_case(clean(brand.text)) if brand else None), _strip_count(t)
     for l in sorted(cands, key=lambda c: -c.size)[:3]:
         t = clean(l.text)
         parts = re.split(r"\s+[–—]\s+", t)

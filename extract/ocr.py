@@ -484,9 +484,14 @@ def ocr_image(img: Image.Image, dpi: int, page_width: float | None = None, page_
     return OcrPage(words=words, turns=turns, skew_deg=skew, width=fw, height=fh)
 
 
+MAX_RENDER_PIXELS = 40_000_000  # a 300 dpi letter page is 8.4 MP; a poster-sized page is rendered coarser
+
+
 def ocr_page(pdf_path_or_bytes: str | Path | bytes, page_index: int, page_width: float, page_height: float,
              dpi: int = DEFAULT_DPI) -> OcrPage:
     """Render one page (0-based ``page_index``) and OCR it: words plus the frame they are in."""
+    area_in2 = max(1.0, page_width * page_height / (72.0 * 72.0))
+    dpi = int(min(dpi, (MAX_RENDER_PIXELS / area_in2) ** 0.5))
     img = render_page(pdf_path_or_bytes, page_index, dpi)
     return ocr_image(img, dpi, page_width, page_height)
 

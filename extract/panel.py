@@ -203,6 +203,9 @@ def read_panel(words: list[Word], box: tuple[float, float, float, float], page: 
     flush_pending()
     for row, rlines in rows:
         row.bbox = union(l.orig_bbox() for l in rlines)
+        # OCR's word confidences weighted by word length (1.0 from a text layer).
+        ws = [w for l in rlines for w in l.words]
+        row.confidence = round(sum(w.confidence * len(w.text) for w in ws) / max(1, sum(len(w.text) for w in ws)), 3)
         rec.rows.append(row)
     all_lines = [l for _, ls in rows for l in ls] or lines[:1]
     if all_lines:

@@ -48,12 +48,24 @@ def test_every_bad_or_panelless_file_gets_its_status(audited_corpus, corpus, cor
                 assert v in details[f], (f, details[f])
 
 
-def test_scanned_labels_are_reported_as_needing_ocr(audited_corpus, corpus, corpus_truth):
+def test_corpus_scans_are_read_by_ocr(audited_corpus, corpus, corpus_truth, capsys):
     db, _ = audited_corpus
-    scans = {t["file"] for t in corpus_truth if t.get("needs_ocr")}
-    con = duckdb.connect(str(db), read_only=True)
-    rows = dict(con.execute("SELECT source_file, status FROM products WHERE catalog = ?", [str(corpus.resolve())]).fetchall())
-    con.close()
+    scans = [t for t in corpus_truth if t.get("style") == "scan_image"]
     assert scans
-    for f in scans:
-        assert rows[f] == "needs_ocr", f
+    scores = score(db, str(corpus.resolve()), scans)
+    with capsys.disabled():
+        print("\n  " + scores["all"].line("scan_image (OCR)"))
+        for m in scores["all"].misses:
+            print("    miss:", m)
+    total = scores["all"]
+    assert total.panels_found == total.panels
+    assert total.f1 >= 0.97
+    for rule in SPEC_RULES:
+        assert total.recall(rule) == 1.0, rule
+        assert total.precision(rule) >= 0.99, rule
+    con = duckdb.connect(str(db), read_only=True)
+    methods = {r[0] for r in con.execute(
+        "SELECT DISTINCT n.read_method FROM nutrients n JOIN products p USING (product_id) WHERE list_contains(?, p.source_file)",
+        [[t["file"] for t in scans]]).fetchall()}
+    con.close()
+    assert methods == {"ocr"}

@@ -221,8 +221,21 @@ def test_outlined_text_label_is_read_by_ocr():
         pytest.skip("Ghostscript is not installed (apt-get install ghostscript)")
     rec = random_product(random.Random(11))
     pdf = outline_pdf(rec)
-    assert extract_pdf(pdf).status == "needs_ocr"   # no chars, no images: only paths
+    ext = extract_pdf(pdf)  # no chars, no images: only paths, so OCR reads it
+    assert ext.status == "ok" and ext.panels and all(p.read_method == "ocr" for p in ext.panels)
     versions, nutrients = ocr_panels(pdf)
     assert len(versions) == 1
     tp, fp, fn, misses = key_match(rec, nutrients[0])
     assert fn == 0 and fp == 0, misses
+
+
+def test_without_an_ocr_engine_scans_are_needs_ocr_with_how_to_install(monkeypatch):
+    import extract.document as document
+    from tests.labelgen import random_product, render_label_bytes
+    from tests.labelgen.scan import scan_pdf
+
+    monkeypatch.setattr(document, "ocr_available", lambda: "install Tesseract: apt-get install tesseract-ocr")
+    pdf = scan_pdf(render_label_bytes(random_product(random.Random(3))), dpi=150)
+    ext = document.extract_pdf(pdf)
+    assert ext.status == "needs_ocr"
+    assert "apt-get install tesseract-ocr" in ext.status_detail

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from extract.checks import row_consistent
 from extract.records import FileExtraction, PanelRecord
 from warehouse.directions import children_dose, servings_per_day
 from warehouse.names import identify
@@ -60,6 +61,13 @@ def normalise_panel(sha256: str, panel: PanelRecord, extractor_version: str) -> 
     for i, row in enumerate(panel.rows):
         nutrient, form, detail = identify(row.label_text)
         amount_c, unit_c = canonical_amount(nutrient, row) if nutrient else (None, None)
+        confidence = row.confidence
+        if row.read_method == "ocr" and not row_consistent(
+            nutrient, row.amount, row.unit, row.alt_amount, row.alt_unit, row.percent_dv,
+            row.elemental_amount, row.elemental_unit,
+        ):
+            # Its own figures disagree (IU vs mcg, amount vs %DV): a misread, sent to review.
+            confidence = round(confidence * 0.5, 3)
         daily = round_sig(amount_c * spd) if amount_c is not None else None
         b = row.bbox or (None, None, None, None)
         rows.append({
@@ -70,6 +78,6 @@ def normalise_panel(sha256: str, panel: PanelRecord, extractor_version: str) -> 
             "amount_canonical": round_sig(amount_c), "canonical_unit": unit_c,
             "daily_amount_canonical": daily, "percent_dv": row.percent_dv,
             "page": panel.page, "x0": b[0], "top": b[1], "x1": b[2], "bottom": b[3],
-            "read_method": row.read_method, "confidence": row.confidence,
+            "read_method": row.read_method, "confidence": confidence,
         })
     return version, rows
