@@ -36,7 +36,11 @@ def extract_pdf(source: str | Path | bytes) -> FileExtraction:
 
 
 def _classify(data: bytes, exc: BaseException) -> ExtractError:
+    if isinstance(exc, (MemoryError, RecursionError)):
+        raise exc  # the worker reports these as limits reached, not as a broken file
     msg = f"{type(exc).__name__}: {exc}"
+    if b" obj" not in data and b"\nobj" not in data:
+        return CorruptPdf("the file starts like a PDF but holds no PDF objects (damaged, or not a PDF)")
     cause = exc.__cause__ or exc.__context__
     if isinstance(exc, PDFPasswordIncorrect) or isinstance(cause, PDFPasswordIncorrect) or "PDFPassword" in msg:
         return EncryptedPdf()

@@ -47,8 +47,9 @@ class ExtractedRows:
         self.files += other.files
 
 
-class FileTimeout(Exception):
-    pass
+class FileTimeout(BaseException):
+    """Raised by SIGALRM inside a worker. A BaseException, so the reader's broad
+    ``except Exception`` clauses cannot mistake it for a malformed file."""
 
 
 def _alarm(signum, frame):
@@ -156,7 +157,8 @@ def _failure(e: BaseException, file_timeout: float) -> FileExtraction:
         detail = (f"reading did not finish within {file_timeout:g} s and the reader was stopped "
                   "(a pathological page?); raise --file-timeout to give it more time")
     elif isinstance(e, ProcessExpired):
-        detail = f"the PDF reader crashed on this file (exit code {e.exitcode}); the file is likely malformed"
+        detail = (f"the PDF reader crashed on this file (exit code {e.exitcode}): it is malformed or needs more "
+                  "memory than a worker may use (--memory-mb)")
     else:
         detail = "reading needed more memory than a worker may use"
     return FileExtraction(status="error", status_detail=detail)

@@ -35,6 +35,17 @@ from warehouse.load import (
 from warehouse.store import cleanup_stale_stages, connect_read_only, staged_write, writer_lock
 
 
+def pause_point(name: str) -> None:
+    """Fault injection for the crash-safety tests: with LABELAUDIT_PAUSE_AT=<name> the run
+    announces itself on stderr and waits here, so a test can SIGKILL it at that moment."""
+    if os.environ.get("LABELAUDIT_PAUSE_AT") == name:
+        import sys
+        import time
+
+        print(f"labelaudit: paused at {name}", file=sys.stderr, flush=True)
+        time.sleep(float(os.environ.get("LABELAUDIT_PAUSE_SECONDS", "120")))
+
+
 def batches(jobs: list[FileJob], size: int) -> list[list[FileJob]]:
     return [jobs[i : i + size] for i in range(0, len(jobs), size)]
 
@@ -52,8 +63,12 @@ def run_extraction(
     if not jobs:
         return ExtractedRows()
     with Extractor(workers=workers, file_timeout=file_timeout, memory_mb=memory_mb) as ex:
-        return ex.run(batches(jobs, batch_size_for(len(jobs), workers, batch_size)),
-                      (lambda done: progress(done, len(jobs))) if progress else None)
+        def on_batch(done: int) -> None:
+            pause_point("extract")
+            if progress:
+                progress(done, len(jobs))
+
+        return ex.run(batches(jobs, batch_size_for(len(jobs), workers, batch_size)), on_batch)
 
 
 def plan_reads(db: Path, entries: list[CatalogEntry], catalog_root: Path) -> tuple[list[FileJob], int]:
@@ -93,6 +108,7 @@ def load_and_judge(
         run = judge(con, catalog, run_id, started_at, ruleset, kind="audit")
         run.update(files_seen=len(entries), files_read=rows.files, files_reused=files_reused)
         record_run(con, run)
+        pause_point("load")  # everything written to the staging copy, nothing published yet
     return run
 
 

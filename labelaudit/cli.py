@@ -61,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("query", metavar="QUERY")
     q.add_argument("--db", default=_db_default(), help="DuckDB warehouse file (default: %(default)s)")
     q.add_argument("--csv", action="store_true", help="print CSV instead of a table")
+    q.add_argument("--write", action="store_true",
+                   help="open the warehouse read-write (fails while an analyst or another program has it open); "
+                   "by default it is opened read-only")
 
     rp = sub.add_parser("report", help="write the reports of an audit run (HTML, PDF, CSV, XLSX; no Prefect)",
                         description="Write the catalog summary and one report per retailer (or only --retailer's) for "
@@ -156,12 +159,27 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
+    if args.write:
+        from warehouse.store import writer_lock
+
+        # Writes must not race an audit, whose publish would silently replace them.
+        with writer_lock(Path(args.db)):
+            return _sql(args)
+    return _sql(args)
+
+
+def _sql(args: argparse.Namespace) -> int:
     import duckdb
 
     from warehouse.store import connect_read_only
 
     try:
-        con = connect_read_only(Path(args.db))
+        if args.write:
+            if not Path(args.db).exists():
+                raise FileNotFoundError(f"no warehouse at {args.db}")
+            con = duckdb.connect(str(args.db))
+        else:
+            con = connect_read_only(Path(args.db))
     except FileNotFoundError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -181,7 +199,7 @@ def cmd_sql(args: argparse.Namespace) -> int:
     except duckdb.Error as e:
         msg = str(e)
         if "read-only" in msg.lower():
-            msg += " (labelaudit sql opens the warehouse read-only)"
+            msg += " (labelaudit sql opens the warehouse read-only; pass --write to change it)"
         print(f"error: {msg}", file=sys.stderr)
         return 2
     finally:

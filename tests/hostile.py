@@ -105,3 +105,12 @@ def build(root: Path) -> dict[str, str]:
     os.makedirs(root / "repeat", exist_ok=True)
     repeated_panel(root / "repeat" / "panel-x500.pdf")
     return {name: want for name, (_, want) in files.items()} | {"repeat/panel-x500.pdf": "ok x500"}
+
+
+def repeated_panel_bytes(copies: int, seed: int = 9) -> bytes:
+    path = Path(os.environ.get("TMPDIR", "/tmp")) / f"labelaudit-repeat-{copies}-{seed}-{os.getpid()}.pdf"
+    try:
+        repeated_panel(path, copies, seed)
+        return path.read_bytes()
+    finally:
+        path.unlink(missing_ok=True)
