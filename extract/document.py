@@ -33,6 +33,13 @@ def extract_pdf(source: str | Path | bytes) -> FileExtraction:
         return _extract(data)
     except ExtractError as e:
         return FileExtraction(status="error", status_detail=e.detail)
+    except (MemoryError, RecursionError):
+        raise  # limits: the worker records them (flows/executor.py)
+    except Exception as e:  # noqa: BLE001 - malformed input surfaces anywhere in pdfminer
+        try:
+            return FileExtraction(status="error", status_detail=_classify(data, e).detail)
+        except (MemoryError, RecursionError):
+            raise
 
 
 def _classify(data: bytes, exc: BaseException) -> ExtractError:
