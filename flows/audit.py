@@ -12,7 +12,8 @@ from prefect.cache_policies import NO_CACHE
 
 from flows import pipeline
 from flows.catalog import discover
-from flows.executor import DEFAULT_FILE_TIMEOUT_S, DEFAULT_MEMORY_MB, ExtractedRows, Extractor, FileJob
+from flows.catalog import catalog_id
+from flows.executor import DEFAULT_FILE_TIMEOUT_S, DEFAULT_MEMORY_MB, ExtractedRows, Extractor, FileJob, extract_batch
 from rules import load_ruleset
 from warehouse.load import now
 from warehouse.store import cleanup_stale_stages, writer_lock
@@ -29,12 +30,14 @@ _EXTRACTOR: Extractor | None = None
 
 
 @task(name="extract-batch", cache_policy=NO_CACHE)
-def extract_batch_task(jobs: list[FileJob]) -> ExtractedRows:
-    # Batches share one pool of isolated, spawned workers (flows/executor.py): a fork
-    # inside a running flow can deadlock, and Prefect's own process runner would start a
-    # temporary server in every worker.
-    assert _EXTRACTOR is not None
-    return _EXTRACTOR.collect(_EXTRACTOR.submit(jobs), jobs)
+def extract_batch_task(jobs: list[FileJob], file_timeout: float = DEFAULT_FILE_TIMEOUT_S) -> ExtractedRows:
+    # Locally, batches share one pool of isolated, spawned workers (flows/executor.py): a
+    # fork inside a running flow can deadlock, and Prefect's own process runner would start
+    # a temporary server in every worker. On a Dask cluster (no local pool) the Dask worker
+    # process reads the batch itself; only small row dicts travel back to the one writer.
+    if _EXTRACTOR is not None:
+        return _EXTRACTOR.collect(_EXTRACTOR.submit(jobs), jobs)
+    return extract_batch(jobs, file_timeout=0)
 
 
 @task(name="load-and-judge", cache_policy=NO_CACHE)
@@ -69,11 +72,15 @@ def audit_flow(
     catalog: str, db: str, out: str | None = None, config: str | None = None,
     workers: int = 2, batch_size: int = 100, quiet: bool = False,
     file_timeout: float = DEFAULT_FILE_TIMEOUT_S, memory_mb: int = DEFAULT_MEMORY_MB,
+    remote_extraction: bool = False,
 ) -> AuditResult:
+    """Audit CATALOG (a folder, or an fsspec URL every worker can read) into the warehouse DB.
+    With ``remote_extraction`` the extract tasks run where the flow's task runner sends them
+    (a Dask cluster, see :func:`audit_on_dask`); loading stays here, the single writer."""
     say: Callable[[str], None] = (lambda m: None) if quiet else _say
     global _EXTRACTOR
     started = now()
-    root = Path(catalog)
+    root = catalog if "://" in catalog else Path(catalog)
     db_path = Path(db)
     # Fail on a bad config before reading a single PDF.
     ruleset = load_ruleset(Path(config) if config else None)
@@ -86,7 +93,12 @@ def audit_flow(
         say(f"{len(entries)} PDF files in {root}; {len(jobs)} to read, {reused} unchanged since the last audit")
         run_id = pipeline.new_run_id()
         rows = ExtractedRows()
-        if jobs:
+        if jobs and remote_extraction:
+            parts = pipeline.batches(jobs, pipeline.batch_size_for(len(jobs), workers, batch_size))
+            for fut in [extract_batch_task.submit(part, file_timeout) for part in parts]:
+                rows.merge(fut.result())
+                say(f"  read {rows.files}/{len(jobs)} files")
+        elif jobs:
             with Extractor(workers=workers, file_timeout=file_timeout, memory_mb=memory_mb) as ex:
                 _EXTRACTOR = ex
                 try:
@@ -98,8 +110,25 @@ def audit_flow(
                 finally:
                     _EXTRACTOR = None
         say(f"loading the warehouse and applying {len(ruleset.enabled_rules())} rules ({ruleset.version_label})")
-        run = load_task(str(db_path), str(root.resolve()), run_id, started, entries, rows, ruleset, reused)
+        run = load_task(str(db_path), catalog_id(root), run_id, started, entries, rows, ruleset, reused)
     result = AuditResult(run=run, warnings=warnings)
     if out:
         result.reports = report_task(str(db_path), run_id, out)
     return result
+
+
+def audit_on_dask(address: str, **params: Any) -> AuditResult:
+    """Run the audit with extraction on an existing Dask cluster (``tcp://host:8786``).
+    Every worker must be able to read the catalog: a path they all see, or a URL."""
+    from prefect_dask import DaskTaskRunner
+
+    return audit_flow.with_options(task_runner=DaskTaskRunner(address=address))(remote_extraction=True, **params)
+
+
+def schedule_deployment(name: str, cron: str, parameters: dict[str, Any]):
+    """The audit flow as a deployment on a cron schedule (see README "Scheduled audits")."""
+    return audit_flow.to_deployment(
+        name=name, cron=cron, parameters=parameters,
+        description="labelaudit: audit a catalog of label PDFs on a schedule",
+        tags=["labelaudit"],
+    )

@@ -68,9 +68,9 @@ def extract_one(job: FileJob, file_timeout: float) -> ExtractedRows:
         old = signal.signal(signal.SIGALRM, _alarm)
         signal.setitimer(signal.ITIMER_REAL, file_timeout)
     try:
-        ext = extract_pdf(job.path)
+        ext = extract_pdf(_source(job.path))
         if ext.transient:  # vanished or locked while we looked: one more try
-            ext = extract_pdf(job.path)
+            ext = extract_pdf(_source(job.path))
     except FileTimeout:
         ext = FileExtraction(status="error", status_detail=(
             f"reading took longer than {file_timeout:g} s and was stopped (a pathological page?); "
@@ -85,6 +85,19 @@ def extract_one(job: FileJob, file_timeout: float) -> ExtractedRows:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, old)
     return _rows_for(job, ext)
+
+
+def _source(path: str):
+    """A local path as is; a URL (file://, s3://...) read through fsspec, as on a Dask worker."""
+    if "://" not in path:
+        return path
+    import fsspec
+
+    try:
+        with fsspec.open(path, "rb") as fh:
+            return fh.read()
+    except FileNotFoundError:
+        return path  # extract_pdf reports it as a transient "file not found"
 
 
 def extract_batch(jobs: list[FileJob], file_timeout: float = DEFAULT_FILE_TIMEOUT_S) -> ExtractedRows:

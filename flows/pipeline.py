@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from extract import EXTRACTOR_VERSION
+from flows.catalog import job_path
 from flows.executor import (
     DEFAULT_FILE_TIMEOUT_S,
     DEFAULT_MEMORY_MB,
@@ -71,7 +72,7 @@ def run_extraction(
         return ex.run(batches(jobs, batch_size_for(len(jobs), workers, batch_size)), on_batch)
 
 
-def plan_reads(db: Path, entries: list[CatalogEntry], catalog_root: Path) -> tuple[list[FileJob], int]:
+def plan_reads(db: Path, entries: list[CatalogEntry], catalog_root: str | Path) -> tuple[list[FileJob], int]:
     """Jobs for the files whose bytes this extractor version has not read yet."""
     known: set[str] = set()
     if db.exists():
@@ -88,7 +89,7 @@ def plan_reads(db: Path, entries: list[CatalogEntry], catalog_root: Path) -> tup
         if e.sha256 in known or e.sha256 in seen:
             continue
         seen.add(e.sha256)
-        jobs.append(FileJob(path=str(catalog_root / e.source_file), source_file=e.source_file, sha256=e.sha256))
+        jobs.append(FileJob(path=job_path(catalog_root, e.source_file), source_file=e.source_file, sha256=e.sha256))
     reused = len({e.sha256 for e in entries} & known)
     return jobs, reused
 
@@ -177,7 +178,7 @@ def audit_catalog(
     file_timeout: float = DEFAULT_FILE_TIMEOUT_S, memory_mb: int = DEFAULT_MEMORY_MB,
 ) -> tuple[dict[str, Any], list[str]]:
     """The whole audit without Prefect: for tests, benchmarks and embedding in other tools."""
-    from flows.catalog import discover
+    from flows.catalog import catalog_id, discover
 
     started = now()
     with writer_lock(db):
@@ -185,7 +186,7 @@ def audit_catalog(
         entries, warnings = discover(root)
         jobs, reused = plan_reads(db, entries, root)
         rows = run_extraction(jobs, workers, batch_size, file_timeout=file_timeout, memory_mb=memory_mb)
-        run = load_and_judge(db, str(Path(root).resolve()), new_run_id(), started, entries, rows, ruleset, reused)
+        run = load_and_judge(db, catalog_id(root), new_run_id(), started, entries, rows, ruleset, reused)
     return run, warnings
 
 

@@ -49,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="stop reading a file after this long and record it as an error (default: %(default)s)")
     a.add_argument("--memory-mb", type=int, default=2048,
                    help="memory a worker process may use before its file is recorded as an error (default: %(default)s)")
+    a.add_argument("--dask-address", metavar="tcp://HOST:PORT",
+                   help="run extraction on this existing Dask cluster (its workers must read CATALOG: a shared path "
+                   "or a URL such as s3://bucket/catalog); the warehouse is written here")
     a.add_argument("--quiet", action="store_true", help="print only the final summary")
 
     e = sub.add_parser("extract", help="print the panels read from one PDF as JSON (no warehouse, no Prefect)")
@@ -80,6 +83,18 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--config", help="TOML file overriding rule thresholds and switches")
     r.add_argument("--explain", metavar="ID", help="show one rule in full, with its SQL")
 
+    sc = sub.add_parser("schedule", help="serve the audit as a Prefect deployment on a cron schedule",
+                        description="Register the audit of CATALOG as a Prefect deployment with a cron schedule and "
+                        "serve it: this process runs each scheduled audit until stopped (Ctrl-C). Point PREFECT_API_URL "
+                        "at a running `prefect server start` to see the deployment and its runs in the UI.")
+    sc.add_argument("catalog", metavar="CATALOG")
+    sc.add_argument("--cron", required=True, help='cron schedule, e.g. "0 2 * * *" for 02:00 every night')
+    sc.add_argument("--db", default=_db_default(), help="DuckDB warehouse file (default: %(default)s)")
+    sc.add_argument("--out", default="labelaudit-reports", help="folder for the reports (default: %(default)s)")
+    sc.add_argument("--config", help="TOML rules config")
+    sc.add_argument("--name", default="nightly", help="deployment name (default: %(default)s)")
+    sc.add_argument("--register-only", action="store_true", help="create or update the deployment and exit")
+
     ev = sub.add_parser("reevaluate", help="apply new or changed rules to the whole warehouse, reading no PDF",
                         description="Judge every catalog in the warehouse again with the current rules and --config: "
                         "a new audit run per catalog (kind 'reevaluate') with its flags and verdicts. No PDF is read.")
@@ -110,20 +125,21 @@ def cmd_audit(args: argparse.Namespace) -> int:
     db = Path(args.db)
     configure_prefect(state_dir_for(db))
     catalog = Path(args.catalog)
-    if not catalog.is_dir():
+    if "://" not in args.catalog and not catalog.is_dir():
         print(f"error: catalog {catalog} is not a folder; pass the folder that holds the label PDFs", file=sys.stderr)
         return 66
     if not args.quiet:
         where = os.environ.get("PREFECT_API_URL") or "a temporary local server (set PREFECT_API_URL to use a running one)"
         print(f"starting Prefect on {where} ...", file=sys.stderr, flush=True)
     t0 = time.perf_counter()
-    from flows.audit import audit_flow
+    from flows.audit import audit_flow, audit_on_dask
 
-    result = audit_flow(
-        catalog=str(catalog), db=str(db), out=args.out, config=args.config,
+    params = dict(
+        catalog=str(args.catalog), db=str(db), out=args.out, config=args.config,
         workers=max(1, args.workers), batch_size=max(1, args.batch_size), quiet=args.quiet,
         file_timeout=args.file_timeout, memory_mb=args.memory_mb,
     )
+    result = audit_on_dask(args.dask_address, **params) if args.dask_address else audit_flow(**params)
     run = result.run
     print(
         f"audit {run['audit_run_id']} done in {time.perf_counter() - t0:.1f} s: "
@@ -255,6 +271,32 @@ def cmd_rules(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_schedule(args: argparse.Namespace) -> int:
+    from flows.settings import configure_prefect, state_dir_for
+
+    db = Path(args.db).resolve()
+    configure_prefect(state_dir_for(db))
+    if not os.environ.get("PREFECT_API_URL"):
+        print("note: PREFECT_API_URL is not set, so the schedule lives in a temporary local Prefect server and no UI "
+              "shows it; start one with `prefect server start` and set PREFECT_API_URL=http://127.0.0.1:4200/api",
+              file=sys.stderr)
+    catalog = args.catalog if "://" in args.catalog else str(Path(args.catalog).resolve())
+    params = {"catalog": catalog, "db": str(db), "out": str(Path(args.out).resolve()), "config": args.config,
+              "quiet": True}
+    from prefect import serve
+
+    from flows.audit import schedule_deployment
+
+    deployment = schedule_deployment(args.name, args.cron, params)
+    deployment_id = deployment.apply()
+    print(f"deployment labelaudit-audit/{args.name} ({deployment_id}) audits {catalog} on cron {args.cron!r}")
+    if args.register_only:
+        return 0
+    print("serving it: scheduled audits run in this process until you stop it (Ctrl-C)", flush=True)
+    serve(deployment)
+    return 0
+
+
 def cmd_reevaluate(args: argparse.Namespace) -> int:
     from flows.pipeline import reevaluate
     from rules import load_ruleset
@@ -339,7 +381,7 @@ def cmd_waivers(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handlers = {"audit": cmd_audit, "extract": cmd_extract, "sql": cmd_sql, "rules": cmd_rules, "report": cmd_report,
-                "reevaluate": cmd_reevaluate, "waive": cmd_waive, "waivers": cmd_waivers}
+                "reevaluate": cmd_reevaluate, "waive": cmd_waive, "waivers": cmd_waivers, "schedule": cmd_schedule}
     try:
         return handlers[args.command](args)
     except LabelAuditError as e:
