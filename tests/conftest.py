@@ -60,3 +60,14 @@ def audited_corpus(tmp_path_factory, corpus, ruleset):
     db = tmp_path_factory.mktemp("corpus") / "w.duckdb"
     run, _ = audit_catalog(corpus, db, ruleset, workers=2)
     return db, run
+
+
+def query(db: Path, sql: str, params=None) -> list[tuple]:
+    """Rows of one read-only query against a warehouse file."""
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()

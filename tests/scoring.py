@@ -120,3 +120,23 @@ def score(db: Path, catalog: str, truth: list[dict], style_key: str = "style") -
                     s.flag_fp[r] += 1
                     s.misses.append(f"{t['file']} p{t['page']}#{t['panel']}: extra flag {r}")
     return dict(scores)
+
+
+def show(scores: dict[str, Score], capsys, max_misses: int = 40) -> None:
+    """Print figures per style (and the first misses) even when pytest captures output."""
+    with capsys.disabled():
+        print()
+        for name, s in sorted(scores.items()):
+            print("  " + s.line(name))
+        for m in scores["all"].misses[:max_misses]:
+            print("    miss:", m)
+
+
+def assert_meets(s: Score, f1: float = 0.99, spd: float = 0.98, precision: float = 0.99) -> None:
+    """Every panel found, key-nutrient F1, daily-dose accuracy, SPEC flag recall 1.0 and precision."""
+    assert s.panels_found == s.panels, s.misses[:10]
+    assert s.f1 >= f1, s.misses[:10]
+    assert s.spd_right / s.panels >= spd, s.misses[:10]
+    for rule in SPEC_RULES:
+        assert s.recall(rule) == 1.0, (rule, s.misses[:10])
+        assert s.precision(rule) >= precision, (rule, s.misses[:10])

@@ -9,7 +9,6 @@ import sys
 import time
 from pathlib import Path
 
-import duckdb
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -19,18 +18,13 @@ from extract.amounts import parse_row_text
 from flows.catalog import discover
 from flows.pipeline import audit_catalog
 from tests import hostile
+from tests.conftest import query as rows
 from tests.labelgen import random_product, render_label, render_label_bytes
 from warehouse.directions import servings_per_day
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def rows(db: Path, sql: str, params=None):
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def _good_catalog(root: Path, n: int = 3) -> None:

@@ -11,17 +11,12 @@ import pytest
 import flows.pipeline as pipeline
 from flows.pipeline import add_waiver, audit_catalog, reevaluate
 from rules import load_ruleset
+from tests.conftest import query as q
 from tests.labelgen import random_product, render_label
 
 KEY = "d3.pdf#1#0"
 
 
-def q(db: Path, sql: str, params=None):
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def latest_flags(db: Path, key: str = KEY) -> dict[str, bool]:

@@ -15,6 +15,7 @@ from flows import pipeline
 from flows.pipeline import audit_catalog
 from labelaudit.errors import WarehouseBusy
 from tests.conftest import SAMPLE
+from tests.conftest import query as q
 from tests.labelgen import random_product, render_label
 from warehouse.store import writer_lock
 
@@ -29,12 +30,6 @@ def counts(db: Path) -> dict[str, int]:
         con.close()
 
 
-def q(db: Path, sql: str, params=None):
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 @pytest.fixture
