@@ -105,7 +105,7 @@ def load_and_judge(
     """Write the run into a staged copy of the warehouse, judge it, publish atomically."""
     with staged_write(db) as con:
         insert_label_versions(con, rows.versions, rows.nutrients)
-        n_products = publish_products(con, run_id, catalog, entries)
+        publish_products(con, run_id, catalog, entries)
         run = judge(con, catalog, run_id, started_at, ruleset, kind="audit")
         run.update(files_seen=len(entries), files_read=rows.files, files_reused=files_reused)
         record_run(con, run)

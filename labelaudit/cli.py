@@ -12,7 +12,6 @@ import json
 import os
 import sys
 import time
-from dataclasses import asdict
 from pathlib import Path
 
 from labelaudit.errors import LabelAuditError
