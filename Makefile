@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_DB := demo/labelaudit.duckdb
 DEMO_OUT := demo/reports
 
-.PHONY: demo test setup system-deps sample clean
+.PHONY: demo test setup system-deps sample clean bench
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -29,11 +29,19 @@ demo: setup
 	@echo "Try:  $(BIN)/labelaudit sql \"SELECT brand, product_name, rule_id FROM flagged_products\" --db $(DEMO_DB)"
 
 test: setup
+	@bash scripts/system-deps.sh --test
 	$(BIN)/python -m pytest -q
 
 # Regenerate the bundled sample catalog from the project's own label generator.
 sample: setup
 	$(BIN)/python -m tests.labelgen.sample examples/catalog --clean
+
+# Throughput against a bare pdfplumber pass, one table (benchmarks/bench.py --help). Quick by default;
+# the full measurement: make bench BENCH_ARGS="--n 2000 --workers 2 --server"
+BENCH_ARGS ?= --n 20 --workers 2
+
+bench: setup
+	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) demo .pytest_cache

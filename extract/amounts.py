@@ -6,13 +6,14 @@ import re
 from extract.records import RowRecord
 
 # Order matters: longer spellings first so "mcg RAE" is not read as "mcg".
-_UNIT = r"(?:mcg\s*RAE|mcg\s*DFE|µg\s*RAE|µg\s*DFE|mcg|µg|μg|ug|mg|g|I\.\s?U\.?|IU)"
+# Case-insensitive: ALL-CAPS panels print "125 MCG (5,000 IU)".
+_UNIT = r"(?i:mcg\s*RAE|mcg\s*DFE|µg\s*RAE|µg\s*DFE|mcg|µg|μg|ug|mg|g|I\.\s?U\.?|IU)(?![A-Za-z])"
 _NUM = r"\d[\d,]*(?:\.\d+)?|\.\d+"
 _MARKS = r"[†‡*§¶]*"
 
 AMOUNT_RE = re.compile(
     rf"(?P<amt>(?:<\s*)?(?P<n1>{_NUM})\s*(?P<u1>{_UNIT}){_MARKS}"
-    rf"(?:\s*\(\s*(?P<n2>{_NUM})\s*(?P<u2>{_UNIT}){_MARKS}\s*\))?)"
+    rf"(?:\s*\(\s*(?P<n2>{_NUM})\s*(?P<u2>{_UNIT}){_MARKS}\s*\){_MARKS})?)"
 )
 DV_RE = re.compile(rf"(?P<dv>(?:<\s*)?(?P<dvn>{_NUM})\s*%{_MARKS}|[†‡*]+)$")
 # The amount must be the tail of the row (before an optional %DV), so digits inside
@@ -41,8 +42,23 @@ def normalise_unit(raw: str) -> str:
     return low  # mg, g
 
 
-def parse_number(raw: str) -> float:
+def parse_number(raw: str, decimal_comma: bool = False) -> float:
+    """ "1,000" -> 1000 (US and Canada: the comma groups thousands).
+
+    EU panels (``decimal_comma``) print decimal commas: "12,5" -> 12.5, "0,125" -> 0.125. A comma
+    followed by exactly three digits ("1,500") is ambiguous there; it is read as a thousands
+    separator (English-language EU labels group thousands with commas, and a decimal comma with
+    three decimals is rare on a label); normalise.py re-reads it as a decimal when the row's %NRV
+    fits only that reading.
+    """
+    if decimal_comma and "," in raw and not is_thousands(raw):
+        return float(raw.replace(".", "").replace(",", "."))
     return float(raw.replace(",", ""))
+
+
+def is_thousands(raw: str) -> bool:
+    """Commas that can only group thousands: "1,000", "12,500,000" (not "0,125", "12,5")."""
+    return bool(re.fullmatch(r"[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?", raw))
 
 
 # "(providing 100 mg elemental magnesium)": a note on the amount, not part of the name.
@@ -64,37 +80,67 @@ def split_note(text: str) -> tuple[str, str, bool]:
     return text[: m.start()].strip(), text[m.start() :].strip(), True
 
 
-def parse_row_text(text: str) -> RowRecord | None:
+def parse_row_text(text: str, decimal_comma: bool = False) -> RowRecord | None:
     """Split ``"Vitamin D3 (as cholecalciferol) 125 mcg (5,000 IU) 625%"`` into its parts.
 
     Returns None when the text carries no amount (a wrapped name line, a blend member).
     A "(providing N mg elemental ...)" note is taken out and read as the elemental amount.
     """
     text, note, _ = split_note(text.strip())
-    row = _parse_plain(text)
+    row = _parse_plain(text, decimal_comma)
     if row is not None and note:
         row.note = note
         apply_providing(row, note)
     return row
 
 
-def _parse_plain(text: str) -> RowRecord | None:
+def _parse_plain(text: str, decimal_comma: bool = False) -> RowRecord | None:
     m = ROW_TAIL_RE.match(text.strip())
     if not m or not m.group("name").strip():
         return None
     row = RowRecord(label_text=m.group("name").strip())
     row.amount_text = m.group("amt").strip()
-    row.amount = parse_number(m.group("n1"))
     row.unit = normalise_unit(m.group("u1"))
+    row.amount = _number(m.group("n1"), row.unit, decimal_comma)
     if m.group("n2"):
-        row.alt_amount = parse_number(m.group("n2"))
         row.alt_unit = normalise_unit(m.group("u2"))
+        row.alt_amount = _number(m.group("n2"), row.alt_unit, decimal_comma)
     if m.group("dv"):
         row.dv_text = m.group("dv").strip()
         if m.group("dvn"):
-            row.percent_dv = parse_number(m.group("dvn"))
+            row.percent_dv = parse_number(m.group("dvn"), decimal_comma)
     apply_providing(row, row.label_text)
     return row
+
+
+def _number(raw: str, unit: str, decimal_comma: bool) -> float:
+    if decimal_comma and unit == "IU" and re.fullmatch(r"[1-9]\d{0,2}(?:\.\d{3})+", raw):
+        return float(raw.replace(".", ""))  # "1.000 IU": IU are never fractional, the point groups thousands
+    return parse_number(raw, decimal_comma)
+
+
+def parse_row_columns(text: str, columns: int, pick: int, decimal_comma: bool = False) -> RowRecord | None:
+    """A row of a panel with ``columns`` amount columns ("Per 1 Capsule | Per 2 Capsules"), each an
+    amount with an optional %DV: the name and the amount of column ``pick`` (0-based).
+
+    The columns are peeled off the end of the row one at a time; a row with fewer amounts than
+    columns (a blend member, a nutrient given for one column only) keeps what it has, left first."""
+    if columns <= 1:
+        return parse_row_text(text, decimal_comma)
+    found: list[RowRecord] = []
+    rest = text.strip()
+    for _ in range(columns):
+        row = parse_row_text(rest, decimal_comma)
+        if row is None:
+            break
+        found.append(row)
+        rest = row.label_text
+    if not found:
+        return None
+    found.reverse()  # left to right
+    chosen = found[min(pick, len(found) - 1)]
+    chosen.label_text = found[0].label_text
+    return chosen
 
 
 def apply_providing(row: RowRecord, text: str) -> bool:

@@ -12,12 +12,12 @@ from pypdfium2 import PdfiumError
 from extract.errors import CorruptPdf, EmptyFile, EncryptedPdf, ExtractError, NotAPdf, TruncatedPdf
 from extract.labeltext import find_directions, find_identity
 from extract.layout import Line, Word, group_lines, page_words
-from extract.ocr import MAX_RENDER_PIXELS, ocr_available, ocr_page
+from extract.ocr import ocr_available, ocr_page
 from extract.prepass import MAX_CHARS_PER_PAGE, plan_pages
 from extract.panel import clean, find_headings, panel_regions, read_panel, reading_order
 from extract.records import FileExtraction, PanelRecord
 
-EXTRACTOR_VERSION = "4"  # bump when extraction output changes: stored versions get re-read
+EXTRACTOR_VERSION = "5"  # bump when extraction output changes: stored versions get re-read
 MAX_PAGES = 500
 
 
@@ -165,7 +165,7 @@ def read_words(words: list[Word], width: float, height: float, number: int, read
     body_size = statistics.median([w.size for w in words]) if words else 8.0
     panels: list[PanelRecord] = []
     for index, (head, region) in enumerate(zip(heads, regions)):
-        rec, end_y = read_panel(words, region, number, index)
+        rec, end_y = read_panel(words, region, number, index, region=head.region)
         left, top, right, bottom = region
         below = group_lines([w for w in words if w.x0 >= left - 4 and w.x1 <= right + 1 and end_y < w.top <= bottom])
         rec.directions = find_directions(below)

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import re
 
-from extract.layout import Line
+from extract.layout import Line, split_on_gaps
 from extract.panel import clean
 
 DIRECTIONS_RE = re.compile(
-    r"\b(?:suggested\s+use|suggested\s+usage|recommended\s+use|recommended\s+usage|recommended\s+dose|"
+    r"\b(?:suggested\s+use|suggested\s+usage|recommended\s+use|recommended\s+usage|recommended\s+(?:daily\s+)?dose(?:\s*/\s*dose\s+recommand\w*)?|"
+    r"recommended\s+daily\s+(?:intake|portion)|"
     r"directions\s+for\s+use|directions|dosage|how\s+to\s+use|usage)\s*:\s*",
     re.IGNORECASE,
 )
@@ -15,7 +16,9 @@ DIRECTIONS_RE = re.compile(
 _STOP = re.compile(
     r"^(?:keep|caution|warning|warnings|not\s+intended|do\s+not(?!\s+(?:exceed|take\s+more))|store|storage|if\s+you|consult|other\s+ingredients|"
     r"ingredients|distributed|manufactured|made\s+in|questions|\*these|these\s+statements|this\s+product|contains|"
-    r"allergen|free\s+of|sealed|supplement\s+facts)\b",
+    r"allergen|free\s+of|sealed|supplement\s+facts|cautions?(?:\s+and\s+warnings)?|non[-\s]?medicinal|"
+    r"dose\s+recommand\w*|mode\s+d.emploi|adultes|mises?\s+en\s+garde|ingr[ée]dients|food\s+supplements?|"
+    r"nutrition(?:al)?\s+information|medicinal\s+ingredients)\b",
     re.IGNORECASE,
 )
 _SENTENCE = re.compile(r"(?<=[.!])\s+(?=[A-Z*†(])")
@@ -51,6 +54,8 @@ def find_directions(lines: list[Line]) -> str | None:
 
 def find_identity(lines: list[Line], body_size: float) -> tuple[str | None, str | None]:
     """Brand and product name from the prominent lines near a panel."""
+    # Text side by side in separate columns (a claim beside the brand) is not one line.
+    lines = [part for l in lines for part in split_on_gaps(l, max(14.0, 2.5 * l.size))]
     cands = [l for l in lines if clean(l.text) and not _NOT_A_NAME.search(clean(l.text)) and len(clean(l.text)) < 70]
     if not cands:
         return None, None

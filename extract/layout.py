@@ -127,7 +127,66 @@ def page_words(chars: list[dict[str, Any]], width: float, height: float) -> tupl
                 orig=union(c["orig"] for c in wchars),
             )
         )
-    return words, turns
+    return merge_spaced(words), turns
+
+
+def merge_spaced(words: list[Word]) -> list[Word]:
+    """Join letter-spaced text ("E V E R G R E E N  V I TA L I T Y", drawn with a character
+    spacing) back into words.
+
+    A run of at least four words on one line, mostly single characters, set at a steady pitch, is
+    one or more spaced-out words: glyphs closer than the run's letter gap plus half a space belong
+    to one word. Ordinary short words ("1 to 4") are never runs: they are too few or too long."""
+    if len(words) < 4:
+        return words
+    lines: list[list[Word]] = []
+    for w in sorted(words, key=lambda w: (w.top, w.x0)):
+        if lines and abs(lines[-1][0].top - w.top) < max(1.0, 0.3 * w.size) and abs(lines[-1][0].size - w.size) < 0.5:
+            lines[-1].append(w)
+        else:
+            lines.append([w])
+    out: list[Word] = []
+    changed = False
+    for line in lines:
+        line.sort(key=lambda w: w.x0)
+        i = 0
+        while i < len(line):
+            j = i + 1
+            space = 0.278 * line[i].size
+            while j < len(line) and len(line[j].text) <= 2 and len(line[j - 1].text) <= 2 \
+                    and 0 < line[j].x0 - line[j - 1].x1 < 1.2 * line[i].size:
+                j += 1
+            run = line[i:j]
+            singles = sum(len(w.text) == 1 for w in run)
+            if len(run) >= 3 and singles >= 0.7 * len(run):
+                gaps = sorted(b.x0 - a.x1 for a, b in zip(run, run[1:]))
+                letter = gaps[len(gaps) // 4]  # most gaps are letter gaps; word gaps are wider
+                if letter < space * 0.9 or gaps[-1] > letter + 0.6 * space:
+                    cur = [run[0]]
+                    for a, b in zip(run, run[1:]):
+                        if b.x0 - a.x1 <= letter + 0.5 * space:
+                            cur.append(b)
+                        else:
+                            out.append(_join(cur))
+                            cur = [b]
+                    out.append(_join(cur))
+                    changed = True
+                    i = j
+                    continue
+            out.extend(run)
+            i = j
+    return out if changed else words
+
+
+def _join(ws: list[Word]) -> Word:
+    if len(ws) == 1:
+        return ws[0]
+    return Word(
+        text="".join(w.text for w in ws), x0=ws[0].x0, top=min(w.top for w in ws), x1=ws[-1].x1,
+        bottom=max(w.bottom for w in ws), size=max(w.size for w in ws),
+        bold=sum(w.bold for w in ws) * 2 > len(ws), orig=union(w.orig for w in ws),
+        confidence=min(w.confidence for w in ws),
+    )
 
 
 def group_lines(words: list[Word], tolerance: float = 3.0) -> list[Line]:

@@ -9,19 +9,40 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from extract.amounts import apply_providing, parse_row_text, split_note
+from extract.amounts import apply_providing, parse_row_columns, split_note
 from extract.layout import Line, Word, group_lines, union
 from extract.records import PanelRecord, RowRecord
 
 _BULLETS = re.compile(r"\(cid:\d+\)|[•●▪■◆]")
 HEADING_RE = re.compile(r"^supplement$", re.IGNORECASE)
+# Other conventions' headings: (first word, how the next word begins, region).
+# Canada: "Medicinal Ingredients / Ingrédients médicinaux"; EU: "Nutrition(al) information".
+OTHER_HEADINGS = (
+    (re.compile(r"^medicinal$", re.IGNORECASE), "ingredients", "ca"),
+    (re.compile(r"^nutrition(?:al)?$", re.IGNORECASE), "information", "eu"),
+)
 SERVING_SIZE_RE = re.compile(r"serving\s+size\s*:?\s*(?P<v>.*?)\s*(?:servings?\s+per\s+container.*)?$", re.IGNORECASE)
 SERVINGS_PER_CONTAINER_RE = re.compile(r"servings\s+per\s+container\s*:?\s*(?P<v>[\w.,~ ]+?)\s*$", re.IGNORECASE)
-HEADER_RE = re.compile(r"amount\s+per|per\s+serving|%\s*daily\s+value|%\s*dv\b", re.IGNORECASE)
+HEADER_RE = re.compile(r"amount\s+per|per\s+serving|%\s*daily\s+value|%\s*dv\b|" + r"per\s+daily\s+(?:dose|portion|intake)|%\s*nrv|\bnrv\b|\bri\s*\*?$", re.IGNORECASE)
+# EU: "per daily dose (2 capsules)", "Per daily portion (1 tablet)"
+EU_HEADER_RE = re.compile(r"per\s+daily\s+(?:dose|portion|intake)|%\s*nrv|\bnrv\b", re.IGNORECASE)
+DAILY_DOSE_QTY_RE = re.compile(r"per\s+daily\s+(?:dose|portion|intake)\s*\(\s*(?P<v>\d+\s+[^)]+?)\s*\)", re.IGNORECASE)
+# Canada: "Each softgel contains / Chaque capsule molle contient:", "Each 2 capsules contain"
+EACH_RE = re.compile(
+    r"^each\s+(?:(?P<n>\d+|one|two|three|four)\s+)?(?P<u>[a-z][a-z -]*?)\s+contains?\b", re.IGNORECASE)
+# A line of a panel's head that is the French of the line before (bilingual Canadian panels).
+FRENCH_HEAD_RE = re.compile(r"^(?:/\s*)?(?:chaque\b|ingr[ée]dients\s+m[ée]dicinaux|quantit[ée])", re.IGNORECASE)
+# Amount-column titles of a panel with several amount columns.
+COLUMN_RE = re.compile(
+    r"\bper\s+(?P<q>\d+|one|two|three|four)\s+(?P<u>[a-z]+)|\b(?P<adult>adults?)\b(?:\s*\(?\d+\s*\+?\s*(?:years?|yrs?)?\)?)?|"
+    r"\b(?P<child>children|kids|child)\b(?:\s*(?:\(?\s*(?:ages?\s*)?\d+\s*(?:\+|-\s*\d+|to\s+\d+)?\s*(?:years?|yrs?)?\)?))?",
+    re.IGNORECASE)
 # Lines that close the panel's table: footnotes, ingredient lists, directions.
 END_RE = re.compile(
     r"^(?:[*†‡]\s*)?(?:percent\s+daily|daily\s+values?\s+(?:not|are)|other\s+ingredients|ingredients\s*:|"
-    r"suggested\s+us|recommended\s+us|directions|caution|warning)",
+    r"suggested\s+us|recommended\s+us|recommended\s+(?:daily\s+)?dose|directions|caution|warning|"
+    r"non[-\s]?medicinal|ingr[ée]dients\s+non|\*?\s*nrv\s*[:=]|\*?\s*nutrient\s+reference|\*?\s*ri\s*[:=]|"
+    r"\*?\s*reference\s+intake|food\s+supplements?\s+(?:should|must))",
     re.IGNORECASE,
 )
 
@@ -32,6 +53,7 @@ class Heading:
     top: float
     x1: float
     bottom: float
+    region: str = "us"
 
 
 def clean(text: str) -> str:
@@ -41,12 +63,21 @@ def clean(text: str) -> str:
 def find_headings(words: list[Word]) -> list[Heading]:
     heads: list[Heading] = []
     for i, w in enumerate(words):
-        if not HEADING_RE.match(w.text):
-            continue
+        if HEADING_RE.match(w.text):
+            second, region = "facts", "us"
+        else:
+            for pat, second, region in OTHER_HEADINGS:
+                if pat.match(w.text):
+                    break
+            else:
+                continue
+            if i > 0 and words[i - 1].text.lower().rstrip(":").endswith(("non", "non-")) \
+                    and abs(words[i - 1].top - w.top) < 2.0:
+                continue  # "Non medicinal ingredients"
         for nxt in words[i + 1 : i + 4]:
             same_line = abs(nxt.top - w.top) < max(2.0, w.size * 0.3)
-            if same_line and nxt.text.lower().startswith("facts") and 0 <= nxt.x0 - w.x1 < w.size * 1.5:
-                heads.append(Heading(w.x0, min(w.top, nxt.top), nxt.x1, max(w.bottom, nxt.bottom)))
+            if same_line and nxt.text.lower().startswith(second) and 0 <= nxt.x0 - w.x1 < w.size * 1.5:
+                heads.append(Heading(w.x0, min(w.top, nxt.top), nxt.x1, max(w.bottom, nxt.bottom), region))
                 break
     return heads
 
@@ -88,10 +119,24 @@ def _inside(w: Word, box: tuple[float, float, float, float]) -> bool:
     return w.x0 >= left and w.x1 <= right + 1 and w.top >= top and w.bottom <= bottom + 1
 
 
-def read_panel(words: list[Word], box: tuple[float, float, float, float], page: int, index: int) -> tuple[PanelRecord, float]:
+def read_panel(words: list[Word], box: tuple[float, float, float, float], page: int, index: int,
+               region: str = "us") -> tuple[PanelRecord, float]:
     """Read one panel. Returns the record and where its table ends (frame y)."""
     lines = group_lines([w for w in words if _inside(w, box)])
-    rec = PanelRecord(page=page, panel=index)
+    rec = PanelRecord(page=page, panel=index, region=region)
+    columns, pick = 1, 0  # amount columns of the panel, and the one that counts (SPEC "Dose semantics")
+
+    def parse_row_text(t: str):
+        return parse_row_columns(t, columns, pick, decimal_comma=rec.region == "eu")
+
+    def take_columns(t: str) -> bool:
+        nonlocal columns, pick
+        found = _columns(t, rec.serving_size)
+        if found is None:
+            return False
+        columns, pick = found
+        return True
+
     rows: list[tuple[RowRecord, list[Line]]] = []
     state = "head"
     pending: list[Line] = []
@@ -110,6 +155,26 @@ def read_panel(words: list[Word], box: tuple[float, float, float, float], page: 
         if not text:
             continue
         if state == "head":
+            if EU_HEADER_RE.search(text):
+                rec.region = "eu"
+                if re.search(r"per\s+daily", text, re.IGNORECASE):
+                    rec.per_daily_dose = True
+                dd = DAILY_DOSE_QTY_RE.search(text)
+                if dd and rec.serving_size is None:
+                    rec.serving_size = _title_units(dd.group("v"))
+            each = EACH_RE.match(text)
+            if each and rec.serving_size is None:
+                # Canada: "Each softgel contains": the dosage unit is the serving
+                n = each.group("n") or "1"
+                rec.serving_size = f"{n} {_title_units(each.group('u'))}"
+                take_columns(text)
+                state = "rows"
+                end_y = line.bottom
+                continue
+            if not SERVING_SIZE_RE.search(text) and take_columns(text):
+                state = "rows"
+                end_y = line.bottom
+                continue
             m = SERVING_SIZE_RE.search(text)
             if m and rec.serving_size is None:
                 rec.serving_size = m.group("v").strip(" :") or None
@@ -131,6 +196,10 @@ def read_panel(words: list[Word], box: tuple[float, float, float, float], page: 
             break  # a wide gap: the table is over
         if END_RE.match(text):
             break
+        if not rows and not pending and (take_columns(text) or FRENCH_HEAD_RE.match(text)
+                                          or (HEADER_RE.search(text) and parse_row_text(text) is None)):
+            end_y = line.bottom  # column titles, a second header line, the French of the header
+            continue
         row = parse_row_text(text)
         if row is None and pending:
             # A name on earlier lines, its amount on this one; a note may sit inside the name.
@@ -201,6 +270,9 @@ def read_panel(words: list[Word], box: tuple[float, float, float, float], page: 
             pending.append(line)  # a name whose amount comes on a later line, or an amountless row
         end_y = line.bottom
     flush_pending()
+    if rec.region == "eu":
+        for row, _ in rows:  # "%NRV": kept apart, never read as a US %DV
+            row.percent_nrv, row.percent_dv = row.percent_dv, None
     for row, rlines in rows:
         row.bbox = union(l.orig_bbox() for l in rlines)
         # OCR's word confidences weighted by word length (1.0 from a text layer).
@@ -211,6 +283,35 @@ def read_panel(words: list[Word], box: tuple[float, float, float, float], page: 
     if all_lines:
         rec.bbox = union([l.orig_bbox() for l in lines if l.top <= end_y] or [all_lines[0].orig_bbox()])
     return rec, end_y
+
+
+_QTY_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4}
+
+
+def _title_units(text: str) -> str:
+    return " ".join(w if w.isdigit() else w.capitalize() for w in clean(text).split())
+
+
+def _qty(raw: str) -> float:
+    return float(_QTY_WORDS.get(raw.lower(), raw)) if raw.lower() in _QTY_WORDS or raw.isdigit() else 1.0
+
+
+def _columns(text: str, serving_size: str | None) -> tuple[int, int] | None:
+    """(number of amount columns, the column that counts) for a line of column titles, else None.
+
+    "Per 1 Capsule | Per 2 Capsules": the column whose quantity is the serving size (else the first);
+    "Adults | Children 4+": the adults' column (SPEC "Dose semantics")."""
+    titles = list(COLUMN_RE.finditer(text))
+    if len(titles) < 2:
+        return None
+    if all(t.group("q") for t in titles):
+        m = re.match(r"\s*(\d+(?:\.\d+)?|one|two|three|four)\b", serving_size or "", re.IGNORECASE)
+        want = _qty(m.group(1)) if m else None
+        qtys = [_qty(t.group("q")) for t in titles]
+        return len(titles), (qtys.index(want) if want in qtys else 0)
+    if any(t.group("adult") for t in titles) and any(t.group("child") for t in titles):
+        return len(titles), next(i for i, t in enumerate(titles) if t.group("adult"))
+    return None
 
 
 def _continues(prev: str, text: str, line: Line | None = None, prev_lines: list[Line] | None = None) -> bool:

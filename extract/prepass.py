@@ -17,7 +17,8 @@ import pypdfium2.raw as pdfium_c
 # A label page holds a few thousand characters; pdfplumber keeps a dict per character, so a
 # page of millions would exhaust memory before it could be read.
 MAX_CHARS_PER_PAGE = 100_000
-PANEL_MARKERS = ("supplementfacts", "medicinalingredients", "ingrédientsmédicinaux", "nrv", "perdailydose")
+PANEL_MARKERS = ("supplementfacts", "medicinalingredients", "ingrédientsmédicinaux", "ingredientsmedicinaux", "nrv",
+                 "perdailydose", "perdailyportion", "nutritioninformation", "nutritionalinformation")
 _SPACE = re.compile(r"\s+")
 
 

@@ -19,6 +19,7 @@ class RowRecord:
     alt_amount: float | None = None  # a second amount in parentheses, e.g. the IU of "125 mcg (5,000 IU)"
     alt_unit: str | None = None
     percent_dv: float | None = None
+    percent_nrv: float | None = None  # EU "%NRV" as printed (never a %DV: US rules do not judge it)
     elemental_amount: float | None = None  # "(providing 100 mg elemental magnesium)"
     elemental_unit: str | None = None
     note: str | None = None        # a note on the amount as printed: "(providing 100 mg elemental magnesium)"
@@ -31,7 +32,8 @@ class RowRecord:
 class PanelRecord:
     page: int                      # 1-based
     panel: int                     # 0-based, reading order on the page
-    region: str = "us"
+    region: str = "us"             # us | ca | eu: the label convention (SPEC products.region)
+    per_daily_dose: bool = False   # EU "per daily dose": the amounts are a day's, one serving a day
     serving_size: str | None = None
     servings_per_container: str | None = None
     directions: str | None = None

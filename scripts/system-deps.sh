@@ -3,8 +3,14 @@
 #   tesseract (OCR of scanned labels), poppler-utils (PDF report checks), ghostscript
 #   (outlined-text test labels), pango/harfbuzz/fonts (WeasyPrint PDF reports).
 set -euo pipefail
-PKGS=(tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd poppler-utils ghostscript
+# Usage: system-deps.sh [--test]   (--test adds what only the tests need)
+PKGS=(tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd
       libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
+if [ "${1:-}" = "--test" ]; then
+  # pdftoppm/pdftotext check rendered reports; Ghostscript outlines text and LibreOffice
+  # prints word-processor labels for the extraction tests.
+  PKGS+=(poppler-utils ghostscript libreoffice-writer-nogui)
+fi
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -53,7 +53,8 @@ def _name_index() -> list[tuple[re.Pattern[str], NutrientSpec]]:
 
 
 def _clean(text: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"[®™©*†‡§]", "", text)).strip()
+    text = re.sub(r"\s+", " ", re.sub(r"[®™©*†‡§]", "", text)).strip()
+    return re.sub(r"(?<=[A-Za-z])- (?=[a-z])", "-", text)  # a name wrapped at its hyphen: "beta- carotene"
 
 
 def identify(label_text: str) -> tuple[str | None, str | None, str | None]:

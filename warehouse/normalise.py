@@ -1,11 +1,13 @@
 """Records in, rows out: one extracted file to ``label_versions`` and ``nutrients`` rows."""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import re
 from typing import Any
 
 from extract.checks import row_consistent
-from extract.records import FileExtraction, PanelRecord
+from extract.records import FileExtraction, PanelRecord, RowRecord
 from warehouse.directions import children_dose, servings_per_day
 from warehouse.names import identify
 from warehouse.units import canonical_amount, round_sig
@@ -43,7 +45,11 @@ def normalise_file(sha256: str, ext: FileExtraction, extractor_version: str) -> 
 
 def normalise_panel(sha256: str, panel: PanelRecord, extractor_version: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     pid = product_id(sha256, panel.page, panel.panel)
-    spd, assumed = servings_per_day(panel.directions, panel.serving_size)
+    if panel.per_daily_dose and not panel.serving_size:
+        # EU "per daily dose" with no quantity: the amounts are already a day's (SPEC "Dose semantics")
+        spd, assumed = 1.0, not panel.directions
+    else:
+        spd, assumed = servings_per_day(panel.directions, panel.serving_size)
     child = children_dose(panel.directions, panel.serving_size)
     box = panel.bbox or (None, None, None, None)
     version = {
@@ -60,6 +66,8 @@ def normalise_panel(sha256: str, panel: PanelRecord, extractor_version: str) -> 
     rows = []
     for i, row in enumerate(panel.rows):
         nutrient, form, detail = identify(row.label_text)
+        if panel.region == "eu" and nutrient:
+            row = eu_decimal_comma(nutrient, row)
         amount_c, unit_c = canonical_amount(nutrient, row) if nutrient else (None, None)
         confidence = row.confidence
         if row.read_method == "ocr" and not row_consistent(
@@ -76,8 +84,37 @@ def normalise_panel(sha256: str, panel: PanelRecord, extractor_version: str) -> 
             "alt_amount": row.alt_amount, "alt_unit": row.alt_unit,
             "amount_text": row.amount_text, "dv_text": row.dv_text,
             "amount_canonical": round_sig(amount_c), "canonical_unit": unit_c,
-            "daily_amount_canonical": daily, "percent_dv": row.percent_dv,
+            "daily_amount_canonical": daily, "percent_dv": row.percent_dv, "percent_nrv": row.percent_nrv,
             "page": panel.page, "x0": b[0], "top": b[1], "x1": b[2], "bottom": b[3],
             "read_method": row.read_method, "confidence": confidence,
         })
     return version, rows
+
+
+# EU Nutrient Reference Values (Regulation (EU) 1169/2011 Annex XIII), in the canonical units.
+NRV = {"vitamin_d": 5.0, "vitamin_k": 75.0, "vitamin_a": 800.0, "magnesium": 375.0, "calcium": 800.0,
+       "vitamin_c": 80.0, "vitamin_e": 12.0, "zinc": 10.0, "iron": 14.0, "selenium": 55.0, "iodine": 150.0,
+       "vitamin_b12": 2.5, "vitamin_b6": 1.4, "folate": 200.0, "biotin": 50.0}
+_THOUSANDS = re.compile(r"(?<![\d,.])[1-9]\d{0,2},\d{3}(?![\d,])")
+
+
+def eu_decimal_comma(nutrient: str, row: RowRecord) -> RowRecord:
+    """An EU row whose amount has a comma before exactly three digits ("1,500 mg") was read as
+    thousands (extract/amounts.py parse_number); read it as a decimal comma (1.5 mg) instead when
+    only that reading fits the row's printed %NRV."""
+    if row.percent_nrv is None or nutrient not in NRV or row.amount is None or not row.amount_text:
+        return row
+    first = row.amount_text.split("(")[0]
+    if not _THOUSANDS.search(first):
+        return row
+    alt = dataclasses.replace(row, amount=row.amount / 1000.0)
+    if row.alt_amount is not None and row.alt_unit != "IU" and _THOUSANDS.search(row.amount_text[len(first):]):
+        alt.alt_amount = row.alt_amount / 1000.0
+
+    def fit(r: RowRecord) -> float:
+        c, _ = canonical_amount(nutrient, r)
+        if not c:
+            return float("inf")
+        return abs(c / NRV[nutrient] * 100.0 - row.percent_nrv) / max(row.percent_nrv, 1.0)
+
+    return alt if fit(alt) < 0.1 <= fit(row) else row

@@ -111,6 +111,7 @@ ALTER TABLE label_versions ADD COLUMN IF NOT EXISTS child_servings_per_day DOUBL
 ALTER TABLE label_versions ADD COLUMN IF NOT EXISTS child_min_age_years DOUBLE;
 ALTER TABLE nutrients ADD COLUMN IF NOT EXISTS alt_amount DOUBLE;
 ALTER TABLE nutrients ADD COLUMN IF NOT EXISTS alt_unit VARCHAR;
+ALTER TABLE nutrients ADD COLUMN IF NOT EXISTS percent_nrv DOUBLE;   -- EU %NRV as printed; percent_dv stays NULL
 ALTER TABLE flags ADD COLUMN IF NOT EXISTS waived BOOLEAN DEFAULT false;
 ALTER TABLE flags ADD COLUMN IF NOT EXISTS waiver_id VARCHAR;
 ALTER TABLE audit_runs ADD COLUMN IF NOT EXISTS kind VARCHAR;            -- audit | reevaluate

@@ -87,13 +87,24 @@ class Ops:
                     c.rect(x, page_h - y - h, w, h, stroke=1, fill=0)
 
 
+# Character spacing (reportlab text objects' setCharSpace) that text is measured with while a
+# typography render is laid out (tests/labelgen/typography.py); 0 for every other render.
+_CHAR_SPACE = 0.0
+
+
+def text_width(s, font, size):
+    """Rendered width of ``s``, with the current character spacing."""
+    w = stringWidth(s, font, size)
+    return w + _CHAR_SPACE * len(s) if _CHAR_SPACE else w
+
+
 def wrap(text, font, size, width):
     """Greedy word wrap by rendered width."""
     words = text.split()
     lines, cur = [], ""
     for w in words:
         cand = f"{cur} {w}" if cur else w
-        if not cur or stringWidth(cand, font, size) <= width:
+        if not cur or text_width(cand, font, size) <= width:
             cur = cand
         else:
             lines.append(cur)
@@ -121,10 +132,10 @@ def layout_panel(ops, rec, x, y, w, ruled=True, base=8.0):
     top = y
     # title, as large as fits
     tsize = min(base * 2.6, 22.0)
-    while stringWidth("Supplement Facts", BOLD, tsize) > iw and tsize > 8:
+    while text_width(st.get("title", "Supplement Facts"), BOLD, tsize) > iw and tsize > 8:
         tsize -= 0.5
     y += pad + tsize * 0.9
-    ops.text(ix, y, "Supplement Facts", BOLD, tsize)
+    ops.text(ix, y, st.get("title", "Supplement Facts"), BOLD, tsize)
     y += base * 0.6
     colon = ":" if st.get("serving_colon") else ""
     y += base * 1.2
@@ -140,10 +151,10 @@ def layout_panel(ops, rec, x, y, w, ruled=True, base=8.0):
         y += base * 0.9
     # column geometry: name | amount (left aligned) | %DV (right aligned)
     dv_right = ix + iw
-    dv_w = max(stringWidth("% Daily Value", BOLD, base * 0.9), stringWidth("6250%", REG, base),
-               stringWidth(st.get("dv_header", ""), BOLD, base * 0.9)) + 2
+    dv_w = max(text_width("% Daily Value", BOLD, base * 0.9), text_width("6250%", REG, base),
+               text_width(st.get("dv_header", ""), BOLD, base * 0.9)) + 2
     frac = st.get("name_frac", 0.5)
-    widest = max([stringWidth(r["amount_text"], REG, base) for r in _rows(rec)] + [0])
+    widest = max([text_width(r["amount_text"], REG, base) for r in _rows(rec)] + [0])
     amount_x = min(ix + iw * frac, dv_right - dv_w - widest - 2)  # keep amounts on one line
     amount_w = dv_right - dv_w - amount_x
     name_w = amount_x - ix - 6
