@@ -9,6 +9,7 @@ from typing import Any, Callable
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
+from prefect.utilities.annotations import quote
 
 from flows import pipeline
 from flows.catalog import discover
@@ -110,7 +111,8 @@ def audit_flow(
                 finally:
                     _EXTRACTOR = None
         say(f"loading the warehouse and applying {len(ruleset.enabled_rules())} rules ({ruleset.version_label})")
-        run = load_task(str(db_path), catalog_id(root), run_id, started, entries, rows, ruleset, reused)
+        # quote(): Prefect would otherwise walk every row dict to find futures in the inputs.
+        run = load_task(str(db_path), catalog_id(root), run_id, started, quote(entries), quote(rows), ruleset, reused)
     result = AuditResult(run=run, warnings=warnings)
     if out:
         result.reports = report_task(str(db_path), run_id, out)
