@@ -70,7 +70,12 @@ def _panel_boxes(con: duckdb.DuckDBPyConnection, data: ReportData) -> None:
         p["panel_box"] = tuple(b) if b and all(v is not None for v in b) else None
 
 
-def render_html(data: ReportData) -> str:
+# WeasyPrint lays out every crop: a PDF with a thousand evidence cards took minutes and
+# gigabytes. The PDF carries the most serious ones; the HTML and XLSX carry every one.
+PDF_EVIDENCE_LIMIT = 60
+
+
+def render_html(data: ReportData, evidence_limit: int | None = None) -> str:
     limit = data.params.get("high_dose_vitamin_d_mcg", 100.0)
     charts = {
         "dose": daily_vitamin_d_histogram(data.daily_d, ul_mcg=limit),
@@ -81,6 +86,7 @@ def render_html(data: ReportData) -> str:
         title=title_for(data), run=data.run, prev=data.previous_run, retailer=data.retailer, retailers=data.retailers,
         h=data.headline, hd=data.high_dose, brands=data.brands, limit_mcg=limit, charts=charts, flagged=data.flagged,
         needs_review=data.needs_review, changes=data.changes, rules=data.rules, fmt=fmt_amount, servings=servings_text, titles=rule_titles(),
+        evidence=data.flagged if evidence_limit is None else data.flagged[:evidence_limit],
     )
     # Every attribute in the template is double-quoted, so an apostrophe needs no escaping: "Women's" stays
     # searchable as written.
@@ -181,7 +187,8 @@ def write_report(con: duckdb.DuckDBPyConnection, run_id: str | None, out_dir: Pa
         out["html"].write_text(html, encoding="utf-8")
     if "pdf" in formats:
         try:
-            out["pdf"] = render_pdf(html, out_dir / f"{stem}.pdf")
+            pdf_html = html if len(data.flagged) <= PDF_EVIDENCE_LIMIT else render_html(data, PDF_EVIDENCE_LIMIT)
+            out["pdf"] = render_pdf(pdf_html, out_dir / f"{stem}.pdf")
         except RuntimeError as e:  # no PDF engine on this machine: the other formats still get written
             if list(formats) == ["pdf"]:
                 raise

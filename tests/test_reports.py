@@ -263,3 +263,28 @@ def test_the_report_command(two_runs, tmp_path, capsys):
     assert skus == {"AL-1", "CH-3", "EC-5"}  # run 1: echo still lacked K2
     assert main(["report", "--db", str(two_runs["db"]), "--out", str(tmp_path), "--retailer", "Nobody"]) == 2
     assert main(["report", "--db", str(tmp_path / "none.duckdb"), "--out", str(tmp_path)]) == 2
+
+
+def test_the_pdf_carries_the_most_serious_evidence_and_the_html_all_of_it(tmp_path, monkeypatch):
+    import random as _random
+    import subprocess as _sp
+
+    import reports.render as render
+    from flows.pipeline import audit_catalog as _audit
+    from reports import write_reports as _write
+    from rules import load_ruleset as _rules
+    from tests.labelgen import random_product as _product, render_label as _render
+
+    root = tmp_path / "cat"
+    root.mkdir()
+    for i in range(3):
+        _render(_product(_random.Random(500 + i), kind="d3_only", d_iu=5000, directions_style="daily"), root / f"d{i}.pdf")
+    db = tmp_path / "w.duckdb"
+    _audit(root, db, _rules())
+    monkeypatch.setattr(render, "PDF_EVIDENCE_LIMIT", 1)
+    paths = _write(db, None, tmp_path / "out", formats=["html", "pdf"])
+    html = paths["html"].read_text()
+    assert html.count('class="evidence-card"') == 3
+    text = _sp.run(["pdftotext", str(paths["pdf"]), "-"], capture_output=True, text=True, check=True).stdout
+    assert " ".join(text.split()).count("Cut from") == 1
+    assert "evidence of the 1 most serious flagged products" in " ".join(text.split())
