@@ -17,7 +17,7 @@ from extract.prepass import MAX_CHARS_PER_PAGE, plan_pages
 from extract.panel import clean, find_headings, panel_regions, read_panel, reading_order
 from extract.records import FileExtraction, PanelRecord
 
-EXTRACTOR_VERSION = "5"  # bump when extraction output changes: stored versions get re-read
+EXTRACTOR_VERSION = "6"  # bump when extraction output changes: stored versions get re-read
 MAX_PAGES = 500
 
 

@@ -39,16 +39,22 @@ def verdicts(con: duckdb.DuckDBPyConnection, catalog: str, flags: list[dict[str,
         if assumed:
             reasons.append("servings per day assumed to be 1: the label gives no directions")
         review[key] = reasons
+    misread: set[str] = set()  # products whose verdict waits for a person, flags or not
     for key, nutrient, label, what in con.execute(
         """SELECT p.product_key, n.nutrient, n.label_text,
-                  CASE WHEN n.amount IS NULL THEN 'no amount' ELSE 'low OCR confidence' END
+                  CASE WHEN n.amount IS NULL THEN 'no amount'
+                       WHEN NOT coalesce(n.figures_consistent, true) THEN 'read by OCR, and its own figures disagree'
+                       ELSE 'low OCR confidence' END
            FROM nutrients n JOIN products p ON p.product_id = n.product_id
            WHERE p.catalog = ? AND (
                  (n.amount IS NULL AND n.nutrient IN ('vitamin_d', 'vitamin_k'))
-              OR (n.read_method = 'ocr' AND n.confidence < ? AND list_contains(?, n.nutrient)))""",
-        [catalog, min_ocr_confidence, list(KEY_NUTRIENTS)],
+              OR (n.read_method = 'ocr' AND list_contains(?, n.nutrient)
+                  AND (n.confidence < ? OR NOT coalesce(n.figures_consistent, true))))""",
+        [catalog, list(KEY_NUTRIENTS), min_ocr_confidence],
     ).fetchall():
         review.setdefault(key, []).append(f"{label}: {what}")
+        if what.startswith("read by OCR"):
+            misread.add(key)
     by_product: dict[str, list[dict]] = {}
     for f in flags:
         by_product.setdefault(f["product_key"], []).append(f)
@@ -56,7 +62,10 @@ def verdicts(con: duckdb.DuckDBPyConnection, catalog: str, flags: list[dict[str,
     out = []
     for key, reasons in review.items():
         live = [f for f in by_product.get(key, []) if not f.get("waived") and f["severity"] in ("warning", "high")]
-        if live:
+        if key in misread:
+            # A misread key figure could make or unmake any flag: a person looks first.
+            verdict, why = "needs_review", reasons + [f"would be flagged {f['rule_id']}" for f in live]
+        elif live:
             verdict, why = "flagged", [f["rule_id"] for f in live] + reasons
         elif reasons:
             verdict, why = "needs_review", reasons

@@ -124,3 +124,28 @@ def test_a_vitamin_d_row_without_an_amount_needs_review(ruleset):
                 "SELECT 'c', 'k', product_id, 'ok', false FROM label_versions")
     v = verdicts(con, "c", [], 0.8)
     assert v[0]["verdict"] == "needs_review" and "no amount" in v[0]["reasons"]
+
+
+def test_an_ocr_row_whose_figures_disagree_sends_the_product_to_review_not_to_a_verdict(ruleset):
+    from rules.verdicts import verdicts
+    from tests.rulekit import panel
+    from warehouse.load import insert_label_versions
+    from warehouse.normalise import normalise_panel
+    from warehouse.store import schema_sql
+
+    p = panel(["Vitamin D3 725 mcg (5,000 IU) 625%"], "Take 1 capsule daily.")  # 725 misread for 125
+    for row in p.rows:
+        row.read_method = "ocr"
+        row.confidence = 0.95
+    version, nutrients = normalise_panel("ocr", p, "t")
+    assert nutrients[0]["figures_consistent"] is False and nutrients[0]["confidence"] < 0.5
+    con = duckdb.connect()
+    con.execute(schema_sql())
+    insert_label_versions(con, [version], nutrients)
+    con.execute("INSERT INTO products (catalog, product_key, product_id, status, servings_per_day_assumed) "
+                "SELECT 'c', 'k', product_id, 'ok', false FROM label_versions")
+    flags = [{"product_key": "k", "product_id": version["product_id"], "rule_id": "D3_HIGH_NO_K2",
+              "severity": "high", "waived": False}]
+    v = verdicts(con, "c", flags, 0.8)[0]
+    assert v["verdict"] == "needs_review"
+    assert "own figures disagree" in v["reasons"] and "would be flagged D3_HIGH_NO_K2" in v["reasons"]

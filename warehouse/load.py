@@ -18,7 +18,7 @@ LABEL_VERSION_COLS = [
 NUTRIENT_COLS = [
     "product_id", "row_index", "nutrient", "form", "form_detail", "label_text", "amount", "unit", "alt_amount", "alt_unit", "amount_text",
     "dv_text", "amount_canonical", "canonical_unit", "daily_amount_canonical", "percent_dv", "percent_nrv", "page", "x0", "top",
-    "x1", "bottom", "read_method", "confidence",
+    "x1", "bottom", "read_method", "confidence", "figures_consistent",
 ]
 
 

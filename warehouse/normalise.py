@@ -70,10 +70,11 @@ def normalise_panel(sha256: str, panel: PanelRecord, extractor_version: str) -> 
             row = eu_decimal_comma(nutrient, row)
         amount_c, unit_c = canonical_amount(nutrient, row) if nutrient else (None, None)
         confidence = row.confidence
-        if row.read_method == "ocr" and not row_consistent(
+        consistent = row_consistent(
             nutrient, row.amount, row.unit, row.alt_amount, row.alt_unit, row.percent_dv,
             row.elemental_amount, row.elemental_unit,
-        ):
+        )
+        if row.read_method == "ocr" and not consistent:
             # Its own figures disagree (IU vs mcg, amount vs %DV): a misread, sent to review.
             confidence = round(confidence * 0.5, 3)
         daily = round_sig(amount_c * spd) if amount_c is not None else None
@@ -86,7 +87,7 @@ def normalise_panel(sha256: str, panel: PanelRecord, extractor_version: str) -> 
             "amount_canonical": round_sig(amount_c), "canonical_unit": unit_c,
             "daily_amount_canonical": daily, "percent_dv": row.percent_dv, "percent_nrv": row.percent_nrv,
             "page": panel.page, "x0": b[0], "top": b[1], "x1": b[2], "bottom": b[3],
-            "read_method": row.read_method, "confidence": confidence,
+            "read_method": row.read_method, "confidence": confidence, "figures_consistent": consistent,
         })
     return version, rows
 

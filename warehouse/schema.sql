@@ -111,6 +111,8 @@ ALTER TABLE label_versions ADD COLUMN IF NOT EXISTS child_servings_per_day DOUBL
 ALTER TABLE label_versions ADD COLUMN IF NOT EXISTS child_min_age_years DOUBLE;
 ALTER TABLE nutrients ADD COLUMN IF NOT EXISTS alt_amount DOUBLE;
 ALTER TABLE nutrients ADD COLUMN IF NOT EXISTS alt_unit VARCHAR;
+-- false where the row's own figures disagree (IU vs mcg, amount vs printed %DV).
+ALTER TABLE nutrients ADD COLUMN IF NOT EXISTS figures_consistent BOOLEAN;
 ALTER TABLE nutrients ADD COLUMN IF NOT EXISTS percent_nrv DOUBLE;   -- EU %NRV as printed; percent_dv stays NULL
 ALTER TABLE flags ADD COLUMN IF NOT EXISTS waived BOOLEAN DEFAULT false;
 ALTER TABLE flags ADD COLUMN IF NOT EXISTS waiver_id VARCHAR;
