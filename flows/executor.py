@@ -16,10 +16,13 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from concurrent.futures.process import BrokenProcessPool
+
 from pebble import ProcessExpired, ProcessPool
 
 from extract import EXTRACTOR_VERSION, extract_pdf
 from extract.records import FileExtraction
+from labelaudit.errors import TerminalError
 from warehouse.normalise import normalise_file
 
 DEFAULT_FILE_TIMEOUT_S = 60.0
@@ -45,6 +48,10 @@ class ExtractedRows:
         self.versions.extend(other.versions)
         self.nutrients.extend(other.nutrients)
         self.files += other.files
+
+
+class WorkersUnavailable(TerminalError):
+    """No worker process could start: nothing can be extracted in this run."""
 
 
 class FileTimeout(BaseException):
@@ -146,6 +153,10 @@ class Extractor:
         """The batch's rows; a batch whose worker was killed is re-read file by file."""
         try:
             return future.result()
+        except BrokenProcessPool as e:
+            raise WorkersUnavailable(
+                "the extraction worker processes could not start (when labelaudit is driven from Python, run it "
+                "from a script file or `python -m`, not from stdin or an interactive prompt)") from e
         except (FutureTimeout, ProcessExpired, MemoryError) as e:
             if len(jobs) == 1:
                 return _rows_for(jobs[0], _failure(e, self.file_timeout))

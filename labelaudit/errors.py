@@ -4,6 +4,7 @@
     ├── TerminalError        retrying cannot help (corrupt PDF, bad config)
     │   ├── extract.errors.ExtractError (EmptyFile, NotAPdf, TruncatedPdf, EncryptedPdf, CorruptPdf)
     │   ├── ConfigError      a rules/config file is wrong
+    │   ├── flows.executor.WorkersUnavailable  extraction workers could not start
     │   └── CatalogError     the catalog path or manifest is unusable
     └── TransientError       a retry may succeed
         ├── extract.errors.FileUnavailable

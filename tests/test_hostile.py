@@ -198,3 +198,12 @@ def test_pdf_entry_point_never_raises_on_mutated_labels(edits, cut):
     assert ext.status in ("ok", "no_panel", "needs_ocr", "error")
     if ext.status != "ok":
         assert ext.status_detail
+
+
+def test_workers_that_cannot_start_stop_the_run_with_a_clear_message(tmp_path):
+    code = ("from pathlib import Path\nfrom flows.pipeline import audit_catalog\nfrom rules import load_ruleset\n"
+            f"audit_catalog(Path({str(ROOT / 'examples' / 'catalog')!r}), Path({str(tmp_path / 'w.duckdb')!r}), load_ruleset())\n")
+    out = subprocess.run([sys.executable, "-"], input=code, capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert out.returncode != 0
+    assert "WorkersUnavailable" in out.stderr and "not from stdin" in out.stderr
+    assert not (tmp_path / "w.duckdb").exists()
