@@ -159,17 +159,9 @@ def reevaluate(db: Path, ruleset: RuleSet, catalog: str | None = None) -> list[d
     return runs
 
 
-def _sql_str(s: str) -> str:
-    return "'" + s.replace("'", "''") + "'"
-
-
-def default_workers() -> int:
-    return max(1, min(os.cpu_count() or 1, 8))
-
-
 __all__ = [
     "FileJob", "ExtractedRows", "extract_batch", "run_extraction", "plan_reads", "load_and_judge", "new_run_id",
-    "writer_lock", "cleanup_stale_stages", "default_workers",
+    "writer_lock", "cleanup_stale_stages",
 ]
 
 

@@ -118,6 +118,14 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _missing_warehouse(db: Path) -> bool:
+    """True, after saying what to do, when there is no warehouse file to work on."""
+    if db.is_file():
+        return False
+    print(f"error: no warehouse at {db}; run `labelaudit audit CATALOG --db {db}` first", file=sys.stderr)
+    return True
+
+
 def cmd_audit(args: argparse.Namespace) -> int:
     from flows.settings import configure_prefect, state_dir_for
 
@@ -224,8 +232,7 @@ def _sql(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     db = Path(args.db)
-    if not db.is_file():
-        print(f"error: no warehouse at {db}; run `labelaudit audit CATALOG --db {db}` first", file=sys.stderr)
+    if _missing_warehouse(db):
         return 2
     formats = [f.strip().lower() for f in args.format.split(",") if f.strip()]
     from reports import FORMATS, write_reports
@@ -301,8 +308,7 @@ def cmd_reevaluate(args: argparse.Namespace) -> int:
     from rules import load_ruleset
 
     db = Path(args.db)
-    if not db.is_file():
-        print(f"error: no warehouse at {db}; run `labelaudit audit CATALOG --db {db}` first", file=sys.stderr)
+    if _missing_warehouse(db):
         return 2
     ruleset = load_ruleset(Path(args.config) if args.config else None)
     t0 = time.perf_counter()
@@ -334,8 +340,7 @@ def cmd_waive(args: argparse.Namespace) -> int:
         print(f"error: --expires {expires} is in the past", file=sys.stderr)
         return 2
     db = Path(args.db)
-    if not db.is_file():
-        print(f"error: no warehouse at {db}", file=sys.stderr)
+    if _missing_warehouse(db):
         return 2
     ruleset = load_ruleset(Path(args.config) if args.config else None)
     try:
