@@ -71,3 +71,17 @@ def query(db: Path, sql: str, params=None) -> list[tuple]:
         return con.execute(sql, params or []).fetchall()
     finally:
         con.close()
+
+
+# What "the same warehouse" means when two ways of auditing are compared.
+CONTENT_QUERIES = {
+    "products": "SELECT product_key, product_id, source_file, page, panel, sha256, brand, product_name, sku, retailer, "
+                "serving_size, servings_per_day, status, status_detail FROM products ORDER BY product_key",
+    "nutrients": "SELECT * FROM nutrients ORDER BY product_id, row_index",
+    "flags": "SELECT product_key, rule_id, severity, message, evidence FROM flags ORDER BY product_key, rule_id",
+    "verdicts": "SELECT product_key, verdict, reasons FROM verdicts ORDER BY product_key",
+}
+
+
+def warehouse_contents(db: Path) -> dict[str, list[tuple]]:
+    return {name: query(db, sql) for name, sql in CONTENT_QUERIES.items()}

@@ -7,23 +7,9 @@ import duckdb
 import pytest
 
 from flows.pipeline import audit_catalog
-from tests.conftest import SAMPLE
+from tests.conftest import SAMPLE, warehouse_contents
 
 pytestmark = pytest.mark.prefect
-
-TABLE_QUERIES = {
-    "products": "SELECT product_key, product_id, source_file, page, panel, brand, product_name, serving_size, servings_per_day, status, status_detail FROM products ORDER BY product_key",
-    "nutrients": "SELECT * FROM nutrients ORDER BY product_id, row_index",
-    "flags": "SELECT product_key, rule_id, severity, message FROM flags ORDER BY product_key, rule_id",
-}
-
-
-def dump(db):
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return {k: con.execute(v).fetchall() for k, v in TABLE_QUERIES.items()}
-    finally:
-        con.close()
 
 
 def test_the_prefect_flow_builds_the_same_warehouse_as_the_plain_pipeline(tmp_path, ruleset):
@@ -35,7 +21,7 @@ def test_the_prefect_flow_builds_the_same_warehouse_as_the_plain_pipeline(tmp_pa
     result = audit_flow(catalog=str(root), db=str(flow_db), out=str(tmp_path / "out"), workers=2, batch_size=5, quiet=True)
     plain_db = tmp_path / "plain.duckdb"
     audit_catalog(root, plain_db, ruleset, workers=1)
-    assert dump(flow_db) == dump(plain_db)
+    assert warehouse_contents(flow_db) == warehouse_contents(plain_db)
     assert result.run["files_read"] == result.run["files_seen"] > 0
     html = (tmp_path / "out" / "summary.html").read_text()
     for (name,) in duckdb.connect(str(flow_db), read_only=True).execute(

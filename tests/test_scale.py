@@ -3,29 +3,12 @@ from __future__ import annotations
 
 import shutil
 
-import duckdb
 import pytest
 
 from flows.pipeline import audit_catalog
-from tests.conftest import SAMPLE
+from tests.conftest import SAMPLE, warehouse_contents
 
 pytestmark = pytest.mark.prefect
-
-QUERIES = {
-    "products": "SELECT product_key, product_id, source_file, page, panel, sha256, brand, product_name, sku, retailer, "
-                "serving_size, servings_per_day, status, status_detail FROM products ORDER BY product_key",
-    "nutrients": "SELECT * FROM nutrients ORDER BY product_id, row_index",
-    "flags": "SELECT product_key, rule_id, severity, message, evidence FROM flags ORDER BY product_key, rule_id",
-    "verdicts": "SELECT product_key, verdict, reasons FROM verdicts ORDER BY product_key",
-}
-
-
-def dump(db):
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return {k: con.execute(v).fetchall() for k, v in QUERIES.items()}
-    finally:
-        con.close()
 
 
 def test_the_deployment_and_its_cron_schedule_exist(tmp_path):
@@ -57,4 +40,4 @@ def test_an_audit_through_a_dask_local_cluster_gives_the_same_warehouse(tmp_path
         result = audit_on_dask(cluster.scheduler_address, catalog=root.as_uri(), db=str(dask_db), quiet=True, batch_size=4)
     assert result.run["files_read"] == result.run["files_seen"] > 0
     assert result.run["catalog"] == root.as_uri()
-    assert dump(dask_db) == dump(local_db)
+    assert warehouse_contents(dask_db) == warehouse_contents(local_db)
