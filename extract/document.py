@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import io
+import os
 import statistics
 from pathlib import Path
 
 import pdfplumber
+import pypdfium2 as pdfium
 from pdfminer.pdfdocument import PDFPasswordIncorrect
 from pypdfium2 import PdfiumError
 
@@ -13,16 +15,19 @@ from extract.errors import CorruptPdf, EmptyFile, EncryptedPdf, ExtractError, No
 from extract.labeltext import find_directions, find_identity
 from extract.layout import Line, Word, group_lines, page_words
 from extract.ocr import ocr_available, ocr_page
-from extract.prepass import MAX_CHARS_PER_PAGE, plan_pages
+from extract.chars import page_chars
+from extract.prepass import MAX_CHARS_PER_PAGE, PagePlan, plan_pages
 from extract.panel import clean, find_headings, panel_regions, read_panel, reading_order
 from extract.records import FileExtraction, PanelRecord
 
-EXTRACTOR_VERSION = "6"  # bump when extraction output changes: stored versions get re-read
+EXTRACTOR_VERSION = "7"  # bump when extraction output changes: stored versions get re-read
 MAX_PAGES = 500
 
 
 def extract_pdf(source: str | Path | bytes) -> FileExtraction:
-    """Read every Supplement Facts panel of one PDF. Never raises for bad input."""
+    """Read every Supplement Facts panel of one PDF. Never raises for bad input (a bad
+    ``LABELAUDIT_CHAR_READER`` setting is not input: it raises ValueError)."""
+    reader = char_reader()
     try:
         data = source if isinstance(source, bytes) else Path(source).read_bytes()
     except FileNotFoundError:
@@ -30,7 +35,7 @@ def extract_pdf(source: str | Path | bytes) -> FileExtraction:
     except PermissionError:
         return FileExtraction(status="error", status_detail="permission denied reading the file", transient=True)
     try:
-        return _extract(data)
+        return _extract(data, reader)
     except ExtractError as e:
         return FileExtraction(status="error", status_detail=e.detail)
     except (MemoryError, RecursionError):
@@ -56,25 +61,88 @@ def _classify(data: bytes, exc: BaseException) -> ExtractError:
     return CorruptPdf(f"unreadable PDF ({msg[:160]})")
 
 
-def _extract(data: bytes) -> FileExtraction:
+CHAR_READERS = ("pdfium", "pdfplumber")
+
+
+def char_reader() -> str:
+    """Which library reads glyph boxes off text pages: PDFium (default, ~8x faster) or
+    pdfplumber/pdfminer (``LABELAUDIT_CHAR_READER=pdfplumber``). Both feed the same layout code;
+    pdfplumber is also what reads files PDFium cannot open."""
+    name = os.environ.get("LABELAUDIT_CHAR_READER", "pdfium").strip().lower() or "pdfium"
+    if name not in CHAR_READERS:
+        raise ValueError(f"LABELAUDIT_CHAR_READER must be one of {', '.join(CHAR_READERS)}, not {name!r}")
+    return name
+
+
+def _extract(data: bytes, reader: str) -> FileExtraction:
     if not data:
         raise EmptyFile()
     if b"%PDF-" not in data[:1024]:
         raise NotAPdf()
+    use_pdfium = reader == "pdfium"
+    panels: list[PanelRecord] = []
+
+    def read(index: int, page: pdfium.PdfPage, textpage: pdfium.PdfTextPage) -> None:
+        chars, width, height = page_chars(page, textpage)
+        if chars:
+            panels.extend(read_page(chars, width, height, index + 1))
+
     try:
-        plan = plan_pages(data, MAX_PAGES)
+        doc = pdfium.PdfDocument(data)
     except PdfiumError as e:
         if "password" in str(e).lower():
             raise EncryptedPdf() from e
-        plan = None  # let pdfminer say what is wrong with it
+        doc = None  # let pdfminer say what is wrong with it
+    plan = None
+    if doc is not None:
+        try:
+            plan = plan_pages(doc, MAX_PAGES, read if use_pdfium else None)
+        finally:
+            doc.close()
     if plan is not None and plan.no_text_pages and ocr_available() is None:
-        return _extract_by_ocr(data, plan)
+        text_panels = panels if use_pdfium else _read_with_pdfplumber(data, plan.panel_pages)
+        return _extract_by_ocr(data, plan, text_panels)
     if plan is not None and not plan.panel_pages:
         if plan.flooded_pages:
             return FileExtraction(status="error", page_count=plan.page_count, status_detail=(
                 f"page {plan.flooded_pages[0] + 1} holds more than {MAX_CHARS_PER_PAGE:,} characters, far more than a "
                 "label; it was not read (a text flood?)"))
         return _no_panel(plan.page_count, len(plan.no_text_pages))
+    if plan is not None and use_pdfium:
+        return _finish(FileExtraction(status="ok", page_count=plan.page_count, panels=panels), len(plan.no_text_pages))
+    return _extract_with_pdfplumber(data, plan)
+
+
+def _finish(out: FileExtraction, image_only_pages: int) -> FileExtraction:
+    # A heading with no rows under it is a mention ("see Supplement Facts"), not a panel.
+    headed = [p for p in out.panels if not p.rows]
+    out.panels = [p for p in out.panels if p.rows]
+    if not out.panels and headed and not image_only_pages:
+        return FileExtraction(status="no_panel", page_count=out.page_count, status_detail=(
+            f"a panel heading on page {headed[0].page} but no nutrient rows under it"))
+    if not out.panels:
+        return _no_panel(out.page_count, image_only_pages)
+    if out.page_count > MAX_PAGES:
+        out.status_detail = f"only the first {MAX_PAGES} of {out.page_count} pages were read"
+    return out
+
+
+def _read_with_pdfplumber(data: bytes, page_indexes: list[int]) -> list[PanelRecord]:
+    panels: list[PanelRecord] = []
+    if not page_indexes:
+        return panels
+    try:
+        with pdfplumber.open(io.BytesIO(data), pages=[i + 1 for i in page_indexes]) as pdf:
+            for index, page in zip(page_indexes, pdf.pages):
+                panels.extend(read_page(page.chars, float(page.width), float(page.height), index + 1))
+                page.close()
+    except Exception as e:
+        raise _classify(data, e) from e
+    return panels
+
+
+def _extract_with_pdfplumber(data: bytes, plan: PagePlan | None) -> FileExtraction:
+    """The whole file through pdfminer: for files PDFium cannot open, or by choice."""
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
     except Exception as e:  # pdfminer raises a zoo of types on malformed input
@@ -99,29 +167,15 @@ def _extract(data: bytes) -> FileExtraction:
                 continue
             out.panels.extend(read_page(chars, float(page.width), float(page.height), index + 1))
             page.close()  # drop the page's layout objects: a 500-page catalog must not hold them all
-        if not out.panels:
-            return _no_panel(len(pages), image_only_pages)
-        if len(pages) > MAX_PAGES:
-            out.status_detail = f"only the first {MAX_PAGES} of {len(pages)} pages were read"
-        return out
+        return _finish(out, image_only_pages)
 
 
 MAX_OCR_PAGES = 20  # OCR costs ~1 s a page: a 5,000-page scan is a catalog, not a label
 
 
-def _extract_by_ocr(data: bytes, plan) -> FileExtraction:
-    """Pages with a text layer through pdfplumber as usual, image-only pages through OCR."""
-    import pypdfium2 as pdfium
-
-    out = FileExtraction(status="ok", page_count=plan.page_count)
-    if plan.panel_pages:
-        try:
-            with pdfplumber.open(io.BytesIO(data), pages=[i + 1 for i in plan.panel_pages]) as pdf:
-                for index, page in zip(plan.panel_pages, pdf.pages):
-                    out.panels.extend(read_page(page.chars, float(page.width), float(page.height), index + 1))
-                    page.close()
-        except Exception as e:
-            raise _classify(data, e) from e
+def _extract_by_ocr(data: bytes, plan: PagePlan, text_panels: list[PanelRecord]) -> FileExtraction:
+    """Pages with a text layer read as usual (``text_panels``), image-only pages through OCR."""
+    out = FileExtraction(status="ok", page_count=plan.page_count, panels=list(text_panels))
     doc = pdfium.PdfDocument(data)
     try:
         sizes = {i: doc[i].get_size() for i in plan.no_text_pages[:MAX_OCR_PAGES]}
@@ -129,7 +183,7 @@ def _extract_by_ocr(data: bytes, plan) -> FileExtraction:
         doc.close()
     for index, (w, h) in sizes.items():
         out.panels.extend(read_by_ocr(data, index, float(w), float(h)))
-    out.panels.sort(key=lambda p: (p.page, p.panel))
+    out.panels = sorted((p for p in out.panels if p.rows), key=lambda p: (p.page, p.panel))
     if not out.panels:
         return FileExtraction(status="no_panel", page_count=plan.page_count,
                               status_detail=f"no Supplement Facts panel found (text layer and OCR of {len(sizes)} page(s))")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Callable
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -35,9 +36,16 @@ def _has_marker(text: str) -> bool:
     return any(m in flat or m[::-1] in flat for m in PANEL_MARKERS)
 
 
-def plan_pages(data: bytes, max_pages: int) -> PagePlan:
-    """Raises pypdfium2's PdfiumError for files PDFium cannot open (the caller classifies)."""
-    doc = pdfium.PdfDocument(data)
+PageReader = Callable[[int, pdfium.PdfPage, pdfium.PdfTextPage], None]
+
+
+def plan_pages(data: bytes | pdfium.PdfDocument, max_pages: int, read: PageReader | None = None) -> PagePlan:
+    """Raises pypdfium2's PdfiumError for files PDFium cannot open (the caller classifies).
+
+    ``read`` is called with each panel page while its text page is still open, so a caller
+    reading glyphs through PDFium loads every page once."""
+    own = not isinstance(data, pdfium.PdfDocument)
+    doc = pdfium.PdfDocument(data) if own else data
     try:
         plan = PagePlan(page_count=len(doc))
         for i in range(min(len(doc), max_pages)):
@@ -47,20 +55,23 @@ def plan_pages(data: bytes, max_pages: int) -> PagePlan:
                 try:
                     n = tp.count_chars()
                     text = tp.get_text_range() if 0 < n <= MAX_CHARS_PER_PAGE else ""
+                    if n > MAX_CHARS_PER_PAGE:
+                        plan.flooded_pages.append(i)
+                    elif n and text.strip():
+                        if _has_marker(text):
+                            plan.panel_pages.append(i)
+                            if read is not None:
+                                read(i, page, tp)
+                    elif _has_graphics(page):
+                        plan.no_text_pages.append(i)
                 finally:
                     tp.close()
-                if n > MAX_CHARS_PER_PAGE:
-                    plan.flooded_pages.append(i)
-                elif n and text.strip():
-                    if _has_marker(text):
-                        plan.panel_pages.append(i)
-                elif _has_graphics(page):
-                    plan.no_text_pages.append(i)
             finally:
                 page.close()
         return plan
     finally:
-        doc.close()
+        if own:
+            doc.close()
 
 
 def _has_graphics(page: pdfium.PdfPage) -> bool:
