@@ -546,7 +546,7 @@ class Bench:
             startup = split - (self.med(split_phase, "inner_s") or 0)
             add("  split: python start + imports", startup, per_label=False, peak=None, note="child wall - in-process")
             add("  split: discover + plan_reads", parts["plan_s"], per_label=False, note="sha256 of every file + known versions")
-            add("  split: run_extraction", parts["extract_s"], note=f"{W} spawned pebble workers, PDFium pre-pass + pdfplumber")
+            add("  split: run_extraction", parts["extract_s"], note=f"{W} spawned pebble workers, PDFium pre-pass and glyphs")
             add("  split: load_and_judge", parts["load_s"], per_label=False, note="staged copy, inserts, rules, verdicts, publish")
             errs = [r.get("reports_error") for r in self.results.get(split_phase, []) if r.get("reports_error")]
             if errs:
