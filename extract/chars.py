@@ -5,7 +5,8 @@ one-page label, most of what an audit spends. PDFium already holds the same glyp
 and hands it out in a few milliseconds. This module reads it and returns dicts with the keys
 :func:`extract.layout.page_words` uses (``text``, ``x0``, ``top``, ``x1``, ``bottom``,
 ``matrix``, ``fontname``), in the same display axes pdfplumber uses (``/Rotate`` applied, y
-down from the top of the page), so the rest of the extract stage does not care which
+down from the top of the page), measured from the corner of the crop box (what a viewer and
+the evidence crops show; pdfplumber measures from the media box, the same on most labels), so the rest of the extract stage does not care which
 reader produced them.
 
 Boxes follow pdfminer's convention rather than PDFium's "loose" box: a glyph is exactly one
@@ -30,7 +31,8 @@ def page_chars(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage | None = None)
     """Every glyph of ``page`` as a pdfplumber-style char dict, plus the displayed page's
     width and height in points."""
     rotation = page.get_rotation() % 360
-    left, bottom_, right, top_ = page.get_mediabox()
+    # The displayed box: evidence crops render it, so boxes are measured from its corner.
+    left, bottom_, right, top_ = page.get_cropbox()
     w, h = right - left, top_ - bottom_
     dw, dh = (h, w) if rotation in (90, 270) else (w, h)
     quarter = rotation // 90
@@ -62,7 +64,7 @@ def page_chars(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage | None = None)
             get_matrix(raw, i, m)
             x0, x1 = rect.left - left, rect.right - left
             y0, y1 = rect.bottom - bottom_, rect.top - bottom_
-            # Page space (y up, mediabox origin) to pdfplumber's display space (y down, rotated).
+            # Page space (y up) to pdfplumber's display space (y down, rotated, from the crop box's corner).
             if quarter == 0:
                 box = (x0, h - y1, x1, h - y0)
             elif quarter == 1:  # shown turned clockwise: page up becomes display right

@@ -85,3 +85,27 @@ def test_an_unknown_char_reader_is_refused_with_the_choices(monkeypatch):
     monkeypatch.setenv("LABELAUDIT_CHAR_READER", "mupdf")
     with pytest.raises(ValueError, match="pdfium, pdfplumber"):
         extract_pdf(b"%PDF-1.7\n")
+
+
+@pytest.mark.parametrize("page_rotate", [0, 90])
+def test_row_boxes_are_measured_from_the_crop_box_a_viewer_and_the_crops_show(page_rotate, monkeypatch):
+    import pypdfium2 as pdfium
+
+    rec = random_product(random.Random(7), kind="d3_only", d_iu=5000)
+    plain = render_label_bytes(rec, layout="rotated_page" if page_rotate else "ruled",
+                               **({"page_rotate": page_rotate} if page_rotate else {}))
+    doc = pdfium.PdfDocument(plain)
+    page = doc[0]
+    l, b, r, t = page.get_mediabox()
+    # Trim 20 pt off the left edge and 30 off the top (unrotated), or 20 off the left and 10
+    # off the bottom (turned a quarter clockwise: they show as the top and the left).
+    page.set_cropbox(l + 20, b, r, t - 30) if page_rotate == 0 else page.set_cropbox(l + 20, b + 10, r, t)
+    buf = __import__("io").BytesIO()
+    doc.save(buf)
+    doc.close()
+    monkeypatch.setenv("LABELAUDIT_CHAR_READER", "pdfium")
+    a, b_ = extract_pdf(plain), extract_pdf(buf.getvalue())
+    assert _values(a) == _values(b_)
+    dx, dy = (20, 30) if page_rotate == 0 else (10, 20)
+    for ra, rb in zip([r.bbox for p in a.panels for r in p.rows], [r.bbox for p in b_.panels for r in p.rows]):
+        assert rb == pytest.approx((ra[0] - dx, ra[1] - dy, ra[2] - dx, ra[3] - dy), abs=0.01)
