@@ -43,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--out", default="labelaudit-reports", help="folder for the HTML and CSV reports (default: %(default)s)")
     a.add_argument("--config", help="TOML file overriding rule thresholds and switches (see rules/defaults.toml)")
     a.add_argument("--workers", type=int, default=min(os.cpu_count() or 1, 8), help="extraction processes (default: %(default)s)")
-    a.add_argument("--batch-size", type=int, default=100, help="files per extraction task (default: %(default)s)")
+    a.add_argument("--batch-size", type=int, default=100, help="files a worker reads per job; smaller jobs balance better, larger ones cost less (default: %(default)s)")
     a.add_argument("--file-timeout", type=float, default=60.0, metavar="SECONDS",
                    help="stop reading a file after this long and record it as an error (default: %(default)s)")
     a.add_argument("--memory-mb", type=int, default=2048,
