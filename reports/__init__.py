@@ -1,4 +1,14 @@
-"""reports: what people read. Reads the warehouse; writes HTML, PDF, CSV and XLSX."""
-from reports.render import FORMATS, summary_markdown, write_report, write_reports
+"""reports: what people read. Reads the warehouse; writes HTML, PDF, CSV and XLSX.
 
+The names below load on first use, so that a PDF worker process (``reports.pdf``) does not import
+DuckDB, Jinja and matplotlib.
+"""
 __all__ = ["FORMATS", "write_reports", "write_report", "summary_markdown"]
+
+
+def __getattr__(name: str):
+    if name in __all__:
+        from reports import render
+
+        return getattr(render, name)
+    raise AttributeError(f"module 'reports' has no attribute {name!r}")

@@ -164,10 +164,27 @@ def _dose_summary(con: duckdb.DuckDBPyConnection, product_ids: list[str]) -> dic
     return {r["product_id"]: r for r in rows}
 
 
+_NUTRIENT_COLS = """row_index, nutrient, form, form_detail, label_text, amount_text, dv_text, amount_canonical,
+                     canonical_unit, daily_amount_canonical, percent_dv, page, x0, top, x1, bottom"""
+
+
 def _nutrient_rows(con: duckdb.DuckDBPyConnection, product_id: str) -> list[dict[str, Any]]:
-    return _q(con, """SELECT row_index, nutrient, form, form_detail, label_text, amount_text, dv_text, amount_canonical,
-                             canonical_unit, daily_amount_canonical, percent_dv, page, x0, top, x1, bottom
-                      FROM nutrients WHERE product_id = ? ORDER BY row_index""", [product_id])
+    return _q(con, f"SELECT {_NUTRIENT_COLS} FROM nutrients WHERE product_id = ? ORDER BY row_index", [product_id])
+
+
+def _nutrient_rows_of(con: duckdb.DuckDBPyConnection, product_ids) -> dict[str, list[dict[str, Any]]]:
+    """:func:`_nutrient_rows` of many products in one query (one query per product took most of the load)."""
+    ids = sorted({i for i in product_ids if i is not None})
+    out: dict[str, list[dict[str, Any]]] = {i: [] for i in ids}
+    if not ids:
+        return out
+    cur = con.execute(f"""SELECT product_id, {_NUTRIENT_COLS} FROM nutrients
+                          WHERE product_id IN (SELECT unnest(?::VARCHAR[])) ORDER BY product_id, row_index""", [ids])
+    cols = [c[0] for c in cur.description]
+    for r in cur.fetchall():
+        d = dict(zip(cols, r))
+        out[d.pop("product_id")].append(d)
+    return out
 
 
 def fmt_amount(v: float | None, unit: str = "") -> str:
@@ -241,24 +258,75 @@ def _reasons_text(reasons: Any) -> str:
 
 # ------------------------------------------------------------------ the report
 
-def load_report_data(con: duckdb.DuckDBPyConnection, run_id: str | None = None, retailer: str | None = None,
-                     catalog: str | None = None) -> ReportData:
+@dataclass
+class RunSnapshot:
+    """Everything the reports of one run read from the warehouse, read once: the catalog summary and
+    each retailer's report are cut from it (:func:`report_data`) without querying again."""
+    run: dict[str, Any]
+    params: dict[str, float]
+    previous_run: dict[str, Any] | None
+    products: list[dict[str, Any]]
+    retailers: list[str]
+    flags: list[dict[str, Any]]
+    waivers: list[dict[str, Any]]
+    review_verdicts: list[dict[str, Any]] | None
+    nutrients: dict[str, list[dict[str, Any]]]
+    before: list[dict[str, Any]] = field(default_factory=list)
+    previous_flags: list[dict[str, Any]] = field(default_factory=list)
+
+
+def load_snapshot(con: duckdb.DuckDBPyConnection, run_id: str | None = None, catalog: str | None = None,
+                  details: bool = True) -> RunSnapshot:
+    """Read a run once. ``details=False`` skips the label rows (nutrients) that only the evidence and the
+    reformulation diffs show."""
     run = resolve_run(con, run_id, catalog)
-    params = _run_params(run)
     prev = previous_run(con, run)
     every = products_at(con, run)
-    all_retailers = sorted({p["retailer"] for p in every if p["retailer"]})
-    scope = [p for p in every if not retailer or p["retailer"] == retailer]
-    in_scope = {p["product_key"] for p in scope}
-    ok = [p for p in scope if p["status"] == "ok"]
+    ok = [p for p in every if p["status"] == "ok"]
     doses = _dose_summary(con, [p["product_id"] for p in ok])
     for p in ok:
         d = doses.get(p["product_id"], {})
         for k in ("d3_mcg", "d_all_mcg", "k2_mcg", "has_k1", "mg_mg"):
             p[k] = d.get(k)
+    flags = _flags(con, run["audit_run_id"])
+    verdicts = None
+    if _table_exists(con, "verdicts"):
+        verdicts = _q(con, "SELECT product_key, reasons FROM verdicts WHERE audit_run_id = ? AND verdict = 'needs_review'",
+                      [run["audit_run_id"]])
+    before, prev_flags = [], []
+    if prev:
+        before = products_at(con, prev)
+        prev_flags = _flags(con, prev["audit_run_id"])
+    nutrients: dict[str, list[dict[str, Any]]] = {}
+    if details:
+        by_key = {p["product_key"]: p for p in every}
+        ids = {by_key[f["product_key"]]["product_id"] for f in flags if f["product_key"] in by_key}
+        old = {p["product_key"]: p["product_id"] for p in before}
+        for k, p in by_key.items():  # reformulated labels: both versions' rows
+            if k in old and old[k] != p["product_id"]:
+                ids |= {old[k], p["product_id"]}
+        nutrients = _nutrient_rows_of(con, ids)
+    return RunSnapshot(run=run, params=_run_params(run), previous_run=prev, products=every,
+                       retailers=sorted({p["retailer"] for p in every if p["retailer"]}), flags=flags,
+                       waivers=_waivers(con, run), review_verdicts=verdicts, nutrients=nutrients,
+                       before=before, previous_flags=prev_flags)
 
-    flags = [f for f in _flags(con, run["audit_run_id"]) if f["product_key"] in in_scope]
-    waivers = _waivers(con, run)
+
+def load_report_data(con: duckdb.DuckDBPyConnection, run_id: str | None = None, retailer: str | None = None,
+                     catalog: str | None = None) -> ReportData:
+    return report_data(load_snapshot(con, run_id, catalog), retailer)
+
+
+def report_data(snap: RunSnapshot, retailer: str | None = None) -> ReportData:
+    """One report's content (the catalog summary, or ``retailer``'s) from a run read once."""
+    run, params, prev, every = snap.run, snap.params, snap.previous_run, snap.products
+    all_retailers = snap.retailers
+    scope = [p for p in every if not retailer or p["retailer"] == retailer]
+    in_scope = {p["product_key"] for p in scope}
+    ok = [p for p in scope if p["status"] == "ok"]
+
+    flags = [f for f in snap.flags if f["product_key"] in in_scope]
+    waivers = snap.waivers
     by_key = {p["product_key"]: p for p in scope}
     flagged_map: dict[str, dict[str, Any]] = {}
     for f in sorted(flags, key=lambda f: (SEVERITY_ORDER.get(f["severity"], 9), f["rule_id"])):
@@ -270,7 +338,7 @@ def load_report_data(con: duckdb.DuckDBPyConnection, run_id: str | None = None, 
         p["rule_ids"] = [f["rule_id"] for f in p["flags"]]
         p["severity"] = min((f["severity"] for f in p["flags"]), key=lambda s: SEVERITY_ORDER.get(s, 9))
         p["reason"] = plain_reason(p, params)
-        p["nutrients"] = _nutrient_rows(con, p["product_id"])
+        p["nutrients"] = snap.nutrients.get(p["product_id"], [])
         used: dict[int, dict[str, Any]] = {}
         for f in p["flags"]:
             for r in f["evidence"].get("rows", []):
@@ -293,10 +361,9 @@ def load_report_data(con: duckdb.DuckDBPyConnection, run_id: str | None = None, 
             needs_review.append(dict(p, why="the label gives no directions, so 1 serving a day was assumed; "
                                              "check the daily dose"))
 
-    if _table_exists(con, "verdicts"):
+    if snap.review_verdicts is not None:
         listed = {r["product_key"] for r in needs_review}
-        for v in _q(con, "SELECT product_key, reasons FROM verdicts WHERE audit_run_id = ? AND verdict = 'needs_review'",
-                    [run["audit_run_id"]]):
+        for v in snap.review_verdicts:
             if v["product_key"] in by_key and v["product_key"] not in listed:
                 needs_review.append(dict(by_key[v["product_key"]], why=_reasons_text(v["reasons"])))
                 listed.add(v["product_key"])
@@ -338,7 +405,7 @@ def load_report_data(con: duckdb.DuckDBPyConnection, run_id: str | None = None, 
         "waived": sum(f["waived"] for f in flags),
         "high_dose": sum(high_dose.values()),
     }
-    changes = _changes(con, run, prev, scope, flags, retailer) if prev else {}
+    changes = _changes(snap, scope, flags, retailer) if prev else {}
     return ReportData(
         run=run, previous_run=prev, retailer=retailer, params=params, headline=headline, flagged=flagged,
         needs_review=needs_review, brands=brands, rules=rules,
@@ -378,20 +445,20 @@ def nutrient_diff(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[
     return out
 
 
-def _changes(con: duckdb.DuckDBPyConnection, run: dict[str, Any], prev: dict[str, Any], scope: list[dict[str, Any]],
-             flags: list[dict[str, Any]], retailer: str | None) -> dict[str, Any]:
-    before = products_at(con, prev)
+def _changes(snap: RunSnapshot, scope: list[dict[str, Any]], flags: list[dict[str, Any]],
+             retailer: str | None) -> dict[str, Any]:
+    before = snap.before
     cur = {p["product_key"]: p for p in scope}
     # Retailers come from today's products: a removed product's retailer is known only when it was in this
     # catalog's manifest under a key still present, so a retailer's report lists removals it can attribute.
     old = {p["product_key"]: p for p in before if not retailer or p["retailer"] == retailer}
-    prev_flags = [f for f in _flags(con, prev["audit_run_id"]) if f["product_key"] in old or f["product_key"] in cur]
+    prev_flags = [f for f in snap.previous_flags if f["product_key"] in old or f["product_key"] in cur]
     new_products = [cur[k] for k in cur if k not in old]
     removed_products = [old[k] for k in old if k not in cur]
     reformulated = []
     for k in cur:
         if k in old and old[k]["product_id"] != cur[k]["product_id"]:
-            diff = nutrient_diff(_nutrient_rows(con, old[k]["product_id"]), _nutrient_rows(con, cur[k]["product_id"]))
+            diff = nutrient_diff(snap.nutrients.get(old[k]["product_id"], []), snap.nutrients.get(cur[k]["product_id"], []))
             reformulated.append({"old": old[k], "new": cur[k], "diff": diff})
     now_pairs = {(f["product_key"], f["rule_id"]) for f in flags}
     then_pairs = {(f["product_key"], f["rule_id"]) for f in prev_flags}

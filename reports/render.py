@@ -2,24 +2,38 @@
 self-contained HTML file (charts as inline SVG, evidence crops as data URIs), a PDF of the
 same HTML (WeasyPrint), and the flagged products as CSV and XLSX.
 
+How the work is laid out (2,000 labels, 1,113 flagged, a summary and 2 retailer reports on
+2 cores: 110 s and 0.9 GB when everything ran in one process, about 40 s and 450 MB now): the
+run is read once (:func:`reports.data.load_snapshot`, a few queries instead of one per
+product) and each report cut from it; each evidence crop is rendered once, into the crop
+cache, and the HTML reads it back as a data URI while it streams to disk; the PDFs, two
+thirds of the work, are laid out by WeasyPrint in spawned worker processes
+(:data:`PDF_PROCESSES`), a chunk of pages at a time (:mod:`reports.pdf`), while this process
+writes the HTML, CSV and XLSX.
+
 No Prefect here: flows/audit.py's report_task calls :func:`write_reports`.
 """
 from __future__ import annotations
 
 import base64
 import csv
-import io
+import multiprocessing
+import os
 import re
 import sys
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import duckdb
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from reports.charts import brand_flag_share, daily_vitamin_d_histogram, high_dose_coverage
-from reports.crops import DPI, evidence_crop
-from reports.data import ReportData, fmt_amount, rule_titles, servings_text, load_report_data, resolve_run, retailers_of
+from reports.crops import DPI, crop_file, png_size
+from reports.data import (ReportData, RunSnapshot, fmt_amount, load_snapshot, report_data, resolve_run, rule_titles,
+                          servings_text)
+from reports.pdf import PdfEngineMissing
 
 FORMATS = ("html", "pdf", "csv", "xlsx")
 CSV_COLUMNS = [
@@ -27,10 +41,18 @@ CSV_COLUMNS = [
     "daily_vitamin_d3_mcg", "daily_vitamin_d3_iu", "daily_vitamin_k2_mcg", "daily_magnesium_mg",
     "servings_per_day", "servings_per_day_assumed", "rules", "severity", "waived", "reason", "reasons",
 ]
+# Worker processes that lay out the PDFs (spawned; 0: lay them out in the calling process). Each
+# holds WeasyPrint and one chunk of pages (reports.pdf.CHUNK_WEIGHT): about 100-120 MB.
+PDF_PROCESSES = 2
+
+_ENV: Environment | None = None
 
 
 def _env() -> Environment:
-    return Environment(loader=PackageLoader("reports", "templates"), autoescape=select_autoescape(["html", "j2"]))
+    global _ENV
+    if _ENV is None:
+        _ENV = Environment(loader=PackageLoader("reports", "templates"), autoescape=select_autoescape(["html", "j2"]))
+    return _ENV
 
 
 def slug(name: str) -> str:
@@ -41,33 +63,64 @@ def title_for(data: ReportData) -> str:
     return f"Supplement label audit: {data.retailer}" if data.retailer else "Supplement label audit: catalog summary"
 
 
-def attach_crops(data: ReportData, cache_dir: Path) -> None:
-    """Give every flagged product a PNG crop of its panel with the evidence rows highlighted."""
-    catalog = Path(data.catalog)
-    for p in data.flagged:
+class _Crops:
+    """Each flagged product's evidence crop, rendered at most once for all the reports of a run."""
+
+    def __init__(self, catalog: str, cache_dir: Path):
+        self.catalog = Path(catalog)
+        self.cache_dir = cache_dir
+        self.done: dict[tuple, tuple[Path | None, str | None, float | None]] = {}
+
+    def attach(self, p: dict[str, Any]) -> None:
         rows = [r for r in p["evidence_rows"] if r.get("x0") is not None]
         page = (rows[0].get("page") if rows else None) or p.get("page")
         boxes = [(r["x0"], r["top"], r["x1"], r["bottom"]) for r in rows if (r.get("page") or page) == page]
-        crop = evidence_crop(catalog / p["source_file"], page, p["product_id"], p.get("panel_box"), boxes, cache_dir)
-        p["crop_png"] = crop.png
-        p["crop_note"] = crop.note
-        p["crop_uri"] = "data:image/png;base64," + base64.b64encode(crop.png).decode("ascii") if crop.png else None
-        if crop.png:
-            from PIL import Image
+        key = (p["source_file"], p["product_id"], page, p.get("panel_box"), tuple(boxes))
+        if key not in self.done:
+            crop = crop_file(self.catalog / p["source_file"], page, p["product_id"], p.get("panel_box"), boxes,
+                             self.cache_dir)
+            width = None
+            if crop.path:
+                w, _h = png_size(crop.path)
+                width = round(min(w * 72.0 / DPI, 300.0), 1)
+            self.done[key] = (crop.path, crop.note, width)
+        p["crop_path"], p["crop_note"], p["crop_width_pt"] = self.done[key]
 
-            with Image.open(io.BytesIO(crop.png)) as im:
-                p["crop_width_pt"] = round(min(im.width * 72.0 / DPI, 300.0), 1)
+
+def attach_crops(data: ReportData, cache_dir: Path, products: Iterable[dict[str, Any]] | None = None,
+                 crops: _Crops | None = None) -> None:
+    """Give flagged products (all, or ``products``) a PNG crop of their panel with the evidence rows
+    highlighted: ``crop_path`` (in the cache), ``crop_width_pt``, or ``crop_note`` saying why there is none."""
+    crops = crops or _Crops(data.catalog, cache_dir)
+    for p in data.flagged if products is None else products:
+        if "crop_note" not in p:
+            crops.attach(p)
 
 
-def _panel_boxes(con: duckdb.DuckDBPyConnection, data: ReportData) -> None:
-    ids = [p["product_id"] for p in data.flagged]
+def _data_uri(p: dict[str, Any]) -> str | None:
+    path = p.get("crop_path")
+    if not path:
+        return None
+    try:
+        return "data:image/png;base64," + base64.b64encode(Path(path).read_bytes()).decode("ascii")
+    except OSError:
+        return None
+
+
+def _file_uri(p: dict[str, Any]) -> str | None:
+    path = p.get("crop_path")
+    return Path(path).resolve().as_uri() if path else None
+
+
+def _panel_boxes_of(con: duckdb.DuckDBPyConnection, snap: RunSnapshot) -> dict[str, tuple | None]:
+    keys = {f["product_key"] for f in snap.flags}
+    ids = [p["product_id"] for p in snap.products if p["product_key"] in keys]
     if not ids:
-        return
-    boxes = {r[0]: r[1:] for r in con.execute(
-        "SELECT product_id, x0, top, x1, bottom FROM label_versions WHERE list_contains(?, product_id)", [ids]).fetchall()}
-    for p in data.flagged:
-        b = boxes.get(p["product_id"])
-        p["panel_box"] = tuple(b) if b and all(v is not None for v in b) else None
+        return {}
+    rows = con.execute(
+        "SELECT product_id, x0, top, x1, bottom FROM label_versions WHERE product_id IN (SELECT unnest(?::VARCHAR[]))",
+        [ids]).fetchall()
+    return {r[0]: (tuple(r[1:]) if all(v is not None for v in r[1:]) else None) for r in rows}
 
 
 # WeasyPrint lays out every crop: a PDF with a thousand evidence cards took minutes and
@@ -75,32 +128,62 @@ def _panel_boxes(con: duckdb.DuckDBPyConnection, data: ReportData) -> None:
 PDF_EVIDENCE_LIMIT = 60
 
 
-def render_html(data: ReportData, evidence_limit: int | None = None) -> str:
+def _charts(data: ReportData) -> dict[str, str]:
+    charts = getattr(data, "_charts", None)
+    if charts is None:
+        limit = data.params.get("high_dose_vitamin_d_mcg", 100.0)
+        charts = {
+            "dose": daily_vitamin_d_histogram(data.daily_d, ul_mcg=limit),
+            "coverage": high_dose_coverage(data.high_dose, limit_mcg=limit),
+            "brands": brand_flag_share(data.brands) if data.brands else "",
+        }
+        data._charts = charts  # the HTML and the PDF show the same charts: draw them once
+    return charts
+
+
+def _html_chunks(data: ReportData, evidence_limit: int | None = None, pdf: bool = False,
+                 crop_src: Callable[[dict[str, Any]], str | None] | None = None) -> Iterable[str]:
     limit = data.params.get("high_dose_vitamin_d_mcg", 100.0)
-    charts = {
-        "dose": daily_vitamin_d_histogram(data.daily_d, ul_mcg=limit),
-        "coverage": high_dose_coverage(data.high_dose, limit_mcg=limit),
-        "brands": brand_flag_share(data.brands) if data.brands else "",
-    }
-    html = _env().get_template("summary.html.j2").render(
+    chunks = _env().get_template("summary.html.j2").generate(
         title=title_for(data), run=data.run, prev=data.previous_run, retailer=data.retailer, retailers=data.retailers,
-        h=data.headline, hd=data.high_dose, brands=data.brands, limit_mcg=limit, charts=charts, flagged=data.flagged,
+        h=data.headline, hd=data.high_dose, brands=data.brands, limit_mcg=limit, charts=_charts(data), flagged=data.flagged,
         needs_review=data.needs_review, changes=data.changes, rules=data.rules, fmt=fmt_amount, servings=servings_text, titles=rule_titles(),
         evidence=data.flagged if evidence_limit is None else data.flagged[:evidence_limit],
+        crop_src=crop_src or (_file_uri if pdf else _data_uri), pdf=pdf,
     )
     # Every attribute in the template is double-quoted, so an apostrophe needs no escaping: "Women's" stays
-    # searchable as written.
-    return html.replace("&#39;", "'")
+    # searchable as written. (An escaped value comes out of the template in one piece, never split; str.replace,
+    # because a chunk may be a Markup, whose replace would escape its arguments.)
+    for chunk in chunks:
+        yield str.replace(chunk, "&#39;", "'")
+
+
+def render_html(data: ReportData, evidence_limit: int | None = None, pdf: bool = False) -> str:
+    """The report as one HTML string (crops as data URIs; for ``pdf``, as file URIs into the crop cache)."""
+    return "".join(_html_chunks(data, evidence_limit, pdf=pdf))
+
+
+def write_html(data: ReportData, path: Path) -> Path:
+    """The self-contained HTML report, streamed to ``path``: each crop is read and encoded as its card is
+    written, so the whole page (60 MB for 1,000 flagged products) is never held in memory."""
+    tmp = path.with_name(path.name + ".part")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        for chunk in _html_chunks(data):
+            fh.write(chunk)
+    tmp.replace(path)
+    return path
+
+
+def _pdf_html(data: ReportData) -> str:
+    n = PDF_EVIDENCE_LIMIT
+    return render_html(data, None if len(data.flagged) <= n else n, pdf=True)
 
 
 def render_pdf(html: str, path: Path) -> Path:
-    try:
-        from weasyprint import HTML
-    except (ImportError, OSError) as e:  # OSError: pango missing (apt-get install libpango-1.0-0 libpangoft2-1.0-0)
-        raise RuntimeError(f"PDF reports need WeasyPrint and Pango ({e}); install them or ask for "
-                           "--format html,csv,xlsx") from e
-    HTML(string=html, base_url=str(path.parent)).write_pdf(str(path))
-    return path
+    """``html`` as a PDF at ``path``, laid out in this process (chunk by chunk, see reports.pdf)."""
+    from reports.pdf import pdf_job
+
+    return Path(pdf_job(html, str(path), str(path.parent)))
 
 
 def flagged_rows(data: ReportData) -> list[dict[str, Any]]:
@@ -148,12 +231,12 @@ def render_xlsx(data: ReportData, path: Path) -> Path:
         c.font = Font(bold=True, color="FFFFFF")
         c.fill = PatternFill("solid", fgColor="34495E")
         c.alignment = Alignment(vertical="top", wrap_text=True)
-    fills = {"high": "F6D5D1", "warning": "FBE8C8"}
-    for row in flagged_rows(data):
+    fills = {"high": PatternFill("solid", fgColor="F6D5D1"), "warning": PatternFill("solid", fgColor="FBE8C8")}
+    sev_col = CSV_COLUMNS.index("severity") + 1
+    for n, row in enumerate(flagged_rows(data), start=2):  # (ws.max_row scans every row: quadratic)
         ws.append([row[c] for c in CSV_COLUMNS])
-        sev = ws.cell(row=ws.max_row, column=CSV_COLUMNS.index("severity") + 1)
         if row["severity"] in fills:
-            sev.fill = PatternFill("solid", fgColor=fills[row["severity"]])
+            ws.cell(row=n, column=sev_col).fill = fills[row["severity"]]
     for i, col in enumerate(CSV_COLUMNS, start=1):
         ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = XLSX_WIDTHS.get(col, 14)
     ws.freeze_panes = "A2"
@@ -170,34 +253,111 @@ def render_xlsx(data: ReportData, path: Path) -> Path:
     return path
 
 
+class _PdfWorkers:
+    """PDF layout jobs: in spawned worker processes (started early, so that they import WeasyPrint while
+    this process reads the warehouse), or in this process when there are none."""
+
+    def __init__(self, jobs: int):
+        self.pool: ProcessPoolExecutor | None = None
+        n = min(PDF_PROCESSES, jobs, os.cpu_count() or 1)
+        if n >= 1 and jobs >= 1 and PDF_PROCESSES > 0:
+            try:
+                self.pool = ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"))
+                from reports.pdf import warm_up
+
+                for _ in range(n):
+                    self.pool.submit(warm_up)
+            except (OSError, AssertionError, RuntimeError) as e:  # no processes here (e.g. a daemon): lay out in-process
+                print(f"warning: PDF reports are laid out in this process ({e})", file=sys.stderr)
+                self.close()
+
+    def submit(self, html: str, path: Path) -> Future | Callable[[], Path]:
+        from reports.pdf import pdf_job
+
+        if self.pool is not None:
+            try:
+                return self.pool.submit(pdf_job, html, str(path), str(path.parent))
+            except RuntimeError:  # the pool broke: lay out in this process
+                self.close()
+        return lambda: Path(pdf_job(html, str(path), str(path.parent)))
+
+    @staticmethod
+    def result(job: Future | Callable[[], Path], html: str, path: Path) -> Path:
+        if callable(job):
+            return job()
+        try:
+            return Path(job.result())
+        except BrokenProcessPool as e:  # a worker died (killed, out of memory): once more, in this process
+            print(f"warning: a PDF worker failed ({e}); laying out {path.name} in this process", file=sys.stderr)
+            from reports.pdf import pdf_job
+
+            return Path(pdf_job(html, str(path), str(path.parent)))
+
+    def close(self, abort: bool = False) -> None:
+        """Stop the workers; ``abort`` (the reports failed): without waiting for the PDFs under way."""
+        if self.pool is not None:
+            if abort:
+                for proc in list((getattr(self.pool, "_processes", None) or {}).values()):
+                    proc.terminate()
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+
+def _write(snap: RunSnapshot, scopes: list[str | None], out_dir: Path, formats: list[str], cache_dir: Path,
+           panel_boxes: dict[str, tuple | None], workers: _PdfWorkers | None) -> list[dict[str, Path]]:
+    """Every report of ``scopes`` (None: the catalog summary) in ``formats``; one dict of paths per scope."""
+    stems = [f"retailer-{slug(r)}" if r else "summary" for r in scopes]
+    datas = [report_data(snap, r) for r in scopes]
+    visual = "html" in formats or "pdf" in formats
+    crops = _Crops(snap.run["catalog"], cache_dir)
+    if visual:
+        for data in datas:
+            for p in data.flagged:
+                p["panel_box"] = panel_boxes.get(p["product_id"])
+    out: list[dict[str, Path]] = [{} for _ in scopes]
+    pending: list[tuple[int, Any, str, Path]] = []
+    try:
+        if "pdf" in formats:
+            # The PDFs first (the longest work, in the workers), biggest first: they need only their top crops.
+            for i in sorted(range(len(datas)), key=lambda i: -len(datas[i].flagged) - len(datas[i].needs_review)):
+                data = datas[i]
+                attach_crops(data, cache_dir, data.flagged[:PDF_EVIDENCE_LIMIT], crops)
+                html = _pdf_html(data)
+                path = out_dir / f"{stems[i]}.pdf"
+                job = workers.submit(html, path) if workers else (lambda h=html, p=path: render_pdf(h, p))
+                pending.append((i, job, html if not callable(job) else "", path))
+                del html
+        for i, data in enumerate(datas):
+            if "html" in formats:
+                attach_crops(data, cache_dir, None, crops)
+                out[i]["html"] = write_html(data, out_dir / f"{stems[i]}.html")
+            if "csv" in formats:
+                out[i]["csv"] = render_csv(data, out_dir / f"{stems[i]}-flagged.csv")
+            if "xlsx" in formats:
+                out[i]["xlsx"] = render_xlsx(data, out_dir / f"{stems[i]}-flagged.xlsx")
+            datas[i] = None  # type: ignore[call-overload]  # done with it: free it before the next report
+        for i, job, html, path in pending:
+            try:
+                out[i]["pdf"] = _PdfWorkers.result(job, html, path)
+            except PdfEngineMissing as e:  # no PDF engine on this machine: the other formats still get written
+                if list(formats) == ["pdf"]:
+                    raise
+                print(f"warning: {e}", file=sys.stderr)
+    finally:
+        for _i, job, _h, _p in pending:
+            if not callable(job):
+                job.cancel()
+    return [{f: o[f] for f in FORMATS if f in o} for o in out]
+
+
 def write_report(con: duckdb.DuckDBPyConnection, run_id: str | None, out_dir: Path, retailer: str | None = None,
                  formats: Iterable[str] = FORMATS, cache_dir: Path | None = None, catalog: str | None = None) -> dict[str, Path]:
     """One report (the catalog summary, or one retailer's) in the formats asked for."""
     formats = [f for f in FORMATS if f in set(formats)]
-    data = load_report_data(con, run_id, retailer, catalog=catalog)
-    stem = f"retailer-{slug(retailer)}" if retailer else "summary"
-    out: dict[str, Path] = {}
-    html = None
-    if "html" in formats or "pdf" in formats:
-        _panel_boxes(con, data)
-        attach_crops(data, cache_dir or out_dir / ".cache" / "crops")
-        html = render_html(data)
-    if "html" in formats:
-        out["html"] = out_dir / f"{stem}.html"
-        out["html"].write_text(html, encoding="utf-8")
-    if "pdf" in formats:
-        try:
-            pdf_html = html if len(data.flagged) <= PDF_EVIDENCE_LIMIT else render_html(data, PDF_EVIDENCE_LIMIT)
-            out["pdf"] = render_pdf(pdf_html, out_dir / f"{stem}.pdf")
-        except RuntimeError as e:  # no PDF engine on this machine: the other formats still get written
-            if list(formats) == ["pdf"]:
-                raise
-            print(f"warning: {e}", file=sys.stderr)
-    if "csv" in formats:
-        out["csv"] = render_csv(data, out_dir / f"{stem}-flagged.csv")
-    if "xlsx" in formats:
-        out["xlsx"] = render_xlsx(data, out_dir / f"{stem}-flagged.xlsx")
-    return out
+    out_dir = Path(out_dir)
+    snap = load_snapshot(con, run_id, catalog, details="html" in formats or "pdf" in formats)
+    boxes = _panel_boxes_of(con, snap) if ("html" in formats or "pdf" in formats) else {}
+    return _write(snap, [retailer], out_dir, formats, cache_dir or out_dir / ".cache" / "crops", boxes, None)[0]
 
 
 def write_reports(db: Path, run_id: str | None, out_dir: Path, retailer: str | None = None,
@@ -211,31 +371,45 @@ def write_reports(db: Path, run_id: str | None, out_dir: Path, retailer: str | N
     bad = sorted(set(formats) - set(FORMATS))
     if bad:
         raise ValueError(f"unknown report format(s) {', '.join(bad)}; choose from {', '.join(FORMATS)}")
+    formats = [f for f in FORMATS if f in set(formats)]
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(db), read_only=True)
+    visual = "html" in formats or "pdf" in formats
+    # The PDF workers start first: they import WeasyPrint while this process reads the warehouse.
+    workers = _PdfWorkers(1 if retailer else PDF_PROCESSES) if "pdf" in formats else None
+    done = False
     try:
-        run = resolve_run(con, run_id, catalog)
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            run = resolve_run(con, run_id, catalog)
+            snap = load_snapshot(con, run["audit_run_id"], details=visual)
+            boxes = _panel_boxes_of(con, snap) if visual else {}
+        finally:
+            con.close()
         run_id = run["audit_run_id"]
         if retailer:
-            known = retailers_of(con, run)
-            if retailer not in known:
+            if retailer not in snap.retailers:
                 raise LookupError(f"no products of retailer {retailer!r} in run {run_id}; "
-                                  f"retailers: {', '.join(known) or 'none (the catalog has no manifest retailer)'}")
-            return {f"{retailer}: {k}": v for k, v in write_report(con, run_id, out_dir, retailer, formats, cache_dir).items()}
-        paths = write_report(con, run_id, out_dir, None, formats, cache_dir)
-        for r in retailers_of(con, run):
-            paths.update({f"{r}: {k}": v for k, v in write_report(con, run_id, out_dir, r, formats, cache_dir).items()})
-        return paths
+                                  f"retailers: {', '.join(snap.retailers) or 'none (the catalog has no manifest retailer)'}")
+            scopes: list[str | None] = [retailer]
+        else:
+            scopes = [None, *snap.retailers]
+        results = _write(snap, scopes, out_dir, formats, cache_dir or out_dir / ".cache" / "crops", boxes, workers)
+        done = True
     finally:
-        con.close()
+        if workers:
+            workers.close(abort=not done)
+    paths: dict[str, Path] = {}
+    for r, res in zip(scopes, results):
+        paths.update({(f"{r}: {k}" if r else k): v for k, v in res.items()})
+    return paths
 
 
 def summary_markdown(paths: dict[str, Path], db: Path, run_id: str | None = None) -> dict[str, Any]:
     """A short markdown summary and table rows of a run's flagged products (for Prefect artifacts)."""
     con = duckdb.connect(str(db), read_only=True)
     try:
-        data = load_report_data(con, run_id)
+        data = report_data(load_snapshot(con, run_id, details=False))  # no label rows: none are shown here
     finally:
         con.close()
     h = data.headline
