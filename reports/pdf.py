@@ -356,16 +356,23 @@ class _Assembler:
         self.info = None
         self.lang = None
 
-    def add(self, chunk, stubs: list[_PageStub], fake_names: set[str]) -> None:
-        mapping: dict[int, int] = {chunk.pages.number: self.pdf.pages.number}
-        added = []
-        skip = {id(chunk.pages), id(chunk.catalog)}
-        for obj in chunk.objects:
+    def _import(self, doc, keep_pages: bool) -> tuple[dict[int, int], set[int], list]:
+        """Copy ``doc``'s objects into the joined PDF, renumbered, their references rewritten.
+        With ``keep_pages`` its pages become pages of the joined PDF; otherwise they are not added
+        but returned (references rewritten too), with the number mapping and the remap's ``seen``."""
+        mapping: dict[int, int] = {doc.pages.number: self.pdf.pages.number}
+        added, held = [], []
+        skip = {id(doc.pages), id(doc.catalog)}
+        for obj in doc.objects:
             if obj.free == "f" or id(obj) in skip:
+                continue
+            is_page = isinstance(obj, dict) and obj.get("Type") == "/Page"
+            if is_page and not keep_pages:
+                held.append(obj)
                 continue
             old = obj.number
             obj = _packed(obj)
-            if isinstance(obj, dict) and obj.get("Type") == "/Page":
+            if is_page:
                 self.pdf.add_page(obj)
                 self.pages.append(obj)
             else:
@@ -374,8 +381,12 @@ class _Assembler:
             self.by_number[obj.number] = obj
             added.append(obj)
         seen: set[int] = set()
-        for obj in added:
+        for obj in added + held:
             _remap(obj, mapping, seen)
+        return mapping, seen, held
+
+    def add(self, chunk, stubs: list[_PageStub], fake_names: set[str]) -> None:
+        mapping, seen, _ = self._import(chunk, keep_pages=True)
         names = chunk.catalog.get("Names", {}).get("Dests", {}).get("Names", [])
         for i in range(0, len(names) - 1, 2):
             name = names[i].string
@@ -391,26 +402,7 @@ class _Assembler:
         """Draw page i of the ``footer`` document (margin boxes only) over page i."""
         import pydyf
 
-        mapping: dict[int, int] = {footer.pages.number: self.pdf.pages.number}
-        added, footer_pages = [], []
-        skip = {id(footer.pages), id(footer.catalog)}
-        for obj in footer.objects:
-            if obj.free == "f" or id(obj) in skip:
-                continue
-            if isinstance(obj, dict) and obj.get("Type") == "/Page":
-                footer_pages.append(obj)
-                continue
-            old = obj.number
-            obj = _packed(obj)
-            self.pdf.add_object(obj)
-            mapping[old] = obj.number
-            self.by_number[obj.number] = obj
-            added.append(obj)
-        seen: set[int] = set()
-        for obj in added:
-            _remap(obj, mapping, seen)
-        for p in footer_pages:
-            _remap(p, mapping, seen)
+        _, _, footer_pages = self._import(footer, keep_pages=False)
         opening = pydyf.Stream([b"q"])
         self.pdf.add_object(opening)
         for i, (page, fpage) in enumerate(zip(self.pages, footer_pages)):
