@@ -22,6 +22,8 @@ from typing import Any
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
+from extract.layout import _direction
+
 # Unicode values PDFium uses for what is not a printable glyph of the label's text. "\x02"
 # is its mark for a hyphen at a line end.
 _SKIP = {0, 0xFFFE, 0xFFFF}
@@ -104,7 +106,7 @@ def _pdfminer_box(box: tuple[float, float, float, float], a: float, b: float, si
     x0, top, x1, bottom = box
     if size <= 0:
         return box
-    turns = int(round(math.degrees(math.atan2(-b, a)) / 90.0)) % 4
+    turns = _direction((a, b))
     if turns == 0:
         return (x0, bottom - size, x1, bottom)
     if turns == 2:
