@@ -46,6 +46,20 @@ class Score:
                 f"(tp {self.tp} fp {self.fp} fn {self.fn})  servings/day {spd:.1%}  {flags}")
 
 
+def render_styles(root: Path, rng, styles, n: int, make, render) -> list[dict]:
+    """``n`` single-label PDFs per style under ``root/<style>/NNN.pdf``, each record made by
+    ``make(rng, style)`` and drawn by ``render(record, path)``; returns their truth lines."""
+    truth = []
+    for style in styles:
+        (root / style).mkdir()
+        for i in range(n):
+            rec = make(rng, style)
+            rel = f"{style}/{i:03d}.pdf"
+            render(rec, root / rel)
+            truth.append({**rec, "file": rel, "page": 1, "panel": 0, "style": style})
+    return truth
+
+
 def _matches(t: dict, p: dict) -> bool:
     if t["nutrient"] != p["nutrient"] or (t.get("form") or None) != (p["form"] or None):
         return False

@@ -10,7 +10,7 @@ from extract.amounts import parse_number, parse_row_columns
 from flows.pipeline import audit_catalog
 from tests.labelgen.regions import REGION_KINDS, region_product, render_region_label
 from tests.conftest import query
-from tests.scoring import assert_meets, score
+from tests.scoring import assert_meets, render_styles, score
 
 SEED = 20261215
 N = 24
@@ -21,14 +21,7 @@ def audited(tmp_path_factory, ruleset):
     root = tmp_path_factory.mktemp("regions") / "catalog"
     root.mkdir()
     rng = random.Random(SEED)
-    truth = []
-    for kind in REGION_KINDS:
-        (root / kind).mkdir()
-        for i in range(N):
-            rec = region_product(rng, kind)
-            rel = f"{kind}/{i:03d}.pdf"
-            render_region_label(rec, root / rel)
-            truth.append({**rec, "file": rel, "page": 1, "panel": 0, "style": kind})
+    truth = render_styles(root, rng, REGION_KINDS, N, region_product, render_region_label)
     db = root.parent / "w.duckdb"
     audit_catalog(root, db, ruleset, workers=2)
     regions = dict(query(db, "SELECT source_file, region FROM products WHERE catalog = ?", [str(root.resolve())]))

@@ -12,7 +12,7 @@ from flows.pipeline import audit_catalog
 from tests.labelgen.typography import (TYPO_FEATURES, render_libreoffice, render_typography, soffice,
                                        typography_product)
 from tests.conftest import query
-from tests.scoring import assert_meets, score
+from tests.scoring import assert_meets, render_styles, score
 
 SEED = 20261216
 N = 20
@@ -24,14 +24,7 @@ def audited(tmp_path_factory, ruleset):
     root = tmp_path_factory.mktemp("typography") / "catalog"
     root.mkdir()
     rng = random.Random(SEED)
-    truth = []
-    for feature in TYPO_FEATURES:
-        (root / feature).mkdir()
-        for i in range(N):
-            rec = typography_product(rng, feature)
-            rel = f"{feature}/{i:03d}.pdf"
-            render_typography(rec, root / rel)
-            truth.append({**rec, "file": rel, "page": 1, "panel": 0, "style": feature})
+    truth = render_styles(root, rng, TYPO_FEATURES, N, typography_product, render_typography)
     if soffice():
         recs = [typography_product(rng, "libreoffice") for _ in range(LO_N)]
         names = [f"{i:03d}" for i in range(LO_N)]
