@@ -1,12 +1,12 @@
 """The exception tree of the extract stage.
 
-Every failure the stage can raise is a :class:`labelaudit.errors.LabelAuditError`.
+Every failure the stage can raise is a :class:`labelaudit.contracts.errors.LabelAuditError`.
 ``TerminalError`` means retrying cannot help (the bytes are what they are);
 ``TransientError`` means a retry may succeed (a file being written, a lock).
 """
 from __future__ import annotations
 
-from labelaudit.errors import TerminalError, TransientError
+from labelaudit.contracts.errors import TerminalError, TransientError
 
 
 class ExtractError(TerminalError):

@@ -5,7 +5,7 @@ import csv
 import hashlib
 from pathlib import Path
 
-from labelaudit.errors import CatalogError
+from labelaudit.contracts.errors import CatalogError
 from warehouse.load import CatalogEntry
 
 MANIFEST = "catalog.csv"

@@ -22,7 +22,7 @@ from pebble import ProcessExpired, ProcessPool
 
 from extract import EXTRACTOR_VERSION, extract_pdf
 from extract.records import FileExtraction
-from labelaudit.errors import TerminalError
+from labelaudit.contracts.errors import TerminalError
 from warehouse.normalise import normalise_file
 
 DEFAULT_FILE_TIMEOUT_S = 60.0

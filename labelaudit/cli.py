@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from labelaudit.errors import LabelAuditError
+from labelaudit.contracts.errors import LabelAuditError
 
 DEFAULT_DB = "labelaudit.duckdb"
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import duckdb
 
-from labelaudit.errors import ConfigError
+from labelaudit.contracts.errors import ConfigError
 from warehouse.units import round_sig
 
 IU_PER_MCG = 40.0

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from labelaudit.errors import ConfigError
+from labelaudit.contracts.errors import ConfigError
 from rules import load_ruleset
 from tests.rulekit import judge, rule_ids as _all_ids
 

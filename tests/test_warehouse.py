@@ -13,7 +13,7 @@ import pytest
 
 from flows import pipeline
 from flows.pipeline import audit_catalog
-from labelaudit.errors import WarehouseBusy
+from labelaudit.contracts.errors import WarehouseBusy
 from tests.conftest import SAMPLE
 from tests.conftest import query as q
 from tests.labelgen import random_product, render_label

@@ -18,7 +18,7 @@ from typing import Iterator
 
 import duckdb
 
-from labelaudit.errors import WarehouseBusy
+from labelaudit.contracts.errors import WarehouseBusy
 
 # The duckdb shell from PyPI's duckdb-cli (1.5.x) cannot read files in the newest format.
 STORAGE_VERSION = "v1.5.0"
