@@ -20,7 +20,7 @@ from extract.prepass import MAX_CHARS_PER_PAGE, PagePlan, plan_pages
 from extract.panel import clean, find_headings, panel_regions, read_panel, reading_order
 from extract.records import FileExtraction, PanelRecord
 
-EXTRACTOR_VERSION = "7"  # bump when extraction output changes: stored versions get re-read
+EXTRACTOR_VERSION = "8"  # bump when extraction output changes: stored versions get re-read
 MAX_PAGES = 500
 
 
