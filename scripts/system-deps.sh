@@ -8,8 +8,14 @@ PKGS=(tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd
       libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
 if [ "${1:-}" = "--test" ]; then
   # pdftoppm/pdftotext check rendered reports; Ghostscript outlines text and LibreOffice
-  # prints word-processor labels for the extraction tests.
-  PKGS+=(poppler-utils ghostscript libreoffice-writer-nogui)
+  # prints word-processor labels for the extraction tests. The fonts are the ones real label
+  # documents carry (LibreOffice's and Word's defaults: Liberation, Carlito; DejaVu): without
+  # them LibreOffice falls back to a Type 1 font and the tests never see an embedded TrueType.
+  PKGS+=(poppler-utils ghostscript libreoffice-writer-nogui fonts-crosextra-carlito)
+  # Debian 12 ships Liberation 2 as fonts-liberation2; later releases fold it into fonts-liberation.
+  for f in fonts-liberation2 fonts-liberation; do
+    if apt-cache show "$f" >/dev/null 2>&1; then PKGS+=("$f"); break; fi
+  done
 fi
 missing=()
 for p in "${PKGS[@]}"; do
