@@ -280,7 +280,8 @@ def _no_panel(page_count: int, image_only_pages: int) -> FileExtraction:
     if image_only_pages:
         return FileExtraction(
             status="needs_ocr", page_count=page_count,
-            status_detail=(f"{image_only_pages} page(s) have no text layer (a scan or outlined text) and no OCR "
+            status_detail=(f"{image_only_pages} page(s) have no readable text layer (a scan, outlined text, or text "
+                           "that does not read as words) and no OCR "
                            f"engine is available: {ocr_available() or 'OCR found no panel'}"),
         )
     return FileExtraction(status="no_panel", page_count=page_count,

@@ -101,13 +101,14 @@ def _below(rec: dict) -> list[str]:
     return below + [rec["warnings"]]
 
 
-def _fpdf2(rec: dict, family: str) -> bytes:
+def _fpdf2(rec: dict, family: str, compress: bool = True) -> bytes:
     from fpdf import FPDF
 
     files = {"liberation": ("LiberationSans-Regular.ttf", "LiberationSans-Bold.ttf"),
              "dejavu": ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf")}[family]
     pdf = FPDF(unit="pt", format=(320, 720))
     pdf.set_auto_page_break(False)
+    pdf.set_compression(compress)
     pdf.add_font("Body", "", str(font_file(files[0])))
     pdf.add_font("Body", "B", str(font_file(files[1])))
     pdf.add_page()
@@ -172,6 +173,16 @@ def _matplotlib(rec: dict) -> bytes:
         fig.savefig(buf, format="pdf")
         plt.close(fig)
     return buf.getvalue()
+
+
+def garbled(rec: dict) -> bytes:
+    """A label that prints fine but whose text layer maps every glyph to a private-use code (a
+    broken ToUnicode CMap, as some PDF tools write): the text does not read as words."""
+    import re
+
+    data = _fpdf2(rec, "liberation", compress=False)
+    # Same byte length, so the cross-reference table stays valid.
+    return re.sub(rb"(<[0-9A-Fa-f]{4}> )<00([0-9A-Fa-f]{2})>", rb"\1<E0\2>", data)
 
 
 def have_tools() -> list[str]:

@@ -172,3 +172,17 @@ def test_readers_that_disagree_send_the_panel_to_review(monkeypatch):
     out = D.settle(data, 0, "pdfium", first)
     assert out and out[0].review
     assert any("readers disagree" in r and "PDFium" in r and "pdfplumber" in r for r in out[0].review), out[0].review
+
+
+@pytest.mark.parametrize("reader", ["pdfium", "pdfplumber"])
+def test_a_text_layer_that_does_not_read_as_words_is_read_by_ocr(reader, monkeypatch):
+    from extract.document import extract_pdf
+    from tests.producers import garbled
+
+    monkeypatch.setenv("LABELAUDIT_CHAR_READER", reader)
+    rec = random_product(random.Random(4), kind="d3_mg")
+    ext = extract_pdf(garbled(rec))
+    assert ext.status == "ok" and ext.panels, ext.status_detail
+    assert ext.panels[0].read_method == "ocr"
+    read = {(r.label_text, r.amount_text) for r in ext.panels[0].rows}
+    assert all((n["label_text"], n["amount_text"]) in read for n in rec["nutrients"]), read
