@@ -186,3 +186,35 @@ def test_a_text_layer_that_does_not_read_as_words_is_read_by_ocr(reader, monkeyp
     assert ext.panels[0].read_method == "ocr"
     read = {(r.label_text, r.amount_text) for r in ext.panels[0].rows}
     assert all((n["label_text"], n["amount_text"]) in read for n in rec["nutrients"]), read
+
+
+def test_a_heading_whose_rows_only_ocr_can_read_is_read_by_ocr(tmp_path):
+    """A scan whose text layer holds the heading and nothing else (a partial, invisible text
+    layer, as scanning software leaves): the text reading has no rows, OCR reads them all."""
+    import pypdfium2 as pdfium
+
+    from extract.document import extract_pdf
+
+    rec = random_product(random.Random(21), kind="d3_k2")
+    doc = pdfium.PdfDocument(render_label_bytes(rec))
+    page = doc[0]
+    w, h = page.get_size()
+    img = page.render(scale=250 / 72, grayscale=True).to_pil()
+    doc.close()
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    c = canvas.Canvas(str(tmp_path / "scan.pdf"), pagesize=(w, h))
+    c.drawImage(ImageReader(buf), 0, 0, width=w, height=h)
+    t = c.beginText(18, h - 60)
+    t.setTextRenderMode(3)  # invisible, as an OCR layer is
+    t.setFont("Helvetica-Bold", 16)
+    t.textLine("Supplement Facts")
+    c.drawText(t)
+    c.showPage()
+    c.save()
+    ext = extract_pdf(tmp_path / "scan.pdf")
+    assert ext.status == "ok" and ext.panels and not ext.panels[0].review, ext
+    assert ext.panels[0].read_method == "ocr"
+    read = {(r.label_text, r.amount) for r in ext.panels[0].rows}
+    for n in rec["nutrients"]:
+        assert any(n["label_text"] == name for name, _ in read), (n["label_text"], read)
