@@ -82,11 +82,12 @@ def _extract(data: bytes, reader: str) -> FileExtraction:
         raise NotAPdf()
     use_pdfium = reader == "pdfium"
     panels: list[PanelRecord] = []
+    ocr_left = [MAX_OCR_PAGES]  # OCR in the fallback chain, at most this many pages a file
 
     def read(index: int, page: pdfium.PdfPage, textpage: pdfium.PdfTextPage) -> None:
         chars, width, height = page_chars(page, textpage)
         got = read_page(chars, width, height, index + 1) if chars else []
-        panels.extend(settle(data, index, "pdfium", got))
+        panels.extend(settle(data, index, "pdfium", got, ocr_left))
 
     try:
         doc = pdfium.PdfDocument(data)
@@ -111,7 +112,7 @@ def _extract(data: bytes, reader: str) -> FileExtraction:
         return _no_panel(plan.page_count, len(plan.no_text_pages))
     if plan is not None and use_pdfium:
         return _finish(FileExtraction(status="ok", page_count=plan.page_count, panels=panels), len(plan.no_text_pages))
-    return _extract_with_pdfplumber(data, plan)
+    return _extract_with_pdfplumber(data, plan, ocr_left)
 
 
 def _failing(panels: list[PanelRecord]) -> bool:
@@ -148,19 +149,24 @@ def _other_reading(data: bytes, index: int, method: str) -> list[PanelRecord]:
 _READER_NAMES = {"pdfium": "PDFium", "pdfplumber": "pdfplumber", "OCR": "OCR"}
 
 
-def settle(data: bytes, index: int, first: str, panels: list[PanelRecord]) -> list[PanelRecord]:
+def settle(data: bytes, index: int, first: str, panels: list[PanelRecord],
+           ocr_left: list[int] | None = None) -> list[PanelRecord]:
     """The fallback chain for one page: when the text layer's reading fails its checks (see
     ``_failing``), read the page with the other glyph reader, then by OCR, and keep the first
     reading that passes. When none passes, keep the one that read the most, with its problems
-    (and the readers' disagreement) as review reasons on its panels: never silently."""
+    (and the readers' disagreement) as review reasons on its panels: never silently.
+    ``ocr_left`` is the file's remaining budget of OCR'd pages, shared across its pages."""
     if not _failing(panels):
         return panels
     readings = [(first, panels)]
     for method in ("pdfplumber" if first == "pdfium" else "pdfium", "OCR"):
         # OCR costs ~1 s a page: only once a reader has found a panel (rows, or a heading set as
         # one), not for a page whose text merely names a panel in a sentence.
-        if method == "OCR" and (ocr_available() is not None or not any(p.rows or p.review for _, ps in readings for p in ps)):
+        if method == "OCR" and (ocr_available() is not None or (ocr_left is not None and ocr_left[0] <= 0)
+                                or not any(p.rows or p.review for _, ps in readings for p in ps)):
             break
+        if method == "OCR" and ocr_left is not None:
+            ocr_left[0] -= 1
         try:
             got = _other_reading(data, index, method)
         except (MemoryError, RecursionError):
@@ -224,7 +230,7 @@ def _read_with_pdfplumber(data: bytes, page_indexes: list[int]) -> list[PanelRec
     return panels
 
 
-def _extract_with_pdfplumber(data: bytes, plan: PagePlan | None) -> FileExtraction:
+def _extract_with_pdfplumber(data: bytes, plan: PagePlan | None, ocr_left: list[int] | None = None) -> FileExtraction:
     """The whole file through pdfminer: for files PDFium cannot open, or by choice."""
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
@@ -250,7 +256,7 @@ def _extract_with_pdfplumber(data: bytes, plan: PagePlan | None) -> FileExtracti
                 continue
             got = read_page(chars, float(page.width), float(page.height), index + 1)
             page.close()  # drop the page's layout objects: a 500-page catalog must not hold them all
-            out.panels.extend(settle(data, index, "pdfplumber", got))
+            out.panels.extend(settle(data, index, "pdfplumber", got, ocr_left))
         return _finish(out, image_only_pages)
 
 
