@@ -82,8 +82,8 @@ def page_chars(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage | None = None)
             fontname = buf.value
             # Keyed by name (subset prefixes tell embedded fonts apart): asking for each glyph's
             # font object would cost a third of the reader's time.
-            descent = descents.get(fontname)
-            if descent is None:
+            descent = descents.get(fontname) if fontname else None
+            if descent is None:  # a font with no name is asked for each glyph: names cannot tell them apart
                 descent = descents[fontname] = _descent(object_font(text_object(raw, i)))
             x0, x1 = rect.left - left, rect.right - left
             y0, y1 = rect.bottom - bottom_, rect.top - bottom_

@@ -180,8 +180,9 @@ def settle(data: bytes, index: int, first: str, panels: list[PanelRecord],
     def rank(item):
         order, (_, ps) = item
         read = sum(r.amount is not None for p in ps for r in p.rows)
+        found = sum(bool(p.rows or p.review) for p in ps)  # a reading that saw no panel hides one
         problems = sum(len(p.review) + len(panel_problems(p.rows)) for p in ps)
-        return (-read, problems, order)
+        return (-read, -found, problems, order)
 
     method, best = min(enumerate(readings), key=rank)[1]
     with_rows = [(m, ps) for m, ps in readings if any(p.rows for p in ps)]
