@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -394,6 +395,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: the warehouse was left as it was before this run", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`labelaudit sql ... | head`): end quietly as a Unix tool does.
+        # Python flushes stdout again at exit; pointing it at /dev/null keeps that flush silent.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
 
 
 if __name__ == "__main__":
