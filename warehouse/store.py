@@ -34,7 +34,8 @@ def schema_sql() -> str:
 
 @contextlib.contextmanager
 def writer_lock(db: Path, wait: bool = False) -> Iterator[None]:
-    """One audit at a time per warehouse; a second one refuses (or waits) clearly."""
+    """One audit at a time per warehouse; a second one refuses (or waits) clearly. So does
+    an audit of a warehouse whose schema is newer than this code."""
     db.parent.mkdir(parents=True, exist_ok=True)
     lock_path = db.with_name(db.name + ".lock")
     fd = os.open(lock_path, os.O_CREAT | os.O_RDWR, 0o644)
@@ -67,12 +68,12 @@ def refuse_newer(db: Path) -> None:
         return
     try:
         con = duckdb.connect(str(db), read_only=True)
+        try:
+            version = migrations.version_of(con)
+        finally:
+            con.close()
     except duckdb.Error:
         return
-    try:
-        version = migrations.version_of(con)
-    finally:
-        con.close()
     if version > migrations.CURRENT_VERSION:
         raise _too_new(db, version)
 
