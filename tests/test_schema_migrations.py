@@ -252,6 +252,18 @@ def test_a_warehouse_older_than_readers_accept_says_what_to_run(v1, monkeypatch,
     assert capsys.readouterr().out.split() == ["count_star()", "4"]
 
 
+def test_an_audit_upgrades_a_warehouse_too_old_to_read(v1, tmp_path, ruleset, monkeypatch):
+    # The audit reads the old warehouse (which labels it knows) before its staged write
+    # migrates it: that read must not send the user off to run `labelaudit upgrade`.
+    monkeypatch.setattr(migrations, "OLDEST_READABLE", 2)
+    root = tmp_path / "small"
+    root.mkdir()
+    shutil.copy(SAMPLE / "kestrel-health" / "vitamin-d3.pdf", root)
+    run, _ = audit_catalog(root, v1, ruleset, workers=1)
+    assert run["products"] == 1 and version(v1) == migrations.CURRENT_VERSION
+    connect_read_only(v1).close()
+
+
 def test_the_upgraded_fixture_opens_in_the_duckdb_shell(v1):
     cli.main(["upgrade", "--db", str(v1)])
     shell = Path(sys.executable).with_name("duckdb")

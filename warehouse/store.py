@@ -27,6 +27,10 @@ from warehouse import migrations
 # The duckdb shell from PyPI's duckdb-cli (1.5.x) cannot read files in the newest format.
 STORAGE_VERSION = "v1.5.0"
 
+# Warehouses this process holds the writer lock of: the run will migrate them, so its own
+# reads before that (an audit's look at which labels are known) may see an older layout.
+_WRITING: set[Path] = set()
+
 
 def schema_sql() -> str:
     return resources.files("warehouse").joinpath("schema.sql").read_text("utf-8")
@@ -47,7 +51,11 @@ def writer_lock(db: Path, wait: bool = False) -> Iterator[None]:
                 f"another audit is writing {db} (lock {lock_path} is held); wait for it to finish and run again"
             ) from None
         refuse_newer(db)
-        yield
+        _WRITING.add(db.resolve())
+        try:
+            yield
+        finally:
+            _WRITING.discard(db.resolve())
     finally:
         os.close(fd)
 
@@ -138,7 +146,7 @@ def connect_read_only(db: Path) -> duckdb.DuckDBPyConnection:
     except BaseException:
         con.close()
         raise
-    if 0 < version < migrations.OLDEST_READABLE:
+    if 0 < version < migrations.OLDEST_READABLE and db.resolve() not in _WRITING:
         con.close()
         raise SchemaVersionError(
             f"{db} has warehouse schema version {version}, older than this labelaudit reads "
