@@ -116,6 +116,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     wl = sub.add_parser("waivers", help="list waivers and whether they still hold")
     wl.add_argument("--db", default=_db_default(), help="DuckDB warehouse file (default: %(default)s)")
+
+    up = sub.add_parser("upgrade", help="bring a warehouse written by an older labelaudit to this one's schema",
+                        description="Apply the schema migrations the warehouse lacks, keeping its runs, waivers and "
+                        "history (any audit, reevaluate or waive does the same first). The file is replaced "
+                        "atomically: a failed upgrade leaves it as it was.")
+    up.add_argument("--db", default=_db_default(), help="DuckDB warehouse file (default: %(default)s)")
     return p
 
 
@@ -383,10 +389,25 @@ def cmd_waivers(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_upgrade(args: argparse.Namespace) -> int:
+    from warehouse.store import upgrade
+
+    db = Path(args.db)
+    if _missing_warehouse(db):
+        return 2
+    before, after = upgrade(db)
+    if before == after:
+        print(f"{db}: warehouse schema version {after}, already current")
+    else:
+        print(f"{db}: warehouse schema version {before} -> {after}; runs, waivers and history kept")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handlers = {"audit": cmd_audit, "extract": cmd_extract, "sql": cmd_sql, "rules": cmd_rules, "report": cmd_report,
-                "reevaluate": cmd_reevaluate, "waive": cmd_waive, "waivers": cmd_waivers, "schedule": cmd_schedule}
+                "reevaluate": cmd_reevaluate, "waive": cmd_waive, "waivers": cmd_waivers, "schedule": cmd_schedule,
+                "upgrade": cmd_upgrade}
     try:
         return handlers[args.command](args)
     except LabelAuditError as e:
