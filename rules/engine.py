@@ -13,10 +13,10 @@ from typing import Any
 import duckdb
 
 from labelaudit.contracts.errors import ConfigError
+from rules.config import SEVERITIES, validate_user_config
 from warehouse.units import round_sig
 
 IU_PER_MCG = 40.0
-SEVERITIES = ("info", "warning", "high")
 
 
 @dataclass
@@ -75,7 +75,7 @@ def load_ruleset(config: Path | None = None) -> RuleSet:
     if config is not None:
         if not Path(config).is_file():
             raise ConfigError(f"config file {config} does not exist")
-        user = _read_toml(Path(config).read_text("utf-8"), str(config))
+        user = validate_user_config(_read_toml(Path(config).read_text("utf-8"), str(config)), set(rules), str(config))
     # A config may add whole rules: a [rules.ID] table with `sql` and `message` defines one.
     for rid, over in user.get("rules", {}).items():
         if rid not in rules and "sql" in over:
@@ -86,14 +86,9 @@ def load_ruleset(config: Path | None = None) -> RuleSet:
     for k, v in user.get("params", {}).items():
         if k not in params and k not in declared:
             raise ConfigError(f"{config}: unknown parameter '{k}' (known: {', '.join(sorted(params))})")
-        if not isinstance(v, (int, float)) or isinstance(v, bool):
-            raise ConfigError(f"{config}: parameter '{k}' must be a number, got {v!r}")
         params[k] = float(v)
     switches = {**defaults.get("rules", {})}
     for rid, over in user.get("rules", {}).items():
-        if rid not in rules:
-            raise ConfigError(f"{config}: unknown rule '{rid}' (known: {', '.join(sorted(rules))}); "
-                              "to add a rule give it `sql` and `message`")
         switches[rid] = {**switches.get(rid, {}), **over}
     for rid, sw in switches.items():
         if rid in rules:
