@@ -116,3 +116,17 @@ def test_the_rules_connection_has_no_file_access_afterwards(ruleset, tmp_path):
         con.execute("INSERT INTO daily_values VALUES ('x', 'current', 1.0, NULL)")  # the audit still writes its rows
     finally:
         con.close()
+
+
+@pytest.mark.prefect
+def test_an_audit_with_a_deleting_rule_is_exit_78_and_publishes_nothing(warehouse, tmp_path):
+    """The issue's reproduction through `labelaudit audit`: it used to exit 0 with an empty catalog."""
+    db = tmp_path / "w.duckdb"
+    shutil.copyfile(warehouse, db)
+    before = _counts(db)
+    cfg = _rule_config(tmp_path, "DELETE FROM products RETURNING product_key, product_id")
+    out = subprocess.run([sys.executable, "-m", "labelaudit", "audit", str(warehouse.parent / "catalog"), "--db", str(db),
+                          "--out", str(tmp_path / "reports"), "--config", cfg, "--quiet", "--workers", "1"],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 78 and "MY_RULE" in out.stderr.splitlines()[-1], out.stderr[-2000:]
+    assert _counts(db) == before
