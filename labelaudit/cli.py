@@ -59,7 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--normalised", action="store_true", help="also print the warehouse rows (canonical units, daily dose)")
 
     q = sub.add_parser("sql", help="run a SQL query against the warehouse and print a table",
-                       description="Runs QUERY on the warehouse, read-only. Relations: products, nutrients, flags, "
+                       description="Runs QUERY on the warehouse, read-only and with no access to other files or the "
+                       "network (see --write, --allow-files). Relations: products, nutrients, flags, "
                        "flagged_products, product_versions, audit_runs, label_versions.")
     q.add_argument("query", metavar="QUERY")
     q.add_argument("--db", default=_db_default(), help="DuckDB warehouse file (default: %(default)s)")
@@ -67,6 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--write", action="store_true",
                    help="open the warehouse read-write (fails while an analyst or another program has it open); "
                    "by default it is opened read-only")
+    q.add_argument("--allow-files", action="store_true",
+                   help="let QUERY read and write files and the network (read_csv, COPY, EXPORT, ATTACH, INSTALL); "
+                   "by default it sees the warehouse and nothing else")
 
     rp = sub.add_parser("report", help="write the reports of an audit run (HTML, PDF, CSV, XLSX; no Prefect)",
                         description="Write the catalog summary and one report per retailer (or only --retailer's) for "
@@ -198,24 +202,40 @@ def cmd_sql(args: argparse.Namespace) -> int:
     return _sql(args)
 
 
+# Statements whose whole point is a file, another database or an extension: refused by name,
+# before DuckDB runs anything, unless --allow-files (DuckDB would refuse them too, less clearly).
+_FILE_STATEMENTS = ("ATTACH", "DETACH", "COPY", "COPY_DATABASE", "EXPORT", "LOAD", "EXTENSION")
+_ALLOW_FILES = "labelaudit sql reads the warehouse only; pass --allow-files to let the query use files or the network"
+
+
+def _file_statements(query: str) -> list[str]:
+    import duckdb
+
+    try:
+        kinds = [s.type.name for s in duckdb.extract_statements(query)]
+    except (duckdb.Error, ValueError):
+        return []  # unparsable here: DuckDB says why when it runs it, with file access still off
+    return [k for k in kinds if k in _FILE_STATEMENTS]
+
+
 def _sql(args: argparse.Namespace) -> int:
     import duckdb
 
-    from warehouse.store import connect_read_only
-
-    try:
-        if args.write:
-            if not Path(args.db).exists():
-                raise FileNotFoundError(f"no warehouse at {args.db}")
-            con = duckdb.connect(str(args.db))
-        else:
-            con = connect_read_only(Path(args.db))
-    except FileNotFoundError as e:
-        print(f"error: {e}", file=sys.stderr)
+    if not Path(args.db).is_file():
+        print(f"error: no warehouse at {args.db}: run `labelaudit audit CATALOG --db {args.db}` first", file=sys.stderr)
         return 2
+    if not args.allow_files and (refused := _file_statements(args.query)):
+        print(f"error: {', '.join(sorted(set(refused)))} statement refused: {_ALLOW_FILES}", file=sys.stderr)
+        return 2
+    # DuckDB's own walls, for the whole database instance: no file or network access at all
+    # (read_text, read_csv, COPY, EXPORT, ATTACH, INSTALL, httpfs), and the configuration locked so
+    # the query cannot SET its way back (profiling_output, allowed_directories, temp_directory...).
+    config = {} if args.allow_files else {"enable_external_access": False, "lock_configuration": True}
+    try:
+        con = duckdb.connect(str(args.db), read_only=not args.write, config=config)
     except duckdb.IOException as e:
-        print(f"error: cannot open {args.db} read-only ({e}); if an old labelaudit or another program holds "
-              "it for writing, wait for it to finish", file=sys.stderr)
+        print(f"error: cannot open {args.db} {'read-write' if args.write else 'read-only'} ({e}); if an old "
+              "labelaudit or another program holds it, wait for it to finish", file=sys.stderr)
         return 75
     try:
         rel = con.sql(args.query)
@@ -230,6 +250,8 @@ def _sql(args: argparse.Namespace) -> int:
         msg = str(e)
         if "read-only" in msg.lower():
             msg += " (labelaudit sql opens the warehouse read-only; pass --write to change it)"
+        elif isinstance(e, duckdb.PermissionException) or "configuration has been locked" in msg:
+            msg += f" ({_ALLOW_FILES})"
         print(f"error: {msg}", file=sys.stderr)
         return 2
     finally:

@@ -29,6 +29,7 @@ from typing import Any, Callable, Iterable
 import duckdb
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from reports.cells import cell, name_stem
 from reports.charts import brand_flag_share, daily_vitamin_d_histogram, high_dose_coverage
 from reports.crops import DPI, crop_file, png_size
 from reports.data import (ReportData, RunSnapshot, fmt_amount, load_snapshot, report_data, resolve_run, rule_titles,
@@ -211,7 +212,7 @@ def render_csv(data: ReportData, path: Path) -> Path:
     with open(path, "w", newline="", encoding="utf-8") as fh:
         w = csv.DictWriter(fh, fieldnames=CSV_COLUMNS)
         w.writeheader()
-        w.writerows(flagged_rows(data))
+        w.writerows({k: cell(v) for k, v in row.items()} for row in flagged_rows(data))
     return path
 
 
@@ -234,7 +235,7 @@ def render_xlsx(data: ReportData, path: Path) -> Path:
     fills = {"high": PatternFill("solid", fgColor="F6D5D1"), "warning": PatternFill("solid", fgColor="FBE8C8")}
     sev_col = CSV_COLUMNS.index("severity") + 1
     for n, row in enumerate(flagged_rows(data), start=2):  # (ws.max_row scans every row: quadratic)
-        ws.append([row[c] for c in CSV_COLUMNS])
+        ws.append([cell(row[c]) for c in CSV_COLUMNS])
         if row["severity"] in fills:
             ws.cell(row=n, column=sev_col).fill = fills[row["severity"]]
     for i, col in enumerate(CSV_COLUMNS, start=1):
@@ -246,7 +247,7 @@ def render_xlsx(data: ReportData, path: Path) -> Path:
                  ("finished", str(data.run["finished_at"])), ("catalog", data.catalog),
                  ("rules", data.run["ruleset_version"]), ("products audited", data.headline["products"]),
                  ("products flagged", data.headline["flagged"]), ("needing review", data.headline["needs_review"])]:
-        info.append([k, v])
+        info.append([k, cell(v)])
     info.column_dimensions["A"].width = 18
     info.column_dimensions["B"].width = 70
     wb.save(path)
@@ -306,7 +307,9 @@ class _PdfWorkers:
 def _write(snap: RunSnapshot, scopes: list[str | None], out_dir: Path, formats: list[str], cache_dir: Path,
            panel_boxes: dict[str, tuple | None], workers: _PdfWorkers | None) -> list[dict[str, Path]]:
     """Every report of ``scopes`` (None: the catalog summary) in ``formats``; one dict of paths per scope."""
-    stems = [f"retailer-{slug(r)}" if r else "summary" for r in scopes]
+    stems = [f"retailer-{name_stem(r)}" if r else "summary" for r in scopes]
+    if len(set(stems)) < len(stems):  # a 40-bit hash collision: refuse rather than overwrite a report
+        raise RuntimeError(f"two retailers' reports would share a file name: {sorted(r for r in scopes if r)}")
     datas = [report_data(snap, r) for r in scopes]
     visual = "html" in formats or "pdf" in formats
     crops = _Crops(snap.run["catalog"], cache_dir)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import string
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -13,10 +15,10 @@ from typing import Any
 import duckdb
 
 from labelaudit.contracts.errors import ConfigError
+from rules.config import SEVERITIES, validate_user_config
 from warehouse.units import round_sig
 
 IU_PER_MCG = 40.0
-SEVERITIES = ("info", "warning", "high")
 
 
 @dataclass
@@ -75,7 +77,7 @@ def load_ruleset(config: Path | None = None) -> RuleSet:
     if config is not None:
         if not Path(config).is_file():
             raise ConfigError(f"config file {config} does not exist")
-        user = _read_toml(Path(config).read_text("utf-8"), str(config))
+        user = validate_user_config(_read_toml(Path(config).read_text("utf-8"), str(config)), set(rules), str(config))
     # A config may add whole rules: a [rules.ID] table with `sql` and `message` defines one.
     for rid, over in user.get("rules", {}).items():
         if rid not in rules and "sql" in over:
@@ -86,14 +88,9 @@ def load_ruleset(config: Path | None = None) -> RuleSet:
     for k, v in user.get("params", {}).items():
         if k not in params and k not in declared:
             raise ConfigError(f"{config}: unknown parameter '{k}' (known: {', '.join(sorted(params))})")
-        if not isinstance(v, (int, float)) or isinstance(v, bool):
-            raise ConfigError(f"{config}: parameter '{k}' must be a number, got {v!r}")
         params[k] = float(v)
     switches = {**defaults.get("rules", {})}
     for rid, over in user.get("rules", {}).items():
-        if rid not in rules:
-            raise ConfigError(f"{config}: unknown rule '{rid}' (known: {', '.join(sorted(rules))}); "
-                              "to add a rule give it `sql` and `message`")
         switches[rid] = {**switches.get(rid, {}), **over}
     for rid, sw in switches.items():
         if rid in rules:
@@ -116,13 +113,32 @@ def load_ruleset(config: Path | None = None) -> RuleSet:
 
 def _rule(d: dict[str, Any], where: str) -> Rule:
     try:
-        return Rule(
+        rule = Rule(
             id=d["id"], title=d["title"], severity=d["severity"], sql=d["sql"], message=d["message"],
             rationale=" ".join(d.get("rationale", "").split()), reference=d.get("reference", ""),
             params=list(d.get("params", [])), evidence_nutrients=list(d.get("evidence_nutrients", [])),
         )
     except KeyError as e:
         raise ConfigError(f"rule definition {where} lacks {e}") from e
+    check_query(rule.id, rule.sql)
+    return rule
+
+
+def check_query(rule_id: str, sql: str) -> None:
+    """A rule is one query: DuckDB's own parser must see exactly one SELECT. This turns away
+    DELETE/DROP/COPY/ATTACH/INSTALL/SET... when the config is loaded, before any PDF is read;
+    what the parser calls a SELECT yet writes (a DELETE inside a WITH) is stopped by the
+    read-only transaction the rule runs in (see evaluate)."""
+    try:
+        statements = duckdb.extract_statements(sql)
+    except duckdb.Error as e:
+        raise ConfigError(f"rule {rule_id}: its SQL does not parse: {e}") from e
+    if len(statements) != 1:
+        raise ConfigError(f"rule {rule_id}: its SQL must be one query; it holds {len(statements)} statements")
+    kind = statements[0].type
+    if kind != duckdb.StatementType.SELECT:
+        raise ConfigError(f"rule {rule_id}: its SQL must be a SELECT query, not {kind.name}: "
+                          "rules read the warehouse and never change it")
 
 
 def load_daily_values(con: duckdb.DuckDBPyConnection) -> None:
@@ -147,18 +163,29 @@ def prepare(con: duckdb.DuckDBPyConnection, catalog: str) -> None:
 
 
 def evaluate(con: duckdb.DuckDBPyConnection, ruleset: RuleSet, catalog: str) -> list[dict[str, Any]]:
-    """Flags for one catalog's current products, per the enabled rules."""
+    """Flags for one catalog's current products, per the enabled rules.
+
+    Rule SQL comes from config files, so each rule runs as a query and nothing more: one SELECT
+    (check_query), in a read-only transaction, on a connection with file and network access off
+    (lock_out_files, which stays in force on ``con`` afterwards). It must return product_key and
+    product_id, and every name its message uses. Anything else is a ConfigError naming the rule."""
     prepare(con, catalog)
     evidence = _EvidenceIndex(con)
+    lock_out_files(con)
     flags: list[dict[str, Any]] = []
     for rule in ruleset.enabled_rules():
+        check_query(rule.id, rule.sql)  # also for a RuleSet built without load_ruleset
         bound = {p: ruleset.params[p] for p in rule.params if f"${p}" in rule.sql}
-        try:
-            cur = con.execute(rule.sql, bound)
-        except duckdb.Error as e:
-            raise ConfigError(f"rule {rule.id}: its SQL failed: {e}") from e
-        cols = [c[0] for c in cur.description]
-        for values in cur.fetchall():
+        cols, rows = _run_read_only(con, rule, bound)
+        missing = [c for c in ("product_key", "product_id") if c not in cols]
+        if missing:
+            raise ConfigError(f"rule {rule.id}: its SQL must return the columns product_key and product_id; "
+                              f"it lacks {', '.join(missing)} (it returns {', '.join(cols) or 'nothing'})")
+        unknown = _message_fields(rule.message) - _message_names(cols, ruleset.params)
+        if unknown:
+            raise ConfigError(f"rule {rule.id}: its message names {', '.join(sorted(unknown))}, which is neither a "
+                              "column its SQL returns nor a parameter")
+        for values in rows:
             row = dict(zip(cols, values))
             flags.append({
                 "rule_id": rule.id, "severity": rule.severity,
@@ -167,6 +194,56 @@ def evaluate(con: duckdb.DuckDBPyConnection, ruleset: RuleSet, catalog: str) -> 
                 "evidence": json.dumps(evidence.for_flag(rule, row), sort_keys=True, default=float),
             })
     return flags
+
+
+def lock_out_files(con: duckdb.DuckDBPyConnection) -> None:
+    """Switch off file and network access (read_text, read_csv, COPY, ATTACH, INSTALL, httpfs)
+    and then lock the configuration, for the whole database instance behind ``con``.
+
+    DuckDB has this switch per database instance only, and it cannot be turned back on while
+    the instance lives. The rules run on the audit's own connection (the staging copy being
+    written, whose rows are not yet on disk for any other connection to see), so that
+    connection stays without file access for the rest of its life. It needs none: it only
+    inserts rows registered from Python, checkpoints and closes."""
+    external, locked = con.execute(
+        "SELECT current_setting('enable_external_access'), current_setting('lock_configuration')").fetchone()
+    if external:
+        con.execute("SET enable_external_access = false")
+    if not locked:
+        con.execute("SET lock_configuration = true")
+
+
+def _run_read_only(con: duckdb.DuckDBPyConnection, rule: Rule, bound: dict[str, Any]) -> tuple[list[str], list[tuple]]:
+    """The rule's rows, read in a READ ONLY transaction: DuckDB refuses any write in it, and the
+    rollback leaves nothing behind whatever happens."""
+    try:
+        con.execute("BEGIN TRANSACTION READ ONLY")
+    except duckdb.TransactionException as e:
+        raise RuntimeError("rules must be evaluated on a connection with no open transaction") from e
+    try:
+        cur = con.execute(rule.sql, bound)
+        return [c[0] for c in cur.description], cur.fetchall()
+    except duckdb.PermissionException as e:
+        raise ConfigError(f"rule {rule.id}: its SQL reads a file or the network, which rules may not: {e}") from e
+    except duckdb.TransactionException as e:
+        raise ConfigError(f"rule {rule.id}: its SQL tries to change the warehouse, which rules may not: {e}") from e
+    except duckdb.Error as e:
+        raise ConfigError(f"rule {rule.id}: its SQL failed: {e}") from e
+    finally:
+        con.execute("ROLLBACK")
+
+
+def _message_fields(template: str) -> set[str]:
+    try:
+        return {re.split(r"[.\[]", f)[0] for _, f, _, _ in string.Formatter().parse(template) if f}
+    except ValueError:
+        return set()  # a malformed template: _message says what is wrong with it
+
+
+def _message_names(cols: list[str], params: dict[str, Any]) -> set[str]:
+    """The names a message template may use (see _message)."""
+    names = {*cols, *params, "k1_note"}
+    return names | {n[: -len("_mcg")] + "_iu" for n in names if n.endswith("_mcg")}
 
 
 def _message(rule: Rule, params: dict[str, Any], row: dict[str, Any]) -> str:
