@@ -231,8 +231,12 @@ def _sql(args: argparse.Namespace) -> int:
     # (read_text, read_csv, COPY, EXPORT, ATTACH, INSTALL, httpfs), and the configuration locked so
     # the query cannot SET its way back (profiling_output, allowed_directories, temp_directory...).
     config = {} if args.allow_files else {"enable_external_access": False, "lock_configuration": True}
+    from warehouse.store import connect_read_only
+
     try:
-        con = duckdb.connect(str(args.db), read_only=not args.write, config=config)
+        # Read-only goes through the warehouse's own opener, which checks the schema version.
+        con = (duckdb.connect(str(args.db), config=config) if args.write
+               else connect_read_only(Path(args.db), config=config))
     except duckdb.IOException as e:
         print(f"error: cannot open {args.db} {'read-write' if args.write else 'read-only'} ({e}); if an old "
               "labelaudit or another program holds it, wait for it to finish", file=sys.stderr)

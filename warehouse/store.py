@@ -136,11 +136,12 @@ def staged_write(db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
                 leftover.unlink()
 
 
-def connect_read_only(db: Path) -> duckdb.DuckDBPyConnection:
-    """A read-only connection, for a warehouse of a schema version this code can query."""
+def connect_read_only(db: Path, config: dict[str, object] | None = None) -> duckdb.DuckDBPyConnection:
+    """A read-only connection, for a warehouse of a schema version this code can query.
+    ``config`` is DuckDB's (e.g. external access off, for `labelaudit sql`)."""
     if not db.exists():
         raise FileNotFoundError(f"no warehouse at {db}: run `labelaudit audit CATALOG --db {db}` first")
-    con = duckdb.connect(str(db), read_only=True)
+    con = duckdb.connect(str(db), read_only=True, config=config or {})
     try:
         version = migrations.version_of(con)
     except BaseException:
