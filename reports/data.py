@@ -4,6 +4,11 @@ A report covers one audit run of one catalog, optionally narrowed to one retaile
 products of the catalog's latest run are the ``products`` table; those of an earlier run
 are rebuilt from ``product_versions`` and ``label_versions`` (identity from today's
 ``products`` where the key still exists).
+
+What the rule engine decided is read, never decided again: the daily doses and whether they
+are high (``rules.engine.dose_summary``), the run's thresholds and their names
+(``audit_runs.rule_params``), each product's verdict and its reasons (``verdicts``). A product
+is "flagged" when its verdict is; flags are counted as flags.
 """
 from __future__ import annotations
 
@@ -13,7 +18,8 @@ from typing import Any
 
 import duckdb
 
-IU_PER_MCG = 40.0
+from labelaudit.contracts.reference import IU_PER_MCG_VITAMIN_D
+
 SEVERITY_ORDER = {"high": 0, "warning": 1, "info": 2}
 PRODUCT_COLS = ("product_key", "product_id", "source_file", "page", "panel", "brand", "product_name", "sku",
                 "retailer", "serving_size", "servings_per_day", "servings_per_day_assumed", "directions",
@@ -31,6 +37,8 @@ class ReportData:
     needs_review: list[dict[str, Any]]
     brands: list[dict[str, Any]]
     rules: list[dict[str, Any]]
+    param_names: dict[str, str] = field(default_factory=dict)
+    noted: list[dict[str, Any]] = field(default_factory=list)  # flags, but a verdict other than flagged
     daily_d: list[float] = field(default_factory=list)
     high_dose: dict[str, int] = field(default_factory=dict)
     changes: dict[str, Any] = field(default_factory=dict)
@@ -114,13 +122,18 @@ def _flags(con: duckdb.DuckDBPyConnection, run_id: str) -> list[dict[str, Any]]:
     return rows
 
 
-def _run_params(run: dict[str, Any]) -> dict[str, float]:
-    params: dict[str, float] = {"high_dose_vitamin_d_mcg": 100.0, "min_cofactor_amount": 0.0}
+def _run_params(run: dict[str, Any]) -> tuple[dict[str, float], dict[str, str]]:
+    """The thresholds the run judged with, and their names; a run that recorded none (or no names)
+    gets today's rule set's."""
     try:
-        params.update(json.loads(run.get("rule_params") or "{}").get("params", {}))
+        recorded = json.loads(run.get("rule_params") or "{}")
     except (TypeError, ValueError):
-        pass
-    return params
+        recorded = {}
+    from rules import load_ruleset
+
+    current = load_ruleset()
+    params = {**current.params, **recorded.get("params", {})}
+    return params, {**current.param_names, **recorded.get("names", {})}
 
 
 def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
@@ -150,18 +163,7 @@ def _is_waived(flag: dict[str, Any], waivers: list[dict[str, Any]]) -> bool:
 
 # ------------------------------------------------------------------ doses
 
-def _dose_summary(con: duckdb.DuckDBPyConnection, product_ids: list[str]) -> dict[str, dict[str, Any]]:
-    if not product_ids:
-        return {}
-    rows = _q(con, """
-        SELECT product_id,
-          sum(daily_amount_canonical) FILTER (WHERE nutrient = 'vitamin_d' AND (form IS NULL OR form = 'D3')) AS d3_mcg,
-          sum(daily_amount_canonical) FILTER (WHERE nutrient = 'vitamin_d') AS d_all_mcg,
-          sum(daily_amount_canonical) FILTER (WHERE nutrient = 'vitamin_k' AND form = 'K2') AS k2_mcg,
-          bool_or(nutrient = 'vitamin_k' AND form = 'K1' AND amount > 0) AS has_k1,
-          sum(daily_amount_canonical) FILTER (WHERE nutrient = 'magnesium') AS mg_mg
-        FROM nutrients WHERE list_contains($ids, product_id) GROUP BY product_id""", {"ids": product_ids})
-    return {r["product_id"]: r for r in rows}
+DOSE_KEYS = ("daily_d_mcg", "daily_d_all_mcg", "k2_mcg", "has_k1", "mg_mg", "high_dose", "has_k2", "has_mg")
 
 
 _NUTRIENT_COLS = """row_index, nutrient, form, form_detail, label_text, amount_text, dv_text, amount_canonical,
@@ -207,20 +209,22 @@ def servings_text(spd: float | None, assumed: bool | None) -> str:
     return s + (" (assumed: the label gives no directions)" if assumed else "")
 
 
-def plain_reason(p: dict[str, Any], params: dict[str, float]) -> str:
+def threshold_text(params: dict[str, float], names: dict[str, str], param: str) -> str:
+    """``4,000 IU high-dose vitamin D threshold``: a vitamin D threshold of the run, with its name."""
+    return f"{params[param] * IU_PER_MCG_VITAMIN_D:,.0f} IU {names.get(param, param)}"
+
+
+def plain_reason(p: dict[str, Any], params: dict[str, float], names: dict[str, str]) -> str:
     """One sentence a buyer reads in the table; the rule messages carry the detail."""
-    d = p.get("d3_mcg") or 0.0
-    rules = set(p["rule_ids"])
-    missing = []
-    if "D3_HIGH_NO_K2" in rules:
-        missing.append("no vitamin K2" + (" (only K1, which does not count)" if p.get("has_k1") else ""))
-    if "D3_HIGH_NO_MG" in rules:
-        missing.append("no magnesium")
-    other = sorted(rules - {"D3_HIGH_NO_K2", "D3_HIGH_NO_MG"})
-    limit = params.get("high_dose_vitamin_d_mcg", 100.0)
+    d = p.get("daily_d_mcg") or 0.0
+    defs = rule_definitions()
+    rules = list(dict.fromkeys(p["rule_ids"]))
+    missing = [defs[r].missing_phrase(bool(p.get("has_k1"))) for r in rules if r in defs and defs[r].missing]
+    other = sorted(r for r in rules if not (r in defs and defs[r].missing))
+    limit = params["high_dose_vitamin_d_mcg"]
     if missing:
-        s = (f"{d * IU_PER_MCG:,.0f} IU vitamin D a day ({d / limit:.1f}× the {limit * IU_PER_MCG:,.0f} IU upper limit) "
-             f"with " + " and ".join(missing) + ".")
+        s = (f"{d * IU_PER_MCG_VITAMIN_D:,.0f} IU vitamin D a day ({d / limit:.1f}× the "
+             f"{threshold_text(params, names, 'high_dose_vitamin_d_mcg')}) with " + " and ".join(missing) + ".")
     else:
         s = ""
     if other:
@@ -230,20 +234,25 @@ def plain_reason(p: dict[str, Any], params: dict[str, float]) -> str:
     return s
 
 
-_TITLES: dict[str, str] | None = None
+_RULES: dict[str, Any] | None = None
 
 
-def rule_titles() -> dict[str, str]:
-    """Each rule's one-line title from the rule definitions (ids are shown where they cannot be read)."""
-    global _TITLES
-    if _TITLES is None:
+def rule_definitions() -> dict[str, Any]:
+    """The rule definitions by id (none where they cannot be read: ids are shown instead)."""
+    global _RULES
+    if _RULES is None:
         try:
             from rules import load_ruleset
 
-            _TITLES = {r.id: r.title for r in load_ruleset().rules}
+            _RULES = {r.id: r for r in load_ruleset().rules}
         except Exception:
-            _TITLES = {}
-    return _TITLES
+            _RULES = {}
+    return _RULES
+
+
+def rule_titles() -> dict[str, str]:
+    """Each rule's one-line title from the rule definitions."""
+    return {rid: r.title for rid, r in rule_definitions().items()}
 
 
 def _reasons_text(reasons: Any) -> str:
@@ -269,8 +278,9 @@ class RunSnapshot:
     retailers: list[str]
     flags: list[dict[str, Any]]
     waivers: list[dict[str, Any]]
-    review_verdicts: list[dict[str, Any]] | None
+    verdicts: dict[str, dict[str, Any]]   # product_key -> the run's verdict row
     nutrients: dict[str, list[dict[str, Any]]]
+    param_names: dict[str, str] = field(default_factory=dict)
     before: list[dict[str, Any]] = field(default_factory=list)
     previous_flags: list[dict[str, Any]] = field(default_factory=list)
 
@@ -279,20 +289,21 @@ def load_snapshot(con: duckdb.DuckDBPyConnection, run_id: str | None = None, cat
                   details: bool = True) -> RunSnapshot:
     """Read a run once. ``details=False`` skips the label rows (nutrients) that only the evidence and the
     reformulation diffs show."""
+    from rules.engine import dose_summary
+
     run = resolve_run(con, run_id, catalog)
+    params, names = _run_params(run)
     prev = previous_run(con, run)
     every = products_at(con, run)
     ok = [p for p in every if p["status"] == "ok"]
-    doses = _dose_summary(con, [p["product_id"] for p in ok])
+    doses = dose_summary(con, [p["product_id"] for p in ok], params)
     for p in ok:
         d = doses.get(p["product_id"], {})
-        for k in ("d3_mcg", "d_all_mcg", "k2_mcg", "has_k1", "mg_mg"):
+        for k in DOSE_KEYS:
             p[k] = d.get(k)
     flags = _flags(con, run["audit_run_id"])
-    verdicts = None
-    if _table_exists(con, "verdicts"):
-        verdicts = _q(con, "SELECT product_key, reasons FROM verdicts WHERE audit_run_id = ? AND verdict = 'needs_review'",
-                      [run["audit_run_id"]])
+    verdicts = {v["product_key"]: v for v in _q(
+        con, "SELECT product_key, verdict, reasons FROM verdicts WHERE audit_run_id = ?", [run["audit_run_id"]])}
     before, prev_flags = [], []
     if prev:
         before = products_at(con, prev)
@@ -306,9 +317,9 @@ def load_snapshot(con: duckdb.DuckDBPyConnection, run_id: str | None = None, cat
             if k in old and old[k] != p["product_id"]:
                 ids |= {old[k], p["product_id"]}
         nutrients = _nutrient_rows_of(con, ids)
-    return RunSnapshot(run=run, params=_run_params(run), previous_run=prev, products=every,
+    return RunSnapshot(run=run, params=params, param_names=names, previous_run=prev, products=every,
                        retailers=sorted({p["retailer"] for p in every if p["retailer"]}), flags=flags,
-                       waivers=_waivers(con, run), review_verdicts=verdicts, nutrients=nutrients,
+                       waivers=_waivers(con, run), verdicts=verdicts, nutrients=nutrients,
                        before=before, previous_flags=prev_flags)
 
 
@@ -328,16 +339,18 @@ def report_data(snap: RunSnapshot, retailer: str | None = None) -> ReportData:
     flags = [f for f in snap.flags if f["product_key"] in in_scope]
     waivers = snap.waivers
     by_key = {p["product_key"]: p for p in scope}
-    flagged_map: dict[str, dict[str, Any]] = {}
+    verdict_of = {k: (snap.verdicts.get(k) or {}).get("verdict") for k in by_key}
+    carrying: dict[str, dict[str, Any]] = {}  # every product with a flag, waived or not
     for f in sorted(flags, key=lambda f: (SEVERITY_ORDER.get(f["severity"], 9), f["rule_id"])):
-        p = flagged_map.setdefault(f["product_key"], dict(by_key[f["product_key"]], flags=[]))
+        p = carrying.setdefault(f["product_key"], dict(by_key[f["product_key"]], flags=[]))
         f["waived"] = _is_waived(f, waivers)
         p["flags"].append(f)
-    flagged = list(flagged_map.values())
-    for p in flagged:
+    for p in carrying.values():
+        p["verdict"] = verdict_of.get(p["product_key"])
         p["rule_ids"] = [f["rule_id"] for f in p["flags"]]
-        p["severity"] = min((f["severity"] for f in p["flags"]), key=lambda s: SEVERITY_ORDER.get(s, 9))
-        p["reason"] = plain_reason(p, params)
+        live = [f for f in p["flags"] if not f["waived"]] or p["flags"]
+        p["severity"] = min((f["severity"] for f in live), key=lambda s: SEVERITY_ORDER.get(s, 9))
+        p["reason"] = plain_reason(p, params, snap.param_names)
         p["nutrients"] = snap.nutrients.get(p["product_id"], [])
         used: dict[int, dict[str, Any]] = {}
         for f in p["flags"]:
@@ -350,33 +363,25 @@ def report_data(snap: RunSnapshot, retailer: str | None = None) -> ReportData:
             n for n in p["nutrients"] if n["nutrient"] in ("vitamin_d", "vitamin_k", "magnesium")]
         ev = p["flags"][0]["evidence"]
         p["directions"] = p.get("directions") or ev.get("directions")
-    flagged.sort(key=lambda p: (SEVERITY_ORDER.get(p["severity"], 9), -(p.get("d3_mcg") or 0),
-                                (p["brand"] or "").lower(), (p["product_name"] or "").lower()))
+    order = lambda p: (SEVERITY_ORDER.get(p["severity"], 9), -(p.get("daily_d_mcg") or 0),  # noqa: E731
+                       (p["brand"] or "").lower(), (p["product_name"] or "").lower())
+    # "Flagged" is the verdict (an unwaived warning or high flag, read with confidence); products whose
+    # flags are information only, waived, or wait for a review are listed apart, never counted as flagged.
+    flagged = sorted((p for p in carrying.values() if p["verdict"] == "flagged"), key=order)
+    noted = sorted((p for p in carrying.values() if p["verdict"] != "flagged"), key=order)
+    flagged_keys = {p["product_key"] for p in flagged}
 
-    needs_review = []
-    for p in scope:
-        if p["status"] != "ok":
-            needs_review.append(dict(p, why=f"{p['status'].replace('_', ' ')}: {p['status_detail'] or 'no detail given'}"))
-        elif p.get("servings_per_day_assumed"):
-            needs_review.append(dict(p, why="the label gives no directions, so 1 serving a day was assumed; "
-                                             "check the daily dose"))
-
-    if snap.review_verdicts is not None:
-        listed = {r["product_key"] for r in needs_review}
-        for v in snap.review_verdicts:
-            if v["product_key"] in by_key and v["product_key"] not in listed:
-                needs_review.append(dict(by_key[v["product_key"]], why=_reasons_text(v["reasons"])))
-                listed.add(v["product_key"])
+    needs_review = [dict(p, why=_reasons_text(snap.verdicts[p["product_key"]]["reasons"]))
+                    for p in scope if verdict_of.get(p["product_key"]) == "needs_review"]
 
     brands_map: dict[str, dict[str, Any]] = {}
     for p in ok:
         b = brands_map.setdefault(p["brand"] or "(unknown brand)", {"brand": p["brand"] or "(unknown brand)",
-                                                                     "products": 0, "flagged": 0, "high": 0, "warning": 0, "info": 0})
+                                                                     "products": 0, "flagged": 0, "high": 0, "warning": 0})
         b["products"] += 1
-        if p["product_key"] in flagged_map:
+        if p["product_key"] in flagged_keys:
             b["flagged"] += 1
-            sev = flagged_map[p["product_key"]]["severity"]
-            b[sev if sev in ("high", "warning", "info") else "info"] += 1
+            b[carrying[p["product_key"]]["severity"]] += 1
     brands = sorted(brands_map.values(), key=lambda b: (-b["flagged"] / max(b["products"], 1), b["brand"].lower()))
 
     rules_map: dict[str, dict[str, Any]] = {}
@@ -386,30 +391,31 @@ def report_data(snap: RunSnapshot, retailer: str | None = None) -> ReportData:
     rules = sorted(({**r, "products": len(r["products"])} for r in rules_map.values()),
                    key=lambda r: (SEVERITY_ORDER.get(r["severity"], 9), r["rule_id"]))
 
-    limit = params.get("high_dose_vitamin_d_mcg", 100.0)
-    cof = params.get("min_cofactor_amount", 0.0)
     high_dose = {"K2 and magnesium": 0, "K2 only": 0, "magnesium only": 0, "neither": 0}
     for p in ok:
-        if p.get("d3_mcg") is not None and round(p["d3_mcg"], 6) >= limit:
-            k2, mg = (p.get("k2_mcg") or 0) > cof, (p.get("mg_mg") or 0) > cof
+        if p.get("high_dose"):
+            k2, mg = bool(p.get("has_k2")), bool(p.get("has_mg"))
             high_dose["K2 and magnesium" if k2 and mg else "K2 only" if k2 else "magnesium only" if mg else "neither"] += 1
 
-    sev_counts = {s: sum(p["severity"] == s for p in flagged) for s in ("high", "warning", "info")}
+    live_flags = [f for f in flags if not f["waived"]]
     headline = {
         "products": len(ok),
         "files_not_read": sum(p["status"] != "ok" for p in scope),
         "flagged": len(flagged),
-        "flagged_by_severity": sev_counts,
-        "flags_by_severity": {s: sum(f["severity"] == s for f in flags) for s in ("high", "warning", "info")},
+        "flagged_by_severity": {s: sum(p["severity"] == s for p in flagged) for s in ("high", "warning")},
+        "flags_by_severity": {s: sum(f["severity"] == s for f in live_flags) for s in ("high", "warning", "info")},
         "needs_review": len(needs_review),
-        "waived": sum(f["waived"] for f in flags),
+        "passed": sum(verdict_of.get(p["product_key"]) == "pass" for p in scope),
+        "noted": len(noted),
+        "flags_waived": sum(f["waived"] for f in flags),
+        "products_waived": len({f["product_key"] for f in flags if f["waived"]}),
         "high_dose": sum(high_dose.values()),
     }
     changes = _changes(snap, scope, flags, retailer) if prev else {}
     return ReportData(
         run=run, previous_run=prev, retailer=retailer, params=params, headline=headline, flagged=flagged,
-        needs_review=needs_review, brands=brands, rules=rules,
-        daily_d=[p["d_all_mcg"] for p in ok if p.get("d_all_mcg") is not None],
+        needs_review=needs_review, brands=brands, rules=rules, param_names=snap.param_names, noted=noted,
+        daily_d=[p["daily_d_all_mcg"] for p in ok if p.get("daily_d_all_mcg") is not None],
         high_dose=high_dose, changes=changes, retailers=all_retailers,
     )
 

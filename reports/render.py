@@ -31,6 +31,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from reports.charts import brand_flag_share, daily_vitamin_d_histogram, high_dose_coverage
 from reports.crops import DPI, crop_file, png_size
+from labelaudit.contracts.reference import IU_PER_MCG_VITAMIN_D, UPPER_LIMITS
 from reports.data import (ReportData, RunSnapshot, fmt_amount, load_snapshot, report_data, resolve_run, rule_titles,
                           servings_text)
 from reports.pdf import PdfEngineMissing
@@ -128,12 +129,22 @@ def _panel_boxes_of(con: duckdb.DuckDBPyConnection, snap: RunSnapshot) -> dict[s
 PDF_EVIDENCE_LIMIT = 60
 
 
+# The vitamin D thresholds of the run the dose chart draws, each labelled with its own name.
+CHART_THRESHOLDS = ("high_dose_vitamin_d_mcg", "noael_vitamin_d_mcg")
+
+
+def thresholds(data: ReportData) -> list[dict[str, Any]]:
+    """The run's vitamin D thresholds as the charts and the text show them: parameter, name, mcg, IU."""
+    return [{"param": k, "name": data.param_names.get(k, k), "mcg": data.params[k],
+             "iu": data.params[k] * IU_PER_MCG_VITAMIN_D} for k in CHART_THRESHOLDS]
+
+
 def _charts(data: ReportData) -> dict[str, str]:
     charts = getattr(data, "_charts", None)
     if charts is None:
-        limit = data.params.get("high_dose_vitamin_d_mcg", 100.0)
+        limit = data.params["high_dose_vitamin_d_mcg"]
         charts = {
-            "dose": daily_vitamin_d_histogram(data.daily_d, ul_mcg=limit),
+            "dose": daily_vitamin_d_histogram(data.daily_d, [(t["mcg"], t["name"]) for t in thresholds(data)]),
             "coverage": high_dose_coverage(data.high_dose, limit_mcg=limit),
             "brands": brand_flag_share(data.brands) if data.brands else "",
         }
@@ -143,10 +154,12 @@ def _charts(data: ReportData) -> dict[str, str]:
 
 def _html_chunks(data: ReportData, evidence_limit: int | None = None, pdf: bool = False,
                  crop_src: Callable[[dict[str, Any]], str | None] | None = None) -> Iterable[str]:
-    limit = data.params.get("high_dose_vitamin_d_mcg", 100.0)
+    limit = data.params["high_dose_vitamin_d_mcg"]
     chunks = _env().get_template("summary.html.j2").generate(
         title=title_for(data), run=data.run, prev=data.previous_run, retailer=data.retailer, retailers=data.retailers,
         h=data.headline, hd=data.high_dose, brands=data.brands, limit_mcg=limit, charts=_charts(data), flagged=data.flagged,
+        noted=data.noted, thresholds=thresholds(data), iu_per_mcg=IU_PER_MCG_VITAMIN_D,
+        adult_ul_mcg=UPPER_LIMITS["vitamin_d_adult_mcg"],
         needs_review=data.needs_review, changes=data.changes, rules=data.rules, fmt=fmt_amount, servings=servings_text, titles=rule_titles(),
         evidence=data.flagged if evidence_limit is None else data.flagged[:evidence_limit],
         crop_src=crop_src or (_file_uri if pdf else _data_uri), pdf=pdf,
@@ -189,11 +202,11 @@ def render_pdf(html: str, path: Path) -> Path:
 def flagged_rows(data: ReportData) -> list[dict[str, Any]]:
     rows = []
     for p in data.flagged:
-        d3 = p.get("d3_mcg")
+        d3 = p.get("daily_d_mcg")
         rows.append({
             "brand": p["brand"], "product_name": p["product_name"], "sku": p["sku"], "retailer": p["retailer"],
             "source_file": p["source_file"], "page": p["page"], "panel": p["panel"], "product_key": p["product_key"],
-            "daily_vitamin_d3_mcg": _r(d3), "daily_vitamin_d3_iu": _r(d3 * 40.0) if d3 is not None else None,
+            "daily_vitamin_d3_mcg": _r(d3), "daily_vitamin_d3_iu": _r(d3 * IU_PER_MCG_VITAMIN_D) if d3 is not None else None,
             "daily_vitamin_k2_mcg": _r(p.get("k2_mcg") or 0.0), "daily_magnesium_mg": _r(p.get("mg_mg") or 0.0),
             "servings_per_day": _r(p.get("servings_per_day")), "servings_per_day_assumed": bool(p.get("servings_per_day_assumed")),
             "rules": ";".join(p["rule_ids"]), "severity": p["severity"],
@@ -245,7 +258,8 @@ def render_xlsx(data: ReportData, path: Path) -> Path:
     for k, v in [("report", title_for(data)), ("audit run", data.run["audit_run_id"]),
                  ("finished", str(data.run["finished_at"])), ("catalog", data.catalog),
                  ("rules", data.run["ruleset_version"]), ("products audited", data.headline["products"]),
-                 ("products flagged", data.headline["flagged"]), ("needing review", data.headline["needs_review"])]:
+                 ("products flagged", data.headline["flagged"]),
+                 ("products needing review", data.headline["needs_review"])]:
         info.append([k, v])
     info.column_dimensions["A"].width = 18
     info.column_dimensions["B"].width = 70
@@ -413,12 +427,16 @@ def summary_markdown(paths: dict[str, Path], db: Path, run_id: str | None = None
     finally:
         con.close()
     h = data.headline
+    fl = h["flags_by_severity"]
     lines = [
         f"# Label audit {data.run['audit_run_id']}",
         "",
-        f"Catalog `{data.catalog}`: **{h['products']}** products audited, **{h['flagged']}** flagged "
-        f"({h['flagged_by_severity']['high']} high, {h['flagged_by_severity']['warning']} warning), "
-        f"**{h['needs_review']}** needing review, {h['waived']} waived, {h['files_not_read']} file(s) not readable.",
+        f"Catalog `{data.catalog}`: **{h['products']}** products audited, {h['files_not_read']} file(s) not readable; "
+        f"**{h['flagged']}** products flagged ({h['flagged_by_severity']['high']} high, "
+        f"{h['flagged_by_severity']['warning']} warning at most), **{h['needs_review']}** products needing review, "
+        f"{h['passed']} products pass, {h['products_waived']} products with a waived flag. "
+        f"Flags: {fl['high']} high, {fl['warning']} warning, {fl['info']} info (waived flags not counted; "
+        f"{h['flags_waived']} waived).",
     ]
     if data.changes:
         c = data.changes

@@ -46,6 +46,10 @@ class Rule:
     params: list[str]
     evidence_nutrients: list[str] = field(default_factory=list)
     enabled: bool = True
+    missing: str = ""  # for a high-dose rule: what the product lacks, in the reports' one-line reason
+
+    def missing_phrase(self, has_k1: bool) -> str:
+        return self.missing.format(k1_short=" (only K1, which does not count)" if has_k1 else "")
 
 
 @dataclass
@@ -145,6 +149,7 @@ def _rule(d: dict[str, Any], where: str) -> Rule:
             id=d["id"], title=d["title"], severity=d["severity"], sql=d["sql"], message=d["message"],
             rationale=" ".join(d.get("rationale", "").split()), reference=d.get("reference", ""),
             params=list(d.get("params", [])), evidence_nutrients=list(d.get("evidence_nutrients", [])),
+            missing=str(d.get("missing", "")),
         )
     except KeyError as e:
         raise ConfigError(f"rule definition {where} lacks {e}") from e
