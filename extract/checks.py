@@ -125,10 +125,9 @@ def row_consistent(nutrient: str | None, amount, unit, alt_amount, alt_unit, per
                    elemental_amount=None, elemental_unit=None) -> bool:
     """Do a row's printed figures agree with each other?
 
-    - vitamin D printed in mcg and IU: 1 mcg = 40 IU, within the printed precision or ~2%;
-    - the amount against the printed %DV, under the current DVs (vitamin D 20 mcg, K 120 mcg,
-      magnesium 420 mg, calcium 1300 mg, A 900 mcg RAE) or the pre-2016 ones (D 400 IU,
-      K 80 mcg, magnesium 400 mg, calcium 1000 mg, A 5000 IU), within 1 point or 2%.
+    - vitamin D printed in mcg and IU: at the shared IU factor, within the printed precision or ~2%;
+    - the amount against the printed %DV, under the current or the pre-2016 Daily Values of the
+      key nutrients (the shared reference), within 1 point or 2%.
       Where an elemental amount is given ("providing 100 mg elemental magnesium") the %DV is
       checked against it, not the salt weight.
 
