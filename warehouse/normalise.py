@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from extract.checks import row_consistent
-from extract.records import FileExtraction, PanelRecord, RowRecord
+from labelaudit.contracts.records import FileExtraction, PanelRecord, RowRecord
 from labelaudit.contracts.reference import NRV
 from warehouse.directions import children_dose, servings_per_day
 from warehouse.names import identify
