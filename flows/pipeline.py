@@ -127,17 +127,17 @@ def judge(con, catalog: str, run_id: str, started_at, ruleset: RuleSet, kind: st
     counts = con.execute(
         "SELECT count(*), count(*) FILTER (WHERE status = 'ok') FROM products WHERE catalog = ?", [catalog]
     ).fetchall()[0]
-    live = [f for f in flags if not f["waived"]]
+    live = [f for f in flags if not f.waived]
     return AuditRun(
         audit_run_id=run_id, kind=kind, started_at=started_at, finished_at=now(), catalog=catalog,
         ruleset_version=ruleset.version_label, rule_params=ruleset.record(), extractor_version=EXTRACTOR_VERSION,
         products=counts[0], products_ok=counts[1], products_not_ok=counts[0] - counts[1],
-        flags_high=sum(f["severity"] == "high" for f in live),
-        flags_warning=sum(f["severity"] == "warning" for f in live),
-        flags_info=sum(f["severity"] == "info" for f in live),
+        flags_high=sum(f.severity == "high" for f in live),
+        flags_warning=sum(f.severity == "warning" for f in live),
+        flags_info=sum(f.severity == "info" for f in live),
         products_flagged=sum(v["verdict"] == "flagged" for v in vs),
         products_needing_review=sum(v["verdict"] == "needs_review" for v in vs),
-        products_waived=len({f["product_key"] for f in flags if f["waived"]}),
+        products_waived=len({f.product_key for f in flags if f.waived}),
     )
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import duckdb
 
 from labelaudit.contracts.errors import ConfigError
+from labelaudit.contracts.records import Flag
 from labelaudit.contracts.reference import (CANONICAL_UNITS, IU_PER_MCG_VITAMIN_D, UPPER_LIMITS, daily_values_rows,
                                             sql_constants)
 from warehouse.units import round_sig
@@ -199,11 +200,11 @@ def dose_summary(con: duckdb.DuckDBPyConnection, product_ids: list[str], params:
     return {r[0]: dict(zip(cols, r)) for r in cur.fetchall()}
 
 
-def evaluate(con: duckdb.DuckDBPyConnection, ruleset: RuleSet, catalog: str) -> list[dict[str, Any]]:
+def evaluate(con: duckdb.DuckDBPyConnection, ruleset: RuleSet, catalog: str) -> list[Flag]:
     """Flags for one catalog's current products, per the enabled rules."""
     prepare(con, catalog)
     evidence = _EvidenceIndex(con)
-    flags: list[dict[str, Any]] = []
+    flags: list[Flag] = []
     for rule in ruleset.enabled_rules():
         known = {**sql_constants(), **{p: ruleset.params[p] for p in rule.params}}
         bound = {p: v for p, v in known.items() if f"${p}" in rule.sql}
@@ -214,12 +215,11 @@ def evaluate(con: duckdb.DuckDBPyConnection, ruleset: RuleSet, catalog: str) -> 
         cols = [c[0] for c in cur.description]
         for values in cur.fetchall():
             row = dict(zip(cols, values))
-            flags.append({
-                "rule_id": rule.id, "severity": rule.severity,
-                "product_key": row["product_key"], "product_id": row["product_id"],
-                "message": _message(rule, ruleset.params, row),
-                "evidence": json.dumps(evidence.for_flag(rule, row), sort_keys=True, default=float),
-            })
+            flags.append(Flag(
+                rule_id=rule.id, severity=rule.severity, product_key=row["product_key"], product_id=row["product_id"],
+                message=_message(rule, ruleset.params, row),
+                evidence=json.dumps(evidence.for_flag(rule, row), sort_keys=True, default=float),
+            ))
     return flags
 
 

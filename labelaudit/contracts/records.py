@@ -64,6 +64,34 @@ class FileExtraction:
         return asdict(self)
 
 
+@dataclass
+class Flag:
+    """One rule's finding on one product label version (a ``flags`` row, without its run)."""
+
+    rule_id: str
+    severity: str                  # info | warning | high
+    product_key: str
+    product_id: str
+    message: str
+    evidence: str                  # JSON: the label values the rule used
+    waived: bool = False           # an analyst's waiver accepts it (rules/verdicts.py apply_waivers)
+    waiver_id: str | None = None
+
+    # Waivers and verdicts were written when a flag was a dict: f["waived"] = ..., f.get("waived").
+    def __getitem__(self, name: str) -> Any:
+        if name not in {f.name for f in fields(self)}:
+            raise KeyError(name)
+        return getattr(self, name)
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        if name not in {f.name for f in fields(self)}:
+            raise KeyError(name)
+        setattr(self, name, value)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return getattr(self, name, default)
+
+
 @dataclass(frozen=True)
 class AuditRun:
     """One audit run and its counts: the ``audit_runs`` row, the CLI's summary and the
@@ -109,4 +137,4 @@ class AuditRun:
         return getattr(self, name)
 
 
-__all__ = ["BBox", "RowRecord", "PanelRecord", "FileExtraction", "AuditRun"]
+__all__ = ["BBox", "RowRecord", "PanelRecord", "FileExtraction", "Flag", "AuditRun"]
