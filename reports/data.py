@@ -13,7 +13,8 @@ is "flagged" when its verdict is; flags are counted as flags.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -27,18 +28,70 @@ PRODUCT_COLS = ("product_key", "product_id", "source_file", "page", "panel", "br
 
 
 @dataclass
+class ReportProduct:
+    """One product as the reports show it. Every field a report reads is declared here, whichever
+    step fills it: the snapshot (identity, serving facts, the rules' doses, the verdict),
+    :func:`report_data` (flags and the one-line reason) and the renderer (the evidence crop)."""
+
+    product_key: str
+    product_id: str | None
+    source_file: str
+    page: int | None
+    panel: int | None
+    brand: str | None
+    product_name: str | None
+    sku: str | None
+    retailer: str | None
+    serving_size: str | None
+    servings_per_day: float | None
+    servings_per_day_assumed: bool | None
+    directions: str | None
+    status: str
+    status_detail: str | None
+    # The rule engine's daily amounts and verdicts on them (rules.engine.dose_summary); readable products only.
+    daily_d_mcg: float | None = None
+    daily_d_all_mcg: float | None = None
+    k2_mcg: float | None = None
+    has_k1: bool | None = None
+    mg_mg: float | None = None
+    high_dose: bool | None = None
+    has_k2: bool | None = None
+    has_mg: bool | None = None
+    # The run's verdict on it (verdicts), and its reasons in words.
+    verdict: str | None = None
+    why: str | None = None
+    # Products with flags: the flags (most serious first), the one-line reason, the label rows behind them.
+    flags: list[dict[str, Any]] = field(default_factory=list)
+    rule_ids: list[str] = field(default_factory=list)
+    severity: str | None = None
+    reason: str = ""
+    nutrients: list[dict[str, Any]] = field(default_factory=list)
+    evidence_rows: list[dict[str, Any]] = field(default_factory=list)
+    # The renderer's evidence crop (reports.render attach_crops).
+    panel_box: tuple[float, float, float, float] | None = None
+    cropped: bool = False
+    crop_path: Path | None = None
+    crop_note: str | None = None
+    crop_width_pt: float | None = None
+
+
+def _product(row: dict[str, Any], **more: Any) -> ReportProduct:
+    return ReportProduct(**{k: row[k] for k in PRODUCT_COLS}, **more)
+
+
+@dataclass
 class ReportData:
     run: dict[str, Any]
     previous_run: dict[str, Any] | None
     retailer: str | None
     params: dict[str, float]
     headline: dict[str, Any]
-    flagged: list[dict[str, Any]]
-    needs_review: list[dict[str, Any]]
+    flagged: list[ReportProduct]
+    needs_review: list[ReportProduct]
     brands: list[dict[str, Any]]
     rules: list[dict[str, Any]]
     param_names: dict[str, str] = field(default_factory=dict)
-    noted: list[dict[str, Any]] = field(default_factory=list)  # flags, but a verdict other than flagged
+    noted: list[ReportProduct] = field(default_factory=list)  # flags, but a verdict other than flagged
     daily_d: list[float] = field(default_factory=list)
     high_dose: dict[str, int] = field(default_factory=dict)
     changes: dict[str, Any] = field(default_factory=dict)
@@ -91,8 +144,12 @@ def _is_latest(con: duckdb.DuckDBPyConnection, run: dict[str, Any]) -> bool:
     return resolve_run(con, catalog=run["catalog"])["audit_run_id"] == run["audit_run_id"]
 
 
-def products_at(con: duckdb.DuckDBPyConnection, run: dict[str, Any]) -> list[dict[str, Any]]:
+def products_at(con: duckdb.DuckDBPyConnection, run: dict[str, Any]) -> list[ReportProduct]:
     """Every product (any status) of the run's catalog as that run saw it."""
+    return [_product(r) for r in _product_rows(con, run)]
+
+
+def _product_rows(con: duckdb.DuckDBPyConnection, run: dict[str, Any]) -> list[dict[str, Any]]:
     cols = ", ".join(PRODUCT_COLS)
     if _is_latest(con, run):
         return _q(con, f"SELECT {cols} FROM products WHERE catalog = ? ORDER BY source_file, page, panel", [run["catalog"]])
@@ -112,7 +169,7 @@ def products_at(con: duckdb.DuckDBPyConnection, run: dict[str, Any]) -> list[dic
 
 
 def retailers_of(con: duckdb.DuckDBPyConnection, run: dict[str, Any]) -> list[str]:
-    return sorted({p["retailer"] for p in products_at(con, run) if p["retailer"]})
+    return sorted({p.retailer for p in products_at(con, run) if p.retailer})
 
 
 def _flags(con: duckdb.DuckDBPyConnection, run_id: str) -> list[dict[str, Any]]:
@@ -164,6 +221,7 @@ def _is_waived(flag: dict[str, Any], waivers: list[dict[str, Any]]) -> bool:
 # ------------------------------------------------------------------ doses
 
 DOSE_KEYS = ("daily_d_mcg", "daily_d_all_mcg", "k2_mcg", "has_k1", "mg_mg", "high_dose", "has_k2", "has_mg")
+assert set(DOSE_KEYS) <= {f.name for f in fields(ReportProduct)}
 
 
 _NUTRIENT_COLS = """row_index, nutrient, form, form_detail, label_text, amount_text, dv_text, amount_canonical,
@@ -214,12 +272,12 @@ def threshold_text(params: dict[str, float], names: dict[str, str], param: str) 
     return f"{params[param] * IU_PER_MCG_VITAMIN_D:,.0f} IU {names.get(param, param)}"
 
 
-def plain_reason(p: dict[str, Any], params: dict[str, float], names: dict[str, str]) -> str:
+def plain_reason(p: ReportProduct, params: dict[str, float], names: dict[str, str]) -> str:
     """One sentence a buyer reads in the table; the rule messages carry the detail."""
-    d = p.get("daily_d_mcg") or 0.0
+    d = p.daily_d_mcg or 0.0
     defs = rule_definitions()
-    rules = list(dict.fromkeys(p["rule_ids"]))
-    missing = [defs[r].missing_phrase(bool(p.get("has_k1"))) for r in rules if r in defs and defs[r].missing]
+    rules = list(dict.fromkeys(p.rule_ids))
+    missing = [defs[r].missing_phrase(bool(p.has_k1)) for r in rules if r in defs and defs[r].missing]
     other = sorted(r for r in rules if not (r in defs and defs[r].missing))
     limit = params["high_dose_vitamin_d_mcg"]
     if missing:
@@ -274,14 +332,13 @@ class RunSnapshot:
     run: dict[str, Any]
     params: dict[str, float]
     previous_run: dict[str, Any] | None
-    products: list[dict[str, Any]]
+    products: list[ReportProduct]
     retailers: list[str]
     flags: list[dict[str, Any]]
     waivers: list[dict[str, Any]]
-    verdicts: dict[str, dict[str, Any]]   # product_key -> the run's verdict row
     nutrients: dict[str, list[dict[str, Any]]]
     param_names: dict[str, str] = field(default_factory=dict)
-    before: list[dict[str, Any]] = field(default_factory=list)
+    before: list[ReportProduct] = field(default_factory=list)
     previous_flags: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -294,32 +351,33 @@ def load_snapshot(con: duckdb.DuckDBPyConnection, run_id: str | None = None, cat
     run = resolve_run(con, run_id, catalog)
     params, names = _run_params(run)
     prev = previous_run(con, run)
-    every = products_at(con, run)
-    ok = [p for p in every if p["status"] == "ok"]
-    doses = dose_summary(con, [p["product_id"] for p in ok], params)
-    for p in ok:
-        d = doses.get(p["product_id"], {})
-        for k in DOSE_KEYS:
-            p[k] = d.get(k)
-    flags = _flags(con, run["audit_run_id"])
+    rows = _product_rows(con, run)
+    doses = dose_summary(con, [r["product_id"] for r in rows if r["status"] == "ok"], params)
     verdicts = {v["product_key"]: v for v in _q(
         con, "SELECT product_key, verdict, reasons FROM verdicts WHERE audit_run_id = ?", [run["audit_run_id"]])}
+    every = []
+    for r in rows:
+        d = doses.get(r["product_id"], {}) if r["status"] == "ok" else {}
+        v = verdicts.get(r["product_key"], {})
+        every.append(_product(r, **{k: d.get(k) for k in DOSE_KEYS}, verdict=v.get("verdict"),
+                              why=_reasons_text(v["reasons"]) if v.get("reasons") else None))
+    flags = _flags(con, run["audit_run_id"])
     before, prev_flags = [], []
     if prev:
         before = products_at(con, prev)
         prev_flags = _flags(con, prev["audit_run_id"])
     nutrients: dict[str, list[dict[str, Any]]] = {}
     if details:
-        by_key = {p["product_key"]: p for p in every}
-        ids = {by_key[f["product_key"]]["product_id"] for f in flags if f["product_key"] in by_key}
-        old = {p["product_key"]: p["product_id"] for p in before}
+        by_key = {p.product_key: p for p in every}
+        ids = {by_key[f["product_key"]].product_id for f in flags if f["product_key"] in by_key}
+        old = {p.product_key: p.product_id for p in before}
         for k, p in by_key.items():  # reformulated labels: both versions' rows
-            if k in old and old[k] != p["product_id"]:
-                ids |= {old[k], p["product_id"]}
+            if k in old and old[k] != p.product_id:
+                ids |= {old[k], p.product_id}
         nutrients = _nutrient_rows_of(con, ids)
     return RunSnapshot(run=run, params=params, param_names=names, previous_run=prev, products=every,
-                       retailers=sorted({p["retailer"] for p in every if p["retailer"]}), flags=flags,
-                       waivers=_waivers(con, run), verdicts=verdicts, nutrients=nutrients,
+                       retailers=sorted({p.retailer for p in every if p.retailer}), flags=flags,
+                       waivers=_waivers(con, run), nutrients=nutrients,
                        before=before, previous_flags=prev_flags)
 
 
@@ -332,56 +390,54 @@ def report_data(snap: RunSnapshot, retailer: str | None = None) -> ReportData:
     """One report's content (the catalog summary, or ``retailer``'s) from a run read once."""
     run, params, prev, every = snap.run, snap.params, snap.previous_run, snap.products
     all_retailers = snap.retailers
-    scope = [p for p in every if not retailer or p["retailer"] == retailer]
-    in_scope = {p["product_key"] for p in scope}
-    ok = [p for p in scope if p["status"] == "ok"]
+    scope = [p for p in every if not retailer or p.retailer == retailer]
+    in_scope = {p.product_key for p in scope}
+    ok = [p for p in scope if p.status == "ok"]
 
     flags = [f for f in snap.flags if f["product_key"] in in_scope]
     waivers = snap.waivers
-    by_key = {p["product_key"]: p for p in scope}
-    verdict_of = {k: (snap.verdicts.get(k) or {}).get("verdict") for k in by_key}
-    carrying: dict[str, dict[str, Any]] = {}  # every product with a flag, waived or not
+    by_key = {p.product_key: p for p in scope}
+    carrying: dict[str, ReportProduct] = {}  # every product with a flag, waived or not; a copy per report
     for f in sorted(flags, key=lambda f: (SEVERITY_ORDER.get(f["severity"], 9), f["rule_id"])):
-        p = carrying.setdefault(f["product_key"], dict(by_key[f["product_key"]], flags=[]))
+        p = carrying.setdefault(f["product_key"], replace(by_key[f["product_key"]], flags=[]))
         f["waived"] = _is_waived(f, waivers)
-        p["flags"].append(f)
+        p.flags.append(f)
     for p in carrying.values():
-        p["verdict"] = verdict_of.get(p["product_key"])
-        p["rule_ids"] = [f["rule_id"] for f in p["flags"]]
-        live = [f for f in p["flags"] if not f["waived"]] or p["flags"]
-        p["severity"] = min((f["severity"] for f in live), key=lambda s: SEVERITY_ORDER.get(s, 9))
-        p["reason"] = plain_reason(p, params, snap.param_names)
-        p["nutrients"] = snap.nutrients.get(p["product_id"], [])
+        p.rule_ids = [f["rule_id"] for f in p.flags]
+        live = [f for f in p.flags if not f["waived"]] or p.flags
+        p.severity = min((f["severity"] for f in live), key=lambda s: SEVERITY_ORDER.get(s, 9))
+        p.reason = plain_reason(p, params, snap.param_names)
+        p.nutrients = snap.nutrients.get(p.product_id or "", [])
         used: dict[int, dict[str, Any]] = {}
-        for f in p["flags"]:
+        for f in p.flags:
             for r in f["evidence"].get("rows", []):
-                match = [n for n in p["nutrients"] if (n["label_text"], n["amount_text"], n["top"]) ==
+                match = [n for n in p.nutrients if (n["label_text"], n["amount_text"], n["top"]) ==
                          (r.get("label_text"), r.get("amount_text"), r.get("top"))]
                 for n in match:
                     used[n["row_index"]] = n
-        p["evidence_rows"] = [used[i] for i in sorted(used)] or [
-            n for n in p["nutrients"] if n["nutrient"] in ("vitamin_d", "vitamin_k", "magnesium")]
-        ev = p["flags"][0]["evidence"]
-        p["directions"] = p.get("directions") or ev.get("directions")
-    order = lambda p: (SEVERITY_ORDER.get(p["severity"], 9), -(p.get("daily_d_mcg") or 0),  # noqa: E731
-                       (p["brand"] or "").lower(), (p["product_name"] or "").lower())
+        p.evidence_rows = [used[i] for i in sorted(used)] or [
+            n for n in p.nutrients if n["nutrient"] in ("vitamin_d", "vitamin_k", "magnesium")]
+        p.directions = p.directions or p.flags[0]["evidence"].get("directions")
+
+    def order(p: ReportProduct) -> tuple[int, float, str, str]:
+        return (SEVERITY_ORDER.get(p.severity or "", 9), -(p.daily_d_mcg or 0),
+                (p.brand or "").lower(), (p.product_name or "").lower())
+
     # "Flagged" is the verdict (an unwaived warning or high flag, read with confidence); products whose
     # flags are information only, waived, or wait for a review are listed apart, never counted as flagged.
-    flagged = sorted((p for p in carrying.values() if p["verdict"] == "flagged"), key=order)
-    noted = sorted((p for p in carrying.values() if p["verdict"] != "flagged"), key=order)
-    flagged_keys = {p["product_key"] for p in flagged}
-
-    needs_review = [dict(p, why=_reasons_text(snap.verdicts[p["product_key"]]["reasons"]))
-                    for p in scope if verdict_of.get(p["product_key"]) == "needs_review"]
+    flagged = sorted((p for p in carrying.values() if p.verdict == "flagged"), key=order)
+    noted = sorted((p for p in carrying.values() if p.verdict != "flagged"), key=order)
+    flagged_keys = {p.product_key for p in flagged}
+    needs_review = [p for p in scope if p.verdict == "needs_review"]
 
     brands_map: dict[str, dict[str, Any]] = {}
     for p in ok:
-        b = brands_map.setdefault(p["brand"] or "(unknown brand)", {"brand": p["brand"] or "(unknown brand)",
-                                                                     "products": 0, "flagged": 0, "high": 0, "warning": 0})
+        b = brands_map.setdefault(p.brand or "(unknown brand)", {"brand": p.brand or "(unknown brand)",
+                                                                   "products": 0, "flagged": 0, "high": 0, "warning": 0})
         b["products"] += 1
-        if p["product_key"] in flagged_keys:
+        if p.product_key in flagged_keys:
             b["flagged"] += 1
-            b[carrying[p["product_key"]]["severity"]] += 1
+            b[carrying[p.product_key].severity or "high"] += 1
     brands = sorted(brands_map.values(), key=lambda b: (-b["flagged"] / max(b["products"], 1), b["brand"].lower()))
 
     rules_map: dict[str, dict[str, Any]] = {}
@@ -393,21 +449,21 @@ def report_data(snap: RunSnapshot, retailer: str | None = None) -> ReportData:
 
     high_dose = {"K2 and magnesium": 0, "K2 only": 0, "magnesium only": 0, "neither": 0}
     for p in ok:
-        if p.get("high_dose"):
-            k2, mg = bool(p.get("has_k2")), bool(p.get("has_mg"))
+        if p.high_dose:
+            k2, mg = bool(p.has_k2), bool(p.has_mg)
             high_dose["K2 and magnesium" if k2 and mg else "K2 only" if k2 else "magnesium only" if mg else "neither"] += 1
 
     live_flags = [f for f in flags if not f["waived"]]
     headline = {
         "products": len(ok),
-        "files_not_read": sum(p["status"] != "ok" for p in scope),
+        "files_not_read": sum(p.status != "ok" for p in scope),
         "flagged": len(flagged),
-        "flagged_by_severity": {s: sum(p["severity"] == s for p in flagged) for s in ("high", "warning")},
+        "flagged_by_severity": {s: sum(p.severity == s for p in flagged) for s in ("high", "warning")},
         "flags_by_severity": {s: sum(f["severity"] == s for f in live_flags) for s in ("high", "warning", "info")},
         "needs_review": len(needs_review),
-        "passed": sum(verdict_of.get(p["product_key"]) == "pass" for p in scope),
+        "passed": sum(p.verdict == "pass" for p in scope),
         "noted": len(noted),
-        "flags_waived": sum(f["waived"] for f in flags),
+        "flags_waived": sum(bool(f["waived"]) for f in flags),
         "products_waived": len({f["product_key"] for f in flags if f["waived"]}),
         "high_dose": sum(high_dose.values()),
     }
@@ -415,7 +471,7 @@ def report_data(snap: RunSnapshot, retailer: str | None = None) -> ReportData:
     return ReportData(
         run=run, previous_run=prev, retailer=retailer, params=params, headline=headline, flagged=flagged,
         needs_review=needs_review, brands=brands, rules=rules, param_names=snap.param_names, noted=noted,
-        daily_d=[p["daily_d_all_mcg"] for p in ok if p.get("daily_d_all_mcg") is not None],
+        daily_d=[p.daily_d_all_mcg for p in ok if p.daily_d_all_mcg is not None],
         high_dose=high_dose, changes=changes, retailers=all_retailers,
     )
 
@@ -451,29 +507,29 @@ def nutrient_diff(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[
     return out
 
 
-def _changes(snap: RunSnapshot, scope: list[dict[str, Any]], flags: list[dict[str, Any]],
+def _changes(snap: RunSnapshot, scope: list[ReportProduct], flags: list[dict[str, Any]],
              retailer: str | None) -> dict[str, Any]:
     before = snap.before
-    cur = {p["product_key"]: p for p in scope}
+    cur = {p.product_key: p for p in scope}
     # Retailers come from today's products: a removed product's retailer is known only when it was in this
     # catalog's manifest under a key still present, so a retailer's report lists removals it can attribute.
-    old = {p["product_key"]: p for p in before if not retailer or p["retailer"] == retailer}
+    old = {p.product_key: p for p in before if not retailer or p.retailer == retailer}
     prev_flags = [f for f in snap.previous_flags if f["product_key"] in old or f["product_key"] in cur]
     new_products = [cur[k] for k in cur if k not in old]
     removed_products = [old[k] for k in old if k not in cur]
     reformulated = []
     for k in cur:
-        if k in old and old[k]["product_id"] != cur[k]["product_id"]:
-            diff = nutrient_diff(snap.nutrients.get(old[k]["product_id"], []), snap.nutrients.get(cur[k]["product_id"], []))
+        if k in old and old[k].product_id != cur[k].product_id:
+            diff = nutrient_diff(snap.nutrients.get(old[k].product_id or "", []), snap.nutrients.get(cur[k].product_id or "", []))
             reformulated.append({"old": old[k], "new": cur[k], "diff": diff})
     now_pairs = {(f["product_key"], f["rule_id"]) for f in flags}
     then_pairs = {(f["product_key"], f["rule_id"]) for f in prev_flags}
-    reformulated_keys = {r["new"]["product_key"] for r in reformulated}
+    reformulated_keys = {r["new"].product_key for r in reformulated}
 
-    def describe(key: str, products: dict[str, dict[str, Any]]) -> dict[str, Any]:
-        p = products.get(key) or cur.get(key) or old.get(key) or {}
-        return {"product_key": key, "brand": p.get("brand"), "product_name": p.get("product_name"),
-                "sku": p.get("sku"), "source_file": p.get("source_file")}
+    def describe(key: str, products: dict[str, ReportProduct]) -> dict[str, Any]:
+        p = products.get(key) or cur.get(key) or old.get(key)
+        return {"product_key": key, "brand": p and p.brand, "product_name": p and p.product_name,
+                "sku": p and p.sku, "source_file": p and p.source_file}
 
     new_flags = [dict(describe(f["product_key"], cur), rule_id=f["rule_id"], severity=f["severity"], message=f["message"],
                       why=("new product" if f["product_key"] not in old else

@@ -138,7 +138,7 @@ def test_every_output_gives_the_same_counts(audited):
     assert {"flagged": h["flagged"], "review": h["needs_review"], "pass": h["passed"],
             **h["flags_by_severity"]} == counts
     assert (h["products"], h["files_not_read"]) == (run.products_ok, run.products_not_ok)
-    assert {p["product_key"] for p in data.flagged} == flagged_verdicts
+    assert {p.product_key for p in data.flagged} == flagged_verdicts
 
     cli = run_counts(run)
     assert {"flagged": _ints(cli, r"(\d+) products flagged"), "review": _ints(cli, r"(\d+) products need review"),
@@ -179,8 +179,8 @@ def test_a_changed_threshold_moves_the_charts_and_the_flags_together(audited, tm
     db, run = audited
     before, flags_before, chart_before = _coverage_and_flags(db, run.audit_run_id)
     name = before.param_names["high_dose_vitamin_d_mcg"]
-    doses = sorted({p["daily_d_mcg"] for p in before.flagged + before.noted
-                    if {"D3_HIGH_NO_K2", "D3_HIGH_NO_MG"} & set(p["rule_ids"])})
+    doses = sorted({p.daily_d_mcg for p in before.flagged + before.noted
+                    if {"D3_HIGH_NO_K2", "D3_HIGH_NO_MG"} & set(p.rule_ids)})
     assert len(doses) >= 2, "the sample catalog needs high-dose products at two doses at least"
     new = doses[1]  # the lowest high dose falls below it; "at or above" keeps the next one in
     cfg = tmp_path / "stricter.toml"
@@ -194,7 +194,7 @@ def test_a_changed_threshold_moves_the_charts_and_the_flags_together(audited, tm
         assert data.high_dose["neither"] == len(no_k2 & no_mg)
         assert data.high_dose["K2 only"] == len(no_mg - no_k2)
         assert data.high_dose["magnesium only"] == len(no_k2 - no_mg)
-        high = {p["product_key"] for p in data.flagged + data.noted if p.get("high_dose")}
+        high = {p.product_key for p in data.flagged + data.noted if p.high_dose}
         assert no_k2 | no_mg <= high
     assert after.headline["high_dose"] < before.headline["high_dose"]
     assert flags_after.get("D3_HIGH_NO_K2", set()) | flags_after.get("D3_HIGH_NO_MG", set()) < \
@@ -203,5 +203,5 @@ def test_a_changed_threshold_moves_the_charts_and_the_flags_together(audited, tm
     old = before.params["high_dose_vitamin_d_mcg"]
     assert threshold_label(old, name) in chart_before and threshold_label(old, name) not in chart_after
     assert threshold_label(new, name) in chart_after and threshold_label(new, name) not in chart_before
-    assert all(f"{new * reference.IU_PER_MCG_VITAMIN_D:,.0f} IU {name}" in p["reason"]
-               for p in after.flagged if {"D3_HIGH_NO_K2", "D3_HIGH_NO_MG"} & set(p["rule_ids"]))
+    assert all(f"{new * reference.IU_PER_MCG_VITAMIN_D:,.0f} IU {name}" in p.reason
+               for p in after.flagged if {"D3_HIGH_NO_K2", "D3_HIGH_NO_MG"} & set(p.rule_ids))
