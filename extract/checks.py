@@ -12,14 +12,10 @@ from __future__ import annotations
 
 import math
 
-from labelaudit.contracts.reference import (CANONICAL_UNITS, DAILY_VALUES, IU_PER_MCG_VITAMIN_D as IU_PER_MCG_D,
-                                            KEY_NUTRIENTS, MCG_RAE_PER_IU_VITAMIN_A as MCG_RAE_PER_IU_A)
+from labelaudit.contracts.reference import (CANONICAL_UNITS, DAILY_VALUE_UNITS, DAILY_VALUES,
+                                            IU_PER_MCG_VITAMIN_D as IU_PER_MCG_D, KEY_NUTRIENTS,
+                                            MCG_RAE_PER_IU_VITAMIN_A as MCG_RAE_PER_IU_A)
 
-# nutrient -> list of (DV amount, unit the DV is stated in); current first, then pre-2016.
-# Only the key nutrients: their rows decide flags, so only they are worth a second reading.
-DAILY_VALUES_CHECKED: dict[str, list[tuple[float, str]]] = {
-    n: [(DAILY_VALUES[basis][n], CANONICAL_UNITS[n]) for basis in ("current", "pre2016")] for n in KEY_NUTRIENTS
-}
 _MASS_MCG = {"mcg": 1.0, "mg": 1000.0, "g": 1_000_000.0}
 PAIR_REL_TOL = 0.02     # mcg vs IU may differ this much (printed rounding)
 DV_ABS_TOL = 1.0        # percentage points
@@ -83,6 +79,22 @@ def _in(value: float, unit: str, want: str, nutrient: str) -> float | None:
     if unit in _MASS_MCG and want in _MASS_MCG:
         return value * _MASS_MCG[unit] / _MASS_MCG[want]
     return None
+
+
+def _printed_dv(nutrient: str, basis: str) -> tuple[float, str]:
+    """A Daily Value in the unit labels printed it in (pre-2016 vitamin D: 400 IU, not 10 mcg)."""
+    canonical = CANONICAL_UNITS[nutrient]
+    unit = DAILY_VALUE_UNITS.get(basis, {}).get(nutrient, canonical)
+    value = _in(DAILY_VALUES[basis][nutrient], canonical, unit, nutrient)
+    assert value is not None, f"no conversion of {nutrient} from {canonical} to {unit}"
+    return value, unit
+
+
+# nutrient -> list of (DV amount, unit the DV is stated in); current first, then pre-2016.
+# Only the key nutrients: their rows decide flags, so only they are worth a second reading.
+DAILY_VALUES_CHECKED: dict[str, list[tuple[float, str]]] = {
+    n: [_printed_dv(n, basis) for basis in ("current", "pre2016")] for n in KEY_NUTRIENTS
+}
 
 
 def pair_consistent(nutrient: str | None, amount, unit, alt_amount, alt_unit) -> bool:

@@ -48,7 +48,7 @@ def test_no_stage_repeats_the_iu_factor_or_a_daily_value_table():
 
 
 def test_every_stage_converts_and_compares_with_the_shared_values(tmp_path):
-    from extract.checks import DAILY_VALUES_CHECKED, dv_consistent
+    from extract.checks import DAILY_VALUES_CHECKED, _in, dv_consistent
     from rules.engine import load_daily_values, load_ruleset
     from warehouse.store import schema_sql
     from warehouse.units import canonical_amount
@@ -58,8 +58,13 @@ def test_every_stage_converts_and_compares_with_the_shared_values(tmp_path):
     assert (amount, unit) == (iu / reference.IU_PER_MCG_VITAMIN_D, "mcg")
     dv = reference.DAILY_VALUES["current"]["vitamin_d"]
     assert dv_consistent("vitamin_d", dv, "mcg", 100.0) and not dv_consistent("vitamin_d", dv, "mcg", 150.0)
-    assert {n: [v for v, _ in dvs] for n, dvs in DAILY_VALUES_CHECKED.items()} == {
-        n: [reference.DAILY_VALUES["current"][n], reference.DAILY_VALUES["pre2016"][n]] for n in reference.KEY_NUTRIENTS}
+    # extraction checks a %DV in the unit the label printed it in (pre-2016: IU), the same value
+    in_canonical = {n: [pytest.approx(_in(v, u, reference.CANONICAL_UNITS[n], n)) for v, u in dvs]
+                    for n, dvs in DAILY_VALUES_CHECKED.items()}
+    assert in_canonical == {n: [reference.DAILY_VALUES["current"][n], reference.DAILY_VALUES["pre2016"][n]]
+                            for n in reference.KEY_NUTRIENTS}
+    assert DAILY_VALUES_CHECKED["vitamin_d"][1] == (
+        reference.DAILY_VALUES["pre2016"]["vitamin_d"] * reference.IU_PER_MCG_VITAMIN_D, "IU")
 
     con = duckdb.connect()
     con.execute(schema_sql())

@@ -31,6 +31,9 @@ CANONICAL_UNITS: Mapping[str, str] = MappingProxyType(dict(_DATA["canonical_unit
 # basis ("current", "pre2016") -> nutrient -> Daily Value in the nutrient's canonical unit
 DAILY_VALUES: Mapping[str, Mapping[str, float]] = MappingProxyType(
     {basis: _floats(values) for basis, values in _DATA["daily_values"].items()})
+# basis -> nutrient -> the unit its Daily Value was printed in, where not the canonical unit
+DAILY_VALUE_UNITS: Mapping[str, Mapping[str, str]] = MappingProxyType(
+    {basis: MappingProxyType(dict(units)) for basis, units in _DATA.get("daily_value_units", {}).items()})
 NRV: Mapping[str, float] = _floats(_DATA["nrv"])
 UPPER_LIMITS: Mapping[str, float] = _floats(_DATA["upper_limits"])
 
@@ -47,4 +50,4 @@ def sql_constants() -> dict[str, float]:
 
 
 __all__ = ["IU_PER_MCG_VITAMIN_D", "MCG_RAE_PER_IU_VITAMIN_A", "KEY_NUTRIENTS", "CANONICAL_UNITS", "DAILY_VALUES",
-           "NRV", "UPPER_LIMITS", "daily_values_rows", "sql_constants"]
+           "DAILY_VALUE_UNITS", "NRV", "UPPER_LIMITS", "daily_values_rows", "sql_constants"]
