@@ -79,7 +79,7 @@ def brand_flag_share(brands: list[dict]) -> str:
 COVERAGE_COLORS = {"K2 and magnesium": "#2e8b57", "K2 only": "#d98a00", "magnesium only": "#d98a00", "neither": "#c0392b"}
 
 
-def high_dose_coverage(counts: dict[str, int], limit_mcg: float = 100.0) -> str:
+def high_dose_coverage(counts: dict[str, int], limit_mcg: float) -> str:
     """High-dose D3 products by whether they also carry vitamin K2 and magnesium."""
     fig, ax = plt.subplots(figsize=(7, 1.9), dpi=100)
     names = list(counts)[::-1]

@@ -433,8 +433,8 @@ def summary_markdown(paths: dict[str, Path], db: Path, run_id: str | None = None
         f"# Label audit {data.run['audit_run_id']}",
         "",
         f"Catalog `{data.catalog}`: **{h['products']}** products audited, {h['files_not_read']} file(s) not readable; "
-        f"**{h['flagged']}** products flagged ({h['flagged_by_severity']['high']} high, "
-        f"{h['flagged_by_severity']['warning']} warning at most), **{h['needs_review']}** products needing review, "
+        f"**{h['flagged']}** products flagged (most serious flag: {h['flagged_by_severity']['high']} high, "
+        f"{h['flagged_by_severity']['warning']} warning), **{h['needs_review']}** products needing review, "
         f"{h['passed']} products pass, {h['products_waived']} products with a waived flag. "
         f"Flags: {fl['high']} high, {fl['warning']} warning, {fl['info']} info (waived flags not counted; "
         f"{h['flags_waived']} waived).",
