@@ -259,8 +259,7 @@ def render_xlsx(data: ReportData, path: Path) -> Path:
     for k, v in [("report", title_for(data)), ("audit run", data.run["audit_run_id"]),
                  ("finished", str(data.run["finished_at"])), ("catalog", data.catalog),
                  ("rules", data.run["ruleset_version"]), ("products audited", data.headline["products"]),
-                 ("products flagged", data.headline["flagged"]),
-                 ("products needing review", data.headline["needs_review"])]:
+                 ("products flagged", data.headline["flagged"]), ("needing review", data.headline["needs_review"])]:
         info.append([k, v])
     info.column_dimensions["A"].width = 18
     info.column_dimensions["B"].width = 70
