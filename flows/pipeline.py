@@ -5,9 +5,9 @@ batched per task so orchestration stays cheap (../shared/notes/stack-facts.md).
 """
 from __future__ import annotations
 
-import json
 import os
 import uuid
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -21,6 +21,7 @@ from flows.executor import (
     FileJob,
     extract_batch,
 )
+from labelaudit.contracts.records import AuditRun
 from rules import RuleSet, evaluate
 from rules.verdicts import apply_waivers, verdicts
 from warehouse.load import (
@@ -101,20 +102,23 @@ def new_run_id() -> str:
 def load_and_judge(
     db: Path, catalog: str, run_id: str, started_at, entries: list[CatalogEntry], rows: ExtractedRows,
     ruleset: RuleSet, files_reused: int,
-) -> dict[str, Any]:
+) -> AuditRun:
     """Write the run into a staged copy of the warehouse, judge it, publish atomically."""
     with staged_write(db) as con:
         insert_label_versions(con, rows.versions, rows.nutrients)
         publish_products(con, run_id, catalog, entries)
-        run = judge(con, catalog, run_id, started_at, ruleset, kind="audit")
-        run.update(files_seen=len(entries), files_read=rows.files, files_reused=files_reused)
+        run = replace(judge(con, catalog, run_id, started_at, ruleset, kind="audit"),
+                      files_seen=len(entries), files_read=rows.files, files_reused=files_reused)
         record_run(con, run)
         pause_point("load")  # everything written to the staging copy, nothing published yet
     return run
 
 
-def judge(con, catalog: str, run_id: str, started_at, ruleset: RuleSet, kind: str) -> dict[str, Any]:
-    """Rules, waivers and verdicts for a catalog's current products; the run's counts."""
+def judge(con, catalog: str, run_id: str, started_at, ruleset: RuleSet, kind: str) -> AuditRun:
+    """Rules, waivers and verdicts for a catalog's current products; the run's counts.
+
+    Products are counted from their verdicts (one each) and flags from the unwaived flags, so
+    the run record, the ``verdicts`` table and the reports count alike."""
     flags = evaluate(con, ruleset, catalog)
     apply_waivers(con, catalog, flags)
     record_flags(con, run_id, catalog, flags)
@@ -123,24 +127,21 @@ def judge(con, catalog: str, run_id: str, started_at, ruleset: RuleSet, kind: st
     counts = con.execute(
         "SELECT count(*), count(*) FILTER (WHERE status = 'ok') FROM products WHERE catalog = ?", [catalog]
     ).fetchall()[0]
-    live = [f for f in flags if not f["waived"]]
-    return {
-        "audit_run_id": run_id, "kind": kind, "started_at": started_at, "finished_at": now(), "catalog": catalog,
-        "ruleset_version": ruleset.version_label, "rule_params": json.dumps(
-            {"params": ruleset.params, "rules": {r.id: {"enabled": r.enabled, "severity": r.severity} for r in ruleset.rules}},
-            sort_keys=True),
-        "extractor_version": EXTRACTOR_VERSION, "files_seen": 0, "files_read": 0, "files_reused": 0,
-        "products": counts[0], "products_ok": counts[1], "products_not_ok": counts[0] - counts[1],
-        "flags_high": sum(f["severity"] == "high" for f in live),
-        "flags_warning": sum(f["severity"] == "warning" for f in live),
-        "flags_info": sum(f["severity"] == "info" for f in live),
-        "products_flagged": sum(v["verdict"] == "flagged" for v in vs),
-        "products_needing_review": sum(v["verdict"] == "needs_review" for v in vs),
-        "products_waived": len({f["product_key"] for f in flags if f["waived"]}),
-    }
+    live = [f for f in flags if not f.waived]
+    return AuditRun(
+        audit_run_id=run_id, kind=kind, started_at=started_at, finished_at=now(), catalog=catalog,
+        ruleset_version=ruleset.version_label, rule_params=ruleset.record(), extractor_version=EXTRACTOR_VERSION,
+        products=counts[0], products_ok=counts[1], products_not_ok=counts[0] - counts[1],
+        flags_high=sum(f.severity == "high" for f in live),
+        flags_warning=sum(f.severity == "warning" for f in live),
+        flags_info=sum(f.severity == "info" for f in live),
+        products_flagged=sum(v["verdict"] == "flagged" for v in vs),
+        products_needing_review=sum(v["verdict"] == "needs_review" for v in vs),
+        products_waived=len({f.product_key for f in flags if f.waived}),
+    )
 
 
-def reevaluate(db: Path, ruleset: RuleSet, catalog: str | None = None) -> list[dict[str, Any]]:
+def reevaluate(db: Path, ruleset: RuleSet, catalog: str | None = None) -> list[AuditRun]:
     """Apply the (new or changed) rules to what the warehouse holds: a new run per catalog,
     reading no PDF."""
     runs = []
@@ -185,7 +186,7 @@ def audit_catalog(
 def add_waiver(
     db: Path, product_key: str, rule_id: str, reason: str, analyst: str, expires_on, ruleset: RuleSet,
     catalog: str | None = None,
-) -> tuple[str, dict[str, Any]]:
+) -> tuple[str, AuditRun]:
     """Accept one flag on one product's current label, then re-judge its catalog so reports
     show the flag as waived at once. Returns (waiver id, the new run)."""
     with writer_lock(db):

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from labelaudit.contracts.errors import LabelAuditError
+from labelaudit.contracts.records import AuditRun
 
 DEFAULT_DB = "labelaudit.duckdb"
 
@@ -137,6 +138,15 @@ def _missing_warehouse(db: Path) -> bool:
     return True
 
 
+def run_counts(run: AuditRun) -> str:
+    """A run's counts as the CLI prints them: products (one verdict each) apart from flags, in the
+    words and numbers ``audit_runs``, ``verdicts`` and the reports use."""
+    return (f"{run.products_ok} panels audited, {run.products_not_ok} files not readable; "
+            f"{run.products_flagged} products flagged, {run.products_needing_review} products need review, "
+            f"{run.products_passed} products pass, {run.products_waived} products with a waived flag; "
+            f"flags: {run.flags_high} high, {run.flags_warning} warning, {run.flags_info} info (waived flags not counted)")
+
+
 def cmd_audit(args: argparse.Namespace) -> int:
     from flows.settings import configure_prefect, state_dir_for
 
@@ -159,13 +169,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
     )
     result = audit_on_dask(args.dask_address, **params) if args.dask_address else audit_flow(**params)
     run = result.run
-    print(
-        f"audit {run['audit_run_id']} done in {time.perf_counter() - t0:.1f} s: "
-        f"{run['files_seen']} files ({run['files_read']} read, {run['files_reused']} unchanged), "
-        f"{run['products_ok']} panels audited, {run['products_not_ok']} files not readable, "
-        f"{run['products_flagged']} products flagged "
-        f"({run['flags_high']} high, {run['flags_warning']} warning, {run['flags_info']} info)"
-    )
+    print(f"audit {run.audit_run_id} done in {time.perf_counter() - t0:.1f} s: "
+          f"{run.files_seen} files ({run.files_read} read, {run.files_reused} unchanged), {run_counts(run)}")
     print(f"warehouse: {db.resolve()}")
     for kind, path in sorted(result.reports.items()):
         print(f"report ({kind}): {Path(path).resolve()}")
@@ -351,9 +356,7 @@ def cmd_reevaluate(args: argparse.Namespace) -> int:
         print(f"error: {e.args[0]}", file=sys.stderr)
         return 2
     for run in runs:
-        print(f"{run['catalog']}: run {run['audit_run_id']} with {ruleset.version_label}: {run['products_flagged']} flagged, "
-              f"{run['products_needing_review']} need review, {run['products_waived']} waived "
-              f"({run['flags_high']} high, {run['flags_warning']} warning, {run['flags_info']} info flags)")
+        print(f"{run.catalog}: run {run.audit_run_id} with {ruleset.version_label}: {run_counts(run)}")
     print(f"re-evaluated in {time.perf_counter() - t0:.1f} s; no PDF was read")
     return 0
 
@@ -383,7 +386,7 @@ def cmd_waive(args: argparse.Namespace) -> int:
         print(f"error: {e.args[0]}", file=sys.stderr)
         return 2
     print(f"waiver {wid}: {args.rule_id.upper()} accepted on {args.product_key} until {expires} "
-          f"(lapses if the label changes); catalog re-judged as run {run['audit_run_id']}")
+          f"(lapses if the label changes); catalog re-judged as run {run.audit_run_id}")
     return 0
 
 
