@@ -38,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Read every PDF below CATALOG (recursively; catalog.csv at its root adds sku, brand, "
                        "product_name, retailer), load the warehouse, apply the rules and write the reports. Files whose "
                        "bytes have not changed since the last audit are not read again.")
-    a.add_argument("catalog", metavar="CATALOG", help="folder of label PDFs")
+    a.add_argument("catalog", metavar="CATALOG", help="folder of label PDFs, or a URL such as s3://bucket/catalog")
     a.add_argument("--db", default=_db_default(), help="DuckDB warehouse file (created if missing; default: %(default)s)")
     a.add_argument("--out", default="labelaudit-reports", help="folder for the HTML and CSV reports (default: %(default)s)")
     a.add_argument("--config", help="TOML file overriding rule thresholds and switches (see rules/defaults.toml)")
@@ -118,6 +118,15 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _catalog_id(catalog: str | None) -> str | None:
+    """A catalog named on the command line as the warehouse names it (a folder's absolute path, or its URL)."""
+    if catalog is None:
+        return None
+    from labelaudit.contracts.catalog import CatalogLocation
+
+    return CatalogLocation.parse(catalog).id
+
+
 def _missing_warehouse(db: Path) -> bool:
     """True, after saying what to do, when there is no warehouse file to work on."""
     if db.is_file():
@@ -128,25 +137,23 @@ def _missing_warehouse(db: Path) -> bool:
 
 def cmd_audit(args: argparse.Namespace) -> int:
     from flows.settings import configure_prefect, state_dir_for
+    from labelaudit.contracts.catalog import CatalogLocation
 
     db = Path(args.db)
     configure_prefect(state_dir_for(db))
-    catalog = Path(args.catalog)
-    if "://" not in args.catalog and not catalog.is_dir():
-        print(f"error: catalog {catalog} is not a folder; pass the folder that holds the label PDFs", file=sys.stderr)
-        return 66
+    # Before Prefect starts (seconds): a catalog that is not there fails at once, exit code 66.
+    CatalogLocation.parse(args.catalog).check()
     if not args.quiet:
         where = os.environ.get("PREFECT_API_URL") or "a temporary local server (set PREFECT_API_URL to use a running one)"
         print(f"starting Prefect on {where} ...", file=sys.stderr, flush=True)
     t0 = time.perf_counter()
-    from flows.audit import audit_flow, audit_on_dask
+    from flows.audit import audit_flow
 
-    params = dict(
+    result = audit_flow(
         catalog=str(args.catalog), db=str(db), out=args.out, config=args.config,
         workers=max(1, args.workers), batch_size=max(1, args.batch_size), quiet=args.quiet,
-        file_timeout=args.file_timeout, memory_mb=args.memory_mb,
+        file_timeout=args.file_timeout, memory_mb=args.memory_mb, dask_address=args.dask_address,
     )
-    result = audit_on_dask(args.dask_address, **params) if args.dask_address else audit_flow(**params)
     run = result.run
     print(
         f"audit {run['audit_run_id']} done in {time.perf_counter() - t0:.1f} s: "
@@ -241,7 +248,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if bad or not formats:
         print(f"error: unknown format {', '.join(bad) or '(none)'}; choose from {','.join(FORMATS)}", file=sys.stderr)
         return 2
-    catalog = str(Path(args.catalog).resolve()) if args.catalog else None
+    catalog = _catalog_id(args.catalog)
     try:
         paths = write_reports(db, args.run, Path(args.out), retailer=args.retailer, formats=formats, catalog=catalog)
     except LookupError as e:
@@ -286,7 +293,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
         print("note: PREFECT_API_URL is not set, so the schedule lives in a temporary local Prefect server and no UI "
               "shows it; start one with `prefect server start` and set PREFECT_API_URL=http://127.0.0.1:4200/api",
               file=sys.stderr)
-    catalog = args.catalog if "://" in args.catalog else str(Path(args.catalog).resolve())
+    catalog = _catalog_id(args.catalog)
     params = {"catalog": catalog, "db": str(db), "out": str(Path(args.out).resolve()), "config": args.config,
               "quiet": True}
     from prefect import serve
@@ -313,7 +320,7 @@ def cmd_reevaluate(args: argparse.Namespace) -> int:
     ruleset = load_ruleset(Path(args.config) if args.config else None)
     t0 = time.perf_counter()
     try:
-        runs = reevaluate(db, ruleset, str(Path(args.catalog).resolve()) if args.catalog else None)
+        runs = reevaluate(db, ruleset, _catalog_id(args.catalog))
     except LookupError as e:
         print(f"error: {e.args[0]}", file=sys.stderr)
         return 2
@@ -345,7 +352,7 @@ def cmd_waive(args: argparse.Namespace) -> int:
     ruleset = load_ruleset(Path(args.config) if args.config else None)
     try:
         wid, run = add_waiver(db, args.product_key, args.rule_id.upper(), args.reason, args.by, expires, ruleset,
-                              str(Path(args.catalog).resolve()) if args.catalog else None)
+                              _catalog_id(args.catalog))
     except LookupError as e:
         print(f"error: {e.args[0]}", file=sys.stderr)
         return 2
