@@ -114,7 +114,7 @@ def test_catalog_identity_is_what_existing_warehouses_hold(tmp_path):
 
 
 def test_a_file_url_catalog_keeps_the_folders_symlink_and_manifest_rules(tmp_path):
-    root = tmp_path / "cat"
+    root = tmp_path / "my labels"  # as_uri() gives .../my%20labels
     (root / "sub").mkdir(parents=True)
     (root / "sub" / "a.PDF").write_bytes((SAMPLE / "kestrel-health" / "d3-k2.pdf").read_bytes())
     (root / "notes.txt").write_text("not a label")

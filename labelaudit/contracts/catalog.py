@@ -21,6 +21,7 @@ import hashlib
 import os
 from pathlib import Path
 from typing import IO, Any, Callable
+from urllib.parse import unquote, urlsplit
 
 from labelaudit.contracts.errors import CatalogError
 
@@ -55,6 +56,12 @@ class CatalogLocation:
             root = Path(text).resolve()
             return cls(str(root), root)
         url = text.rstrip("/")
+        if url.startswith("file://"):
+            parts = urlsplit(url)
+            if parts.netloc in ("", "localhost"):
+                # Percent-decoded, as RFC 8089 and Path.as_uri() have it: a folder with a space
+                # in its name is file:///data/my%20labels.
+                return cls(url, Path(unquote(parts.path)))
         if url.startswith(("file://", "local://")):
             import fsspec.core
 
