@@ -128,3 +128,12 @@ def test_a_file_url_catalog_keeps_the_folders_symlink_and_manifest_rules(tmp_pat
         assert "catalog.csv: lists missing.pdf, which is not in the catalog" in warnings, where
     with pytest.raises(CatalogError, match="not a folder"):
         discover(tmp_path / "nope")
+
+
+def test_a_remote_file_gone_before_its_worker_reads_it_is_an_error_read_again_next_run(s3_endpoint):
+    from flows.executor import RETRY_NEXT_RUN, FileJob, extract_one
+
+    rows = extract_one(FileJob(CatalogLocation.parse(s3_endpoint), "gone.pdf", "0" * 64), file_timeout=0)
+    (version,) = rows.versions
+    assert version["status"] == "error" and "file not found" in version["status_detail"]
+    assert version["extractor_version"] == RETRY_NEXT_RUN  # not remembered as read
