@@ -10,14 +10,13 @@ import json
 import os
 import uuid
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from extract import EXTRACTOR_VERSION
 from flows.executor import (
     DEFAULT_FILE_TIMEOUT_S,
     DEFAULT_MEMORY_MB,
     ExtractedRows,
-    Extractor,
     FileJob,
     extract_batch,
 )
@@ -55,24 +54,6 @@ def batches(jobs: list[FileJob], size: int) -> list[list[FileJob]]:
 def batch_size_for(n_jobs: int, workers: int, batch_size: int) -> int:
     """Files per task: at most ``batch_size``, but enough tasks to keep every worker busy."""
     return max(1, min(batch_size, -(-n_jobs // max(1, workers * 2))))
-
-
-def run_extraction(
-    jobs: list[FileJob], workers: int, batch_size: int, progress: Callable[[int, int], None] | None = None,
-    file_timeout: float = DEFAULT_FILE_TIMEOUT_S, memory_mb: int = DEFAULT_MEMORY_MB,
-) -> ExtractedRows:
-    """Extract every job in isolated worker processes (see flows/executor.py)."""
-    if not jobs:
-        return ExtractedRows()
-    done = [0]
-    with Extractor(workers=workers, file_timeout=file_timeout, memory_mb=memory_mb) as ex:
-        def on_batch(files: int) -> None:
-            pause_point("extract")
-            done[0] += files
-            if progress:
-                progress(done[0], len(jobs))
-
-        return ex.run(batches(jobs, batch_size_for(len(jobs), workers, batch_size)), on_batch)
 
 
 def plan_reads(db: Path, entries: list[CatalogEntry], catalog_root: str | Path | CatalogLocation,
@@ -165,7 +146,7 @@ def reevaluate(db: Path, ruleset: RuleSet, catalog: str | None = None) -> list[d
 
 
 __all__ = [
-    "FileJob", "ExtractedRows", "extract_batch", "run_extraction", "plan_reads", "load_and_judge", "new_run_id",
+    "FileJob", "ExtractedRows", "extract_batch", "plan_reads", "load_and_judge", "new_run_id",
     "writer_lock", "cleanup_stale_stages",
 ]
 
