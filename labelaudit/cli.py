@@ -74,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--db", default=_db_default(), help="DuckDB warehouse file (default: %(default)s)")
     rp.add_argument("--out", default="labelaudit-reports", help="folder for the reports (default: %(default)s)")
     rp.add_argument("--run", metavar="ID", help="audit run id (default: the latest run of the catalog)")
-    rp.add_argument("--catalog", help="catalog folder whose latest run to report, when the warehouse holds several")
+    rp.add_argument("--catalog", help="catalog (folder or URL, as audited) whose latest run to report, when the warehouse holds several")
     rp.add_argument("--retailer", metavar="NAME", help="only this retailer's report (products.retailer, from the manifest)")
     rp.add_argument("--format", default="html,pdf,csv,xlsx", help="comma-separated formats (default: %(default)s)")
 
@@ -99,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "a new audit run per catalog (kind 'reevaluate') with its flags and verdicts. No PDF is read.")
     ev.add_argument("--db", default=_db_default(), help="DuckDB warehouse file (default: %(default)s)")
     ev.add_argument("--config", help="TOML file overriding rule thresholds and switches")
-    ev.add_argument("--catalog", help="only this catalog folder (default: every catalog in the warehouse)")
+    ev.add_argument("--catalog", help="only this catalog, a folder or URL as audited (default: every catalog in the warehouse)")
 
     wv = sub.add_parser("waive", help="accept a flag on a product while its label is unchanged",
                         description="Record that an analyst accepted RULE_ID on PRODUCT_KEY. The waiver holds across "
@@ -110,7 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     wv.add_argument("--by", required=True, help="who accepts it")
     wv.add_argument("--expires", required=True, metavar="YYYY-MM-DD", help="last day the waiver holds")
     wv.add_argument("--db", default=_db_default(), help="DuckDB warehouse file (default: %(default)s)")
-    wv.add_argument("--catalog", help="catalog folder, when the key is in several")
+    wv.add_argument("--catalog", help="catalog (folder or URL, as audited), when the key is in several")
     wv.add_argument("--config", help="TOML rules config to judge with")
 
     wl = sub.add_parser("waivers", help="list waivers and whether they still hold")

@@ -137,3 +137,20 @@ def test_a_remote_file_gone_before_its_worker_reads_it_is_an_error_read_again_ne
     (version,) = rows.versions
     assert version["status"] == "error" and "file not found" in version["status_detail"]
     assert version["extractor_version"] == RETRY_NEXT_RUN  # not remembered as read
+
+
+def test_the_cli_names_a_url_catalog_as_the_warehouse_does(tmp_path, ruleset):
+    import shutil
+
+    from labelaudit.cli import main
+
+    root = tmp_path / "cat"
+    root.mkdir()
+    shutil.copy(SAMPLE / "kestrel-health" / "vitamin-d3.pdf", root / "d3.pdf")
+    url = root.as_uri()
+    db = tmp_path / "w.duckdb"
+    run_audit(url + "/", db, ruleset=ruleset, workers=1)
+    # Before, --catalog went through Path.resolve(): "file:/..." under the current folder, no such catalog.
+    assert main(["reevaluate", "--db", str(db), "--catalog", url + "/"]) == 0
+    assert main(["report", "--db", str(db), "--out", str(tmp_path / "out"), "--catalog", url, "--format", "csv"]) == 0
+    assert main(["reevaluate", "--db", str(db), "--catalog", str(root)]) == 2  # the folder is another catalog
