@@ -1,4 +1,5 @@
-"""The audit's steps as plain functions; flows/audit.py runs them as Prefect tasks.
+"""The audit's steps as plain functions; flows/run.py's run_audit puts them in order (and
+flows/audit.py's Prefect flow runs that, with some steps as tasks).
 
 Extraction is CPU-bound pdfplumber work: it runs in spawned worker processes, files
 batched per task so orchestration stays cheap (../shared/notes/stack-facts.md).
@@ -9,18 +10,17 @@ import os
 import uuid
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from extract import EXTRACTOR_VERSION
-from flows.catalog import job_path
 from flows.executor import (
     DEFAULT_FILE_TIMEOUT_S,
     DEFAULT_MEMORY_MB,
     ExtractedRows,
-    Extractor,
     FileJob,
     extract_batch,
 )
+from labelaudit.contracts.catalog import CatalogLocation
 from labelaudit.contracts.records import AuditRun
 from rules import RuleSet, evaluate
 from rules.verdicts import apply_waivers, verdicts
@@ -57,24 +57,10 @@ def batch_size_for(n_jobs: int, workers: int, batch_size: int) -> int:
     return max(1, min(batch_size, -(-n_jobs // max(1, workers * 2))))
 
 
-def run_extraction(
-    jobs: list[FileJob], workers: int, batch_size: int, progress: Callable[[int, int], None] | None = None,
-    file_timeout: float = DEFAULT_FILE_TIMEOUT_S, memory_mb: int = DEFAULT_MEMORY_MB,
-) -> ExtractedRows:
-    """Extract every job in isolated worker processes (see flows/executor.py)."""
-    if not jobs:
-        return ExtractedRows()
-    with Extractor(workers=workers, file_timeout=file_timeout, memory_mb=memory_mb) as ex:
-        def on_batch(done: int) -> None:
-            pause_point("extract")
-            if progress:
-                progress(done, len(jobs))
-
-        return ex.run(batches(jobs, batch_size_for(len(jobs), workers, batch_size)), on_batch)
-
-
-def plan_reads(db: Path, entries: list[CatalogEntry], catalog_root: str | Path) -> tuple[list[FileJob], int]:
+def plan_reads(db: Path, entries: list[CatalogEntry], catalog_root: str | Path | CatalogLocation,
+               ) -> tuple[list[FileJob], int]:
     """Jobs for the files whose bytes this extractor version has not read yet."""
+    where = CatalogLocation.parse(catalog_root)
     known: set[str] = set()
     if db.exists():
         con = connect_read_only(db)
@@ -90,7 +76,7 @@ def plan_reads(db: Path, entries: list[CatalogEntry], catalog_root: str | Path) 
         if e.sha256 in known or e.sha256 in seen:
             continue
         seen.add(e.sha256)
-        jobs.append(FileJob(path=job_path(catalog_root, e.source_file), source_file=e.source_file, sha256=e.sha256))
+        jobs.append(FileJob(catalog=where, source_file=e.source_file, sha256=e.sha256))
     reused = len({e.sha256 for e in entries} & known)
     return jobs, reused
 
@@ -161,7 +147,7 @@ def reevaluate(db: Path, ruleset: RuleSet, catalog: str | None = None) -> list[A
 
 
 __all__ = [
-    "FileJob", "ExtractedRows", "extract_batch", "run_extraction", "plan_reads", "load_and_judge", "new_run_id",
+    "FileJob", "ExtractedRows", "extract_batch", "plan_reads", "load_and_judge", "new_run_id",
     "writer_lock", "cleanup_stale_stages",
 ]
 
@@ -170,17 +156,12 @@ def audit_catalog(
     root: Path, db: Path, ruleset: RuleSet, workers: int = 2, batch_size: int = 100,
     file_timeout: float = DEFAULT_FILE_TIMEOUT_S, memory_mb: int = DEFAULT_MEMORY_MB,
 ) -> tuple[dict[str, Any], list[str]]:
-    """The whole audit without Prefect: for tests, benchmarks and embedding in other tools."""
-    from flows.catalog import catalog_id, discover
+    """Deprecated: call :func:`flows.run.run_audit`, which this is, returning (run, warnings)."""
+    from flows.run import run_audit
 
-    started = now()
-    with writer_lock(db):
-        cleanup_stale_stages(db)
-        entries, warnings = discover(root)
-        jobs, reused = plan_reads(db, entries, root)
-        rows = run_extraction(jobs, workers, batch_size, file_timeout=file_timeout, memory_mb=memory_mb)
-        run = load_and_judge(db, catalog_id(root), new_run_id(), started, entries, rows, ruleset, reused)
-    return run, warnings
+    result = run_audit(root, db, ruleset=ruleset, workers=workers, batch_size=batch_size, file_timeout=file_timeout,
+                       memory_mb=memory_mb)
+    return result.run, result.warnings
 
 
 def add_waiver(

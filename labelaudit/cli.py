@@ -40,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Read every PDF below CATALOG (recursively; catalog.csv at its root adds sku, brand, "
                        "product_name, retailer), load the warehouse, apply the rules and write the reports. Files whose "
                        "bytes have not changed since the last audit are not read again.")
-    a.add_argument("catalog", metavar="CATALOG", help="folder of label PDFs")
+    a.add_argument("catalog", metavar="CATALOG", help="folder of label PDFs, or a URL such as s3://bucket/catalog")
     a.add_argument("--db", default=_db_default(), help="DuckDB warehouse file (created if missing; default: %(default)s)")
     a.add_argument("--out", default="labelaudit-reports", help="folder for the HTML and CSV reports (default: %(default)s)")
     a.add_argument("--config", help="TOML file overriding rule thresholds and switches (see rules/defaults.toml)")
@@ -80,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--db", default=_db_default(), help="DuckDB warehouse file (default: %(default)s)")
     rp.add_argument("--out", default="labelaudit-reports", help="folder for the reports (default: %(default)s)")
     rp.add_argument("--run", metavar="ID", help="audit run id (default: the latest run of the catalog)")
-    rp.add_argument("--catalog", help="catalog folder whose latest run to report, when the warehouse holds several")
+    rp.add_argument("--catalog", help="catalog (folder or URL, as audited) whose latest run to report, when the warehouse holds several")
     rp.add_argument("--retailer", metavar="NAME", help="only this retailer's report (products.retailer, from the manifest)")
     rp.add_argument("--format", default="html,pdf,csv,xlsx", help="comma-separated formats (default: %(default)s)")
 
@@ -105,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "a new audit run per catalog (kind 'reevaluate') with its flags and verdicts. No PDF is read.")
     ev.add_argument("--db", default=_db_default(), help="DuckDB warehouse file (default: %(default)s)")
     ev.add_argument("--config", help="TOML file overriding rule thresholds and switches")
-    ev.add_argument("--catalog", help="only this catalog folder (default: every catalog in the warehouse)")
+    ev.add_argument("--catalog", help="only this catalog, a folder or URL as audited (default: every catalog in the warehouse)")
 
     wv = sub.add_parser("waive", help="accept a flag on a product while its label is unchanged",
                         description="Record that an analyst accepted RULE_ID on PRODUCT_KEY. The waiver holds across "
@@ -116,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     wv.add_argument("--by", required=True, help="who accepts it")
     wv.add_argument("--expires", required=True, metavar="YYYY-MM-DD", help="last day the waiver holds")
     wv.add_argument("--db", default=_db_default(), help="DuckDB warehouse file (default: %(default)s)")
-    wv.add_argument("--catalog", help="catalog folder, when the key is in several")
+    wv.add_argument("--catalog", help="catalog (folder or URL, as audited), when the key is in several")
     wv.add_argument("--config", help="TOML rules config to judge with")
 
     wl = sub.add_parser("waivers", help="list waivers and whether they still hold")
@@ -128,6 +128,15 @@ def build_parser() -> argparse.ArgumentParser:
                         "atomically: a failed upgrade leaves it as it was.")
     up.add_argument("--db", default=_db_default(), help="DuckDB warehouse file (default: %(default)s)")
     return p
+
+
+def _catalog_id(catalog: str | None) -> str | None:
+    """A catalog named on the command line as the warehouse names it (a folder's absolute path, or its URL)."""
+    if catalog is None:
+        return None
+    from labelaudit.contracts.catalog import CatalogLocation
+
+    return CatalogLocation.parse(catalog).id
 
 
 def _missing_warehouse(db: Path) -> bool:
@@ -149,25 +158,23 @@ def run_counts(run: AuditRun) -> str:
 
 def cmd_audit(args: argparse.Namespace) -> int:
     from flows.settings import configure_prefect, state_dir_for
+    from labelaudit.contracts.catalog import CatalogLocation
 
     db = Path(args.db)
     configure_prefect(state_dir_for(db))
-    catalog = Path(args.catalog)
-    if "://" not in args.catalog and not catalog.is_dir():
-        print(f"error: catalog {catalog} is not a folder; pass the folder that holds the label PDFs", file=sys.stderr)
-        return 66
+    # Before Prefect starts (seconds): a catalog that is not there fails at once, exit code 66.
+    CatalogLocation.parse(args.catalog).check()
     if not args.quiet:
         where = os.environ.get("PREFECT_API_URL") or "a temporary local server (set PREFECT_API_URL to use a running one)"
         print(f"starting Prefect on {where} ...", file=sys.stderr, flush=True)
     t0 = time.perf_counter()
-    from flows.audit import audit_flow, audit_on_dask
+    from flows.audit import audit_flow
 
-    params = dict(
+    result = audit_flow(
         catalog=str(args.catalog), db=str(db), out=args.out, config=args.config,
         workers=max(1, args.workers), batch_size=max(1, args.batch_size), quiet=args.quiet,
-        file_timeout=args.file_timeout, memory_mb=args.memory_mb,
+        file_timeout=args.file_timeout, memory_mb=args.memory_mb, dask_address=args.dask_address,
     )
-    result = audit_on_dask(args.dask_address, **params) if args.dask_address else audit_flow(**params)
     run = result.run
     print(f"audit {run.audit_run_id} done in {time.perf_counter() - t0:.1f} s: "
           f"{run.files_seen} files ({run.files_read} read, {run.files_reused} unchanged), {run_counts(run)}")
@@ -279,7 +286,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if bad or not formats:
         print(f"error: unknown format {', '.join(bad) or '(none)'}; choose from {','.join(FORMATS)}", file=sys.stderr)
         return 2
-    catalog = str(Path(args.catalog).resolve()) if args.catalog else None
+    catalog = _catalog_id(args.catalog)
     try:
         paths = write_reports(db, args.run, Path(args.out), retailer=args.retailer, formats=formats, catalog=catalog)
     except LookupError as e:
@@ -324,7 +331,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
         print("note: PREFECT_API_URL is not set, so the schedule lives in a temporary local Prefect server and no UI "
               "shows it; start one with `prefect server start` and set PREFECT_API_URL=http://127.0.0.1:4200/api",
               file=sys.stderr)
-    catalog = args.catalog if "://" in args.catalog else str(Path(args.catalog).resolve())
+    catalog = _catalog_id(args.catalog)
     params = {"catalog": catalog, "db": str(db), "out": str(Path(args.out).resolve()), "config": args.config,
               "quiet": True}
     from prefect import serve
@@ -351,7 +358,7 @@ def cmd_reevaluate(args: argparse.Namespace) -> int:
     ruleset = load_ruleset(Path(args.config) if args.config else None)
     t0 = time.perf_counter()
     try:
-        runs = reevaluate(db, ruleset, str(Path(args.catalog).resolve()) if args.catalog else None)
+        runs = reevaluate(db, ruleset, _catalog_id(args.catalog))
     except LookupError as e:
         print(f"error: {e.args[0]}", file=sys.stderr)
         return 2
@@ -381,7 +388,7 @@ def cmd_waive(args: argparse.Namespace) -> int:
     ruleset = load_ruleset(Path(args.config) if args.config else None)
     try:
         wid, run = add_waiver(db, args.product_key, args.rule_id.upper(), args.reason, args.by, expires, ruleset,
-                              str(Path(args.catalog).resolve()) if args.catalog else None)
+                              _catalog_id(args.catalog))
     except LookupError as e:
         print(f"error: {e.args[0]}", file=sys.stderr)
         return 2

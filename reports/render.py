@@ -29,6 +29,7 @@ from typing import Any, Callable, Iterable
 import duckdb
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from labelaudit.contracts.catalog import CatalogLocation
 from labelaudit.contracts.reference import IU_PER_MCG_VITAMIN_D, UPPER_LIMITS
 from reports.cells import cell, name_stem
 from reports.charts import brand_flag_share, daily_vitamin_d_histogram, high_dose_coverage
@@ -69,7 +70,7 @@ class _Crops:
     """Each flagged product's evidence crop, rendered at most once for all the reports of a run."""
 
     def __init__(self, catalog: str, cache_dir: Path):
-        self.catalog = Path(catalog)
+        self.catalog = CatalogLocation.parse(catalog)
         self.cache_dir = cache_dir
         self.done: dict[tuple, tuple[Path | None, str | None, float | None]] = {}
 
@@ -79,7 +80,7 @@ class _Crops:
         boxes = [(r["x0"], r["top"], r["x1"], r["bottom"]) for r in rows if (r.get("page") or page) == page]
         key = (p.source_file, p.product_id, page, p.panel_box, tuple(boxes))
         if key not in self.done:
-            crop = crop_file(self.catalog / p.source_file, page, p.product_id, p.panel_box, boxes,
+            crop = crop_file(self.catalog, p.source_file, page, p.product_id, p.panel_box, boxes,
                              self.cache_dir)
             width = None
             if crop.path:
