@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_DB := demo/labelaudit.duckdb
 DEMO_OUT := demo/reports
 
-.PHONY: demo test setup system-deps sample clean bench
+.PHONY: demo test setup system-deps sample clean bench accuracy
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -42,6 +42,13 @@ BENCH_ARGS ?= --n 20 --workers 2
 
 bench: setup
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
+
+# Extraction accuracy on labels drawn from the generator's layout space, and on the frozen
+# held-out set (tests/heldout), one table each, weakest axis values first (benchmarks/ACCURACY.md).
+ACCURACY_ARGS ?= --n 1000 --seed 17
+
+accuracy: setup
+	$(BIN)/python benchmarks/accuracy.py $(ACCURACY_ARGS)
 
 clean:
 	rm -rf $(VENV) demo .pytest_cache
