@@ -526,13 +526,31 @@ def _ghostscript(label, target):
                         f"-sOutputFile={target}", str(src)], check=True, capture_output=True, timeout=120)
 
 
-PRODUCERS = {"reportlab": _emit_reportlab, "fpdf2": _emit_fpdf, "weasyprint": _weasy, "ghostscript": _ghostscript}
+def _templates(label, target):
+    """The pre-existing templates, kept as a subset of the space."""
+    from .regions import render_region_label
+    from .render import render_label
+
+    t = label["template"]
+    if t["layout"] in ("two_column", "ca", "eu"):
+        render_region_label(t["record"], target)
+    else:
+        render_label(t["record"], target, layout=t["layout"])
+
+
+PRODUCERS = {"reportlab": _emit_reportlab, "fpdf2": _emit_fpdf, "weasyprint": _weasy, "ghostscript": _ghostscript,
+             "templates": _templates}
+
+
+NUTRIENT_TRUTH = ("nutrient", "form", "amount_canonical", "canonical_unit", "percent_dv", "percent_nrv", "label_text",
+                  "amount_text")
 
 
 def truth_lines(label, rel):
     out = []
     for i, p in enumerate(label["panels"]):
         t = {k: v for k, v in p.items() if k not in ("print", "axes")}
+        t["nutrients"] = [{k: v for k, v in n.items() if k in NUTRIENT_TRUTH} for n in p["nutrients"]]
         t.update({"file": rel, "page": 1, "panel": i, "style": "space", "axes": {**label["axes"], **p["axes"]}})
         out.append(t)
     return out

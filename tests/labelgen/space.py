@@ -26,7 +26,7 @@ from .records import DV, OLD_DV_D_IU, expected_flags, fmt_num, round_half_up
 
 # file axes: one value per PDF page; content axes: one value per panel
 FILE_AXES = {
-    "producer": ("reportlab", "fpdf2", "weasyprint", "libreoffice", "ghostscript"),
+    "producer": ("reportlab", "fpdf2", "weasyprint", "libreoffice", "ghostscript", "templates"),
     "font": ("helvetica", "liberation_sans", "liberation_serif", "dejavu_sans", "dejavu_condensed",
              "liberation_mono", "liberation_narrow", "carlito"),
     "size": ("6.5", "7.5", "8.5", "10"),
@@ -46,7 +46,7 @@ CONTENT_AXES = {
                 "d_noform"),
     "columns": ("one", "per_units", "per_units3", "adults_children", "ages3", "eu_unit_daily"),
     "directions": ("none", "daily", "split", "range", "times_daily", "every_other_day", "weekly", "times_week",
-                   "ages", "ceiling", "each_meal"),
+                   "ages", "ceiling", "each_meal", "dsld"),
     "d_unit": ("mcg_iu", "iu_mcg", "iu", "iu_dots", "mcg", "ug_micro", "ug", "mg"),
     "marks": ("none", "star", "dagger", "double", "numbers"),
 }
@@ -56,7 +56,7 @@ AXES = {**FILE_AXES, **CONTENT_AXES}
 MARKET_COLUMNS = {"us": ("one", "per_units", "per_units3", "adults_children", "ages3"), "ca": ("one",),
                   "eu": ("one", "eu_unit_daily")}
 MARKET_DIRECTIONS = {"us": CONTENT_AXES["directions"],
-                     "ca": ("none", "daily", "split", "range", "times_daily", "weekly", "ages"),
+                     "ca": ("none", "daily", "split", "range", "times_daily", "weekly", "ages", "dsld"),
                      "eu": ("none", "daily", "split")}
 MARKET_D_UNITS = {"us": CONTENT_AXES["d_unit"], "ca": ("mcg_iu", "iu_mcg", "mcg", "ug_micro"),
                   "eu": ("mcg_iu", "mcg", "ug_micro", "mg")}
@@ -308,6 +308,33 @@ def directions_en(rng, kind: str, q: int, unit: str):
     raise ValueError(kind)
 
 
+# Real DSLD directions (../shared/realdata), the product's unit put in: (sentence, serving count,
+# units a day for an adult). Servings/day = units a day / serving count, per the SPEC: ranges and
+# "up to" take the upper end, a label's own "do not exceed" is its maximum, "once or twice" is two.
+DSLD_DIRECTIONS = [
+    ("As a dietary supplement, take one {u} daily.", 1, 1),
+    ("As a dietary supplement, take two to six {us} daily.", 2, 6),
+    ("As a dietary supplement, adults dissolve one (1) {u} in the mouth, two (2) to four (4) times daily, or as "
+     "directed by a health care professional.", 1, 4),
+    ("Take 1 {u} 1 to 4 times daily, or as directed by your healthcare practitioner.", 1, 4),
+    ("Dissolve 1 {u} in mouth every 2-4 hours, as needed ~ Avoid chewing or swallowing whole ~ Do not exceed 8 {us} "
+     "per day", 1, 8),
+    ("Slowly dissolve one {u} in mouth once or twice a day after eating.", 1, 2),
+    ("Take four [4] {us} per day.", 4, 4),
+    ("Three [3] {us} at mealtime or one [1] {u} three times a day with food.", 3, 3),
+    ("Take 1-2 {us}, once or twice daily, or as directed by your health practitioner.", 1, 4),
+    ("Chew 2 {us} slowly in the mouth, twice per day.", 2, 4),
+    ("Adults: Take 1 {u} as needed up to 4 times daily. Children 7 years of age and older: Take 1 {u} as needed up "
+     "to 2 times daily.", 1, 4),
+    ("One (1) {u} each day as a dietary supplement or as otherwise directed by a healthcare professional.", 1, 1),
+    ("As a dietary supplement, for adults: Take 4 {us} once daily, or as directed by your healthcare professional.",
+     4, 4),
+    ("Take two (2) {us} daily.", 2, 2),
+    ("As a dietary supplement, take 1 to 3 {us} daily.", 1, 3),
+    ("Suggested usage: As a dietary supplement, adults take 1 {u} daily or as directed by your healthcare "
+     "professional.", 1, 1),
+]
+
 EU_DIR = {  # lang -> (daily, split, heading, warning)
     "en": ("Take {n} {u} daily with a meal.", "Take {a} {ua} in the morning and {a} {ua} in the evening.",
            ["Directions:", "Directions for use:", "Recommended daily dose:"],
@@ -351,7 +378,11 @@ US_HEADINGS = ["Suggested Use:", "Directions:", "Recommendation:", "SUGGESTED US
 
 # US labels are most of what a US retailer audits; every market still comes up often enough
 # to be measured on its own (weights only; the draw stays independent of every other axis)
-WEIGHTS = {"market": {"us": 6, "ca": 2, "eu_en": 1, "eu_fr": 1, "eu_de": 1, "eu_it": 1, "eu_es": 1, "eu_nl": 1}}
+WEIGHTS = {"market": {"us": 6, "ca": 2, "eu_en": 1, "eu_fr": 1, "eu_de": 1, "eu_it": 1, "eu_es": 1, "eu_nl": 1},
+           # the existing templates (render.py, regions.py) stay in the space as one producer among
+           # several, at a tenth of the labels: a yardstick of what was tuned on, next to what was not
+           "producer": {"reportlab": 2, "fpdf2": 2, "weasyprint": 2, "libreoffice": 2, "ghostscript": 2,
+                        "templates": 1}}
 
 
 def _pick(rng, axis, allowed=None, force=None):
@@ -418,6 +449,16 @@ def draw_panel(rng: random.Random, market: str, force: dict | None = None) -> di
         q = rng.choice([1, 1, 1, 2, 2, 3])
     if columns == "eu_unit_daily" and q == 1:
         q = 2  # a "per unit | per daily dose" table says two things only when the dose is several units
+    dsld = None
+    if directions == "dsld":
+        # the sentence fixes the serving's count; a multi-column panel must print that column
+        fits = [d for d in DSLD_DIRECTIONS
+                if not qtys or (d[1] in qtys if columns.startswith("per_units") else d[1] == qtys[0])]
+        if fits:
+            dsld = rng.choice(fits)
+            q = dsld[1]
+        else:
+            directions = ax["directions"] = "daily"
     pick = 0 if qtys is None else (qtys.index(q) if columns.startswith("per_units") else 0)
 
     # amounts per unit (canonical) and per serving
@@ -525,6 +566,9 @@ def draw_panel(rng: random.Random, market: str, force: dict | None = None) -> di
     else:
         if directions == "none":
             dtext, per_day_units = None, None
+        elif dsld is not None:
+            dtext = dsld[0].format(u=unit_words(unit, "en", 1), us=unit_words(unit, "en", 2))
+            per_day_units = dsld[2]
         else:
             dtext, per_day_units = directions_en(rng, directions, q, unit)
         heading = rng.choice(US_HEADINGS if region == "us" else ["Recommended dose:", "Directions:",
@@ -675,6 +719,8 @@ def draw_label(rng: random.Random, force: dict | None = None) -> dict:
     """One label page: file axes, and one panel (two when arranged side by side)."""
     force = dict(force or {})
     ax = {k: _pick(rng, k, force=force) for k in FILE_AXES}
+    if ax["producer"] == "templates":
+        return _template_label(rng, force)
     if ax["arrangement"] == "side_by_side" and ax["directions_pos"] == "beside" and "directions_pos" not in force:
         ax["directions_pos"] = rng.choice(["below", "above"])
     n = 2 if ax["arrangement"] == "side_by_side" else 1
@@ -688,6 +734,65 @@ def draw_label(rng: random.Random, force: dict | None = None) -> dict:
                        "seed": rng.randrange(1 << 30)}}
 
 
+TEMPLATES = ("ruled", "borderless", "retail", "two_column", "ca", "eu")
+
+
+def _template_label(rng, force):
+    """A label from the existing templates (render.py, regions.py), kept in the space as a subset.
+    Its layout axes are all "template"; only market and producer say something."""
+    from .records import random_product
+    from .regions import region_product
+
+    layout = force.get("template") or rng.choice(TEMPLATES)
+    if layout in ("two_column", "ca", "eu"):
+        rec = region_product(rng, layout)
+    else:
+        rec = random_product(rng)
+    rec["flags"] = expected_flags(rec)
+    market = {"ca": "ca", "eu": "eu_en"}.get(layout, "us")
+    ax = {k: "template" for k in FILE_AXES}
+    ax.update(producer="templates", market=market)
+    panel = {k: rec.get(k) for k in ("brand", "product_name", "serving_size", "servings_per_day",
+                                     "servings_per_day_assumed", "directions", "region", "nutrients", "flags")}
+    panel["axes"] = {k: "template" for k in CONTENT_AXES}
+    return {"axes": ax, "panels": [panel], "template": {"layout": layout, "record": rec},
+            "layout": {"seed": rng.randrange(1 << 30)}}
+
+
 def draw_labels(seed: int, n: int, force: dict | None = None) -> list[dict]:
     rng = random.Random(seed)
     return [draw_label(rng, force) for _ in range(n)]
+
+
+def force_for(axis: str, value: str) -> dict:
+    """Axis values to hold so that ``axis=value`` can be drawn at all: an amount column, wording or
+    spelling only some markets print needs one of those markets, a vitamin D spelling a vitamin D row."""
+    force = {axis: value}
+    if axis in CONTENT_AXES:
+        table = {"columns": MARKET_COLUMNS, "directions": MARKET_DIRECTIONS, "d_unit": MARKET_D_UNITS,
+                 "marks": MARKET_MARKS}.get(axis)
+        if table is not None and value not in table["us"]:
+            force["market"] = "eu_de" if value in table["eu"] else "ca"
+        elif table is not None:
+            force["market"] = "us"
+        if axis == "d_unit":
+            force["product"] = "d3_only"
+    return force
+
+
+def coverage_labels(seed: int, per_value: int = 2) -> list[dict]:
+    """``per_value`` labels for every value of every axis (the rest drawn freely), then as many freely
+    drawn: a small fixed sample in which every axis value is measured."""
+    rng = random.Random(seed)
+    out = []
+    for axis, values in AXES.items():
+        for v in values:
+            if v == "-":
+                continue
+            for _ in range(per_value):
+                f = force_for(axis, v)
+                if f.get("producer") != "templates" and "producer" not in f:
+                    # producers are drawn freely, but never the templates: those fix every other axis
+                    f["producer"] = rng.choice([p for p in FILE_AXES["producer"] if p != "templates"])
+                out.append(draw_label(rng, f))
+    return out

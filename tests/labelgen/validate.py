@@ -44,6 +44,10 @@ def canonical_from_text(nutrient: str, text: str, eu: bool) -> float | None:
 def check_label(label: dict) -> list[str]:
     bad = []
     for i, p in enumerate(label["panels"]):
+        if "print" not in p:  # an existing template's record: its own tests vouch for it
+            if sorted(p["flags"]) != expected_flags(p):
+                bad.append(f"panel {i}: flags {p['flags']} != {expected_flags(p)}")
+            continue
         pr = p["print"]
         eu = p["region"] == "eu"
         where = f"panel {i}"
