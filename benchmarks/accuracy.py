@@ -92,6 +92,7 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=17, help="sampling seed (default 17)")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--json", action="store_true", help="print figures as JSON instead of tables")
+    ap.add_argument("--json-out", type=Path, help="also write the figures as JSON to this file")
     ap.add_argument("--no-frozen", action="store_true", help="skip the frozen held-out set")
     ap.add_argument("--frozen-only", action="store_true", help="score only the frozen held-out set")
     ap.add_argument("--keep", type=Path, help="render the sample under this folder and keep it")
@@ -119,6 +120,8 @@ def main(argv=None) -> int:
             if not a.json:
                 print(table(figs, f"Frozen held-out set (tests/heldout): {info['panels']} panels "
                                   f"(audit {info['audit_s']} s)"))
+    if a.json_out:
+        a.json_out.write_text(json.dumps(out, indent=1), encoding="utf-8")
     if a.json:
         json.dump(out, sys.stdout, indent=1)
         print()

@@ -79,6 +79,8 @@ class Figures:
             "review": ratio(self.review, self.panels),
             "brand": ratio(self.brand_right, self.panels),
             "name": ratio(self.name_right, self.panels),
+            "key_n": self.key_rows,
+            "flag_n": self.flag_tp + self.flag_fn,
             "per_rule": {r: {"tp": v[0], "fp": v[1], "fn": v[2]} for r, v in self.per_rule.items()},
         }
 
@@ -194,6 +196,8 @@ def measure(db, truth: list[dict], axes=True) -> dict[str, Figures]:
         out["overall"].add(f)
         if axes:
             for k, v in (t.get("axes") or {}).items():
+                if v == "template" and k != "producer":
+                    continue  # a template label's other axes: the same panels as producer=templates
                 out[f"{k}={v}"].add(f)
     return dict(out)
 

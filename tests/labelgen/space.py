@@ -719,6 +719,9 @@ def draw_label(rng: random.Random, force: dict | None = None) -> dict:
     """One label page: file axes, and one panel (two when arranged side by side)."""
     force = dict(force or {})
     ax = {k: _pick(rng, k, force=force) for k in FILE_AXES}
+    if ax["producer"] == "templates" and "producer" not in force and set(force) - {"market"}:
+        # a held axis value is one the templates cannot print: draw a producer that can
+        ax["producer"] = rng.choice([p for p in FILE_AXES["producer"] if p != "templates"])
     if ax["producer"] == "templates":
         return _template_label(rng, force)
     if ax["arrangement"] == "side_by_side" and ax["directions_pos"] == "beside" and "directions_pos" not in force:
