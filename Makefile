@@ -45,9 +45,11 @@ bench: setup
 
 # Extraction accuracy on labels drawn from the generator's layout space, and on the frozen
 # held-out set (tests/heldout), one table each, weakest axis values first (benchmarks/ACCURACY.md).
+# Needs LibreOffice and Ghostscript (two of the label producers): the test system packages.
 ACCURACY_ARGS ?= --n 1000 --seed 17
 
 accuracy: setup
+	@bash scripts/system-deps.sh --test
 	$(BIN)/python benchmarks/accuracy.py $(ACCURACY_ARGS)
 
 clean:

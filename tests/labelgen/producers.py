@@ -17,10 +17,16 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+import logging
+
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
 from .records import fmt_num
+
+# Carlito and Liberation carry a 1970-ish 'created' date that fontTools warns about on every
+# fpdf2 label: noise in every accuracy run, nothing wrong with the PDF
+logging.getLogger("fontTools.ttLib.tables._h_e_a_d").setLevel(logging.ERROR)
 
 TTF = "/usr/share/fonts/truetype"
 # font axis -> (regular file, bold file, CSS family); "helvetica" is reportlab's base-14 Helvetica
