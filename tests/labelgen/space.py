@@ -485,7 +485,6 @@ def draw_panel(rng: random.Random, market: str, force: dict | None = None) -> di
 
     # rows as printed
     old_dv = d_unit in ("iu", "iu_dots") and rng.random() < 0.5
-    dagger_rows = set()
     prows, nutrients = [], []
     numbered = []
     for i, (nut, form) in enumerate(rows_spec):
@@ -529,7 +528,6 @@ def draw_panel(rng: random.Random, market: str, force: dict | None = None) -> di
             m = "†" if marks == "dagger" else "‡"
             for c in cells:
                 c[1], c[2] = m, None  # "Daily Value not established" in place of a figure
-            dagger_rows.add(i)
         elif marks == "star" and region in ("us", "eu") and rng.random() < 0.6:
             for c in cells:
                 if c[1]:
