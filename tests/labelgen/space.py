@@ -11,6 +11,14 @@ canonical amounts per serving, servings_per_day, flags, brand, product_name) is 
 the SPEC's dose semantics, in one place: ``_finish`` (flags by records.expected_flags, the SPEC
 rule oracle the rest of the generator uses).
 
+Truth choices where the SPEC is silent (what a compliance analyst would expect):
+- a label's own maximum ("do not exceed 6 lozenges per day", "up to 4 times daily") is the daily
+  figure, like a range's upper end; "once or twice daily" is two;
+- adults' directions and the adults' column win over children's, whatever order they are printed in;
+- an EU "per daily dose (2 capsules)" panel is one serving of 2 units a day; with no directions the
+  figure 1 is still marked assumed (the SPEC's rule for missing directions);
+- "per month" is never drawn: the SPEC does not say how long a month is.
+
 What this module does not know: how any reader reads labels. It is built from the SPEC, the
 reference notes, real DSLD directions wordings (../shared/realdata) and label conventions of the
 US (21 CFR 101.36), Canada (Medicinal Ingredients, bilingual) and the EU (per daily dose, %NRV,
