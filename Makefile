@@ -11,7 +11,7 @@ SETUPTOOLS_VERSION := 84.2.1
 DEMO_DB := demo/labelaudit.duckdb
 DEMO_OUT := demo/reports
 
-.PHONY: demo test setup system-deps sample clean bench lock
+.PHONY: demo test setup system-deps sample clean bench lock accuracy
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -62,6 +62,15 @@ BENCH_ARGS ?= --n 20 --workers 2
 
 bench: setup
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
+
+# Extraction accuracy on labels drawn from the generator's layout space, and on the frozen
+# held-out set (tests/heldout), one table each, weakest axis values first (benchmarks/ACCURACY.md).
+# Needs LibreOffice and Ghostscript (two of the label producers): the test system packages.
+ACCURACY_ARGS ?= --n 1000 --seed 17
+
+accuracy: setup
+	@bash scripts/system-deps.sh --test
+	$(BIN)/python benchmarks/accuracy.py $(ACCURACY_ARGS)
 
 clean:
 	rm -rf $(VENV) demo .pytest_cache
