@@ -3,18 +3,38 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Every Python package, pinned: what `make demo`, `make test` and CI install. `make lock`
+# re-resolves it from pyproject.toml on purpose (then run `make test` and commit both).
+LOCK := requirements.lock
+PIP_VERSION := 26.3
+SETUPTOOLS_VERSION := 84.2.1
 DEMO_DB := demo/labelaudit.duckdb
 DEMO_OUT := demo/reports
 
-.PHONY: demo test setup system-deps sample clean bench
+.PHONY: demo test setup system-deps sample clean bench lock accuracy
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet pip==$(PIP_VERSION) setuptools==$(SETUPTOOLS_VERSION)
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev]'
+# The lock first, then labelaudit itself with no dependency resolution: a fresh machine gets
+# exactly the versions the tests last passed with, whatever the registry has released since.
+$(STAMP): pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/pip install --quiet -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/pip check
 	touch $(STAMP)
+
+# Re-resolve every dependency from pyproject.toml in a scratch venv and write the lock.
+lock:
+	rm -rf .lock-venv
+	$(PY) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet pip==$(PIP_VERSION) setuptools==$(SETUPTOOLS_VERSION)
+	.lock-venv/bin/pip install --quiet '.[dev]'
+	{ echo "# labelaudit's pinned dependencies: written by 'make lock' from pyproject.toml; do not edit."; \
+	  .lock-venv/bin/pip freeze --exclude labelaudit | LC_ALL=C sort -f; } > $(LOCK)
+	rm -rf .lock-venv
+	@echo "wrote $(LOCK): run 'make test', then commit pyproject.toml and $(LOCK) together"
 
 setup: $(STAMP) system-deps
 
@@ -42,6 +62,15 @@ BENCH_ARGS ?= --n 20 --workers 2
 
 bench: setup
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
+
+# Extraction accuracy on labels drawn from the generator's layout space, and on the frozen
+# held-out set (tests/heldout), one table each, weakest axis values first (benchmarks/ACCURACY.md).
+# Needs LibreOffice and Ghostscript (two of the label producers): the test system packages.
+ACCURACY_ARGS ?= --n 1000 --seed 17
+
+accuracy: setup
+	@bash scripts/system-deps.sh --test
+	$(BIN)/python benchmarks/accuracy.py $(ACCURACY_ARGS)
 
 clean:
 	rm -rf $(VENV) demo .pytest_cache

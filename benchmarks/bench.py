@@ -11,8 +11,8 @@ seconds include interpreter start-up and imports, as a user would see them):
 
   baseline 1 proc   the bare pdfplumber pass: for every file, open it and extract_text() on every page
   baseline W proc   the same loop on a spawned multiprocessing.Pool(W) (for reference)
-  plain audit       flows.pipeline.audit_catalog(root, db, load_ruleset(), workers=W): no Prefect, no reports
-  plain + reports   the plain pipeline's steps timed one by one (discover+plan_reads, run_extraction,
+  plain audit       flows.run.run_audit(root, db, workers=W): no Prefect, no reports
+  plain + reports   run_audit with its steps timed one by one (lock+discover+plan_reads, extraction,
                     load_and_judge, reports.write_reports); gives the split
   prefect cold      flows.audit.audit_flow(...) with a fresh PREFECT_HOME and no PREFECT_API_URL
                     (Prefect starts its temporary server), without and with reports (--prefect)
@@ -127,54 +127,58 @@ def child_baseline(a: dict) -> dict:
 
 
 def child_plain(a: dict) -> dict:
-    from flows.pipeline import audit_catalog
-    from rules import load_ruleset
+    from flows.run import run_audit
 
     t0 = time.perf_counter()
-    run, _warnings = audit_catalog(Path(a["catalog"]), Path(a["db"]), load_ruleset(), workers=a["workers"])
+    run = run_audit(a["catalog"], a["db"], workers=a["workers"]).run
     return {"inner_s": time.perf_counter() - t0, "files_read": run["files_read"], "files_reused": run["files_reused"],
             "products": run["products"], "flagged": run["products_flagged"]}
 
 
 def child_split(a: dict) -> dict:
-    """The plain pipeline's steps, each timed (the same calls audit_catalog and audit_flow make)."""
-    from flows import pipeline
-    from flows.catalog import discover
+    """run_audit with its steps timed one by one (the same sequence the plain audit and the flow run)."""
+    from flows.run import Steps, run_audit
     from rules import load_ruleset
-    from warehouse.load import now
-    from warehouse.store import cleanup_stale_stages, writer_lock
 
-    root, db, w = Path(a["catalog"]), Path(a["db"]), a["workers"]
     out: dict = {}
+    nutrient_rows = [0]
+
+    class TimedSteps(Steps):
+        def extract(self, shares, read):
+            t = time.perf_counter()
+            out["plan_s"] = t - t_plan  # lock, discover (sha256 of every file), plan_reads
+            for part in super().extract(shares, read):
+                nutrient_rows[0] += len(part.nutrients)
+                yield part
+            out["extract_s"] = time.perf_counter() - t
+
+        def load(self, load):
+            if "plan_s" not in out:  # nothing to read
+                out["plan_s"], out["extract_s"] = time.perf_counter() - t_plan, 0.0
+            t = time.perf_counter()
+            run = load()
+            out["load_s"] = time.perf_counter() - t
+            return run
+
+        def reports(self, write, db, run_id):
+            t = time.perf_counter()
+            try:
+                paths = write()
+                out["reports_s"] = time.perf_counter() - t
+                out["report_files"] = len(paths)
+                return paths
+            except Exception as e:  # reports are being rewritten: say so, keep the rest
+                out["reports_s"] = time.perf_counter() - t
+                out["reports_error"] = f"{type(e).__name__}: {str(e)[:300]}"
+                return {}
+
     t_all = time.perf_counter()
     ruleset = load_ruleset()
-    started = now()
-    with writer_lock(db):
-        cleanup_stale_stages(db)
-        t = time.perf_counter()
-        entries, _ = discover(root)
-        jobs, reused = pipeline.plan_reads(db, entries, root)
-        out["plan_s"] = time.perf_counter() - t
-        t = time.perf_counter()
-        rows = pipeline.run_extraction(jobs, w, 100)
-        out["extract_s"] = time.perf_counter() - t
-        run_id = pipeline.new_run_id()
-        t = time.perf_counter()
-        run = pipeline.load_and_judge(db, str(root.resolve()), run_id, started, entries, rows, ruleset, reused)
-        out["load_s"] = time.perf_counter() - t
+    t_plan = time.perf_counter()
+    run = run_audit(a["catalog"], a["db"], ruleset=ruleset, workers=a["workers"], out=a.get("reports") or None,
+                    steps=TimedSteps()).run
     out.update(files_read=run["files_read"], products=run["products"], flagged=run["products_flagged"],
-               nutrient_rows=len(rows.nutrients))
-    if a.get("reports"):
-        t = time.perf_counter()
-        try:
-            from reports import write_reports
-
-            paths = write_reports(db, run_id, Path(a["reports"]))
-            out["reports_s"] = time.perf_counter() - t
-            out["report_files"] = len(paths)
-        except Exception as e:  # reports are being rewritten: say so, keep the rest
-            out["reports_s"] = time.perf_counter() - t
-            out["reports_error"] = f"{type(e).__name__}: {str(e)[:300]}"
+               nutrient_rows=nutrient_rows[0])
     out["inner_s"] = time.perf_counter() - t_all
     return out
 

@@ -26,7 +26,7 @@ def main() -> None:
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     from distributed import LocalCluster
 
-    from flows.audit import audit_flow, audit_on_dask
+    from flows.audit import audit_flow
 
     warm = tmp / "warm"
     warm.mkdir()
@@ -41,8 +41,8 @@ def main() -> None:
     with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         start_s = time.perf_counter() - t0
         t1 = time.perf_counter()
-        audit_on_dask(cluster.scheduler_address, catalog=args.catalog.resolve().as_uri(),
-                      db=str(tmp / "dask.duckdb"), workers=args.workers, quiet=True)
+        audit_flow(catalog=args.catalog.resolve().as_uri(), db=str(tmp / "dask.duckdb"), workers=args.workers,
+                   quiet=True, dask_address=cluster.scheduler_address)
         dask_s = time.perf_counter() - t1
     print(f"{'path':<34}{'seconds':>9}{'labels/s':>10}")
     print(f"{'process pool (flow)':<34}{pool_s:>9.1f}{n / pool_s:>10.1f}")

@@ -5,23 +5,18 @@ checksum: a misread digit ("725 mcg (5,000 IU)", "125 mcg ... 6250%") breaks it.
 ``row_consistent`` to lower an OCR row's confidence or to try another reading.
 
 Daily Values: the current ones (21 CFR 101.9, 2016 rule) and the older ones still printed on
-IU-only labels. A %DV may follow either set.
+IU-only labels. A %DV may follow either set. The values and the unit factors are the shared
+reference (labelaudit/contracts/reference.toml).
 """
 from __future__ import annotations
 
 import math
 import re
 
-# nutrient -> list of (DV amount, unit the DV is stated in); current first, then pre-2016.
-DAILY_VALUES: dict[str, list[tuple[float, str]]] = {
-    "vitamin_d": [(20.0, "mcg"), (400.0, "IU")],
-    "vitamin_k": [(120.0, "mcg"), (80.0, "mcg")],
-    "magnesium": [(420.0, "mg"), (400.0, "mg")],
-    "calcium": [(1300.0, "mg"), (1000.0, "mg")],
-    "vitamin_a": [(900.0, "mcg RAE"), (5000.0, "IU")],
-}
-IU_PER_MCG_D = 40.0
-MCG_RAE_PER_IU_A = 0.3
+from labelaudit.contracts.reference import (CANONICAL_UNITS, DAILY_VALUE_UNITS, DAILY_VALUES,
+                                            IU_PER_MCG_VITAMIN_D as IU_PER_MCG_D, KEY_NUTRIENTS,
+                                            MCG_RAE_PER_IU_VITAMIN_A as MCG_RAE_PER_IU_A)
+
 _MASS_MCG = {"mcg": 1.0, "mg": 1000.0, "g": 1_000_000.0}
 PAIR_REL_TOL = 0.02     # mcg vs IU may differ this much (printed rounding)
 DV_ABS_TOL = 1.0        # percentage points
@@ -87,9 +82,25 @@ def _in(value: float, unit: str, want: str, nutrient: str) -> float | None:
     return None
 
 
+def _printed_dv(nutrient: str, basis: str) -> tuple[float, str]:
+    """A Daily Value in the unit labels printed it in (pre-2016 vitamin D: 400 IU, not 10 mcg)."""
+    canonical = CANONICAL_UNITS[nutrient]
+    unit = DAILY_VALUE_UNITS.get(basis, {}).get(nutrient, canonical)
+    value = _in(DAILY_VALUES[basis][nutrient], canonical, unit, nutrient)
+    assert value is not None, f"no conversion of {nutrient} from {canonical} to {unit}"
+    return value, unit
+
+
+# nutrient -> list of (DV amount, unit the DV is stated in); current first, then pre-2016.
+# Only the key nutrients: their rows decide flags, so only they are worth a second reading.
+DAILY_VALUES_CHECKED: dict[str, list[tuple[float, str]]] = {
+    n: [_printed_dv(n, basis) for basis in ("current", "pre2016")] for n in KEY_NUTRIENTS
+}
+
+
 def pair_consistent(nutrient: str | None, amount, unit, alt_amount, alt_unit) -> bool:
     """Two printed amounts of one row ("125 mcg (5,000 IU)") name the same quantity."""
-    if nutrient not in DAILY_VALUES or None in (amount, unit, alt_amount, alt_unit):
+    if nutrient not in DAILY_VALUES_CHECKED or None in (amount, unit, alt_amount, alt_unit):
         return True
     u1, u2 = _unit(unit), _unit(alt_unit)
     if u1 == u2:
@@ -107,11 +118,11 @@ def pair_consistent(nutrient: str | None, amount, unit, alt_amount, alt_unit) ->
 
 def dv_consistent(nutrient: str | None, amount, unit, percent_dv) -> bool:
     """``amount unit`` fits the printed %DV under the current or the pre-2016 Daily Value."""
-    if nutrient not in DAILY_VALUES or percent_dv is None or amount is None or unit is None:
+    if nutrient not in DAILY_VALUES_CHECKED or percent_dv is None or amount is None or unit is None:
         return True
     u = _unit(unit)
     pct = float(percent_dv)
-    for dv, dv_unit in DAILY_VALUES[nutrient]:
+    for dv, dv_unit in DAILY_VALUES_CHECKED[nutrient]:
         v = _in(float(amount), u, dv_unit, nutrient)
         if v is None:
             continue
@@ -127,16 +138,15 @@ def row_consistent(nutrient: str | None, amount, unit, alt_amount, alt_unit, per
                    elemental_amount=None, elemental_unit=None) -> bool:
     """Do a row's printed figures agree with each other?
 
-    - vitamin D printed in mcg and IU: 1 mcg = 40 IU, within the printed precision or ~2%;
-    - the amount against the printed %DV, under the current DVs (vitamin D 20 mcg, K 120 mcg,
-      magnesium 420 mg, calcium 1300 mg, A 900 mcg RAE) or the pre-2016 ones (D 400 IU,
-      K 80 mcg, magnesium 400 mg, calcium 1000 mg, A 5000 IU), within 1 point or 2%.
+    - vitamin D printed in mcg and IU: at the shared IU factor, within the printed precision or ~2%;
+    - the amount against the printed %DV, under the current or the pre-2016 Daily Values of the
+      key nutrients (the shared reference), within 1 point or 2%.
       Where an elemental amount is given ("providing 100 mg elemental magnesium") the %DV is
       checked against it, not the salt weight.
 
     Unknown nutrients, rows without a %DV and rows without an amount are not checked (True).
     """
-    if nutrient not in DAILY_VALUES:
+    if nutrient not in DAILY_VALUES_CHECKED:
         return True
     for v in (amount, alt_amount, percent_dv, elemental_amount):
         if v is not None and (not isinstance(v, (int, float)) or math.isnan(float(v))):

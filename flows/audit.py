@@ -1,15 +1,20 @@
-"""The audit as a Prefect flow: discover -> plan -> extract (batched, in processes) ->
-load + rules (one staged write, published atomically) -> reports."""
+"""The audit as a Prefect flow: a thin wrapper over :func:`flows.run.run_audit` whose steps
+(extraction shares, load and judge, reports) run as Prefect tasks, so the UI shows them and
+the run's summary is published as artifacts.
+
+Importing this module imports Prefect and nothing else: the environment Prefect reads at
+import is set by whoever starts the process (the CLI: flows.settings.configure_prefect);
+the per-run defaults that keep a run cheap are applied around each in-process run
+(flows.settings.run_settings).
+"""
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
-from flows.settings import importing_prefect, prefect_run_defaults, run_settings
+from flows.settings import importing_prefect, run_settings
 
-prefect_run_defaults()
 with importing_prefect():
     from prefect import Flow, task
     from prefect.cache_policies import NO_CACHE
@@ -20,64 +25,32 @@ with importing_prefect():
     import prefect.task_engine  # noqa: F401
     import prefect.utilities.visualization  # noqa: F401  (Flow.__call__)
 
-from flows import pipeline
-from flows.catalog import discover
-from flows.catalog import catalog_id
-from flows.executor import DEFAULT_FILE_TIMEOUT_S, DEFAULT_MEMORY_MB, ExtractedRows, Extractor, FileJob, extract_batch
-from rules import load_ruleset
-from warehouse.load import now
-from warehouse.store import cleanup_stale_stages, writer_lock
+from flows.executor import DEFAULT_FILE_TIMEOUT_S, DEFAULT_MEMORY_MB, ExtractedRows, FileJob
+from flows.run import AuditResult, Steps, run_audit, say_on_stderr, task_shares
+
+__all__ = ["AuditResult", "PrefectSteps", "audit_flow", "schedule_deployment", "task_shares"]
 
 
-@dataclass
-class AuditResult:
-    run: dict[str, Any]
-    reports: dict[str, str] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-
-
-_EXTRACTOR: Extractor | None = None
-
-
+# The tasks receive the step to run as a callable (a closure over this run's extractor and
+# rows): nothing is handed over through module state, and with NO_CACHE Prefect neither
+# hashes nor walks it.
 @task(name="extract-batch", cache_policy=NO_CACHE)
-def extract_batch_task(
-    jobs: list[FileJob], file_timeout: float = DEFAULT_FILE_TIMEOUT_S, pool_batch: int = 0,
-) -> ExtractedRows:
-    # Locally, batches share one pool of isolated, spawned workers (flows/executor.py): a
-    # fork inside a running flow can deadlock, and Prefect's own process runner would start
-    # a temporary server in every worker. The task's files go to the pool in jobs of
-    # ``pool_batch`` files, the plain pipeline's batches. On a Dask cluster (no local pool)
-    # the Dask worker process reads the batch itself; only small row dicts travel back to
-    # the one writer.
-    if _EXTRACTOR is not None:
-        return _EXTRACTOR.run(pipeline.batches(jobs, pool_batch or len(jobs)))
-    return extract_batch(jobs, file_timeout=0)
-
-
-def task_shares(parts: list[list[FileJob]], n: int) -> list[list[FileJob]]:
-    """``parts`` (in order) dealt into at most ``n`` contiguous shares of whole parts."""
-    n = max(1, min(n, len(parts)))
-    k, extra = divmod(len(parts), n)
-    shares, i = [], 0
-    for s in range(n):
-        j = i + k + (s < extra)
-        shares.append([job for part in parts[i:j] for job in part])
-        i = j
-    return shares
+def extract_task(read: Callable[[list[FileJob]], ExtractedRows], share: list[FileJob]) -> ExtractedRows:
+    return read(share)
 
 
 @task(name="load-and-judge", cache_policy=NO_CACHE)
-def load_task(db: str, catalog: str, run_id: str, started_at, entries, rows, ruleset, reused: int) -> dict:
-    return pipeline.load_and_judge(Path(db), catalog, run_id, started_at, entries, rows, ruleset, reused)
+def load_task(load: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    return load()
 
 
 @task(name="reports", cache_policy=NO_CACHE)
-def report_task(db: str, run_id: str, out: str) -> dict[str, str]:
+def report_task(write: Callable[[], dict[str, Path]], db: str, run_id: str) -> dict[str, Path]:
     from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-    from reports import summary_markdown, write_reports
+    from reports import summary_markdown
 
-    paths = write_reports(Path(db), run_id, Path(out))
+    paths = write()
     try:
         s = summary_markdown(paths, Path(db), run_id)
         create_markdown_artifact(key=s["artifact_key"] + "-summary", markdown=s["markdown"],
@@ -86,11 +59,33 @@ def report_task(db: str, run_id: str, out: str) -> dict[str, str]:
                               description=f"Label audit {run_id}: flagged products")
     except Exception as e:  # artifacts are a convenience: the reports are written either way
         print(f"warning: could not publish the Prefect artifacts: {e}", file=sys.stderr)
-    return {k: str(v) for k, v in paths.items()}
+    return paths
 
 
-def _say(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
+class PrefectSteps(Steps):
+    """run_audit's steps as Prefect tasks.
+
+    The extraction batches are dealt into 2 tasks per worker, submitted together (Prefect's
+    thread runner), all feeding the run's one pool of isolated workers. A task run costs ~7 ms
+    here and ~30 ms of server CPU, on the cores the extraction needs: one task per batch (20
+    for 2,000 labels) added ~0.3 s to the audit, 4 tasks add under 0.1 s.
+    """
+
+    def extract_shares(self, workers: int) -> int:
+        return 2 * max(1, workers)
+
+    def extract(self, shares: list[list[FileJob]],
+                read: Callable[[list[FileJob]], ExtractedRows]) -> Iterable[ExtractedRows]:
+        # quote(): Prefect would otherwise walk every job to find futures in the inputs.
+        futures = [extract_task.submit(read, quote(share)) for share in shares]
+        for fut in futures:
+            yield fut.result()
+
+    def load(self, load: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        return load_task(load)
+
+    def reports(self, write: Callable[[], dict[str, Path]], db: Path, run_id: str) -> dict[str, Path]:
+        return report_task(write, str(db), run_id)
 
 
 _JSON_SCALARS = (str, int, float, bool, type(None))
@@ -122,65 +117,16 @@ def audit_flow(
     catalog: str, db: str, out: str | None = None, config: str | None = None,
     workers: int = 2, batch_size: int = 100, quiet: bool = False,
     file_timeout: float = DEFAULT_FILE_TIMEOUT_S, memory_mb: int = DEFAULT_MEMORY_MB,
-    remote_extraction: bool = False,
+    dask_address: str | None = None,
 ) -> AuditResult:
-    """Audit CATALOG (a folder, or an fsspec URL every worker can read) into the warehouse DB.
-    With ``remote_extraction`` the extract tasks run where the flow's task runner sends them
-    (a Dask cluster, see :func:`audit_on_dask`); loading stays here, the single writer."""
-    say: Callable[[str], None] = (lambda m: None) if quiet else _say
-    global _EXTRACTOR
-    started = now()
-    root = catalog if "://" in catalog else Path(catalog)
-    db_path = Path(db)
-    # Fail on a bad config before reading a single PDF.
-    ruleset = load_ruleset(Path(config) if config else None)
-    with writer_lock(db_path):
-        cleanup_stale_stages(db_path)
-        entries, warnings = discover(root)
-        for w in warnings:
-            say(f"warning: {w}")
-        jobs, reused = pipeline.plan_reads(db_path, entries, root)
-        say(f"{len(entries)} PDF files in {root}; {len(jobs)} to read, {reused} unchanged since the last audit")
-        run_id = pipeline.new_run_id()
-        rows = ExtractedRows()
-        if jobs and remote_extraction:
-            parts = pipeline.batches(jobs, pipeline.batch_size_for(len(jobs), workers, batch_size))
-            for fut in [extract_batch_task.submit(part, file_timeout) for part in parts]:
-                rows.merge(fut.result())
-                say(f"  read {rows.files}/{len(jobs)} files")
-        elif jobs:
-            with Extractor(workers=workers, file_timeout=file_timeout, memory_mb=memory_mb) as ex:
-                _EXTRACTOR = ex
-                try:
-                    # The pool reads the plain pipeline's batches; the UI shows 2 extract tasks
-                    # per worker, each a share of them. A task run costs ~7 ms here and ~30 ms
-                    # of server CPU, on the cores the extraction needs: one task per batch (20
-                    # for 2,000 labels) added ~0.3 s to the audit, 4 tasks add under 0.1 s.
-                    size = pipeline.batch_size_for(len(jobs), workers, batch_size)
-                    shares = task_shares(pipeline.batches(jobs, size), 2 * workers)
-                    futures = [extract_batch_task.submit(quote(share), pool_batch=size) for share in shares]
-                    for fut in futures:
-                        rows.merge(fut.result())
-                        say(f"  read {rows.files}/{len(jobs)} files")
-                finally:
-                    _EXTRACTOR = None
-        say(f"loading the warehouse and applying {len(ruleset.enabled_rules())} rules ({ruleset.version_label})")
-        # quote(): Prefect would otherwise walk every row dict to find futures in the inputs.
-        run = load_task(str(db_path), catalog_id(root), run_id, started, quote(entries), quote(rows), ruleset, reused)
-    result = AuditResult(run=run, warnings=warnings)
-    if out:
-        result.reports = report_task(str(db_path), run_id, out)
-    return result
-
-
-def audit_on_dask(address: str, **params: Any) -> AuditResult:
-    """Run the audit with extraction on an existing Dask cluster (``tcp://host:8786``).
-    Every worker must be able to read the catalog: a path they all see, or a URL."""
-    from prefect_dask import DaskTaskRunner
-
-    dask_flow = audit_flow.with_options(task_runner=DaskTaskRunner(address=address))  # a plain Flow again
-    with run_settings():
-        return dask_flow(remote_extraction=True, **params)
+    """Audit CATALOG (a folder, or a URL such as s3://bucket/catalog) into the warehouse DB.
+    With ``dask_address`` (``tcp://host:8786``) extraction runs on that Dask cluster, whose
+    workers must read the catalog (a path they all see, or a URL); loading stays here."""
+    return run_audit(
+        catalog, db, config=config, out=out, workers=workers, batch_size=batch_size, file_timeout=file_timeout,
+        memory_mb=memory_mb, dask_address=dask_address, progress=None if quiet else say_on_stderr,
+        steps=PrefectSteps(),
+    )
 
 
 def schedule_deployment(name: str, cron: str, parameters: dict[str, Any]):

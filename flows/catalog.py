@@ -5,6 +5,7 @@ import csv
 import hashlib
 from pathlib import Path
 
+from labelaudit.contracts.catalog import CatalogLocation
 from labelaudit.contracts.errors import CatalogError
 from warehouse.load import CatalogEntry
 
@@ -20,73 +21,33 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def is_url(root: str | Path) -> bool:
-    return "://" in str(root)
-
-
-def catalog_id(root: str | Path) -> str:
+def catalog_id(root: str | Path | CatalogLocation) -> str:
     """How a catalog is named in the warehouse: its absolute path, or its URL."""
-    return str(root).rstrip("/") if is_url(root) else str(Path(root).resolve())
+    return CatalogLocation.parse(root).id
 
 
-def job_path(root: str | Path, rel: str) -> str:
-    """Where a worker reads one file: a local path, or a URL every Dask worker can open."""
-    return f"{str(root).rstrip('/')}/{rel}" if is_url(root) else str(Path(root) / rel)
+def _is_pdf(rel: str) -> bool:
+    return rel.lower().endswith(".pdf")
 
 
-def discover(root: str | Path) -> tuple[list[CatalogEntry], list[str]]:
+def discover(root: str | Path | CatalogLocation) -> tuple[list[CatalogEntry], list[str]]:
     """Every ``*.pdf`` (any case) below ``root``, with manifest values; plus warnings.
     ``root`` is a folder, or an fsspec URL (``file://``, ``s3://``...) for catalogs that
     workers on other machines must read too."""
-    if is_url(root):
-        return _discover_url(str(root))
-    root = Path(root)
-    if not root.is_dir():
-        raise CatalogError(f"catalog {root} is not a directory: pass the folder that holds the label PDFs")
+    where = CatalogLocation.parse(root)
+    where.check()
     warnings: list[str] = []
-    manifest = read_manifest(root, warnings)
-    real_root = root.resolve()
+    manifest = read_manifest(where, warnings)
+    rels, refused = where.files(_is_pdf)
+    warnings.extend(refused)
     entries: list[CatalogEntry] = []
-    for path in sorted(root.rglob("*")):
-        if path.suffix.lower() != ".pdf" or not (path.is_file() or path.is_symlink()):
-            continue
-        rel = path.relative_to(root).as_posix()
-        if path.is_symlink() and real_root not in path.resolve().parents:
-            warnings.append(f"{rel}: skipped, a link that leads outside the catalog")
-            continue
+    for rel in rels:
         try:
-            digest = sha256_file(path)
+            digest = where.sha256(rel)
         except OSError as e:
-            warnings.append(f"{rel}: could not be read ({e.strerror}); it is left out of this run")
+            warnings.append(f"{rel}: could not be read ({e.strerror or e}); it is left out of this run")
             continue
         entries.append(_entry(rel, digest, manifest.pop(rel, {})))
-    for rel in sorted(manifest):
-        warnings.append(f"{MANIFEST}: lists {rel}, which is not in the catalog")
-    return entries, warnings
-
-
-def _discover_url(root: str) -> tuple[list[CatalogEntry], list[str]]:
-    import fsspec
-
-    fs, base = fsspec.core.url_to_fs(root)
-    base = base.rstrip("/")
-    if not fs.isdir(base):
-        raise CatalogError(f"catalog {root} is not a folder that can be listed")
-    warnings: list[str] = []
-    manifest: dict[str, dict[str, str]] = {}
-    if fs.exists(f"{base}/{MANIFEST}"):
-        with fs.open(f"{base}/{MANIFEST}", "rt", encoding="utf-8-sig", newline="") as fh:
-            manifest = _parse_manifest(fh, f"{root}/{MANIFEST}", warnings)
-    entries = []
-    for path in sorted(fs.find(base)):
-        if not path.lower().endswith(".pdf"):
-            continue
-        rel = path[len(base):].lstrip("/")
-        h = hashlib.sha256()
-        with fs.open(path, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                h.update(chunk)
-        entries.append(_entry(rel, h.hexdigest(), manifest.pop(rel, {})))
     for rel in sorted(manifest):
         warnings.append(f"{MANIFEST}: lists {rel}, which is not in the catalog")
     return entries, warnings
@@ -101,12 +62,12 @@ def _entry(rel: str, digest: str, m: dict[str, str]) -> CatalogEntry:
     )
 
 
-def read_manifest(root: Path, warnings: list[str]) -> dict[str, dict[str, str]]:
-    path = root / MANIFEST
-    if not path.exists():
+def read_manifest(root: str | Path | CatalogLocation, warnings: list[str]) -> dict[str, dict[str, str]]:
+    where = CatalogLocation.parse(root)
+    if not where.exists(MANIFEST):
         return {}
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        return _parse_manifest(fh, str(path), warnings)
+    with where.open(MANIFEST, "rt", newline="", encoding="utf-8-sig") as fh:
+        return _parse_manifest(fh, where.where(MANIFEST), warnings)
 
 
 def _parse_manifest(fh, path: str, warnings: list[str]) -> dict[str, dict[str, str]]:

@@ -22,6 +22,7 @@ from pebble import ProcessExpired, ProcessPool
 
 from extract import EXTRACTOR_VERSION, extract_pdf
 from extract.records import FileExtraction
+from labelaudit.contracts.catalog import CatalogLocation
 from labelaudit.contracts.errors import TerminalError
 from warehouse.normalise import normalise_file
 
@@ -33,9 +34,13 @@ RETRY_NEXT_RUN = "retry"
 
 @dataclass
 class FileJob:
-    path: str
+    catalog: CatalogLocation
     source_file: str
     sha256: str
+
+    @property
+    def path(self) -> str:
+        return self.catalog.where(self.source_file)
 
 
 @dataclass
@@ -75,9 +80,9 @@ def extract_one(job: FileJob, file_timeout: float) -> ExtractedRows:
         old = signal.signal(signal.SIGALRM, _alarm)
         signal.setitimer(signal.ITIMER_REAL, file_timeout)
     try:
-        ext = extract_pdf(_source(job.path))
+        ext = _extract(job)
         if ext.transient:  # vanished or locked while we looked: one more try
-            ext = extract_pdf(_source(job.path))
+            ext = _extract(job)
     except FileTimeout:
         ext = FileExtraction(status="error", status_detail=(
             f"reading took longer than {file_timeout:g} s and was stopped (a pathological page?); "
@@ -94,17 +99,22 @@ def extract_one(job: FileJob, file_timeout: float) -> ExtractedRows:
     return _rows_for(job, ext)
 
 
-def _source(path: str):
-    """A local path as is; a URL (file://, s3://...) read through fsspec, as on a Dask worker."""
-    if "://" not in path:
-        return path
-    import fsspec
-
+def _extract(job: FileJob) -> FileExtraction:
+    """A local file by its path (extract_pdf names a missing or unreadable one); a remote one
+    read through its catalog, as on a Dask worker."""
+    local = job.catalog.local_path(job.source_file)
+    if local is not None:
+        return extract_pdf(local)
     try:
-        with fsspec.open(path, "rb") as fh:
-            return fh.read()
+        data = job.catalog.read_bytes(job.source_file)
     except FileNotFoundError:
-        return path  # extract_pdf reports it as a transient "file not found"
+        return FileExtraction(status="error", status_detail="file not found (removed during the audit?)", transient=True)
+    except PermissionError:
+        return FileExtraction(status="error", status_detail="permission denied reading the file", transient=True)
+    except OSError as e:  # the storage did not answer: the next run tries again
+        return FileExtraction(status="error", status_detail=f"could not be read from the catalog's storage ({e})",
+                              transient=True)
+    return extract_pdf(data)
 
 
 def extract_batch(jobs: list[FileJob], file_timeout: float = DEFAULT_FILE_TIMEOUT_S) -> ExtractedRows:
@@ -167,12 +177,14 @@ class Extractor:
             return out
 
     def run(self, batches: list[list[FileJob]], progress: Callable[[int], None] | None = None) -> ExtractedRows:
+        """Every batch's rows, in order; ``progress`` gets the number of files of each batch done."""
         futures = [(b, self.submit(b)) for b in batches]
         total = ExtractedRows()
         for jobs, fut in futures:
-            total.merge(self.collect(fut, jobs))
+            rows = self.collect(fut, jobs)
+            total.merge(rows)
             if progress:
-                progress(total.files)
+                progress(rows.files)
         return total
 
 
@@ -186,3 +198,35 @@ def _failure(e: BaseException, file_timeout: float) -> FileExtraction:
     else:
         detail = "reading needed more memory than a worker may use"
     return FileExtraction(status="error", status_detail=detail)
+
+
+class DaskExtractor:
+    """Extraction on an existing Dask cluster (``tcp://host:8786``), with the same ``run`` as
+    :class:`Extractor`. Each Dask worker reads its batch by the catalog's path or URL (so it
+    must see the same folder, or reach the same storage) and sends back only row dicts.
+    A file's time limit is not enforced there: Dask runs tasks in threads, where SIGALRM
+    cannot reach them; the cluster's own worker limits apply."""
+
+    def __init__(self, address: str):
+        self.address = address
+        self._client: Any = None
+
+    def __enter__(self) -> "DaskExtractor":
+        from distributed import Client
+
+        # Not the process's default scheduler: this run's batches go here, nothing else.
+        self._client = Client(self.address, set_as_default=False)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._client.close()
+
+    def run(self, batches: list[list[FileJob]], progress: Callable[[int], None] | None = None) -> ExtractedRows:
+        futures = [self._client.submit(extract_batch, b, 0, pure=False) for b in batches]
+        total = ExtractedRows()
+        for fut in futures:
+            rows = fut.result()
+            total.merge(rows)
+            if progress:
+                progress(rows.files)
+        return total

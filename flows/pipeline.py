@@ -1,26 +1,27 @@
-"""The audit's steps as plain functions; flows/audit.py runs them as Prefect tasks.
+"""The audit's steps as plain functions; flows/run.py's run_audit puts them in order (and
+flows/audit.py's Prefect flow runs that, with some steps as tasks).
 
 Extraction is CPU-bound pdfplumber work: it runs in spawned worker processes, files
 batched per task so orchestration stays cheap (../shared/notes/stack-facts.md).
 """
 from __future__ import annotations
 
-import json
 import os
 import uuid
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from extract import EXTRACTOR_VERSION
-from flows.catalog import job_path
 from flows.executor import (
     DEFAULT_FILE_TIMEOUT_S,
     DEFAULT_MEMORY_MB,
     ExtractedRows,
-    Extractor,
     FileJob,
     extract_batch,
 )
+from labelaudit.contracts.catalog import CatalogLocation
+from labelaudit.contracts.records import AuditRun
 from rules import RuleSet, evaluate
 from rules.verdicts import apply_waivers, verdicts
 from warehouse.load import (
@@ -56,24 +57,10 @@ def batch_size_for(n_jobs: int, workers: int, batch_size: int) -> int:
     return max(1, min(batch_size, -(-n_jobs // max(1, workers * 2))))
 
 
-def run_extraction(
-    jobs: list[FileJob], workers: int, batch_size: int, progress: Callable[[int, int], None] | None = None,
-    file_timeout: float = DEFAULT_FILE_TIMEOUT_S, memory_mb: int = DEFAULT_MEMORY_MB,
-) -> ExtractedRows:
-    """Extract every job in isolated worker processes (see flows/executor.py)."""
-    if not jobs:
-        return ExtractedRows()
-    with Extractor(workers=workers, file_timeout=file_timeout, memory_mb=memory_mb) as ex:
-        def on_batch(done: int) -> None:
-            pause_point("extract")
-            if progress:
-                progress(done, len(jobs))
-
-        return ex.run(batches(jobs, batch_size_for(len(jobs), workers, batch_size)), on_batch)
-
-
-def plan_reads(db: Path, entries: list[CatalogEntry], catalog_root: str | Path) -> tuple[list[FileJob], int]:
+def plan_reads(db: Path, entries: list[CatalogEntry], catalog_root: str | Path | CatalogLocation,
+               ) -> tuple[list[FileJob], int]:
     """Jobs for the files whose bytes this extractor version has not read yet."""
+    where = CatalogLocation.parse(catalog_root)
     known: set[str] = set()
     if db.exists():
         con = connect_read_only(db)
@@ -89,7 +76,7 @@ def plan_reads(db: Path, entries: list[CatalogEntry], catalog_root: str | Path) 
         if e.sha256 in known or e.sha256 in seen:
             continue
         seen.add(e.sha256)
-        jobs.append(FileJob(path=job_path(catalog_root, e.source_file), source_file=e.source_file, sha256=e.sha256))
+        jobs.append(FileJob(catalog=where, source_file=e.source_file, sha256=e.sha256))
     reused = len({e.sha256 for e in entries} & known)
     return jobs, reused
 
@@ -101,20 +88,23 @@ def new_run_id() -> str:
 def load_and_judge(
     db: Path, catalog: str, run_id: str, started_at, entries: list[CatalogEntry], rows: ExtractedRows,
     ruleset: RuleSet, files_reused: int,
-) -> dict[str, Any]:
+) -> AuditRun:
     """Write the run into a staged copy of the warehouse, judge it, publish atomically."""
     with staged_write(db) as con:
         insert_label_versions(con, rows.versions, rows.nutrients)
         publish_products(con, run_id, catalog, entries)
-        run = judge(con, catalog, run_id, started_at, ruleset, kind="audit")
-        run.update(files_seen=len(entries), files_read=rows.files, files_reused=files_reused)
+        run = replace(judge(con, catalog, run_id, started_at, ruleset, kind="audit"),
+                      files_seen=len(entries), files_read=rows.files, files_reused=files_reused)
         record_run(con, run)
         pause_point("load")  # everything written to the staging copy, nothing published yet
     return run
 
 
-def judge(con, catalog: str, run_id: str, started_at, ruleset: RuleSet, kind: str) -> dict[str, Any]:
-    """Rules, waivers and verdicts for a catalog's current products; the run's counts."""
+def judge(con, catalog: str, run_id: str, started_at, ruleset: RuleSet, kind: str) -> AuditRun:
+    """Rules, waivers and verdicts for a catalog's current products; the run's counts.
+
+    Products are counted from their verdicts (one each) and flags from the unwaived flags, so
+    the run record, the ``verdicts`` table and the reports count alike."""
     flags = evaluate(con, ruleset, catalog)
     apply_waivers(con, catalog, flags)
     record_flags(con, run_id, catalog, flags)
@@ -123,24 +113,21 @@ def judge(con, catalog: str, run_id: str, started_at, ruleset: RuleSet, kind: st
     counts = con.execute(
         "SELECT count(*), count(*) FILTER (WHERE status = 'ok') FROM products WHERE catalog = ?", [catalog]
     ).fetchall()[0]
-    live = [f for f in flags if not f["waived"]]
-    return {
-        "audit_run_id": run_id, "kind": kind, "started_at": started_at, "finished_at": now(), "catalog": catalog,
-        "ruleset_version": ruleset.version_label, "rule_params": json.dumps(
-            {"params": ruleset.params, "rules": {r.id: {"enabled": r.enabled, "severity": r.severity} for r in ruleset.rules}},
-            sort_keys=True),
-        "extractor_version": EXTRACTOR_VERSION, "files_seen": 0, "files_read": 0, "files_reused": 0,
-        "products": counts[0], "products_ok": counts[1], "products_not_ok": counts[0] - counts[1],
-        "flags_high": sum(f["severity"] == "high" for f in live),
-        "flags_warning": sum(f["severity"] == "warning" for f in live),
-        "flags_info": sum(f["severity"] == "info" for f in live),
-        "products_flagged": sum(v["verdict"] == "flagged" for v in vs),
-        "products_needing_review": sum(v["verdict"] == "needs_review" for v in vs),
-        "products_waived": len({f["product_key"] for f in flags if f["waived"]}),
-    }
+    live = [f for f in flags if not f.waived]
+    return AuditRun(
+        audit_run_id=run_id, kind=kind, started_at=started_at, finished_at=now(), catalog=catalog,
+        ruleset_version=ruleset.version_label, rule_params=ruleset.record(), extractor_version=EXTRACTOR_VERSION,
+        products=counts[0], products_ok=counts[1], products_not_ok=counts[0] - counts[1],
+        flags_high=sum(f.severity == "high" for f in live),
+        flags_warning=sum(f.severity == "warning" for f in live),
+        flags_info=sum(f.severity == "info" for f in live),
+        products_flagged=sum(v["verdict"] == "flagged" for v in vs),
+        products_needing_review=sum(v["verdict"] == "needs_review" for v in vs),
+        products_waived=len({f.product_key for f in flags if f.waived}),
+    )
 
 
-def reevaluate(db: Path, ruleset: RuleSet, catalog: str | None = None) -> list[dict[str, Any]]:
+def reevaluate(db: Path, ruleset: RuleSet, catalog: str | None = None) -> list[AuditRun]:
     """Apply the (new or changed) rules to what the warehouse holds: a new run per catalog,
     reading no PDF."""
     runs = []
@@ -160,7 +147,7 @@ def reevaluate(db: Path, ruleset: RuleSet, catalog: str | None = None) -> list[d
 
 
 __all__ = [
-    "FileJob", "ExtractedRows", "extract_batch", "run_extraction", "plan_reads", "load_and_judge", "new_run_id",
+    "FileJob", "ExtractedRows", "extract_batch", "plan_reads", "load_and_judge", "new_run_id",
     "writer_lock", "cleanup_stale_stages",
 ]
 
@@ -169,23 +156,18 @@ def audit_catalog(
     root: Path, db: Path, ruleset: RuleSet, workers: int = 2, batch_size: int = 100,
     file_timeout: float = DEFAULT_FILE_TIMEOUT_S, memory_mb: int = DEFAULT_MEMORY_MB,
 ) -> tuple[dict[str, Any], list[str]]:
-    """The whole audit without Prefect: for tests, benchmarks and embedding in other tools."""
-    from flows.catalog import catalog_id, discover
+    """Deprecated: call :func:`flows.run.run_audit`, which this is, returning (run, warnings)."""
+    from flows.run import run_audit
 
-    started = now()
-    with writer_lock(db):
-        cleanup_stale_stages(db)
-        entries, warnings = discover(root)
-        jobs, reused = plan_reads(db, entries, root)
-        rows = run_extraction(jobs, workers, batch_size, file_timeout=file_timeout, memory_mb=memory_mb)
-        run = load_and_judge(db, catalog_id(root), new_run_id(), started, entries, rows, ruleset, reused)
-    return run, warnings
+    result = run_audit(root, db, ruleset=ruleset, workers=workers, batch_size=batch_size, file_timeout=file_timeout,
+                       memory_mb=memory_mb)
+    return result.run, result.warnings
 
 
 def add_waiver(
     db: Path, product_key: str, rule_id: str, reason: str, analyst: str, expires_on, ruleset: RuleSet,
     catalog: str | None = None,
-) -> tuple[str, dict[str, Any]]:
+) -> tuple[str, AuditRun]:
     """Accept one flag on one product's current label, then re-judge its catalog so reports
     show the flag as waived at once. Returns (waiver id, the new run)."""
     with writer_lock(db):

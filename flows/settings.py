@@ -31,8 +31,9 @@ def configure_prefect(state_dir: Path) -> None:
 
 
 def prefect_run_defaults() -> None:
-    """Defaults that hold wherever the flow is imported from (CLI, tests, a worker): set
-    before ``prefect`` is imported, and never over what the user set."""
+    """The process-wide form of :func:`run_settings`' defaults, for a process that runs flows
+    it does not start itself (``labelaudit schedule`` serving a deployment): set before
+    ``prefect`` is imported, and never over what the user set."""
     # No network on these machines; telemetry otherwise logs errors and waits on timeouts.
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     # The API version handshake: a GET /admin/version from the API client, the events
@@ -84,26 +85,45 @@ def importing_prefect() -> Iterator[None]:
 
 @contextmanager
 def run_settings() -> Iterator[None]:
-    """Settings for a flow run started in this process (``audit_flow(...)``, the CLI, tests).
+    """Settings for a flow run started in this process (``audit_flow(...)``, the CLI, tests):
+    the defaults of :func:`prefect_run_defaults` plus no heartbeats, each only where the user
+    configured nothing (environment, profile, prefect.toml). Applied around the run rather
+    than to the environment at import, so importing the flow changes nothing.
 
     Flow-run heartbeats: Prefect 3.8 starts a heartbeat thread for every flow run (default
     every 180 s) and joins it at the end of the run; the thread sleeps in 1 s steps, so the
     join adds 0-1 s (0.5 s on average) to every run. Heartbeats only serve zombie-run
     detection, which needs an automation the user creates, and Prefect documents them as
     enabled by setting ``PREFECT_FLOWS_HEARTBEAT_FREQUENCY``. So: if that setting (or its
-    legacy alias) was configured anywhere (environment, profile, prefect.toml), it is used
-    as is; if not, in-process runs send none. Runs started by a deployment (``labelaudit
-    schedule``, a work pool) do not come through here and keep Prefect's default.
+    legacy alias) was configured anywhere, it is used as is; if not, in-process runs send
+    none. Runs started by a deployment (``labelaudit schedule``, a work pool) do not come
+    through here and keep Prefect's default.
+
+    The temporary server, when the run starts one, inherits these settings (Prefect passes
+    the settings that were set to its subprocess), so it sends no analytics either.
     """
     from prefect.context import SettingsContext, get_settings_context
 
     ctx = get_settings_context()
     settings = ctx.settings
-    if "heartbeat_frequency" in settings.flows.model_fields_set:
+    updates: dict[str, object] = {}
+    for section, name, value in _RUN_DEFAULTS:
+        if name not in getattr(settings, section).model_fields_set:
+            group = updates.get(section) or getattr(settings, section)
+            updates[section] = group.model_copy(update={name: value})
+    if not updates:
         yield
         return
     # What prefect.settings.temporary_settings() does, minus rebuilding the settings from
     # every source (environment, profiles, TOML files): 40 ms against 0.1 ms for a copy.
-    flows = settings.flows.model_copy(update={"heartbeat_frequency": None})
-    with SettingsContext(profile=ctx.profile, settings=settings.model_copy(update={"flows": flows})):
+    with SettingsContext(profile=ctx.profile, settings=settings.model_copy(update=updates)):
         yield
+
+
+# (settings section, field, value) a run started in this process uses unless configured.
+_RUN_DEFAULTS = (
+    ("flows", "heartbeat_frequency", None),
+    # See prefect_run_defaults: the API version handshake costs 0.2 s a run.
+    ("client", "server_version_check_enabled", False),
+    ("server", "analytics_enabled", False),
+)

@@ -10,11 +10,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import time
 from pathlib import Path
 
 from labelaudit.contracts.errors import LabelAuditError
+from labelaudit.contracts.records import AuditRun
 
 DEFAULT_DB = "labelaudit.duckdb"
 
@@ -38,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Read every PDF below CATALOG (recursively; catalog.csv at its root adds sku, brand, "
                        "product_name, retailer), load the warehouse, apply the rules and write the reports. Files whose "
                        "bytes have not changed since the last audit are not read again.")
-    a.add_argument("catalog", metavar="CATALOG", help="folder of label PDFs")
+    a.add_argument("catalog", metavar="CATALOG", help="folder of label PDFs, or a URL such as s3://bucket/catalog")
     a.add_argument("--db", default=_db_default(), help="DuckDB warehouse file (created if missing; default: %(default)s)")
     a.add_argument("--out", default="labelaudit-reports", help="folder for the HTML and CSV reports (default: %(default)s)")
     a.add_argument("--config", help="TOML file overriding rule thresholds and switches (see rules/defaults.toml)")
@@ -58,7 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--normalised", action="store_true", help="also print the warehouse rows (canonical units, daily dose)")
 
     q = sub.add_parser("sql", help="run a SQL query against the warehouse and print a table",
-                       description="Runs QUERY on the warehouse, read-only. Relations: products, nutrients, flags, "
+                       description="Runs QUERY on the warehouse, read-only and with no access to other files or the "
+                       "network (see --write, --allow-files). Relations: products, nutrients, flags, "
                        "flagged_products, product_versions, audit_runs, label_versions.")
     q.add_argument("query", metavar="QUERY")
     q.add_argument("--db", default=_db_default(), help="DuckDB warehouse file (default: %(default)s)")
@@ -66,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--write", action="store_true",
                    help="open the warehouse read-write (fails while an analyst or another program has it open); "
                    "by default it is opened read-only")
+    q.add_argument("--allow-files", action="store_true",
+                   help="let QUERY read and write files and the network (read_csv, COPY, EXPORT, ATTACH, INSTALL); "
+                   "by default it sees the warehouse and nothing else")
 
     rp = sub.add_parser("report", help="write the reports of an audit run (HTML, PDF, CSV, XLSX; no Prefect)",
                         description="Write the catalog summary and one report per retailer (or only --retailer's) for "
@@ -74,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--db", default=_db_default(), help="DuckDB warehouse file (default: %(default)s)")
     rp.add_argument("--out", default="labelaudit-reports", help="folder for the reports (default: %(default)s)")
     rp.add_argument("--run", metavar="ID", help="audit run id (default: the latest run of the catalog)")
-    rp.add_argument("--catalog", help="catalog folder whose latest run to report, when the warehouse holds several")
+    rp.add_argument("--catalog", help="catalog (folder or URL, as audited) whose latest run to report, when the warehouse holds several")
     rp.add_argument("--retailer", metavar="NAME", help="only this retailer's report (products.retailer, from the manifest)")
     rp.add_argument("--format", default="html,pdf,csv,xlsx", help="comma-separated formats (default: %(default)s)")
 
@@ -99,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "a new audit run per catalog (kind 'reevaluate') with its flags and verdicts. No PDF is read.")
     ev.add_argument("--db", default=_db_default(), help="DuckDB warehouse file (default: %(default)s)")
     ev.add_argument("--config", help="TOML file overriding rule thresholds and switches")
-    ev.add_argument("--catalog", help="only this catalog folder (default: every catalog in the warehouse)")
+    ev.add_argument("--catalog", help="only this catalog, a folder or URL as audited (default: every catalog in the warehouse)")
 
     wv = sub.add_parser("waive", help="accept a flag on a product while its label is unchanged",
                         description="Record that an analyst accepted RULE_ID on PRODUCT_KEY. The waiver holds across "
@@ -110,12 +116,27 @@ def build_parser() -> argparse.ArgumentParser:
     wv.add_argument("--by", required=True, help="who accepts it")
     wv.add_argument("--expires", required=True, metavar="YYYY-MM-DD", help="last day the waiver holds")
     wv.add_argument("--db", default=_db_default(), help="DuckDB warehouse file (default: %(default)s)")
-    wv.add_argument("--catalog", help="catalog folder, when the key is in several")
+    wv.add_argument("--catalog", help="catalog (folder or URL, as audited), when the key is in several")
     wv.add_argument("--config", help="TOML rules config to judge with")
 
     wl = sub.add_parser("waivers", help="list waivers and whether they still hold")
     wl.add_argument("--db", default=_db_default(), help="DuckDB warehouse file (default: %(default)s)")
+
+    up = sub.add_parser("upgrade", help="bring a warehouse written by an older labelaudit to this one's schema",
+                        description="Apply the schema migrations the warehouse lacks, keeping its runs, waivers and "
+                        "history (any audit, reevaluate or waive does the same first). The file is replaced "
+                        "atomically: a failed upgrade leaves it as it was.")
+    up.add_argument("--db", default=_db_default(), help="DuckDB warehouse file (default: %(default)s)")
     return p
+
+
+def _catalog_id(catalog: str | None) -> str | None:
+    """A catalog named on the command line as the warehouse names it (a folder's absolute path, or its URL)."""
+    if catalog is None:
+        return None
+    from labelaudit.contracts.catalog import CatalogLocation
+
+    return CatalogLocation.parse(catalog).id
 
 
 def _missing_warehouse(db: Path) -> bool:
@@ -126,35 +147,37 @@ def _missing_warehouse(db: Path) -> bool:
     return True
 
 
+def run_counts(run: AuditRun) -> str:
+    """A run's counts as the CLI prints them: products (one verdict each) apart from flags, in the
+    words and numbers ``audit_runs``, ``verdicts`` and the reports use."""
+    return (f"{run.products_ok} panels audited, {run.products_not_ok} files not readable; "
+            f"{run.products_flagged} products flagged, {run.products_needing_review} products need review, "
+            f"{run.products_passed} products pass, {run.products_waived} products with a waived flag; "
+            f"flags: {run.flags_high} high, {run.flags_warning} warning, {run.flags_info} info (waived flags not counted)")
+
+
 def cmd_audit(args: argparse.Namespace) -> int:
     from flows.settings import configure_prefect, state_dir_for
+    from labelaudit.contracts.catalog import CatalogLocation
 
     db = Path(args.db)
     configure_prefect(state_dir_for(db))
-    catalog = Path(args.catalog)
-    if "://" not in args.catalog and not catalog.is_dir():
-        print(f"error: catalog {catalog} is not a folder; pass the folder that holds the label PDFs", file=sys.stderr)
-        return 66
+    # Before Prefect starts (seconds): a catalog that is not there fails at once, exit code 66.
+    CatalogLocation.parse(args.catalog).check()
     if not args.quiet:
         where = os.environ.get("PREFECT_API_URL") or "a temporary local server (set PREFECT_API_URL to use a running one)"
         print(f"starting Prefect on {where} ...", file=sys.stderr, flush=True)
     t0 = time.perf_counter()
-    from flows.audit import audit_flow, audit_on_dask
+    from flows.audit import audit_flow
 
-    params = dict(
+    result = audit_flow(
         catalog=str(args.catalog), db=str(db), out=args.out, config=args.config,
         workers=max(1, args.workers), batch_size=max(1, args.batch_size), quiet=args.quiet,
-        file_timeout=args.file_timeout, memory_mb=args.memory_mb,
+        file_timeout=args.file_timeout, memory_mb=args.memory_mb, dask_address=args.dask_address,
     )
-    result = audit_on_dask(args.dask_address, **params) if args.dask_address else audit_flow(**params)
     run = result.run
-    print(
-        f"audit {run['audit_run_id']} done in {time.perf_counter() - t0:.1f} s: "
-        f"{run['files_seen']} files ({run['files_read']} read, {run['files_reused']} unchanged), "
-        f"{run['products_ok']} panels audited, {run['products_not_ok']} files not readable, "
-        f"{run['products_flagged']} products flagged "
-        f"({run['flags_high']} high, {run['flags_warning']} warning, {run['flags_info']} info)"
-    )
+    print(f"audit {run.audit_run_id} done in {time.perf_counter() - t0:.1f} s: "
+          f"{run.files_seen} files ({run.files_read} read, {run.files_reused} unchanged), {run_counts(run)}")
     print(f"warehouse: {db.resolve()}")
     for kind, path in sorted(result.reports.items()):
         print(f"report ({kind}): {Path(path).resolve()}")
@@ -191,24 +214,44 @@ def cmd_sql(args: argparse.Namespace) -> int:
     return _sql(args)
 
 
+# Statements whose whole point is a file, another database or an extension: refused by name,
+# before DuckDB runs anything, unless --allow-files (DuckDB would refuse them too, less clearly).
+_FILE_STATEMENTS = ("ATTACH", "DETACH", "COPY", "COPY_DATABASE", "EXPORT", "LOAD", "EXTENSION")
+_ALLOW_FILES = "labelaudit sql reads the warehouse only; pass --allow-files to let the query use files or the network"
+
+
+def _file_statements(query: str) -> list[str]:
+    import duckdb
+
+    try:
+        kinds = [s.type.name for s in duckdb.extract_statements(query)]
+    except (duckdb.Error, ValueError):
+        return []  # unparsable here: DuckDB says why when it runs it, with file access still off
+    return [k for k in kinds if k in _FILE_STATEMENTS]
+
+
 def _sql(args: argparse.Namespace) -> int:
     import duckdb
 
+    if not Path(args.db).is_file():
+        print(f"error: no warehouse at {args.db}: run `labelaudit audit CATALOG --db {args.db}` first", file=sys.stderr)
+        return 2
+    if not args.allow_files and (refused := _file_statements(args.query)):
+        print(f"error: {', '.join(sorted(set(refused)))} statement refused: {_ALLOW_FILES}", file=sys.stderr)
+        return 2
+    # DuckDB's own walls, for the whole database instance: no file or network access at all
+    # (read_text, read_csv, COPY, EXPORT, ATTACH, INSTALL, httpfs), and the configuration locked so
+    # the query cannot SET its way back (profiling_output, allowed_directories, temp_directory...).
+    config = {} if args.allow_files else {"enable_external_access": False, "lock_configuration": True}
     from warehouse.store import connect_read_only
 
     try:
-        if args.write:
-            if not Path(args.db).exists():
-                raise FileNotFoundError(f"no warehouse at {args.db}")
-            con = duckdb.connect(str(args.db))
-        else:
-            con = connect_read_only(Path(args.db))
-    except FileNotFoundError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+        # Read-only goes through the warehouse's own opener, which checks the schema version.
+        con = (duckdb.connect(str(args.db), config=config) if args.write
+               else connect_read_only(Path(args.db), config=config))
     except duckdb.IOException as e:
-        print(f"error: cannot open {args.db} read-only ({e}); if an old labelaudit or another program holds "
-              "it for writing, wait for it to finish", file=sys.stderr)
+        print(f"error: cannot open {args.db} {'read-write' if args.write else 'read-only'} ({e}); if an old "
+              "labelaudit or another program holds it, wait for it to finish", file=sys.stderr)
         return 75
     try:
         rel = con.sql(args.query)
@@ -223,6 +266,8 @@ def _sql(args: argparse.Namespace) -> int:
         msg = str(e)
         if "read-only" in msg.lower():
             msg += " (labelaudit sql opens the warehouse read-only; pass --write to change it)"
+        elif isinstance(e, duckdb.PermissionException) or "configuration has been locked" in msg:
+            msg += f" ({_ALLOW_FILES})"
         print(f"error: {msg}", file=sys.stderr)
         return 2
     finally:
@@ -241,7 +286,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if bad or not formats:
         print(f"error: unknown format {', '.join(bad) or '(none)'}; choose from {','.join(FORMATS)}", file=sys.stderr)
         return 2
-    catalog = str(Path(args.catalog).resolve()) if args.catalog else None
+    catalog = _catalog_id(args.catalog)
     try:
         paths = write_reports(db, args.run, Path(args.out), retailer=args.retailer, formats=formats, catalog=catalog)
     except LookupError as e:
@@ -286,7 +331,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
         print("note: PREFECT_API_URL is not set, so the schedule lives in a temporary local Prefect server and no UI "
               "shows it; start one with `prefect server start` and set PREFECT_API_URL=http://127.0.0.1:4200/api",
               file=sys.stderr)
-    catalog = args.catalog if "://" in args.catalog else str(Path(args.catalog).resolve())
+    catalog = _catalog_id(args.catalog)
     params = {"catalog": catalog, "db": str(db), "out": str(Path(args.out).resolve()), "config": args.config,
               "quiet": True}
     from prefect import serve
@@ -313,14 +358,12 @@ def cmd_reevaluate(args: argparse.Namespace) -> int:
     ruleset = load_ruleset(Path(args.config) if args.config else None)
     t0 = time.perf_counter()
     try:
-        runs = reevaluate(db, ruleset, str(Path(args.catalog).resolve()) if args.catalog else None)
+        runs = reevaluate(db, ruleset, _catalog_id(args.catalog))
     except LookupError as e:
         print(f"error: {e.args[0]}", file=sys.stderr)
         return 2
     for run in runs:
-        print(f"{run['catalog']}: run {run['audit_run_id']} with {ruleset.version_label}: {run['products_flagged']} flagged, "
-              f"{run['products_needing_review']} need review, {run['products_waived']} waived "
-              f"({run['flags_high']} high, {run['flags_warning']} warning, {run['flags_info']} info flags)")
+        print(f"{run.catalog}: run {run.audit_run_id} with {ruleset.version_label}: {run_counts(run)}")
     print(f"re-evaluated in {time.perf_counter() - t0:.1f} s; no PDF was read")
     return 0
 
@@ -345,12 +388,12 @@ def cmd_waive(args: argparse.Namespace) -> int:
     ruleset = load_ruleset(Path(args.config) if args.config else None)
     try:
         wid, run = add_waiver(db, args.product_key, args.rule_id.upper(), args.reason, args.by, expires, ruleset,
-                              str(Path(args.catalog).resolve()) if args.catalog else None)
+                              _catalog_id(args.catalog))
     except LookupError as e:
         print(f"error: {e.args[0]}", file=sys.stderr)
         return 2
     print(f"waiver {wid}: {args.rule_id.upper()} accepted on {args.product_key} until {expires} "
-          f"(lapses if the label changes); catalog re-judged as run {run['audit_run_id']}")
+          f"(lapses if the label changes); catalog re-judged as run {run.audit_run_id}")
     return 0
 
 
@@ -382,10 +425,25 @@ def cmd_waivers(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_upgrade(args: argparse.Namespace) -> int:
+    from warehouse.store import upgrade
+
+    db = Path(args.db)
+    if _missing_warehouse(db):
+        return 2
+    before, after = upgrade(db)
+    if before == after:
+        print(f"{db}: warehouse schema version {after}, already current")
+    else:
+        print(f"{db}: warehouse schema version {before} -> {after}; runs, waivers and history kept")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handlers = {"audit": cmd_audit, "extract": cmd_extract, "sql": cmd_sql, "rules": cmd_rules, "report": cmd_report,
-                "reevaluate": cmd_reevaluate, "waive": cmd_waive, "waivers": cmd_waivers, "schedule": cmd_schedule}
+                "reevaluate": cmd_reevaluate, "waive": cmd_waive, "waivers": cmd_waivers, "schedule": cmd_schedule,
+                "upgrade": cmd_upgrade}
     try:
         return handlers[args.command](args)
     except LabelAuditError as e:
@@ -394,6 +452,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: the warehouse was left as it was before this run", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`labelaudit sql ... | head`): end quietly as a Unix tool does.
+        # Python flushes stdout again at exit; pointing it at /dev/null keeps that flush silent.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
 
 
 if __name__ == "__main__":

@@ -9,17 +9,26 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-IU_PER_MCG = 40.0
+from labelaudit.contracts.reference import IU_PER_MCG_VITAMIN_D  # noqa: E402
+
+LINE_COLORS = ("#d98a00", "#c0392b", "#7d3c98")
 
 
-def daily_vitamin_d_histogram(daily_mcg: list[float], ul_mcg: float = 100.0, noael_mcg: float = 250.0) -> str:
+def threshold_label(mcg: float, name: str) -> str:
+    """A line's legend: its value and the name of the parameter it draws, never a fixed meaning,
+    so a run with another threshold cannot draw it under the old one's name."""
+    return f"{mcg * IU_PER_MCG_VITAMIN_D:,.0f} IU {name}"
+
+
+def daily_vitamin_d_histogram(daily_mcg: list[float], lines: list[tuple[float, str]]) -> str:
+    """Daily vitamin D per product (IU), with a dashed line per ``(mcg, name)`` threshold."""
     fig, ax = plt.subplots(figsize=(7, 2.6), dpi=100)
     if daily_mcg:
-        ius = [v * IU_PER_MCG for v in daily_mcg]
-        top = max(max(ius), noael_mcg * IU_PER_MCG) * 1.05
+        ius = [v * IU_PER_MCG_VITAMIN_D for v in daily_mcg]
+        top = max([*ius, *(mcg * IU_PER_MCG_VITAMIN_D for mcg, _ in lines)]) * 1.05
         ax.hist(ius, bins=min(30, max(5, len(ius))), range=(0, top), color="#4a78b5", edgecolor="white")
-    ax.axvline(ul_mcg * IU_PER_MCG, color="#d98a00", linestyle="--", linewidth=1.5, label=f"{ul_mcg * IU_PER_MCG:,.0f} IU adult upper limit")
-    ax.axvline(noael_mcg * IU_PER_MCG, color="#c0392b", linestyle="--", linewidth=1.5, label=f"{noael_mcg * IU_PER_MCG:,.0f} IU no-adverse-effect level")
+    for (mcg, name), color in zip(lines, LINE_COLORS):
+        ax.axvline(mcg * IU_PER_MCG_VITAMIN_D, color=color, linestyle="--", linewidth=1.5, label=threshold_label(mcg, name))
     ax.set_xlabel("Daily vitamin D per product (IU)")
     ax.set_ylabel("Products")
     ax.legend(fontsize=8, frameon=False)
@@ -44,26 +53,24 @@ def _prefix_ids(svg: str, prefix: str) -> str:
 
 
 def brand_flag_share(brands: list[dict]) -> str:
-    """Share of each brand's products flagged, split by the most serious flag (high, warning)."""
+    """Share of each brand's products flagged (their verdict), split by the most serious flag (high, warning)."""
     brands = brands[:15]
     n = max(1, len(brands))
     fig, ax = plt.subplots(figsize=(7, 1.3 + 0.32 * n), dpi=100)
     names = [b["brand"] for b in brands][::-1]
     high = [100.0 * b["high"] / max(b["products"], 1) for b in brands][::-1]
     warn = [100.0 * b["warning"] / max(b["products"], 1) for b in brands][::-1]
-    info = [100.0 * b.get("info", 0) / max(b["products"], 1) for b in brands][::-1]
     ax.barh(names, high, color="#c0392b", label="high")
     ax.barh(names, warn, left=high, color="#d98a00", label="warning")
-    ax.barh(names, info, left=[h + w for h, w in zip(high, warn)], color="#4a78b5", label="info")
     for i, b in enumerate(brands[::-1]):
-        ax.text(min(high[i] + warn[i] + info[i], 100) + 1.5, i, f"{b['flagged']} of {b['products']}", va="center",
+        ax.text(min(high[i] + warn[i], 100) + 1.5, i, f"{b['flagged']} of {b['products']}", va="center",
                 fontsize=8, color="#333")
     ax.set_xlim(0, 118)
     ax.set_xticks([0, 25, 50, 75, 100])
     ax.set_xticklabels(["0%", "25%", "50%", "75%", "100%"])
     ax.set_xlabel("Share of the brand's products flagged")
     ax.tick_params(axis="y", labelsize=8)
-    ax.legend(fontsize=8, frameon=False, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=3,
+    ax.legend(fontsize=8, frameon=False, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2,
               title="most serious flag", title_fontsize=8, alignment="left")
     ax.spines[["top", "right"]].set_visible(False)
     return _svg(fig, "brands")
@@ -72,7 +79,7 @@ def brand_flag_share(brands: list[dict]) -> str:
 COVERAGE_COLORS = {"K2 and magnesium": "#2e8b57", "K2 only": "#d98a00", "magnesium only": "#d98a00", "neither": "#c0392b"}
 
 
-def high_dose_coverage(counts: dict[str, int], limit_mcg: float = 100.0) -> str:
+def high_dose_coverage(counts: dict[str, int], limit_mcg: float) -> str:
     """High-dose D3 products by whether they also carry vitamin K2 and magnesium."""
     fig, ax = plt.subplots(figsize=(7, 1.9), dpi=100)
     names = list(counts)[::-1]
@@ -83,7 +90,7 @@ def high_dose_coverage(counts: dict[str, int], limit_mcg: float = 100.0) -> str:
         ax.text(v + top * 0.015, i, str(v), va="center", fontsize=9)
     ax.set_xlim(0, top * 1.12)
     ax.xaxis.get_major_locator().set_params(integer=True)
-    ax.set_xlabel(f"Products with daily vitamin D3 ≥ {limit_mcg:g} mcg ({limit_mcg * IU_PER_MCG:,.0f} IU)")
+    ax.set_xlabel(f"Products with daily vitamin D3 ≥ {limit_mcg:g} mcg ({limit_mcg * IU_PER_MCG_VITAMIN_D:,.0f} IU)")
     ax.tick_params(axis="y", labelsize=9)
     ax.spines[["top", "right"]].set_visible(False)
     return _svg(fig, "coverage")

@@ -1,5 +1,8 @@
 """Evidence crops: the panel rows a flag used, cut from the label's PDF page.
 
+The label file is opened through its catalog (labelaudit.contracts.catalog): a folder, a
+``file://`` or an ``s3://`` catalog gives the same crops.
+
 Boxes are PDF points in pdfplumber's axes (origin top-left, y down, ``/Rotate`` applied),
 which is also how pdfium renders a page, so a box maps to pixels by one scale factor.
 Crops are cached as PNG files keyed by label version and box, so re-running reports
@@ -14,6 +17,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
+
+from labelaudit.contracts.catalog import CatalogLocation
 
 DPI = 150
 MARGIN_PT = 4.0
@@ -58,15 +63,16 @@ def cache_key(product_id: str, page: int, region: Box, rows: Sequence[Box]) -> s
     return f"{safe_id}-{hashlib.sha256(blob.encode()).hexdigest()[:16]}.png"
 
 
-def evidence_crop(pdf_path: Path, page: int | None, product_id: str, panel_box: Box | None, rows: Sequence[Box],
-                  cache_dir: Path) -> Crop:
-    """PNG bytes of the panel (or the rows) with ``rows`` highlighted; cached by version and box."""
-    crop = crop_file(pdf_path, page, product_id, panel_box, rows, cache_dir)
+def evidence_crop(catalog: CatalogLocation | str | Path, source_file: str, page: int | None, product_id: str,
+                  panel_box: Box | None, rows: Sequence[Box], cache_dir: Path) -> Crop:
+    """PNG bytes of the panel (or the rows) with ``rows`` highlighted; cached by version and box.
+    ``catalog`` is where the label's catalog lives (its warehouse name, a folder or a URL)."""
+    crop = crop_file(catalog, source_file, page, product_id, panel_box, rows, cache_dir)
     return Crop(crop.path.read_bytes(), crop.note, crop.path) if crop.path else crop
 
 
-def crop_file(pdf_path: Path, page: int | None, product_id: str, panel_box: Box | None, rows: Sequence[Box],
-              cache_dir: Path) -> Crop:
+def crop_file(catalog: CatalogLocation | str | Path, source_file: str, page: int | None, product_id: str,
+              panel_box: Box | None, rows: Sequence[Box], cache_dir: Path) -> Crop:
     """Like :func:`evidence_crop`, but leaves the PNG in the cache: ``path`` is set, ``png`` is not read."""
     if page is None:
         return Crop(None, "the label gives no page for these rows, so no image could be cut")
@@ -77,10 +83,18 @@ def crop_file(pdf_path: Path, page: int | None, product_id: str, panel_box: Box 
     cached = cache_dir / cache_key(product_id, page, region, rows)
     if cached.exists():
         return Crop(None, path=cached)
-    if not pdf_path.is_file():
-        return Crop(None, f"the label file {pdf_path} is no longer there, so only the values read from it are shown")
+    where = CatalogLocation.parse(catalog)
     try:
-        png = _render(pdf_path, page, region, rows)
+        there = where.exists(source_file)
+    except OSError as e:  # the catalog's storage did not answer
+        return Crop(None, f"the label file {where.where(source_file)} could not be reached ({e}), so only the values "
+                          "read from it are shown")
+    if not there:
+        return Crop(None, f"the label file {where.where(source_file)} is no longer there, so only the values read "
+                          "from it are shown")
+    try:
+        local = where.local_path(source_file)
+        png = _render(str(local) if local is not None else where.read_bytes(source_file), page, region, rows)
     except Exception as e:  # a damaged or encrypted file: values without a picture
         return Crop(None, f"the label page could not be rendered ({type(e).__name__}: {e}), so only the values are shown")
     cache_dir.mkdir(parents=True, exist_ok=True)
@@ -102,12 +116,13 @@ def png_size(path: Path) -> tuple[int, int]:
     return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
 
 
-def _render(pdf_path: Path, page_no: int, region: Box, rows: Sequence[Box]) -> bytes:
+def _render(pdf: str | bytes, page_no: int, region: Box, rows: Sequence[Box]) -> bytes:
+    """``pdf``: a local file's path, or a remote file's bytes."""
     import pypdfium2 as pdfium
     from PIL import Image, ImageDraw
 
     scale = DPI / 72.0
-    pdf = pdfium.PdfDocument(str(pdf_path))
+    pdf = pdfium.PdfDocument(pdf)
     try:
         page = pdf[page_no - 1]
         width, height = page.get_size()

@@ -4,20 +4,79 @@ A report covers one audit run of one catalog, optionally narrowed to one retaile
 products of the catalog's latest run are the ``products`` table; those of an earlier run
 are rebuilt from ``product_versions`` and ``label_versions`` (identity from today's
 ``products`` where the key still exists).
+
+What the rule engine decided is read, never decided again: the daily doses and whether they
+are high (``rules.engine.dose_summary``), the run's thresholds and their names
+(``audit_runs.rule_params``), each product's verdict and its reasons (``verdicts``). A product
+is "flagged" when its verdict is; flags are counted as flags.
 """
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
 from typing import Any
 
 import duckdb
 
-IU_PER_MCG = 40.0
+from labelaudit.contracts.reference import IU_PER_MCG_VITAMIN_D
+
 SEVERITY_ORDER = {"high": 0, "warning": 1, "info": 2}
 PRODUCT_COLS = ("product_key", "product_id", "source_file", "page", "panel", "brand", "product_name", "sku",
                 "retailer", "serving_size", "servings_per_day", "servings_per_day_assumed", "directions",
                 "status", "status_detail")
+
+
+@dataclass
+class ReportProduct:
+    """One product as the reports show it. Every field a report reads is declared here, whichever
+    step fills it: the snapshot (identity, serving facts, the rules' doses, the verdict),
+    :func:`report_data` (flags and the one-line reason) and the renderer (the evidence crop)."""
+
+    product_key: str
+    product_id: str | None
+    source_file: str
+    page: int | None
+    panel: int | None
+    brand: str | None
+    product_name: str | None
+    sku: str | None
+    retailer: str | None
+    serving_size: str | None
+    servings_per_day: float | None
+    servings_per_day_assumed: bool | None
+    directions: str | None
+    status: str
+    status_detail: str | None
+    # The rule engine's daily amounts and verdicts on them (rules.engine.dose_summary); readable products only.
+    daily_d_mcg: float | None = None
+    daily_d_all_mcg: float | None = None
+    k2_mcg: float | None = None
+    has_k1: bool | None = None
+    mg_mg: float | None = None
+    high_dose: bool | None = None
+    has_k2: bool | None = None
+    has_mg: bool | None = None
+    # The run's verdict on it (verdicts), and its reasons in words.
+    verdict: str | None = None
+    why: str | None = None
+    # Products with flags: the flags (most serious first), the one-line reason, the label rows behind them.
+    flags: list[dict[str, Any]] = field(default_factory=list)
+    rule_ids: list[str] = field(default_factory=list)
+    severity: str | None = None
+    reason: str = ""
+    nutrients: list[dict[str, Any]] = field(default_factory=list)
+    evidence_rows: list[dict[str, Any]] = field(default_factory=list)
+    # The renderer's evidence crop (reports.render attach_crops).
+    panel_box: tuple[float, float, float, float] | None = None
+    cropped: bool = False
+    crop_path: Path | None = None
+    crop_note: str | None = None
+    crop_width_pt: float | None = None
+
+
+def _product(row: dict[str, Any], **more: Any) -> ReportProduct:
+    return ReportProduct(**{k: row[k] for k in PRODUCT_COLS}, **more)
 
 
 @dataclass
@@ -27,10 +86,12 @@ class ReportData:
     retailer: str | None
     params: dict[str, float]
     headline: dict[str, Any]
-    flagged: list[dict[str, Any]]
-    needs_review: list[dict[str, Any]]
+    flagged: list[ReportProduct]
+    needs_review: list[ReportProduct]
     brands: list[dict[str, Any]]
     rules: list[dict[str, Any]]
+    param_names: dict[str, str] = field(default_factory=dict)
+    noted: list[ReportProduct] = field(default_factory=list)  # flags, but a verdict other than flagged
     daily_d: list[float] = field(default_factory=list)
     high_dose: dict[str, int] = field(default_factory=dict)
     changes: dict[str, Any] = field(default_factory=dict)
@@ -83,8 +144,12 @@ def _is_latest(con: duckdb.DuckDBPyConnection, run: dict[str, Any]) -> bool:
     return resolve_run(con, catalog=run["catalog"])["audit_run_id"] == run["audit_run_id"]
 
 
-def products_at(con: duckdb.DuckDBPyConnection, run: dict[str, Any]) -> list[dict[str, Any]]:
+def products_at(con: duckdb.DuckDBPyConnection, run: dict[str, Any]) -> list[ReportProduct]:
     """Every product (any status) of the run's catalog as that run saw it."""
+    return [_product(r) for r in _product_rows(con, run)]
+
+
+def _product_rows(con: duckdb.DuckDBPyConnection, run: dict[str, Any]) -> list[dict[str, Any]]:
     cols = ", ".join(PRODUCT_COLS)
     if _is_latest(con, run):
         return _q(con, f"SELECT {cols} FROM products WHERE catalog = ? ORDER BY source_file, page, panel", [run["catalog"]])
@@ -104,7 +169,7 @@ def products_at(con: duckdb.DuckDBPyConnection, run: dict[str, Any]) -> list[dic
 
 
 def retailers_of(con: duckdb.DuckDBPyConnection, run: dict[str, Any]) -> list[str]:
-    return sorted({p["retailer"] for p in products_at(con, run) if p["retailer"]})
+    return sorted({p.retailer for p in products_at(con, run) if p.retailer})
 
 
 def _flags(con: duckdb.DuckDBPyConnection, run_id: str) -> list[dict[str, Any]]:
@@ -114,13 +179,18 @@ def _flags(con: duckdb.DuckDBPyConnection, run_id: str) -> list[dict[str, Any]]:
     return rows
 
 
-def _run_params(run: dict[str, Any]) -> dict[str, float]:
-    params: dict[str, float] = {"high_dose_vitamin_d_mcg": 100.0, "min_cofactor_amount": 0.0}
+def _run_params(run: dict[str, Any]) -> tuple[dict[str, float], dict[str, str]]:
+    """The thresholds the run judged with, and their names; a run that recorded none (or no names)
+    gets today's rule set's."""
     try:
-        params.update(json.loads(run.get("rule_params") or "{}").get("params", {}))
+        recorded = json.loads(run.get("rule_params") or "{}")
     except (TypeError, ValueError):
-        pass
-    return params
+        recorded = {}
+    from rules import load_ruleset
+
+    current = load_ruleset()
+    params = {**current.params, **recorded.get("params", {})}
+    return params, {**current.param_names, **recorded.get("names", {})}
 
 
 def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
@@ -150,18 +220,8 @@ def _is_waived(flag: dict[str, Any], waivers: list[dict[str, Any]]) -> bool:
 
 # ------------------------------------------------------------------ doses
 
-def _dose_summary(con: duckdb.DuckDBPyConnection, product_ids: list[str]) -> dict[str, dict[str, Any]]:
-    if not product_ids:
-        return {}
-    rows = _q(con, """
-        SELECT product_id,
-          sum(daily_amount_canonical) FILTER (WHERE nutrient = 'vitamin_d' AND (form IS NULL OR form = 'D3')) AS d3_mcg,
-          sum(daily_amount_canonical) FILTER (WHERE nutrient = 'vitamin_d') AS d_all_mcg,
-          sum(daily_amount_canonical) FILTER (WHERE nutrient = 'vitamin_k' AND form = 'K2') AS k2_mcg,
-          bool_or(nutrient = 'vitamin_k' AND form = 'K1' AND amount > 0) AS has_k1,
-          sum(daily_amount_canonical) FILTER (WHERE nutrient = 'magnesium') AS mg_mg
-        FROM nutrients WHERE list_contains($ids, product_id) GROUP BY product_id""", {"ids": product_ids})
-    return {r["product_id"]: r for r in rows}
+DOSE_KEYS = ("daily_d_mcg", "daily_d_all_mcg", "k2_mcg", "has_k1", "mg_mg", "high_dose", "has_k2", "has_mg")
+assert set(DOSE_KEYS) <= {f.name for f in fields(ReportProduct)}
 
 
 _NUTRIENT_COLS = """row_index, nutrient, form, form_detail, label_text, amount_text, dv_text, amount_canonical,
@@ -207,20 +267,22 @@ def servings_text(spd: float | None, assumed: bool | None) -> str:
     return s + (" (assumed: the label gives no directions)" if assumed else "")
 
 
-def plain_reason(p: dict[str, Any], params: dict[str, float]) -> str:
+def threshold_text(params: dict[str, float], names: dict[str, str], param: str) -> str:
+    """``4,000 IU high-dose vitamin D threshold``: a vitamin D threshold of the run, with its name."""
+    return f"{params[param] * IU_PER_MCG_VITAMIN_D:,.0f} IU {names.get(param, param)}"
+
+
+def plain_reason(p: ReportProduct, params: dict[str, float], names: dict[str, str]) -> str:
     """One sentence a buyer reads in the table; the rule messages carry the detail."""
-    d = p.get("d3_mcg") or 0.0
-    rules = set(p["rule_ids"])
-    missing = []
-    if "D3_HIGH_NO_K2" in rules:
-        missing.append("no vitamin K2" + (" (only K1, which does not count)" if p.get("has_k1") else ""))
-    if "D3_HIGH_NO_MG" in rules:
-        missing.append("no magnesium")
-    other = sorted(rules - {"D3_HIGH_NO_K2", "D3_HIGH_NO_MG"})
-    limit = params.get("high_dose_vitamin_d_mcg", 100.0)
+    d = p.daily_d_mcg or 0.0
+    defs = rule_definitions()
+    rules = list(dict.fromkeys(p.rule_ids))
+    missing = [defs[r].missing_phrase(bool(p.has_k1)) for r in rules if r in defs and defs[r].missing]
+    other = sorted(r for r in rules if not (r in defs and defs[r].missing))
+    limit = params["high_dose_vitamin_d_mcg"]
     if missing:
-        s = (f"{d * IU_PER_MCG:,.0f} IU vitamin D a day ({d / limit:.1f}× the {limit * IU_PER_MCG:,.0f} IU upper limit) "
-             f"with " + " and ".join(missing) + ".")
+        s = (f"{d * IU_PER_MCG_VITAMIN_D:,.0f} IU vitamin D a day ({d / limit:.1f}× the "
+             f"{threshold_text(params, names, 'high_dose_vitamin_d_mcg')}) with " + " and ".join(missing) + ".")
     else:
         s = ""
     if other:
@@ -230,20 +292,25 @@ def plain_reason(p: dict[str, Any], params: dict[str, float]) -> str:
     return s
 
 
-_TITLES: dict[str, str] | None = None
+_RULES: dict[str, Any] | None = None
 
 
-def rule_titles() -> dict[str, str]:
-    """Each rule's one-line title from the rule definitions (ids are shown where they cannot be read)."""
-    global _TITLES
-    if _TITLES is None:
+def rule_definitions() -> dict[str, Any]:
+    """The rule definitions by id (none where they cannot be read: ids are shown instead)."""
+    global _RULES
+    if _RULES is None:
         try:
             from rules import load_ruleset
 
-            _TITLES = {r.id: r.title for r in load_ruleset().rules}
+            _RULES = {r.id: r for r in load_ruleset().rules}
         except Exception:
-            _TITLES = {}
-    return _TITLES
+            _RULES = {}
+    return _RULES
+
+
+def rule_titles() -> dict[str, str]:
+    """Each rule's one-line title from the rule definitions."""
+    return {rid: r.title for rid, r in rule_definitions().items()}
 
 
 def _reasons_text(reasons: Any) -> str:
@@ -265,13 +332,13 @@ class RunSnapshot:
     run: dict[str, Any]
     params: dict[str, float]
     previous_run: dict[str, Any] | None
-    products: list[dict[str, Any]]
+    products: list[ReportProduct]
     retailers: list[str]
     flags: list[dict[str, Any]]
     waivers: list[dict[str, Any]]
-    review_verdicts: list[dict[str, Any]] | None
     nutrients: dict[str, list[dict[str, Any]]]
-    before: list[dict[str, Any]] = field(default_factory=list)
+    param_names: dict[str, str] = field(default_factory=dict)
+    before: list[ReportProduct] = field(default_factory=list)
     previous_flags: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -279,36 +346,38 @@ def load_snapshot(con: duckdb.DuckDBPyConnection, run_id: str | None = None, cat
                   details: bool = True) -> RunSnapshot:
     """Read a run once. ``details=False`` skips the label rows (nutrients) that only the evidence and the
     reformulation diffs show."""
+    from rules.engine import dose_summary
+
     run = resolve_run(con, run_id, catalog)
+    params, names = _run_params(run)
     prev = previous_run(con, run)
-    every = products_at(con, run)
-    ok = [p for p in every if p["status"] == "ok"]
-    doses = _dose_summary(con, [p["product_id"] for p in ok])
-    for p in ok:
-        d = doses.get(p["product_id"], {})
-        for k in ("d3_mcg", "d_all_mcg", "k2_mcg", "has_k1", "mg_mg"):
-            p[k] = d.get(k)
+    rows = _product_rows(con, run)
+    doses = dose_summary(con, [r["product_id"] for r in rows if r["status"] == "ok"], params)
+    verdicts = {v["product_key"]: v for v in _q(
+        con, "SELECT product_key, verdict, reasons FROM verdicts WHERE audit_run_id = ?", [run["audit_run_id"]])}
+    every = []
+    for r in rows:
+        d = doses.get(r["product_id"], {}) if r["status"] == "ok" else {}
+        v = verdicts.get(r["product_key"], {})
+        every.append(_product(r, **{k: d.get(k) for k in DOSE_KEYS}, verdict=v.get("verdict"),
+                              why=_reasons_text(v["reasons"]) if v.get("reasons") else None))
     flags = _flags(con, run["audit_run_id"])
-    verdicts = None
-    if _table_exists(con, "verdicts"):
-        verdicts = _q(con, "SELECT product_key, reasons FROM verdicts WHERE audit_run_id = ? AND verdict = 'needs_review'",
-                      [run["audit_run_id"]])
     before, prev_flags = [], []
     if prev:
         before = products_at(con, prev)
         prev_flags = _flags(con, prev["audit_run_id"])
     nutrients: dict[str, list[dict[str, Any]]] = {}
     if details:
-        by_key = {p["product_key"]: p for p in every}
-        ids = {by_key[f["product_key"]]["product_id"] for f in flags if f["product_key"] in by_key}
-        old = {p["product_key"]: p["product_id"] for p in before}
+        by_key = {p.product_key: p for p in every}
+        ids = {by_key[f["product_key"]].product_id for f in flags if f["product_key"] in by_key}
+        old = {p.product_key: p.product_id for p in before}
         for k, p in by_key.items():  # reformulated labels: both versions' rows
-            if k in old and old[k] != p["product_id"]:
-                ids |= {old[k], p["product_id"]}
+            if k in old and old[k] != p.product_id:
+                ids |= {old[k], p.product_id}
         nutrients = _nutrient_rows_of(con, ids)
-    return RunSnapshot(run=run, params=_run_params(run), previous_run=prev, products=every,
-                       retailers=sorted({p["retailer"] for p in every if p["retailer"]}), flags=flags,
-                       waivers=_waivers(con, run), review_verdicts=verdicts, nutrients=nutrients,
+    return RunSnapshot(run=run, params=params, param_names=names, previous_run=prev, products=every,
+                       retailers=sorted({p.retailer for p in every if p.retailer}), flags=flags,
+                       waivers=_waivers(con, run), nutrients=nutrients,
                        before=before, previous_flags=prev_flags)
 
 
@@ -321,62 +390,54 @@ def report_data(snap: RunSnapshot, retailer: str | None = None) -> ReportData:
     """One report's content (the catalog summary, or ``retailer``'s) from a run read once."""
     run, params, prev, every = snap.run, snap.params, snap.previous_run, snap.products
     all_retailers = snap.retailers
-    scope = [p for p in every if not retailer or p["retailer"] == retailer]
-    in_scope = {p["product_key"] for p in scope}
-    ok = [p for p in scope if p["status"] == "ok"]
+    scope = [p for p in every if not retailer or p.retailer == retailer]
+    in_scope = {p.product_key for p in scope}
+    ok = [p for p in scope if p.status == "ok"]
 
     flags = [f for f in snap.flags if f["product_key"] in in_scope]
     waivers = snap.waivers
-    by_key = {p["product_key"]: p for p in scope}
-    flagged_map: dict[str, dict[str, Any]] = {}
+    by_key = {p.product_key: p for p in scope}
+    carrying: dict[str, ReportProduct] = {}  # every product with a flag, waived or not; a copy per report
     for f in sorted(flags, key=lambda f: (SEVERITY_ORDER.get(f["severity"], 9), f["rule_id"])):
-        p = flagged_map.setdefault(f["product_key"], dict(by_key[f["product_key"]], flags=[]))
+        p = carrying.setdefault(f["product_key"], replace(by_key[f["product_key"]], flags=[]))
         f["waived"] = _is_waived(f, waivers)
-        p["flags"].append(f)
-    flagged = list(flagged_map.values())
-    for p in flagged:
-        p["rule_ids"] = [f["rule_id"] for f in p["flags"]]
-        p["severity"] = min((f["severity"] for f in p["flags"]), key=lambda s: SEVERITY_ORDER.get(s, 9))
-        p["reason"] = plain_reason(p, params)
-        p["nutrients"] = snap.nutrients.get(p["product_id"], [])
+        p.flags.append(f)
+    for p in carrying.values():
+        p.rule_ids = [f["rule_id"] for f in p.flags]
+        live = [f for f in p.flags if not f["waived"]] or p.flags
+        p.severity = min((f["severity"] for f in live), key=lambda s: SEVERITY_ORDER.get(s, 9))
+        p.reason = plain_reason(p, params, snap.param_names)
+        p.nutrients = snap.nutrients.get(p.product_id or "", [])
         used: dict[int, dict[str, Any]] = {}
-        for f in p["flags"]:
+        for f in p.flags:
             for r in f["evidence"].get("rows", []):
-                match = [n for n in p["nutrients"] if (n["label_text"], n["amount_text"], n["top"]) ==
+                match = [n for n in p.nutrients if (n["label_text"], n["amount_text"], n["top"]) ==
                          (r.get("label_text"), r.get("amount_text"), r.get("top"))]
                 for n in match:
                     used[n["row_index"]] = n
-        p["evidence_rows"] = [used[i] for i in sorted(used)] or [
-            n for n in p["nutrients"] if n["nutrient"] in ("vitamin_d", "vitamin_k", "magnesium")]
-        ev = p["flags"][0]["evidence"]
-        p["directions"] = p.get("directions") or ev.get("directions")
-    flagged.sort(key=lambda p: (SEVERITY_ORDER.get(p["severity"], 9), -(p.get("d3_mcg") or 0),
-                                (p["brand"] or "").lower(), (p["product_name"] or "").lower()))
+        p.evidence_rows = [used[i] for i in sorted(used)] or [
+            n for n in p.nutrients if n["nutrient"] in ("vitamin_d", "vitamin_k", "magnesium")]
+        p.directions = p.directions or p.flags[0]["evidence"].get("directions")
 
-    needs_review = []
-    for p in scope:
-        if p["status"] != "ok":
-            needs_review.append(dict(p, why=f"{p['status'].replace('_', ' ')}: {p['status_detail'] or 'no detail given'}"))
-        elif p.get("servings_per_day_assumed"):
-            needs_review.append(dict(p, why="the label gives no directions, so 1 serving a day was assumed; "
-                                             "check the daily dose"))
+    def order(p: ReportProduct) -> tuple[int, float, str, str]:
+        return (SEVERITY_ORDER.get(p.severity or "", 9), -(p.daily_d_mcg or 0),
+                (p.brand or "").lower(), (p.product_name or "").lower())
 
-    if snap.review_verdicts is not None:
-        listed = {r["product_key"] for r in needs_review}
-        for v in snap.review_verdicts:
-            if v["product_key"] in by_key and v["product_key"] not in listed:
-                needs_review.append(dict(by_key[v["product_key"]], why=_reasons_text(v["reasons"])))
-                listed.add(v["product_key"])
+    # "Flagged" is the verdict (an unwaived warning or high flag, read with confidence); products whose
+    # flags are information only, waived, or wait for a review are listed apart, never counted as flagged.
+    flagged = sorted((p for p in carrying.values() if p.verdict == "flagged"), key=order)
+    noted = sorted((p for p in carrying.values() if p.verdict != "flagged"), key=order)
+    flagged_keys = {p.product_key for p in flagged}
+    needs_review = [p for p in scope if p.verdict == "needs_review"]
 
     brands_map: dict[str, dict[str, Any]] = {}
     for p in ok:
-        b = brands_map.setdefault(p["brand"] or "(unknown brand)", {"brand": p["brand"] or "(unknown brand)",
-                                                                     "products": 0, "flagged": 0, "high": 0, "warning": 0, "info": 0})
+        b = brands_map.setdefault(p.brand or "(unknown brand)", {"brand": p.brand or "(unknown brand)",
+                                                                   "products": 0, "flagged": 0, "high": 0, "warning": 0})
         b["products"] += 1
-        if p["product_key"] in flagged_map:
+        if p.product_key in flagged_keys:
             b["flagged"] += 1
-            sev = flagged_map[p["product_key"]]["severity"]
-            b[sev if sev in ("high", "warning", "info") else "info"] += 1
+            b[carrying[p.product_key].severity or "high"] += 1
     brands = sorted(brands_map.values(), key=lambda b: (-b["flagged"] / max(b["products"], 1), b["brand"].lower()))
 
     rules_map: dict[str, dict[str, Any]] = {}
@@ -386,30 +447,31 @@ def report_data(snap: RunSnapshot, retailer: str | None = None) -> ReportData:
     rules = sorted(({**r, "products": len(r["products"])} for r in rules_map.values()),
                    key=lambda r: (SEVERITY_ORDER.get(r["severity"], 9), r["rule_id"]))
 
-    limit = params.get("high_dose_vitamin_d_mcg", 100.0)
-    cof = params.get("min_cofactor_amount", 0.0)
     high_dose = {"K2 and magnesium": 0, "K2 only": 0, "magnesium only": 0, "neither": 0}
     for p in ok:
-        if p.get("d3_mcg") is not None and round(p["d3_mcg"], 6) >= limit:
-            k2, mg = (p.get("k2_mcg") or 0) > cof, (p.get("mg_mg") or 0) > cof
+        if p.high_dose:
+            k2, mg = bool(p.has_k2), bool(p.has_mg)
             high_dose["K2 and magnesium" if k2 and mg else "K2 only" if k2 else "magnesium only" if mg else "neither"] += 1
 
-    sev_counts = {s: sum(p["severity"] == s for p in flagged) for s in ("high", "warning", "info")}
+    live_flags = [f for f in flags if not f["waived"]]
     headline = {
         "products": len(ok),
-        "files_not_read": sum(p["status"] != "ok" for p in scope),
+        "files_not_read": sum(p.status != "ok" for p in scope),
         "flagged": len(flagged),
-        "flagged_by_severity": sev_counts,
-        "flags_by_severity": {s: sum(f["severity"] == s for f in flags) for s in ("high", "warning", "info")},
+        "flagged_by_severity": {s: sum(p.severity == s for p in flagged) for s in ("high", "warning")},
+        "flags_by_severity": {s: sum(f["severity"] == s for f in live_flags) for s in ("high", "warning", "info")},
         "needs_review": len(needs_review),
-        "waived": sum(f["waived"] for f in flags),
+        "passed": sum(p.verdict == "pass" for p in scope),
+        "noted": len(noted),
+        "flags_waived": sum(bool(f["waived"]) for f in flags),
+        "products_waived": len({f["product_key"] for f in flags if f["waived"]}),
         "high_dose": sum(high_dose.values()),
     }
     changes = _changes(snap, scope, flags, retailer) if prev else {}
     return ReportData(
         run=run, previous_run=prev, retailer=retailer, params=params, headline=headline, flagged=flagged,
-        needs_review=needs_review, brands=brands, rules=rules,
-        daily_d=[p["d_all_mcg"] for p in ok if p.get("d_all_mcg") is not None],
+        needs_review=needs_review, brands=brands, rules=rules, param_names=snap.param_names, noted=noted,
+        daily_d=[p.daily_d_all_mcg for p in ok if p.daily_d_all_mcg is not None],
         high_dose=high_dose, changes=changes, retailers=all_retailers,
     )
 
@@ -445,29 +507,29 @@ def nutrient_diff(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[
     return out
 
 
-def _changes(snap: RunSnapshot, scope: list[dict[str, Any]], flags: list[dict[str, Any]],
+def _changes(snap: RunSnapshot, scope: list[ReportProduct], flags: list[dict[str, Any]],
              retailer: str | None) -> dict[str, Any]:
     before = snap.before
-    cur = {p["product_key"]: p for p in scope}
+    cur = {p.product_key: p for p in scope}
     # Retailers come from today's products: a removed product's retailer is known only when it was in this
     # catalog's manifest under a key still present, so a retailer's report lists removals it can attribute.
-    old = {p["product_key"]: p for p in before if not retailer or p["retailer"] == retailer}
+    old = {p.product_key: p for p in before if not retailer or p.retailer == retailer}
     prev_flags = [f for f in snap.previous_flags if f["product_key"] in old or f["product_key"] in cur]
     new_products = [cur[k] for k in cur if k not in old]
     removed_products = [old[k] for k in old if k not in cur]
     reformulated = []
     for k in cur:
-        if k in old and old[k]["product_id"] != cur[k]["product_id"]:
-            diff = nutrient_diff(snap.nutrients.get(old[k]["product_id"], []), snap.nutrients.get(cur[k]["product_id"], []))
+        if k in old and old[k].product_id != cur[k].product_id:
+            diff = nutrient_diff(snap.nutrients.get(old[k].product_id or "", []), snap.nutrients.get(cur[k].product_id or "", []))
             reformulated.append({"old": old[k], "new": cur[k], "diff": diff})
     now_pairs = {(f["product_key"], f["rule_id"]) for f in flags}
     then_pairs = {(f["product_key"], f["rule_id"]) for f in prev_flags}
-    reformulated_keys = {r["new"]["product_key"] for r in reformulated}
+    reformulated_keys = {r["new"].product_key for r in reformulated}
 
-    def describe(key: str, products: dict[str, dict[str, Any]]) -> dict[str, Any]:
-        p = products.get(key) or cur.get(key) or old.get(key) or {}
-        return {"product_key": key, "brand": p.get("brand"), "product_name": p.get("product_name"),
-                "sku": p.get("sku"), "source_file": p.get("source_file")}
+    def describe(key: str, products: dict[str, ReportProduct]) -> dict[str, Any]:
+        p = products.get(key) or cur.get(key) or old.get(key)
+        return {"product_key": key, "brand": p and p.brand, "product_name": p and p.product_name,
+                "sku": p and p.sku, "source_file": p and p.source_file}
 
     new_flags = [dict(describe(f["product_key"], cur), rule_id=f["rule_id"], severity=f["severity"], message=f["message"],
                       why=("new product" if f["product_key"] not in old else

@@ -29,10 +29,13 @@ from typing import Any, Callable, Iterable
 import duckdb
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from labelaudit.contracts.catalog import CatalogLocation
+from labelaudit.contracts.reference import IU_PER_MCG_VITAMIN_D, UPPER_LIMITS
+from reports.cells import cell, name_stem
 from reports.charts import brand_flag_share, daily_vitamin_d_histogram, high_dose_coverage
 from reports.crops import DPI, crop_file, png_size
-from reports.data import (ReportData, RunSnapshot, fmt_amount, load_snapshot, report_data, resolve_run, rule_titles,
-                          servings_text)
+from reports.data import (ReportData, ReportProduct, RunSnapshot, fmt_amount, load_snapshot, report_data, resolve_run,
+                          rule_titles, servings_text)
 from reports.pdf import PdfEngineMissing
 
 FORMATS = ("html", "pdf", "csv", "xlsx")
@@ -67,38 +70,39 @@ class _Crops:
     """Each flagged product's evidence crop, rendered at most once for all the reports of a run."""
 
     def __init__(self, catalog: str, cache_dir: Path):
-        self.catalog = Path(catalog)
+        self.catalog = CatalogLocation.parse(catalog)
         self.cache_dir = cache_dir
         self.done: dict[tuple, tuple[Path | None, str | None, float | None]] = {}
 
-    def attach(self, p: dict[str, Any]) -> None:
-        rows = [r for r in p["evidence_rows"] if r.get("x0") is not None]
-        page = (rows[0].get("page") if rows else None) or p.get("page")
+    def attach(self, p: ReportProduct) -> None:
+        rows = [r for r in p.evidence_rows if r.get("x0") is not None]
+        page = (rows[0].get("page") if rows else None) or p.page
         boxes = [(r["x0"], r["top"], r["x1"], r["bottom"]) for r in rows if (r.get("page") or page) == page]
-        key = (p["source_file"], p["product_id"], page, p.get("panel_box"), tuple(boxes))
+        key = (p.source_file, p.product_id, page, p.panel_box, tuple(boxes))
         if key not in self.done:
-            crop = crop_file(self.catalog / p["source_file"], page, p["product_id"], p.get("panel_box"), boxes,
+            crop = crop_file(self.catalog, p.source_file, page, p.product_id, p.panel_box, boxes,
                              self.cache_dir)
             width = None
             if crop.path:
                 w, _h = png_size(crop.path)
                 width = round(min(w * 72.0 / DPI, 300.0), 1)
             self.done[key] = (crop.path, crop.note, width)
-        p["crop_path"], p["crop_note"], p["crop_width_pt"] = self.done[key]
+        p.crop_path, p.crop_note, p.crop_width_pt = self.done[key]
+        p.cropped = True
 
 
-def attach_crops(data: ReportData, cache_dir: Path, products: Iterable[dict[str, Any]] | None = None,
+def attach_crops(data: ReportData, cache_dir: Path, products: Iterable[ReportProduct] | None = None,
                  crops: _Crops | None = None) -> None:
     """Give flagged products (all, or ``products``) a PNG crop of their panel with the evidence rows
     highlighted: ``crop_path`` (in the cache), ``crop_width_pt``, or ``crop_note`` saying why there is none."""
     crops = crops or _Crops(data.catalog, cache_dir)
     for p in data.flagged if products is None else products:
-        if "crop_note" not in p:
+        if not p.cropped:
             crops.attach(p)
 
 
-def _data_uri(p: dict[str, Any]) -> str | None:
-    path = p.get("crop_path")
+def _data_uri(p: ReportProduct) -> str | None:
+    path = p.crop_path
     if not path:
         return None
     try:
@@ -107,14 +111,14 @@ def _data_uri(p: dict[str, Any]) -> str | None:
         return None
 
 
-def _file_uri(p: dict[str, Any]) -> str | None:
-    path = p.get("crop_path")
+def _file_uri(p: ReportProduct) -> str | None:
+    path = p.crop_path
     return Path(path).resolve().as_uri() if path else None
 
 
 def _panel_boxes_of(con: duckdb.DuckDBPyConnection, snap: RunSnapshot) -> dict[str, tuple | None]:
     keys = {f["product_key"] for f in snap.flags}
-    ids = [p["product_id"] for p in snap.products if p["product_key"] in keys]
+    ids = [p.product_id for p in snap.products if p.product_key in keys]
     if not ids:
         return {}
     rows = con.execute(
@@ -128,12 +132,22 @@ def _panel_boxes_of(con: duckdb.DuckDBPyConnection, snap: RunSnapshot) -> dict[s
 PDF_EVIDENCE_LIMIT = 60
 
 
+# The vitamin D thresholds of the run the dose chart draws, each labelled with its own name.
+CHART_THRESHOLDS = ("high_dose_vitamin_d_mcg", "noael_vitamin_d_mcg")
+
+
+def thresholds(data: ReportData) -> list[dict[str, Any]]:
+    """The run's vitamin D thresholds as the charts and the text show them: parameter, name, mcg, IU."""
+    return [{"param": k, "name": data.param_names.get(k, k), "mcg": data.params[k],
+             "iu": data.params[k] * IU_PER_MCG_VITAMIN_D} for k in CHART_THRESHOLDS]
+
+
 def _charts(data: ReportData) -> dict[str, str]:
     charts = getattr(data, "_charts", None)
     if charts is None:
-        limit = data.params.get("high_dose_vitamin_d_mcg", 100.0)
+        limit = data.params["high_dose_vitamin_d_mcg"]
         charts = {
-            "dose": daily_vitamin_d_histogram(data.daily_d, ul_mcg=limit),
+            "dose": daily_vitamin_d_histogram(data.daily_d, [(t["mcg"], t["name"]) for t in thresholds(data)]),
             "coverage": high_dose_coverage(data.high_dose, limit_mcg=limit),
             "brands": brand_flag_share(data.brands) if data.brands else "",
         }
@@ -142,11 +156,13 @@ def _charts(data: ReportData) -> dict[str, str]:
 
 
 def _html_chunks(data: ReportData, evidence_limit: int | None = None, pdf: bool = False,
-                 crop_src: Callable[[dict[str, Any]], str | None] | None = None) -> Iterable[str]:
-    limit = data.params.get("high_dose_vitamin_d_mcg", 100.0)
+                 crop_src: Callable[[ReportProduct], str | None] | None = None) -> Iterable[str]:
+    limit = data.params["high_dose_vitamin_d_mcg"]
     chunks = _env().get_template("summary.html.j2").generate(
         title=title_for(data), run=data.run, prev=data.previous_run, retailer=data.retailer, retailers=data.retailers,
         h=data.headline, hd=data.high_dose, brands=data.brands, limit_mcg=limit, charts=_charts(data), flagged=data.flagged,
+        noted=data.noted, thresholds=thresholds(data), iu_per_mcg=IU_PER_MCG_VITAMIN_D,
+        adult_ul_mcg=UPPER_LIMITS["vitamin_d_adult_mcg"],
         needs_review=data.needs_review, changes=data.changes, rules=data.rules, fmt=fmt_amount, servings=servings_text, titles=rule_titles(),
         evidence=data.flagged if evidence_limit is None else data.flagged[:evidence_limit],
         crop_src=crop_src or (_file_uri if pdf else _data_uri), pdf=pdf,
@@ -189,16 +205,16 @@ def render_pdf(html: str, path: Path) -> Path:
 def flagged_rows(data: ReportData) -> list[dict[str, Any]]:
     rows = []
     for p in data.flagged:
-        d3 = p.get("d3_mcg")
+        d3 = p.daily_d_mcg
         rows.append({
-            "brand": p["brand"], "product_name": p["product_name"], "sku": p["sku"], "retailer": p["retailer"],
-            "source_file": p["source_file"], "page": p["page"], "panel": p["panel"], "product_key": p["product_key"],
-            "daily_vitamin_d3_mcg": _r(d3), "daily_vitamin_d3_iu": _r(d3 * 40.0) if d3 is not None else None,
-            "daily_vitamin_k2_mcg": _r(p.get("k2_mcg") or 0.0), "daily_magnesium_mg": _r(p.get("mg_mg") or 0.0),
-            "servings_per_day": _r(p.get("servings_per_day")), "servings_per_day_assumed": bool(p.get("servings_per_day_assumed")),
-            "rules": ";".join(p["rule_ids"]), "severity": p["severity"],
-            "waived": ";".join(f["rule_id"] for f in p["flags"] if f.get("waived")),
-            "reason": p["reason"], "reasons": " | ".join(f["message"] for f in p["flags"]),
+            "brand": p.brand, "product_name": p.product_name, "sku": p.sku, "retailer": p.retailer,
+            "source_file": p.source_file, "page": p.page, "panel": p.panel, "product_key": p.product_key,
+            "daily_vitamin_d3_mcg": _r(d3), "daily_vitamin_d3_iu": _r(d3 * IU_PER_MCG_VITAMIN_D) if d3 is not None else None,
+            "daily_vitamin_k2_mcg": _r(p.k2_mcg or 0.0), "daily_magnesium_mg": _r(p.mg_mg or 0.0),
+            "servings_per_day": _r(p.servings_per_day), "servings_per_day_assumed": bool(p.servings_per_day_assumed),
+            "rules": ";".join(p.rule_ids), "severity": p.severity,
+            "waived": ";".join(f["rule_id"] for f in p.flags if f.get("waived")),
+            "reason": p.reason, "reasons": " | ".join(f["message"] for f in p.flags),
         })
     return rows
 
@@ -211,7 +227,7 @@ def render_csv(data: ReportData, path: Path) -> Path:
     with open(path, "w", newline="", encoding="utf-8") as fh:
         w = csv.DictWriter(fh, fieldnames=CSV_COLUMNS)
         w.writeheader()
-        w.writerows(flagged_rows(data))
+        w.writerows({k: cell(v) for k, v in row.items()} for row in flagged_rows(data))
     return path
 
 
@@ -234,7 +250,7 @@ def render_xlsx(data: ReportData, path: Path) -> Path:
     fills = {"high": PatternFill("solid", fgColor="F6D5D1"), "warning": PatternFill("solid", fgColor="FBE8C8")}
     sev_col = CSV_COLUMNS.index("severity") + 1
     for n, row in enumerate(flagged_rows(data), start=2):  # (ws.max_row scans every row: quadratic)
-        ws.append([row[c] for c in CSV_COLUMNS])
+        ws.append([cell(row[c]) for c in CSV_COLUMNS])
         if row["severity"] in fills:
             ws.cell(row=n, column=sev_col).fill = fills[row["severity"]]
     for i, col in enumerate(CSV_COLUMNS, start=1):
@@ -246,7 +262,7 @@ def render_xlsx(data: ReportData, path: Path) -> Path:
                  ("finished", str(data.run["finished_at"])), ("catalog", data.catalog),
                  ("rules", data.run["ruleset_version"]), ("products audited", data.headline["products"]),
                  ("products flagged", data.headline["flagged"]), ("needing review", data.headline["needs_review"])]:
-        info.append([k, v])
+        info.append([k, cell(v)])
     info.column_dimensions["A"].width = 18
     info.column_dimensions["B"].width = 70
     wb.save(path)
@@ -306,14 +322,16 @@ class _PdfWorkers:
 def _write(snap: RunSnapshot, scopes: list[str | None], out_dir: Path, formats: list[str], cache_dir: Path,
            panel_boxes: dict[str, tuple | None], workers: _PdfWorkers | None) -> list[dict[str, Path]]:
     """Every report of ``scopes`` (None: the catalog summary) in ``formats``; one dict of paths per scope."""
-    stems = [f"retailer-{slug(r)}" if r else "summary" for r in scopes]
+    stems = [f"retailer-{name_stem(r)}" if r else "summary" for r in scopes]
+    if len(set(stems)) < len(stems):  # a 40-bit hash collision: refuse rather than overwrite a report
+        raise RuntimeError(f"two retailers' reports would share a file name: {sorted(r for r in scopes if r)}")
     datas = [report_data(snap, r) for r in scopes]
     visual = "html" in formats or "pdf" in formats
     crops = _Crops(snap.run["catalog"], cache_dir)
     if visual:
         for data in datas:
             for p in data.flagged:
-                p["panel_box"] = panel_boxes.get(p["product_id"])
+                p.panel_box = panel_boxes.get(p.product_id)
     out: list[dict[str, Path]] = [{} for _ in scopes]
     pending: list[tuple[int, Any, str, Path]] = []
     try:
@@ -413,12 +431,16 @@ def summary_markdown(paths: dict[str, Path], db: Path, run_id: str | None = None
     finally:
         con.close()
     h = data.headline
+    fl = h["flags_by_severity"]
     lines = [
         f"# Label audit {data.run['audit_run_id']}",
         "",
-        f"Catalog `{data.catalog}`: **{h['products']}** products audited, **{h['flagged']}** flagged "
-        f"({h['flagged_by_severity']['high']} high, {h['flagged_by_severity']['warning']} warning), "
-        f"**{h['needs_review']}** needing review, {h['waived']} waived, {h['files_not_read']} file(s) not readable.",
+        f"Catalog `{data.catalog}`: **{h['products']}** products audited, {h['files_not_read']} file(s) not readable; "
+        f"**{h['flagged']}** products flagged (most serious flag: {h['flagged_by_severity']['high']} high, "
+        f"{h['flagged_by_severity']['warning']} warning), **{h['needs_review']}** products needing review, "
+        f"{h['passed']} products pass, {h['products_waived']} products with a waived flag. "
+        f"Flags: {fl['high']} high, {fl['warning']} warning, {fl['info']} info (waived flags not counted; "
+        f"{h['flags_waived']} waived).",
     ]
     if data.changes:
         c = data.changes

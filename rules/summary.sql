@@ -1,23 +1,9 @@
--- Per product of the run being judged: the daily amounts the rules compare.
--- Reads `run_products` (this catalog's readable products) and `nutrients`.
-CREATE OR REPLACE TEMP MACRO sig6(x) AS
-    CASE WHEN x IS NULL OR x = 0 THEN x
-         ELSE round(x, 5 - CAST(floor(log10(abs(x))) AS INTEGER)) END;
+-- Per product of the run being judged: the daily amounts the rules compare (doses.sql) with
+-- the product's serving facts. Reads `run_products` (this catalog's readable products).
 CREATE OR REPLACE TEMP VIEW product_summary AS
 SELECT p.product_key, p.product_id, p.brand, p.product_name, p.region, p.servings_per_day,
        p.servings_per_day_assumed, p.fine_print, p.child_servings_per_day, p.child_min_age_years,
-       sum(n.daily_amount_canonical) FILTER (WHERE n.nutrient = 'vitamin_d' AND coalesce(n.form, 'D3') = 'D3') AS daily_d_mcg,
-       sum(n.amount_canonical) FILTER (WHERE n.nutrient = 'vitamin_d') AS serving_d_total_mcg,
-       sum(n.daily_amount_canonical) FILTER (WHERE n.nutrient = 'vitamin_d' AND n.form = 'D2') AS daily_d2_mcg,
-       sum(n.daily_amount_canonical) FILTER (WHERE n.nutrient = 'vitamin_k' AND n.form = 'K2') AS k2_mcg,
-       sum(n.daily_amount_canonical) FILTER (WHERE n.nutrient = 'vitamin_k' AND n.form = 'K1') AS k1_mcg,
-       sum(n.daily_amount_canonical) FILTER (WHERE n.nutrient = 'vitamin_k') AS k_total_mcg,
-       coalesce(bool_or(n.nutrient = 'vitamin_k' AND n.form = 'K1'), false) AS has_k1,
-       sum(n.daily_amount_canonical) FILTER (WHERE n.nutrient = 'magnesium') AS mg_mg,
-       sum(n.daily_amount_canonical) FILTER (WHERE n.nutrient = 'calcium') AS ca_mg,
-       -- Preformed vitamin A: rows declared as retinol/retinyl, or with no form and no carotene named.
-       sum(n.daily_amount_canonical) FILTER (WHERE n.nutrient = 'vitamin_a' AND (n.form = 'preformed'
-           OR (n.form IS NULL AND NOT regexp_matches(lower(n.label_text), 'carotene')))) AS preformed_a_mcg
+       d.daily_d_mcg, d.serving_d_total_mcg, d.daily_d2_mcg, d.k2_mcg, d.k1_mcg, d.k_total_mcg,
+       coalesce(d.has_k1, false) AS has_k1, d.mg_mg, d.ca_mg, d.preformed_a_mcg, d.daily_d_all_mcg
 FROM run_products p
-LEFT JOIN nutrients n ON n.product_id = p.product_id
-GROUP BY ALL;
+LEFT JOIN dose_summary d ON d.product_id = p.product_id;

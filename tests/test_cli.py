@@ -98,3 +98,13 @@ def test_help_explains_commands_and_exit_codes():
     assert out.returncode == 0
     for word in ("audit", "extract", "sql", "rules", "Exit codes"):
         assert word in out.stdout
+
+
+def test_output_into_a_closed_pipe_ends_quietly():
+    # `labelaudit extract FILE | head -c 0`: the reader is gone before the first byte is written.
+    proc = subprocess.Popen([*EXE, "extract", SAMPLE / "catalogs" / "greenmart-catalog.pdf"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141  # 128 + SIGPIPE, what a shell shows for a C tool cut off by head
+    assert "Traceback" not in err and "BrokenPipe" not in err, err

@@ -14,7 +14,7 @@ from tests.conftest import ROOT, SAMPLE
 
 
 def test_extract_tasks_are_contiguous_shares_of_whole_batches():
-    from flows.audit import task_shares
+    from flows.run import task_shares
 
     parts = [[f"{b}-{i}" for i in range(5 if b < 19 else 3)] for b in range(20)]
     shares = task_shares(parts, 4)
@@ -41,6 +41,34 @@ def test_in_process_runs_send_no_heartbeat_unless_one_was_configured():
             assert get_current_settings().flows.heartbeat_frequency == 60
 
 
+@pytest.mark.parametrize("section, name, value", [
+    ("client", "server_version_check_enabled", False),  # the API version handshake, 0.2 s a run
+    ("server", "analytics_enabled", False),  # passed on to the temporary server the run may start
+])
+def test_in_process_runs_use_labelaudits_defaults_unless_configured(section, name, value):
+    from prefect.settings import get_current_settings, temporary_settings
+
+    from flows.settings import run_settings
+
+    def current():
+        return getattr(getattr(get_current_settings(), section), name)
+
+    if name not in getattr(get_current_settings(), section).model_fields_set:
+        with run_settings():
+            assert current() is value
+    with temporary_settings(updates={f"{section}.{name}": not value}):  # as the environment or a profile sets it
+        with run_settings():
+            assert current() is (not value)
+
+
+def test_importing_the_flow_changes_no_environment():
+    out = _python("import os\nbefore = dict(os.environ)\nimport flows.audit\n"
+                  "print(sorted(k for k in set(before) | set(os.environ) if before.get(k) != os.environ.get(k)))\n",
+                  drop=("PREFECT_CLIENT_SERVER_VERSION_CHECK_ENABLED", "PREFECT_SERVER_ANALYTICS_ENABLED"))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+
+
 def test_the_flow_is_still_a_flow_for_deployments():
     from prefect import Flow
 
@@ -57,14 +85,15 @@ def test_parameters_reach_the_api_as_prefect_would_send_them():
     from flows.audit import audit_flow
 
     params = dict(catalog="/data/catalog", db="w.duckdb", out=None, config=None, workers=2, batch_size=100,
-                  quiet=True, file_timeout=60.0, memory_mb=2048, remote_extraction=False)
+                  quiet=True, file_timeout=60.0, memory_mb=2048, dask_address=None)
     assert audit_flow.serialize_parameters(params) == jsonable_encoder(params) == params
     odd = {"catalog": __import__("pathlib").Path("/data"), "n": [1, 2]}  # not scalars: Prefect's own encoder
     assert audit_flow.serialize_parameters(odd) == {"catalog": "/data", "n": [1, 2]}
 
 
-def _python(code: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+def _python(code: str, drop: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    env["PYTHONPATH"] = str(ROOT)
     return subprocess.run([sys.executable, "-c", code], cwd=str(ROOT), env=env, capture_output=True, text=True,
                           timeout=120)
 

@@ -200,9 +200,9 @@ def test_changes_since_the_previous_run(two_runs):
         con.close()
     assert data.previous_run["audit_run_id"] == two_runs["run1"]["audit_run_id"]
     c = data.changes
-    assert [p["sku"] for p in c["new_products"]] == ["FO-6"]
-    assert [p["source_file"] for p in c["removed_products"]] == ["delta.pdf"]
-    assert [r["new"]["sku"] for r in c["reformulated"]] == ["EC-5"]
+    assert [p.sku for p in c["new_products"]] == ["FO-6"]
+    assert [p.source_file for p in c["removed_products"]] == ["delta.pdf"]
+    assert [r["new"].sku for r in c["reformulated"]] == ["EC-5"]
     added = [d for d in c["reformulated"][0]["diff"] if d["change"] == "added"]
     assert [(d["new"]["nutrient"], d["new"]["form"]) for d in added] == [("vitamin_k", "K2")]
     resolved = {(f["sku"], f["rule_id"]): f["why"] for f in c["resolved_flags"]}
@@ -211,9 +211,9 @@ def test_changes_since_the_previous_run(two_runs):
     assert {sku for sku, _ in new} == {"FO-6"} and {("FO-6", "D3_HIGH_NO_K2"), ("FO-6", "D3_HIGH_NO_MG")} <= new
     # The earlier run is rebuilt as it was: delta and the old echo label, no foxtrot.
     assert first.previous_run is None and not first.changes
-    assert "EC-5" in {p["sku"] for p in first.flagged} and "FO-6" not in {p["sku"] for p in first.flagged}
+    assert "EC-5" in {p.sku for p in first.flagged} and "FO-6" not in {p.sku for p in first.flagged}
     # A retailer's changes name only its own products.
-    assert [r["new"]["sku"] for r in acme.changes["reformulated"]] == ["EC-5"] and not acme.changes["new_products"]
+    assert [r["new"].sku for r in acme.changes["reformulated"]] == ["EC-5"] and not acme.changes["new_products"]
     html = (two_runs["out"] / "summary.html").read_text(encoding="utf-8")
     changes = html[html.index('id="changes"'):]
     assert "Echo High D3" in changes and "label reformulated" in changes and "delta.pdf" in changes

@@ -9,6 +9,7 @@ import duckdb
 import pytest
 
 import flows.pipeline as pipeline
+from flows.executor import Extractor
 from flows.pipeline import add_waiver, audit_catalog, reevaluate
 from rules import load_ruleset
 from tests.conftest import query as q
@@ -42,7 +43,7 @@ def test_reevaluation_with_a_changed_threshold_reads_no_pdf(catalog, tmp_path, m
     root, db = catalog
     assert "D3_HIGH_NO_K2" in latest_flags(db)
     reads = []
-    monkeypatch.setattr(pipeline, "run_extraction", lambda *a, **k: reads.append(a))
+    monkeypatch.setattr(Extractor, "__enter__", lambda *a, **k: reads.append(a))  # any pool of PDF readers
     monkeypatch.setattr(pipeline, "plan_reads", lambda *a, **k: reads.append(a))
     cfg = tmp_path / "strict.toml"
     cfg.write_text("[params]\nhigh_dose_vitamin_d_mcg = 150\n")

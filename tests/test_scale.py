@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from flows.pipeline import audit_catalog
+from flows.run import run_audit
 from tests.conftest import SAMPLE, warehouse_contents
 
 pytestmark = pytest.mark.prefect
@@ -29,15 +29,16 @@ def test_the_deployment_and_its_cron_schedule_exist(tmp_path):
 def test_an_audit_through_a_dask_local_cluster_gives_the_same_warehouse(tmp_path, ruleset):
     from distributed import LocalCluster
 
-    from flows.audit import audit_on_dask
+    from flows.audit import audit_flow
 
     root = tmp_path / "catalog"
     shutil.copytree(SAMPLE, root)
     local_db = tmp_path / "local.duckdb"
-    audit_catalog(root, local_db, ruleset)
+    run_audit(root, local_db, ruleset=ruleset)
     dask_db = tmp_path / "dask.duckdb"
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        result = audit_on_dask(cluster.scheduler_address, catalog=root.as_uri(), db=str(dask_db), quiet=True, batch_size=4)
+        result = audit_flow(catalog=root.as_uri(), db=str(dask_db), quiet=True, batch_size=4,
+                            dask_address=cluster.scheduler_address)
     assert result.run["files_read"] == result.run["files_seen"] > 0
     assert result.run["catalog"] == root.as_uri()
     assert warehouse_contents(dask_db) == warehouse_contents(local_db)

@@ -9,6 +9,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from labelaudit.contracts.records import AuditRun
+
 LABEL_VERSION_COLS = [
     "product_id", "sha256", "page", "panel", "region", "label_brand", "label_product_name", "serving_size",
     "servings_per_container", "servings_per_day", "servings_per_day_assumed", "directions", "status",
@@ -174,12 +176,12 @@ def record_verdicts(con: duckdb.DuckDBPyConnection, run_id: str, catalog: str, v
     con.unregister("_verdicts")
 
 
-def record_run(con: duckdb.DuckDBPyConnection, run: dict[str, Any]) -> None:
-    con.execute("DELETE FROM audit_runs WHERE audit_run_id = ?", [run["audit_run_id"]])
-    cols = list(run)
+def record_run(con: duckdb.DuckDBPyConnection, run: AuditRun) -> None:
+    row = run.as_row()
+    con.execute("DELETE FROM audit_runs WHERE audit_run_id = ?", [run.audit_run_id])
     con.execute(
-        f"INSERT INTO audit_runs ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
-        [run[c] for c in cols],
+        f"INSERT INTO audit_runs ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})",
+        list(row.values()),
     )
 
 

@@ -7,7 +7,8 @@ import re
 from typing import Any
 
 from extract.checks import row_consistent
-from extract.records import FileExtraction, PanelRecord, RowRecord
+from labelaudit.contracts.records import FileExtraction, PanelRecord, RowRecord
+from labelaudit.contracts.reference import NRV
 from warehouse.directions import children_dose, dose_problem, servings_per_day
 from warehouse.names import identify
 from warehouse.units import canonical_amount, round_sig
@@ -99,10 +100,6 @@ def normalise_panel(sha256: str, panel: PanelRecord, extractor_version: str) -> 
     return version, rows
 
 
-# EU Nutrient Reference Values (Regulation (EU) 1169/2011 Annex XIII), in the canonical units.
-NRV = {"vitamin_d": 5.0, "vitamin_k": 75.0, "vitamin_a": 800.0, "magnesium": 375.0, "calcium": 800.0,
-       "vitamin_c": 80.0, "vitamin_e": 12.0, "zinc": 10.0, "iron": 14.0, "selenium": 55.0, "iodine": 150.0,
-       "vitamin_b12": 2.5, "vitamin_b6": 1.4, "folate": 200.0, "biotin": 50.0}
 _THOUSANDS = re.compile(r"(?<![\d,.])[1-9]\d{0,2},\d{3}(?![\d,])")
 
 

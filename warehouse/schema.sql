@@ -1,5 +1,13 @@
 -- The warehouse contract (../shared/SPEC.md). Plain SQL only: the file must open in the
 -- duckdb shell with nothing from labelaudit's Python loaded.
+-- A change to a table here needs a migration too: see warehouse/migrations/__init__.py.
+-- The schema version of this file: one row per step that brought the warehouse to it.
+CREATE TABLE IF NOT EXISTS schema_info (
+    version INTEGER,               -- the schema version this row brought the warehouse to
+    applied_at TIMESTAMP,
+    migration VARCHAR,             -- the migration file, or schema.sql for a new warehouse
+    labelaudit_version VARCHAR     -- the labelaudit that applied it
+);
 CREATE TABLE IF NOT EXISTS audit_runs (
     audit_run_id VARCHAR PRIMARY KEY,
     started_at TIMESTAMP,

@@ -1,10 +1,9 @@
 """Printed amounts to the SPEC's canonical units (see ../shared/reference.md)."""
 from __future__ import annotations
 
-from extract.records import RowRecord
+from labelaudit.contracts.reference import IU_PER_MCG_VITAMIN_D, MCG_RAE_PER_IU_VITAMIN_A
+from labelaudit.contracts.records import RowRecord
 
-IU_PER_MCG_VITAMIN_D = 40.0          # USDA conversions: 1 mcg vitamin D = 40 IU
-MCG_RAE_PER_IU_VITAMIN_A = 0.3       # retinol and supplemental beta-carotene
 _MASS_TO_MG = {"g": 1000.0, "mg": 1.0, "mcg": 0.001}
 _MASS_TO_MCG = {"g": 1_000_000.0, "mg": 1000.0, "mcg": 1.0}
 

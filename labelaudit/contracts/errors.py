@@ -5,7 +5,8 @@
     │   ├── extract.errors.ExtractError (EmptyFile, NotAPdf, TruncatedPdf, EncryptedPdf, CorruptPdf)
     │   ├── ConfigError      a rules/config file is wrong
     │   ├── flows.executor.WorkersUnavailable  extraction workers could not start
-    │   └── CatalogError     the catalog path or manifest is unusable
+    │   ├── CatalogError     the catalog path or manifest is unusable
+    │   └── SchemaVersionError  the warehouse's schema version does not fit this labelaudit
     └── TransientError       a retry may succeed
         ├── extract.errors.FileUnavailable
         └── WarehouseBusy    another audit holds the warehouse
@@ -35,6 +36,11 @@ class ConfigError(TerminalError):
 
 class CatalogError(TerminalError):
     exit_code = 66  # EX_NOINPUT
+
+
+class SchemaVersionError(TerminalError):
+    """A warehouse newer than this labelaudit (it will not write it), or too old to read
+    before ``labelaudit upgrade``."""
 
 
 class WarehouseBusy(TransientError):

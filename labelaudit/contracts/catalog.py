@@ -1,0 +1,175 @@
+"""Where a catalog's files live: a local folder or an fsspec URL (``file://``, ``s3://``...).
+
+One type for every stage that touches a label file: discovery lists through it, extraction
+workers read through it, report crops open through it. Before it, a catalog was a string
+checked for ``"://"`` in several places and the reports joined ``Path(catalog) / source_file``,
+so a catalog audited as a URL lost its evidence crops.
+
+Identity (:attr:`CatalogLocation.id`, the warehouse's ``catalog`` column) is what it always
+was: a folder's resolved absolute path, or the URL as given without its trailing ``/``. A
+``file://`` URL names a local folder: it is read as that folder (same listing, same symlink
+checks, workers and crops open the path) but keeps its URL as its identity, so warehouses
+that audited it before still know it.
+
+Remote credentials and endpoints come from the environment, as fsspec's backends read them
+(for S3: ``AWS_ACCESS_KEY_ID``, ``AWS_ENDPOINT_URL``...), so a location pickles as its string
+and a worker on another machine opens the same files with its own credentials.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import IO, Any, Callable
+from urllib.parse import unquote, urlsplit
+
+from labelaudit.contracts.errors import CatalogError
+
+
+def is_url(where: str | os.PathLike[str]) -> bool:
+    return "://" in str(where)
+
+
+def _sort_key(rel: str) -> tuple[str, ...]:
+    # The order of sorted(Path.rglob()): by path components, so a local folder and the same
+    # files behind a URL list in one order ("a/b" before "a-b/c").
+    return tuple(rel.split("/"))
+
+
+class CatalogLocation:
+    """A catalog root that lists and opens its files, local or remote."""
+
+    __slots__ = ("id", "local_root", "_fs", "_base")
+
+    def __init__(self, id: str, local_root: Path | None):
+        self.id = id
+        self.local_root = local_root  # where the files are on this machine's file system, if they are
+        self._fs: Any = None
+        self._base: str | None = None
+
+    @classmethod
+    def parse(cls, where: "str | os.PathLike[str] | CatalogLocation") -> "CatalogLocation":
+        if isinstance(where, CatalogLocation):
+            return where
+        text = os.fspath(where)
+        if not is_url(text):
+            root = Path(text).resolve()
+            return cls(str(root), root)
+        url = text.rstrip("/")
+        if url.startswith("file://"):
+            parts = urlsplit(url)
+            if parts.netloc in ("", "localhost"):
+                # Percent-decoded, as RFC 8089 and Path.as_uri() have it: a folder with a space
+                # in its name is file:///data/my%20labels.
+                return cls(url, Path(unquote(parts.path)))
+        if url.startswith(("file://", "local://")):
+            import fsspec.core
+
+            _fs, path = fsspec.core.url_to_fs(url)
+            return cls(url, Path(path))
+        return cls(url, None)
+
+    # A location travels to worker processes (and Dask workers) as its string: each process
+    # makes its own file system object, with its own connections and credentials.
+    def __reduce__(self):
+        return (CatalogLocation.parse, (self.id,))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, CatalogLocation) and other.id == self.id
+
+    def __hash__(self) -> int:
+        return hash(self.id)
+
+    def __str__(self) -> str:
+        return self.id
+
+    def __repr__(self) -> str:
+        return f"CatalogLocation({self.id!r})"
+
+    @property
+    def is_local(self) -> bool:
+        return self.local_root is not None
+
+    def _remote(self) -> tuple[Any, str]:
+        if self._fs is None:
+            import fsspec.core
+
+            self._fs, base = fsspec.core.url_to_fs(self.id)
+            self._base = base.rstrip("/")
+        return self._fs, self._base  # type: ignore[return-value]
+
+    def where(self, rel: str) -> str:
+        """One file's place, for messages and for tools that take a path or URL."""
+        if self.local_root is not None:
+            return str(self.local_root / rel)
+        return f"{self.id}/{rel}"
+
+    def local_path(self, rel: str) -> Path | None:
+        return None if self.local_root is None else self.local_root / rel
+
+    def check(self) -> None:
+        """Raise :class:`CatalogError` unless the root is a folder that can be listed."""
+        if self.local_root is not None:
+            if not self.local_root.is_dir():
+                raise CatalogError(f"catalog {self.id} is not a folder: pass the folder that holds the label PDFs")
+            return
+        fs, base = self._remote()
+        fs.invalidate_cache()  # a long-lived process (a scheduled audit) must see today's listing
+        try:
+            ok = fs.isdir(base)
+        except (OSError, ValueError) as e:
+            raise CatalogError(f"catalog {self.id} could not be listed ({type(e).__name__}: {e})") from e
+        if not ok:
+            raise CatalogError(f"catalog {self.id} is not a folder that can be listed")
+
+    def files(self, keep: Callable[[str], bool] = lambda rel: True) -> tuple[list[str], list[str]]:
+        """The catalog's files (paths relative to the root, ``/`` separators) that ``keep`` accepts,
+        in path order; and warnings for files refused. A symlink that leads out of a local catalog
+        is refused: a catalog must not be a way to read files elsewhere on the machine."""
+        self.check()
+        if self.local_root is not None:
+            return self._local_files(keep)
+        fs, base = self._remote()
+        rels = [p[len(base):].lstrip("/") for p in fs.find(base)]
+        return sorted((r for r in rels if r and keep(r)), key=_sort_key), []
+
+    def _local_files(self, keep: Callable[[str], bool]) -> tuple[list[str], list[str]]:
+        root = self.local_root
+        assert root is not None
+        real_root = root.resolve()
+        rels: list[str] = []
+        warnings: list[str] = []
+        for path in sorted(root.rglob("*")):
+            rel = path.relative_to(root).as_posix()
+            if not keep(rel) or not (path.is_file() or path.is_symlink()):
+                continue
+            if path.is_symlink() and real_root not in path.resolve().parents:
+                warnings.append(f"{rel}: skipped, a link that leads outside the catalog")
+                continue
+            rels.append(rel)
+        return rels, warnings
+
+    def exists(self, rel: str) -> bool:
+        if self.local_root is not None:
+            return (self.local_root / rel).is_file()
+        fs, base = self._remote()
+        return fs.isfile(f"{base}/{rel}")
+
+    def open(self, rel: str, mode: str = "rb", **kwargs: Any) -> IO[Any]:
+        """One file, opened like :func:`open` (``encoding``, ``newline`` for text modes).
+        A missing file raises FileNotFoundError, local or remote."""
+        if self.local_root is not None:
+            return open(self.local_root / rel, mode, **kwargs)
+        fs, base = self._remote()
+        return fs.open(f"{base}/{rel}", mode, **kwargs)
+
+    def read_bytes(self, rel: str) -> bytes:
+        with self.open(rel, "rb") as fh:
+            return fh.read()
+
+    def sha256(self, rel: str) -> str:
+        h = hashlib.sha256()
+        with self.open(rel, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+        return h.hexdigest()
