@@ -12,7 +12,8 @@ from pdfminer.pdfdocument import PDFPasswordIncorrect
 from pypdfium2 import PdfiumError
 
 from extract.errors import CorruptPdf, EmptyFile, EncryptedPdf, ExtractError, NotAPdf, TruncatedPdf
-from extract.labeltext import find_directions, find_identity
+from extract.identity import find_identity
+from extract.labeltext import find_directions
 from extract.layout import Line, Word, group_lines, page_words
 from extract.ocr import ocr_available, ocr_page
 from extract.chars import page_chars
@@ -324,7 +325,9 @@ def read_words(words: list[Word], width: float, height: float, number: int, read
             rec.fine_print = clean(" ".join(l.text for l in group_lines(outside)))[:4000] or None
         else:
             rec.fine_print = clean(" ".join(l.text for l in below))[:4000] or None
-        rec.brand, rec.product_name = find_identity(_context_lines(words, heads, head, region), body_size)
+        rec.brand, rec.product_name = find_identity(
+            _context_lines(words, heads, head, region), body_size,
+            panel_text=" ".join(r.label_text for r in rec.rows), anchor=(head.x0, head.top, head.x1))
         rec.read_method = read_method
         for row in rec.rows:
             row.read_method = read_method
