@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from extract.layout import Line, split_on_gaps
+from extract.layout import Line
 from extract.panel import clean
 
 # "Manufactured for X, City", "Distributed by X." and their kin in the EU languages: X is the brand.
@@ -111,7 +111,7 @@ def find_identity(lines: list[Line], body_size: float, panel_text: str = "",
     """(brand, product name) from the lines outside the panel's table. ``panel_text`` is what the
     panel declares (its rows' names), ``anchor`` the heading's (x0, top, x1): the masthead stands
     over it."""
-    segs = [part for l in lines for part in split_on_gaps(l, max(14.0, 2.5 * l.size))]
+    segs = [part for l in lines for part in _segments(l)]
     imprint = _imprint_brand(segs)
     units = _units([s for s in segs if _is_title(s, body_size)])
     panel_tokens = {t for t in _tokens(panel_text) if len(t) >= 2}
@@ -178,6 +178,20 @@ def find_identity(lines: list[Line], body_size: float, panel_text: str = "",
     if score(brand_unit) >= score(name_unit) and score(brand_unit) > 0:
         return None, name  # both read as product words: no line here names a company
     return _brand_case(brand_unit.text), name
+
+
+def _segments(line: Line) -> list[Line]:
+    """A line cut where its words stand a column gutter apart, measured in the smaller type of
+    the two (a 20 pt name beside 10 pt copy is two things however close)."""
+    parts: list[list] = [[line.words[0]]]
+    for a, b in zip(line.words, line.words[1:]):
+        small, big = sorted((a.size, b.size))
+        gap = b.x0 - a.x1
+        if gap > max(8.0, 2.5 * small) or (big > 1.3 * small and gap > 0.8 * small):
+            parts.append([b])
+        else:
+            parts[-1].append(b)
+    return [Line(p) for p in parts]
 
 
 def _in_panel(token: str, panel_tokens: set[str]) -> bool:

@@ -153,7 +153,8 @@ def merge_spaced(words: list[Word]) -> list[Word]:
         while i < len(line):
             j = i + 1
             space = 0.278 * line[i].size
-            while j < len(line) and len(line[j].text) <= 2 and len(line[j - 1].text) <= 2 \
+            # up to three letters: kerning ("WA", "AT") can glue a spaced logo's letters in threes
+            while j < len(line) and len(line[j].text) <= 3 and len(line[j - 1].text) <= 3 \
                     and 0 < line[j].x0 - line[j - 1].x1 < 1.2 * line[i].size:
                 j += 1
             run = line[i:j]

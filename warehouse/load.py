@@ -10,6 +10,7 @@ import duckdb
 import pandas as pd
 
 from labelaudit.contracts.records import AuditRun
+from warehouse.brands import one_spelling
 
 LABEL_VERSION_COLS = [
     "product_id", "sha256", "page", "panel", "region", "label_brand", "label_product_name", "serving_size",
@@ -104,8 +105,11 @@ def publish_products(con: duckdb.DuckDBPyConnection, run_id: str, catalog: str, 
                 "servings_per_day_assumed": _none(v["servings_per_day_assumed"]),
                 "directions": _none(v["directions"]), "status": v["status"], "status_detail": _none(v["status_detail"]),
                 "attributes": json.dumps(e.attributes, sort_keys=True) if e.attributes else None,
-                "audit_run_id": run_id,
+                "audit_run_id": run_id, "_manifest_brand": bool(e.brand),
             })
+    # a brand read off its labels in several hands is one brand (warehouse/brands.py)
+    for row, brand in zip(rows, one_spelling([(r["brand"], bool(r["_manifest_brand"])) for r in rows])):
+        row["brand"] = brand
     pdf = pd.DataFrame(rows, columns=[
         "catalog", "product_key", "product_id", "source_file", "page", "panel", "sha256", "region", "brand",
         "product_name", "sku", "retailer", "serving_size", "servings_per_day", "servings_per_day_assumed",
