@@ -322,12 +322,13 @@ def read_words(words: list[Word], width: float, height: float, number: int, read
         # under the panel, or the whole page outside the table when it holds one panel.
         if len(heads) == 1:
             outside = [w for w in words if not (left <= w.x0 and w.x1 <= right + 1 and top <= w.top <= end_y)]
-            rec.fine_print = clean(" ".join(l.text for l in group_lines(outside)))[:4000] or None
+            fine = group_lines(outside)
         else:
-            rec.fine_print = clean(" ".join(l.text for l in below))[:4000] or None
+            fine = below
+        rec.fine_print = clean(" ".join(l.text for l in fine))[:4000] or None
         rec.brand, rec.product_name = find_identity(
-            _context_lines(words, heads, head, region), body_size,
-            panel_text=" ".join(r.label_text for r in rec.rows), anchor=(head.x0, head.top, head.x1))
+            _context_lines(words, heads, head, region), body_size, panel_text=" ".join(r.label_text for r in rec.rows),
+            anchor=(head.x0, head.top, head.x1), fine_print=fine)
         rec.read_method = read_method
         for row in rec.rows:
             row.read_method = read_method

@@ -31,6 +31,9 @@ _IMPRINT = re.compile(
     r"\s*:?\s*(?P<x>[^,;|•·\n]+)",
     re.IGNORECASE,
 )
+# The company's legal form is not part of its brand ("Heron Bay Naturals GmbH").
+_LEGAL_FORM = re.compile(r"[,\s]+(?:inc|llc|ltd|limited|corp|corporation|gmbh|ag|s\.?a|b\.?v|n\.?v|s\.?r\.?l|s\.?p\.?a|"
+                         r"s\.?l|s\.?a\.?s|sarl|co\.?\s*kg)\.?$", re.IGNORECASE)
 _COUNT_SUFFIX = re.compile(
     r"\s*[–—-]\s*\d[\d,]*\s+(?:veggie\s+|vegetarian\s+|liquid\s+)?(?:softgels?|capsules?|tablets?|gummies|caplets?|lozenges?|drops?|servings?)\b.*$",
     re.IGNORECASE,
@@ -82,12 +85,15 @@ _COMPANY_WORDS = {
 }
 _BADGE_WORDS = {"vegan", "plant", "based", "food", "whole"}
 _TOKEN = re.compile(r"[^\W_]+")
+_TIGHT_AMP = re.compile(r"(?<=[^\W\d_]{3})&(?=[^\W\d_]{3})")
 _BULLET = re.compile(r"\(cid:127\)|[•●▪■◆]")
 
 
 def _text(line: Line) -> str:
     """The line's text with bullets kept as separators ("Brand • 60 Capsules")."""
-    return clean(_BULLET.sub(" \x00 ", line.text)).replace("\x00", "•")
+    text = clean(_BULLET.sub(" \x00 ", line.text)).replace("\x00", "•")
+    # "SALTMARSH&MARIGOLD": an ampersand set tight reads as one word; between words it is its own
+    return _TIGHT_AMP.sub(" & ", text)
 
 
 @dataclass
@@ -107,12 +113,13 @@ def _tokens(text: str) -> list[str]:
 
 
 def find_identity(lines: list[Line], body_size: float, panel_text: str = "",
-                  anchor: tuple[float, float, float] | None = None) -> tuple[str | None, str | None]:
+                  anchor: tuple[float, float, float] | None = None,
+                  fine_print: list[Line] | None = None) -> tuple[str | None, str | None]:
     """(brand, product name) from the lines outside the panel's table. ``panel_text`` is what the
     panel declares (its rows' names), ``anchor`` the heading's (x0, top, x1): the masthead stands
-    over it."""
+    over it. ``fine_print``: the panel's other text (under it, beside it), where an imprint stands."""
     segs = [part for l in lines for part in _segments(l)]
-    imprint = _imprint_brand(segs)
+    imprint = _imprint_brand(segs) or _imprint_brand([part for l in fine_print or () for part in _segments(l)])
     units = _units([s for s in segs if _is_title(s, body_size)])
     panel_tokens = {t for t in _tokens(panel_text) if len(t) >= 2}
 
@@ -173,6 +180,10 @@ def find_identity(lines: list[Line], body_size: float, panel_text: str = "",
         return _brand_case(imprint), name
     others = [u for u in zone if _key(u.text) != _key(name_unit.text)]
     if not others:
+        # nothing over the panel but its name: a line elsewhere (a front panel, the copy beside it)
+        # that reads as a company, not as a product
+        others = [u for u in units if u not in zone and score(u) < 0]
+    if not others:
         return None, name
     brand_unit = max(others, key=lambda u: (-score(u), -_distance(u, name_unit)))
     if score(brand_unit) >= score(name_unit) and score(brand_unit) > 0:
@@ -221,7 +232,7 @@ def _imprint_brand(segs: list[Line]) -> str | None:
         x = re.split(r"\s+[–—-]\s+|\s\d", m.group("x"))[0].strip()
         if x.endswith(".") and len(x.rsplit(" ", 1)[-1]) > 4:
             x = x[:-1]
-        x = x.strip(" .:")
+        x = _LEGAL_FORM.sub("", x.strip(" .:")).strip(" .:,")
         words = x.split()
         if not words or len(words) > 6 or not x[0].isupper() or x.casefold().startswith(("the ", "a ")):
             continue
