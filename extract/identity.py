@@ -85,7 +85,8 @@ _COMPANY_WORDS = {
 }
 _BADGE_WORDS = {"vegan", "plant", "based", "food", "whole"}
 _TOKEN = re.compile(r"[^\W_]+")
-_TIGHT_AMP = re.compile(r"(?<=[^\W\d_]{3})&(?=[^\W\d_]{3})")
+_TIGHT_AMP = re.compile(r"(?<=[^\W\d_]{3})&(?=[^\W\d_]{2})")
+_ABBREVIATIONS = ("co.", "inc.", "ltd.", "corp.")
 _BULLET = re.compile(r"\(cid:127\)|[•●▪■◆]")
 
 
@@ -93,7 +94,28 @@ def _text(line: Line) -> str:
     """The line's text with bullets kept as separators ("Brand • 60 Capsules")."""
     text = clean(_BULLET.sub(" \x00 ", line.text)).replace("\x00", "•")
     # "SALTMARSH&MARIGOLD": an ampersand set tight reads as one word; between words it is its own
-    return _TIGHT_AMP.sub(" & ", text)
+    return " ".join(_unglue(w) for w in _TIGHT_AMP.sub(" & ", text).split())
+
+
+def _unglue(word: str) -> str:
+    """A long word that ends in a company word ("JuniperSupplyCo.", "COBALTAPOTHECARY") is a
+    brand whose spaces the text layer lost (tight tracking): the company words come apart again.
+    Short ones ("Biolabs") are left alone: brands are spelt that way too."""
+    if len(word) < 10:
+        return word
+    tail = []
+    rest = word
+    while True:
+        low = rest.casefold().rstrip(".")
+        for c in sorted(_COMPANY_WORDS, key=len, reverse=True):
+            if (len(c) >= 4 or c == "co") and low.endswith(c) and len(low) - len(c) >= 4:
+                cut = len(rest.rstrip(".")) - len(c)
+                tail.insert(0, rest[cut:])
+                rest = rest[:cut]
+                break
+        else:
+            break
+    return " ".join([rest, *tail]) if tail else word
 
 
 @dataclass
@@ -250,9 +272,9 @@ def _is_title(s: Line, body_size: float) -> bool:
         return False
     if _BADGE.search(t) and not any(w in _PRODUCT_WORDS - _BADGE_WORDS for w in _tokens(t)):
         return False
-    if re.search(r"[:?!]", t) or len(t.split()) > 9:
+    if re.search(r"[:?!]", t) or len(_strip_count(t).split()) > 9:
         return False
-    if t.endswith(".") and len(t.rsplit(" ", 1)[-1]) > 4:
+    if t.endswith(".") and len(t.rsplit(" ", 1)[-1]) > 4 and not t.casefold().endswith(_ABBREVIATIONS):
         return False  # a sentence's end; "Supply Co." is not
     words = [w for w in re.findall(r"[^\W\d_][\w'-]*", t) if len(w) >= 4 and w.casefold() not in _STOPWORDS]
     if words and sum(w[0].islower() for w in words) * 2 > len(words):
