@@ -265,3 +265,24 @@ def test_axis_value_holds_its_floor(sample, group):
         if floor is None:
             continue
         assert v[metric] is not None and v[metric] >= floor, (group, metric, v[metric], floor)
+
+
+# Brand and product name (issue 18, class 8) on the same sample; most of what is missing is panels not found.
+IDENTITY_FLOORS = {  # group: (brand right, name right)
+    'arrangement=side_by_side': (0.55, 0.55),
+    'arrangement=single': (0.64, 0.67),
+    'arrangement=text_beside': (0.62, 0.62),
+    'masthead=brand_over_name': (0.42, 0.44),
+    'masthead=brand_small': (0.74, 0.76),
+    'masthead=name_over_brand': (0.58, 0.56),
+    'overall': (0.63, 0.64),
+    'producer=templates': (0.92, 0.92),
+}
+
+
+@pytest.mark.parametrize("group", sorted(IDENTITY_FLOORS))
+def test_brand_and_name_hold_their_floor(sample, group):
+    *_, figs = sample
+    v = figs[group].values()
+    brand, name = IDENTITY_FLOORS[group]
+    assert v["brand"] >= brand and v["name"] >= name, (group, v["brand"], v["name"], IDENTITY_FLOORS[group])
