@@ -149,12 +149,12 @@ def test_masthead_styles_of_the_sampled_generator(tmp_path, masthead, arrangemen
 
 
 def test_one_brand_spelt_one_way_across_a_catalog(tmp_path, ruleset):
-    """An all-caps masthead on one label, the brand in mixed case on two others: one brand."""
+    """A brand with its trade mark on one label, without it on two others: one brand."""
     from flows.pipeline import audit_catalog
 
     root = tmp_path / "cat"
     root.mkdir()
-    _label(root / "a.pdf", [("CEDAR & SAGE", 10, True, 0), ("Vitamin D3", 17, True, 0)])
+    _label(root / "a.pdf", [("Cedar & Sage\u2122", 10, True, 0), ("Vitamin D3", 17, True, 0)])
     _label(root / "b.pdf", [("Cedar & Sage", 10, True, 0), ("Sunshine D 5,000 IU", 17, True, 0)])
     _label(root / "c.pdf", [("Cedar & Sage", 10, True, 0), ("High Potency D3", 17, True, 0)])
     extracted = {_identity(root / f)[0] for f in ("a.pdf", "b.pdf", "c.pdf")}
