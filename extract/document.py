@@ -12,7 +12,7 @@ from pdfminer.pdfdocument import PDFPasswordIncorrect
 from pypdfium2 import PdfiumError
 
 from extract.errors import CorruptPdf, EmptyFile, EncryptedPdf, ExtractError, NotAPdf, TruncatedPdf
-from extract.labeltext import find_directions, find_identity
+from extract.labeltext import assign_directions, find_directions, find_identity
 from extract.layout import Line, Word, group_lines, page_words
 from extract.ocr import ocr_available, ocr_page
 from extract.chars import page_chars
@@ -310,13 +310,12 @@ def read_words(words: list[Word], width: float, height: float, number: int, read
     regions = panel_regions(heads, width, height)
     body_size = statistics.median([w.size for w in words]) if words else 8.0
     panels: list[PanelRecord] = []
+    tables: list[tuple[float, float, float, float]] = []
     for index, (head, region) in enumerate(zip(heads, regions)):
         rec, end_y = read_panel(words, region, number, index, region=head.region)
         left, top, right, bottom = region
         below = group_lines([w for w in words if w.x0 >= left - 4 and w.x1 <= right + 1 and end_y < w.top <= bottom])
-        rec.directions = find_directions(below)
-        if rec.directions is None and len(heads) == 1:
-            rec.directions = find_directions(group_lines(words))
+        tables.append(_table_box(words, region, end_y))
         # The label's other words (cautions, claims) for rules that read them: the column
         # under the panel, or the whole page outside the table when it holds one panel.
         if len(heads) == 1:
@@ -334,7 +333,21 @@ def read_words(words: list[Word], width: float, height: float, number: int, read
             rec.review.append(f"a {_HEADING_NAMES[head.region]} heading on page {number} but no nutrient rows "
                               "could be read under it")
         panels.append(rec)
+    # Directions wherever they stand on the label: under, above or beside their panel.
+    for rec, directions in zip(panels, assign_directions(words, [(h.x0, h.top, h.x1, h.bottom) for h in heads], tables)):
+        rec.directions = directions
+    if len(panels) == 1 and panels[0].directions is None:
+        panels[0].directions = find_directions(group_lines(words))
     return panels
+
+
+def _table_box(words: list[Word], region, end_y: float) -> tuple[float, float, float, float]:
+    """Where a panel's table stands: its heading to its last row, as wide as its words."""
+    left, top, right, bottom = region
+    inside = [w for w in words if w.x0 >= left and w.x1 <= right + 1 and top <= w.top <= end_y]
+    if not inside:
+        return left, top, right, end_y
+    return min(w.x0 for w in inside), top, max(w.x1 for w in inside), end_y
 
 
 _HEADING_NAMES = {"us": "Supplement Facts", "ca": "Medicinal Ingredients", "eu": "Nutrition Information"}

@@ -100,7 +100,7 @@ _PIECE_UNITS = (
 _UNIT = rf"(?:{_SERVING_UNITS}|{_PIECE_UNITS})(?:\(s\)|\(en\))?"
 # Units a serving is measured in that a count of pieces cannot be divided by.
 _MEASURE_UNITS = re.compile(r"^\s*[\d.,]+\s*(?:g|gram|grams|gram\(s\)|mg|ml|mL|oz|fl|teaspoon|tsp|tablespoon|tbsp|"
-                            r"scoop|dropper|drops?)(?![a-z])", re.IGNORECASE)
+                            r"scoop|dropper|drops?)(?![^\W\d_])", re.IGNORECASE)  # not "2 gélules"
 _NOT_A_DOSE_UNIT = (r"(?:minutes?|mins?|hours?|hrs?|h|seconds?|years?|yrs?|months?|weeks?|days?|jours?|tage?n?|"
                     r"giorni|días|dagen|lbs?|pounds?|kg|kilos?|mg|mcg|µg|ug|g|iu|i\.u\.|oz|ounces?|cups?|glass(?:es)?|"
                     r"%|percent|am|pm|times?|x|×|fois|volte|veces|keer|maal|mal|ans|jahre?n?|anni|años|jaar)")
@@ -563,4 +563,17 @@ def dose_problem(directions: str | None) -> str | None:
     if not r.read and re.search(rf"\b(?:take|chew|dissolve|swallow|prendre|einnehmen|assumere|tomar|neem)\b", adult, re.I) \
             and re.search(rf"(?<![\w/.,])\d", adult):
         return "the directions give a dose the reader did not understand"
+    return None
+
+
+def serving_problem(directions: str | None, serving_size: str | None) -> str | None:
+    """Plain words when the directions count pieces ("take 2 capsules twice daily") but no serving
+    size was read to count them against: the servings per day would be a guess."""
+    if not directions or (serving_size and re.search(rf"(?<![\w.]){_QTY}", _plain(serving_size), re.IGNORECASE)):
+        return None
+    r = read_directions(directions)
+    counts = [(n, u) for n, u in (r.parts + ([r.ceiling] if r.ceiling else [])) if not _is_serving_unit(u)]
+    if counts:
+        return ("no serving size was read, so the directions' count of units a day could not be turned into "
+                "servings per day")
     return None
