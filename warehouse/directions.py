@@ -25,6 +25,7 @@ Where the SPEC is silent (what a compliance analyst expects of a maximum daily d
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -155,7 +156,8 @@ _WEEKLY = (r"(?:once\s+)?(?:weekly|a\s+week|per\s+week|each\s+week|every\s+week)
 _MONTHLY = r"(?:once\s+)?(?:monthly|a\s+month|per\s+month|each\s+month|every\s+month)"
 
 _FREQ_RE = re.compile(
-    rf"(?P<other>{_EVERY_OTHER})(?![\w])"
+    # every token starts a word: the lookbehind fails fast where none can start
+    rf"(?<![\w])(?:(?P<other>{_EVERY_OTHER})(?![\w])"
     rf"|(?P<ndays>{_EVERY_N_DAYS})(?![\w])"
     rf"|(?P<hours>{_EVERY_N_HOURS})"
     rf"|(?P<times>(?:up\s+to\s+)?(?P<tn>{_RANGE})\s*{_TIMES_WORD}(?:\s*(?:{_PER}\s*)?(?P<tp>{_DAY}|{_WEEK}|{_MONTH}))?)(?![\w])"
@@ -167,9 +169,34 @@ _FREQ_RE = re.compile(
     rf"|(?P<monthly>{_MONTHLY})(?![\w])"
     rf"|(?P<daily>{_DAILY})(?![\w])"
     rf"|(?P<when>{_WHEN})(?![\w])"
-    r"|(?P<latin>\b(?:q\.?d|b\.?i\.?d|t\.?i\.?d|q\.?i\.?d)\b\.?)",
+    r"|(?P<latin>\b(?:q\.?d|b\.?i\.?d|t\.?i\.?d|q\.?i\.?d)\b\.?))",
     re.IGNORECASE,
 )
+# The words a frequency can begin with (besides counts): only there is the long pattern tried.
+_FREQ_FIRST = frozenset(
+    "up once twice thrice morning evening afternoon everyday einmal zweimal dreimal viermal eenmaal tweemaal driemaal every each on alternate un une "
+    "jeden a ad om en días dias tous alle ogni cada elke with at during à zu con bij in before after upon nightly "
+    "le au morgens abends mittags am zum vor al la alla prima por voor 's ’s daily per chaque quotidiennement "
+    "täglich pro je una giornalmente quotidianamente diariamente één een iedere daags dagelijks weekly "
+    "wöchentlich wekelijks monthly q b t /".split()) | frozenset(WORD_NUMBERS)
+_WORD_AT = re.compile(r"(?<![\w])([\w'’]+|[^\s\w])")
+
+
+def _scan(rx: re.Pattern, firsts: frozenset, s: str):
+    """``rx.finditer(s)``, tried only where a word in ``firsts`` (or a count) begins: a long
+    alternation tried at every position of a sentence costs a millisecond."""
+    end = 0
+    for w in _WORD_AT.finditer(s):
+        if w.start() < end:
+            continue
+        word = w.group(1).lower()
+        if word[0].isdigit() or word[0] in "½¼¾⅓⅔" or word in firsts:
+            m = rx.match(s, w.start())
+            if m:
+                yield m
+                end = m.end()
+
+
 _LATIN = {"qd": 1.0, "bid": 2.0, "tid": 3.0, "qid": 4.0}
 # a product's own name between count and unit: "one Ultra Zinc Lozenge(R)", "one ViraBLOC® lozenge"
 _NAME_WORD = r"(?-i:[A-Z])[\w'-]*(?:®|™|\((?:R|TM)\))?"
@@ -185,7 +212,7 @@ _DOSE_VERB = re.compile(r"(?:take|chew|dissolve|swallow|consume|use|give|mix|add
 # "do not exceed 8 lozenges per day", "maximum daily usage should not exceed 12 lozenges", "up to 12
 # drops per day", "ne pas dépasser 4 gélules par jour", "nicht mehr als 2 Kapseln täglich"
 _CEILING_RE = re.compile(
-    rf"(?P<pre>maximum\s+(?:daily\s+)?(?:usage|use|dose|intake|amount)?\s*(?:should\s+not\s+exceed|is|of)?|"
+    rf"(?<![\w])(?P<pre>maximum\s+(?:daily\s+)?(?:usage|use|dose|intake|amount)?\s*(?:should\s+not\s+exceed|is|of)?|"
     rf"max(?:imum)?\.?\s*:?|(?:do\s+)?not\s+(?:to\s+)?exceed|no\s+more\s+than|up\s+to|ne\s+pas\s+d[ée]passer|"
     rf"nicht\s+mehr\s+als|höchstens|maximal|non\s+superare|non\s+pi[uù]\s+di|no\s+(?:superar|exceder|tomar\s+m[áa]s\s+de)|"
     rf"niet\s+meer\s+dan|maximaal)\s+(?P<n>{_QTY})\s+(?:{_ADJ}\s+)?(?P<unit>{_UNIT})(?![\w])(?P<tail>[^.;]{{0,30}})",
@@ -264,15 +291,21 @@ class Reading:
         return bool(self.parts) or self.ceiling is not None
 
 
+_WORD_PAREN = re.compile(r"\b([^\W\d_][\w-]*)\s*[(\[](\d+)[)\]]")
+_TENS = re.compile(r"(?:twenty|thirty|forty|fifty|sixty)(?:-\w+)?$", re.IGNORECASE)
+
+
+_ARTICLE = re.compile(rf"\b(?:a|an|un|une|ein|eine|een|uno|una)\s+(?=(?:{_ADJ}\s+)?(?:{_PIECE_UNITS})\b)", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=4096)
 def _plain(text: str) -> str:
     """ "one (1) lozenge" -> "1 lozenge"; "Three [3] tablets" -> "3 tablets"; one dash, one space."""
     text = re.sub(r"[‐‑‒–—]", "-", text)
     text = re.sub(r"\s*\n\s*", " | ", text.strip())  # a line of its own (a table under the directions) is a sentence
-    text = re.sub(rf"\b(?:{_WORDS}|(?:twenty|thirty|forty|fifty|sixty)(?:-\w+)?)\s*[(\[](\d+)[)\]]", r"\1", text,
-                  flags=re.IGNORECASE)
+    text = _WORD_PAREN.sub(lambda m: m[2] if (m[1].lower() in WORD_NUMBERS or _TENS.match(m[1])) else m[0], text)
     text = re.sub(r"[(\[](\d+)[)\]]", r"\1", text)
-    text = re.sub(r"\b(?:a|an|un|une|ein|eine|een|uno|una)\s+(?=(?:" + _ADJ + r"\s+)?(?:" + _PIECE_UNITS + r")\b)",
-                  "1 ", text, flags=re.IGNORECASE)
+    text = _ARTICLE.sub("1 ", text)
     return re.sub(r"\s+", " ", text)
 
 
@@ -335,8 +368,11 @@ def _when_key(text: str) -> str:
     return t
 
 
+@functools.lru_cache(maxsize=4096)
 def read_directions(text: str) -> Reading:
-    """The adults' doses, frequencies and ceiling in one set of directions."""
+    """The adults' doses, frequencies and ceiling in one set of directions (cached: one panel's
+    directions are read for its servings, its children's dose and its review reasons; treat the
+    reading as read-only)."""
     adult, kids = _age_parts(_plain(text))
     if kids and not _DOSE_RE.search(adult) and not re.search(_ADULT, adult, re.IGNORECASE):
         adult = " ".join(t for _, t in kids)  # a children's product: its only directions are the children's
@@ -369,7 +405,7 @@ def _sentence_parts(s: str, out: Reading):
         for i in range(a, b):
             taken[i] = True
 
-    for m in _FREQ_RE.finditer(s):
+    for m in _scan(_FREQ_RE, _FREQ_FIRST, s):
         value, kind = _freq_value(m)
         tokens.append((m.start(), m.end(), kind, (value, m.group(0))))
         take(m.start(), m.end())
@@ -422,7 +458,8 @@ def _sentence_parts(s: str, out: Reading):
 
 def _strip_tokens(gap: str) -> str:
     """The words between two doses without the frequency words that hold an "or" of their own."""
-    gap = _FREQ_RE.sub(" ", gap)
+    for m in reversed(list(_scan(_FREQ_RE, _FREQ_FIRST, gap))):
+        gap = gap[:m.start()] + " " + gap[m.end():]
     return re.sub(rf"{_RANGE}", " ", gap, flags=re.IGNORECASE)
 
 
