@@ -40,6 +40,8 @@ WORDINGS = [
     # the label's own ceiling, and meals
     ("Take 1 lozenge as needed. Do not exceed 6 lozenges per day.", "1 Lozenge", 6),
     ("Take 1 tablet every 3 to 4 hours. Maximum daily usage should not exceed 12 tablets.", "1 Tablet", 12),
+    ("Allow one (1) zinc lozenge to dissolve in mouth. Do not take more than two (2) in one (1) day.", "1 Lozenge", 2),
+    ("Take 2 tablets up to 4 times daily as needed.", "2 Tablets", 4),
     ("Take 2 capsules with each meal.", "2 Capsules", 3),
     ("Two veggie capsules with each of three meals.", "2 Veggie Capsules", 3),
     # ages: the adults' directions, whatever the order

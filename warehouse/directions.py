@@ -200,9 +200,12 @@ def _scan(rx: re.Pattern, firsts: frozenset, s: str):
 _LATIN = {"qd": 1.0, "bid": 2.0, "tid": 3.0, "qid": 4.0}
 # a product's own name between count and unit: "one Ultra Zinc Lozenge(R)", "one ViraBLOC® lozenge"
 _NAME_WORD = r"(?-i:[A-Z])[\w'-]*(?:®|™|\((?:R|TM)\))?"
+# one plain word too ("one zinc lozenge"), not a word that joins or times ("2 and 3", "1 daily")
+_ANY_WORD = (r"(?!(?:and|or|to|with|in|of|per|a|an|the|daily|times?|each|every|at|for|take|than|und|et|e|y|en|"
+             r"oder|ou|o|of)\b)[^\W\d_][\w-]*")
 _DOSE_RE = re.compile(
     rf"(?<![\w/.,])(?:up\s+to\s+)?(?P<q>{_RANGE})\s*(?:[-–]\s*)?(?:(?:{_ADJ}|{_NAME_WORD})\s+){{0,3}}"
-    rf"(?P<unit>{_UNIT})(?:®|™|\((?:R|TM)\))?(?![\w])",
+    rf"(?:{_ANY_WORD}\s+)?(?:[^\W\d_]+-)?(?P<unit>{_UNIT})(?:®|™|\((?:R|TM)\))?(?![\w])",
     re.IGNORECASE)
 # a count with no unit; not one that another count restates ("take one 1-2 lozenges")
 _BARE_RE = re.compile(rf"(?<![\w/.,%-])(?P<q>{_RANGE})(?![\w/%])(?!\s*{_NOT_A_DOSE_UNIT}(?![\w]))(?!\s*{_QTY})",
@@ -215,9 +218,10 @@ _CEILING_RE = re.compile(
     rf"(?<![\w])(?P<pre>maximum\s+(?:daily\s+)?(?:usage|use|dose|intake|amount)?\s*(?:should\s+not\s+exceed|is|of)?|"
     rf"max(?:imum)?\.?\s*:?|(?:do\s+)?not\s+(?:to\s+)?exceed|no\s+more\s+than|up\s+to|ne\s+pas\s+d[ée]passer|"
     rf"nicht\s+mehr\s+als|höchstens|maximal|non\s+superare|non\s+pi[uù]\s+di|no\s+(?:superar|exceder|tomar\s+m[áa]s\s+de)|"
-    rf"niet\s+meer\s+dan|maximaal)\s+(?P<n>{_QTY})\s+(?:{_ADJ}\s+)?(?P<unit>{_UNIT})(?![\w])(?P<tail>[^.;]{{0,30}})",
+    rf"niet\s+meer\s+dan|maximaal|(?:do\s+not\s+)?take\s+more\s+than)\s+(?P<n>{_QTY})\s+"
+    rf"(?:(?:{_ADJ}\s+)?(?P<unit>{_UNIT})(?![\w]))?(?P<tail>[^.;]{{0,30}})",
     re.IGNORECASE)
-_DAY_CONTEXT = re.compile(rf"^\s*(?:{_PER}\s*)?(?:{_DAY})|\b(?:{_DAILY})", re.IGNORECASE)
+_DAY_CONTEXT = re.compile(rf"^\s*(?:{_PER}\s*)?(?:1\s+)?(?:{_DAY})|\b(?:{_DAILY})", re.IGNORECASE)
 _VEHICLE = re.compile(r"^\s*(?:of\s+)?(?:water|juice|milk|liquid|beverage|fluid|wasser|eau|acqua|agua|water)\b|"
                       r"^\s*(?:of\s+)?(?:cold|warm|hot|room)", re.IGNORECASE)
 # ("o" and "of", Italian/Spanish and Dutch for "or", are left out: English "of" is everywhere)
@@ -379,18 +383,28 @@ def read_directions(text: str) -> Reading:
     out = Reading()
     ceilings: list[tuple[float, str]] = []
     for m in _CEILING_RE.finditer(adult):
-        if re.search(r"daily|day", m.group("pre"), re.IGNORECASE) or _DAY_CONTEXT.search(m.group("tail")):
+        if _is_limit(m) and (re.search(r"daily|day", m.group("pre"), re.IGNORECASE)
+                             or _DAY_CONTEXT.search(m.group("tail"))):
             ceilings.append((number(m.group("n")), m.group("unit")))
     if ceilings:
         out.ceiling = max(ceilings, key=lambda c: c[0])
     totals = []
     for sentence in _SENTENCES.split(adult):
         # a limit ("do not exceed 2 at a time") is not one more dose
-        parts = _sentence_parts(_CEILING_RE.sub(" ", sentence).strip(), out)
+        parts = _sentence_parts(_CEILING_RE.sub(lambda m: " " if _is_limit(m) else m[0], sentence).strip(), out)
         if parts:
             totals.append(parts)
     out.parts = _combine(totals)
     return out
+
+
+def _is_limit(m: re.Match) -> bool:
+    """A limit on units ("do not exceed 8 lozenges", "no more than 2 in one day"); "up to 4 times
+    daily" is a frequency instead."""
+    if m.group("unit") is not None:
+        return True
+    return not (re.match(r"\s*up\s+to", m.group("pre"), re.I)
+                or re.match(rf"\s*{_TIMES_WORD}(?![\w])", m.group("tail"), re.I))
 
 
 def _sentence_parts(s: str, out: Reading):
