@@ -18,6 +18,8 @@ DIRECTIONS_RE = re.compile(
     r"gebruiksaanwijzing|gebruik|aanbevolen\s+dagelijkse\s+dosis|dosering)\s*:\s*",
     re.IGNORECASE,
 )
+# A directions heading set on a line of its own, with or without its colon ("SUGGESTED USE").
+_HEADING_ALONE = re.compile(r"^\s*" + DIRECTIONS_RE.pattern[:-len(r"\s*:\s*")] + r"\s*:?\s*$", re.IGNORECASE)
 # Sentences that begin another section of the label, not the directions.
 _STOP = re.compile(
     r"^(?:keep|caution|warning|warnings|not\s+intended|do\s+not(?!\s+(?:exceed|take\s+more))|store|storage|if\s+you|consult|other\s+ingredients|"
@@ -88,7 +90,8 @@ def directions_blocks(words: list[Word], headings: list[Box]) -> list[tuple[str,
     used: set[int] = set()
     blocks: list[tuple[str, Box]] = []
     for i, seg in enumerate(segs):
-        if i in used or not DIRECTIONS_RE.search(clean(seg.text)):
+        alone = _HEADING_ALONE.match(clean(seg.text))
+        if i in used or not (alone or DIRECTIONS_RE.search(clean(seg.text))):
             continue
         flow, last = [seg], seg
         while len(" ".join(g.text for g in flow)) < 600:
@@ -102,7 +105,8 @@ def directions_blocks(words: list[Word], headings: list[Box]) -> list[tuple[str,
             flow.append(nxt)
             used.add(j)
             last = nxt
-        text = directions_in(clean(" ".join(g.text for g in flow)))
+        head = clean(seg.text).rstrip(" :") + ": " if alone else clean(seg.text) + " "
+        text = directions_in(clean(head + " ".join(g.text for g in flow[1:])))
         if text:
             blocks.append((text, (min(g.x0 for g in flow), flow[0].top, max(g.x1 for g in flow), flow[-1].bottom)))
     return blocks

@@ -141,3 +141,40 @@ def test_a_label_with_the_wording_gets_its_servings_per_day(tmp_path, kind):
         for truth, p, v in _audit_label(label, tmp_path / f"{k}.pdf"):
             assert v["servings_per_day"] == pytest.approx(truth["servings_per_day"]), (kind, p.directions)
             assert v["servings_per_day_assumed"] is False
+
+
+# ---------------------------------------------------------------- the paragraph finder on set words
+
+def _words(lines: list[tuple[float, float, str]], size: float = 8.0):
+    """Words set at (x, top) per line, a space of 0.25 em and a glyph of 0.5 em."""
+    from extract.layout import Word
+
+    out = []
+    for x, top, text in lines:
+        for token in text.split():
+            w = len(token) * 0.5 * size
+            out.append(Word(token, x, top, x + w, top + size, size, False, (x, top, x + w, top + size)))
+            x += w + 0.25 * size
+    return out
+
+
+def test_a_heading_on_its_own_line_without_a_colon_starts_the_directions():
+    from extract.labeltext import assign_directions
+
+    words = _words([(20, 300, "SUGGESTED USE"), (20, 310, "Take 2 capsules in the morning"),
+                    (20, 320, "and 2 in the evening."), (20, 330, "Keep out of reach of children.")])
+    table = [(20, 100, 200, 280)]
+    assert assign_directions(words, [(20, 100, 120, 115)], table) == ["Take 2 capsules in the morning and 2 in the evening."]
+
+
+def test_two_columns_with_a_narrow_gutter_do_not_run_into_each_other():
+    """Paragraphs beside each other 6 pt apart: each line of one column is read with its own column."""
+    from extract.labeltext import assign_directions
+
+    left = [(20, 40, "Directions: Take one capsule"), (20, 50, "two times per week with"), (20, 60, "a meal.")]
+    right = [(132, 40, "Directions: Adults take two"), (132, 50, "tablets daily. Keep out"), (132, 60, "of reach.")]
+    words = _words(left + right)
+    heads = [(20, 100, 100, 115), (132, 100, 212, 115)]
+    tables = [(20, 100, 126, 300), (132, 100, 252, 300)]
+    assert assign_directions(words, heads, tables) == ["Take one capsule two times per week with a meal.",
+                                                        "Adults take two tablets daily."]
