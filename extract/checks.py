@@ -11,6 +11,7 @@ reference (labelaudit/contracts/reference.toml).
 from __future__ import annotations
 
 import math
+import re
 
 from labelaudit.contracts.reference import (CANONICAL_UNITS, DAILY_VALUE_UNITS, DAILY_VALUES,
                                             IU_PER_MCG_VITAMIN_D as IU_PER_MCG_D, KEY_NUTRIENTS,
@@ -158,3 +159,54 @@ def row_consistent(nutrient: str | None, amount, unit, alt_amount, alt_unit, per
         return dv_consistent(nutrient, elemental_amount, elemental_unit, percent_dv)
     checked = [(amount, unit)] + ([(alt_amount, alt_unit)] if alt_amount is not None else [])
     return all(dv_consistent(nutrient, a, u, percent_dv) for a, u in checked if a is not None and u is not None)
+
+
+# The key nutrients a row names, for checks inside the extract stage (warehouse/names.py is the
+# full identification, with forms; it sits downstream of extraction).
+_KEY_NAMES = (
+    ("vitamin_d", re.compile(r"\bvitamin\s*d\s*[23]?\b|cholecalciferol|ergocalciferol", re.I)),
+    ("vitamin_k", re.compile(r"\bvitamin\s*k\s*[12]?\b|menaquinone|phylloquinone|phytonadione", re.I)),
+    ("vitamin_a", re.compile(r"\bvitamin\s*a\b|retinyl|beta[-\s]?carotene", re.I)),
+    ("magnesium", re.compile(r"\bmagnesium\b", re.I)),
+    ("calcium", re.compile(r"\bcalcium\b", re.I)),
+)
+
+
+_SOURCE = re.compile(r"\(|\[|\bas\b|\bfrom\b|,", re.I)
+
+
+def key_nutrient(label_text: str) -> str | None:
+    """The key nutrient a row's name declares, else None. Only the name's head counts: the
+    source in "Folate (as calcium L-methylfolate)" or "Vitamin C from calcium ascorbate" is not
+    what the row declares."""
+    text = label_text or ""
+    cut = _SOURCE.search(text)
+    head = text[:cut.start()] if cut and cut.start() > 0 else text
+    hits = [(m.start(), key) for key, rx in _KEY_NAMES for m in [rx.search(head)] if m]
+    return min(hits)[1] if hits else None
+
+
+def starts_with_key_nutrient(text: str) -> bool:
+    return any(rx.match(text or "") for _, rx in _KEY_NAMES)
+
+
+def panel_problems(rows) -> list[str]:
+    """What keeps a panel's reading from passing its own checks, in plain words."""
+    out = []
+    for r in rows:
+        key = key_nutrient(r.label_text)
+        if key is None:
+            continue
+        if r.amount is None and r.elemental_amount is None:
+            out.append(f"{r.label_text}: named but no amount could be read")
+        elif not row_consistent(key, r.amount, r.unit, r.alt_amount, r.alt_unit, r.percent_dv,
+                                r.elemental_amount, r.elemental_unit):
+            out.append(f"{r.label_text}: its printed figures disagree ({_figures(r)})")
+    return out
+
+
+def _figures(r) -> str:
+    parts = [r.amount_text or ""]
+    if r.dv_text:
+        parts.append(f"{r.dv_text} DV")
+    return ", ".join(p for p in parts if p)

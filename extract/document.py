@@ -19,8 +19,9 @@ from extract.chars import page_chars
 from extract.prepass import MAX_CHARS_PER_PAGE, PagePlan, plan_pages
 from extract.panel import clean, find_headings, panel_regions, read_panel, reading_order
 from extract.records import FileExtraction, PanelRecord
+from extract.checks import key_nutrient, panel_problems
 
-EXTRACTOR_VERSION = "7"  # bump when extraction output changes: stored versions get re-read
+EXTRACTOR_VERSION = "8"  # bump when extraction output changes: stored versions get re-read
 MAX_PAGES = 500
 
 
@@ -81,11 +82,12 @@ def _extract(data: bytes, reader: str) -> FileExtraction:
         raise NotAPdf()
     use_pdfium = reader == "pdfium"
     panels: list[PanelRecord] = []
+    ocr_left = [MAX_OCR_PAGES]  # OCR in the fallback chain, at most this many pages a file
 
     def read(index: int, page: pdfium.PdfPage, textpage: pdfium.PdfTextPage) -> None:
         chars, width, height = page_chars(page, textpage)
-        if chars:
-            panels.extend(read_page(chars, width, height, index + 1))
+        got = read_page(chars, width, height, index + 1) if chars else []
+        panels.extend(settle(data, index, "pdfium", got, ocr_left))
 
     try:
         doc = pdfium.PdfDocument(data)
@@ -110,13 +112,101 @@ def _extract(data: bytes, reader: str) -> FileExtraction:
         return _no_panel(plan.page_count, len(plan.no_text_pages))
     if plan is not None and use_pdfium:
         return _finish(FileExtraction(status="ok", page_count=plan.page_count, panels=panels), len(plan.no_text_pages))
-    return _extract_with_pdfplumber(data, plan)
+    return _extract_with_pdfplumber(data, plan, ocr_left)
+
+
+def _failing(panels: list[PanelRecord]) -> bool:
+    """A page reading that does not pass its own checks: no panel at all although the page's text
+    names one (the caller only reads such pages), a panel set as one with no rows, a key
+    nutrient without an amount, figures that disagree."""
+    return not any(p.rows for p in panels) or any(p.review or panel_problems(p.rows) for p in panels)
+
+
+def _key_values(panels: list[PanelRecord]) -> list[tuple]:
+    return sorted((key_nutrient(r.label_text) or "", r.amount, r.unit, r.alt_amount, r.percent_dv)
+                  for p in panels for r in p.rows if key_nutrient(r.label_text))
+
+
+def _other_reading(data: bytes, index: int, method: str) -> list[PanelRecord]:
+    if method == "pdfplumber":
+        return _read_with_pdfplumber(data, [index])
+    doc = pdfium.PdfDocument(data)
+    try:
+        page = doc[index]
+        if method == "OCR":
+            w, h = page.get_size()
+            page.close()
+            return read_by_ocr(data, index, float(w), float(h))
+        try:
+            chars, width, height = page_chars(page)
+        finally:
+            page.close()
+        return read_page(chars, width, height, index + 1) if chars else []
+    finally:
+        doc.close()
+
+
+_READER_NAMES = {"pdfium": "PDFium", "pdfplumber": "pdfplumber", "OCR": "OCR"}
+
+
+def settle(data: bytes, index: int, first: str, panels: list[PanelRecord],
+           ocr_left: list[int] | None = None) -> list[PanelRecord]:
+    """The fallback chain for one page: when the text layer's reading fails its checks (see
+    ``_failing``), read the page with the other glyph reader, then by OCR, and keep the first
+    reading that passes. When none passes, keep the one that read the most, with its problems
+    (and the readers' disagreement) as review reasons on its panels: never silently.
+    ``ocr_left`` is the file's remaining budget of OCR'd pages, shared across its pages."""
+    if not _failing(panels):
+        return panels
+    readings = [(first, panels)]
+    for method in ("pdfplumber" if first == "pdfium" else "pdfium", "OCR"):
+        # OCR costs ~1 s a page: only once a reader has found a panel (rows, or a heading set as
+        # one), not for a page whose text merely names a panel in a sentence.
+        if method == "OCR" and (ocr_available() is not None or (ocr_left is not None and ocr_left[0] <= 0)
+                                or not any(p.rows or p.review for _, ps in readings for p in ps)):
+            break
+        if method == "OCR" and ocr_left is not None:
+            ocr_left[0] -= 1
+        try:
+            got = _other_reading(data, index, method)
+        except (MemoryError, RecursionError):
+            raise
+        except Exception:  # noqa: BLE001 - a reader that cannot read the page gives no reading
+            continue
+        if not _failing(got):
+            return got
+        readings.append((method, got))
+
+    def rank(item):
+        order, (_, ps) = item
+        read = sum(r.amount is not None for p in ps for r in p.rows)
+        found = sum(bool(p.rows or p.review) for p in ps)  # a reading that saw no panel hides one
+        problems = sum(len(p.review) + len(panel_problems(p.rows)) for p in ps)
+        return (-read, -found, problems, order)
+
+    method, best = min(enumerate(readings), key=rank)[1]
+    with_rows = [(m, ps) for m, ps in readings if any(p.rows for p in ps)]
+    disagree = len({repr(_key_values(ps)) for _, ps in with_rows}) > 1
+    for p in best:
+        if not p.rows and not p.review:
+            continue  # a mention, not a panel
+        p.review.extend(panel_problems(p.rows))
+        if disagree:
+            p.review.append("the readers disagree on its figures (" + "; ".join(
+                f"{_READER_NAMES[m]}: {_summary(ps)}" for m, ps in with_rows) + ")")
+    return best
+
+
+def _summary(panels: list[PanelRecord]) -> str:
+    rows = [f"{r.label_text} {r.amount_text}".strip() for p in panels for r in p.rows if key_nutrient(r.label_text)]
+    return ", ".join(rows) or "no key nutrient rows"
 
 
 def _finish(out: FileExtraction, image_only_pages: int) -> FileExtraction:
-    # A heading with no rows under it is a mention ("see Supplement Facts"), not a panel.
+    # A heading with no rows under it and not set as a heading is a mention ("see Supplement
+    # Facts"), not a panel; one set as a heading stays, for review (its ``review`` says why).
     headed = [p for p in out.panels if not p.rows]
-    out.panels = [p for p in out.panels if p.rows]
+    out.panels = [p for p in out.panels if p.rows or p.review]
     if not out.panels and headed and not image_only_pages:
         return FileExtraction(status="no_panel", page_count=out.page_count, status_detail=(
             f"a panel heading on page {headed[0].page} but no nutrient rows under it"))
@@ -141,7 +231,7 @@ def _read_with_pdfplumber(data: bytes, page_indexes: list[int]) -> list[PanelRec
     return panels
 
 
-def _extract_with_pdfplumber(data: bytes, plan: PagePlan | None) -> FileExtraction:
+def _extract_with_pdfplumber(data: bytes, plan: PagePlan | None, ocr_left: list[int] | None = None) -> FileExtraction:
     """The whole file through pdfminer: for files PDFium cannot open, or by choice."""
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
@@ -165,8 +255,9 @@ def _extract_with_pdfplumber(data: bytes, plan: PagePlan | None) -> FileExtracti
                 if plan is None and (page.images or page.curves or page.rects):
                     image_only_pages += 1
                 continue
-            out.panels.extend(read_page(chars, float(page.width), float(page.height), index + 1))
+            got = read_page(chars, float(page.width), float(page.height), index + 1)
             page.close()  # drop the page's layout objects: a 500-page catalog must not hold them all
+            out.panels.extend(settle(data, index, "pdfplumber", got, ocr_left))
         return _finish(out, image_only_pages)
 
 
@@ -196,7 +287,8 @@ def _no_panel(page_count: int, image_only_pages: int) -> FileExtraction:
     if image_only_pages:
         return FileExtraction(
             status="needs_ocr", page_count=page_count,
-            status_detail=(f"{image_only_pages} page(s) have no text layer (a scan or outlined text) and no OCR "
+            status_detail=(f"{image_only_pages} page(s) have no readable text layer (a scan, outlined text, or text "
+                           "that does not read as words) and no OCR "
                            f"engine is available: {ocr_available() or 'OCR found no panel'}"),
         )
     return FileExtraction(status="no_panel", page_count=page_count,
@@ -236,8 +328,16 @@ def read_words(words: list[Word], width: float, height: float, number: int, read
         rec.read_method = read_method
         for row in rec.rows:
             row.read_method = read_method
+        if not rec.rows and (head.bold or head.size >= 1.15 * body_size):
+            # Set like a panel's heading (bold or larger than the text), not a mention in a
+            # sentence ("see Supplement Facts"): a panel whose rows were not read.
+            rec.review.append(f"a {_HEADING_NAMES[head.region]} heading on page {number} but no nutrient rows "
+                              "could be read under it")
         panels.append(rec)
     return panels
+
+
+_HEADING_NAMES = {"us": "Supplement Facts", "ca": "Medicinal Ingredients", "eu": "Nutrition Information"}
 
 
 def read_by_ocr(data: bytes, page_index: int, width: float, height: float) -> list[PanelRecord]:

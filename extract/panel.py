@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from extract.amounts import apply_providing, parse_row_columns, split_note
+from extract.checks import starts_with_key_nutrient
 from extract.layout import Line, Word, group_lines, union
 from extract.records import PanelRecord, RowRecord
 
@@ -54,6 +55,8 @@ class Heading:
     x1: float
     bottom: float
     region: str = "us"
+    size: float = 0.0
+    bold: bool = False
 
 
 def clean(text: str) -> str:
@@ -77,7 +80,8 @@ def find_headings(words: list[Word]) -> list[Heading]:
         for nxt in words[i + 1 : i + 4]:
             same_line = abs(nxt.top - w.top) < max(2.0, w.size * 0.3)
             if same_line and nxt.text.lower().startswith(second) and 0 <= nxt.x0 - w.x1 < w.size * 1.5:
-                heads.append(Heading(w.x0, min(w.top, nxt.top), nxt.x1, max(w.bottom, nxt.bottom), region))
+                heads.append(Heading(w.x0, min(w.top, nxt.top), nxt.x1, max(w.bottom, nxt.bottom), region,
+                                     max(w.size, nxt.size), w.bold and nxt.bold))
                 break
     return heads
 
@@ -321,7 +325,10 @@ def _continues(prev: str, text: str, line: Line | None = None, prev_lines: list[
     if line is not None and prev_lines:
         last = prev_lines[-1]
         # Set tight under the row and flush with its name: a wrap. Blend members are indented.
-        if line.top - last.bottom < 0.6 * line.size and abs(line.x0 - prev_lines[0].x0) < 2.5:
+        # A line that opens with a key nutrient's name is a row of its own set tight, even with
+        # no amount read: joined to the row above, its nutrient would vanish without a word.
+        if line.top - last.bottom < 0.6 * line.size and abs(line.x0 - prev_lines[0].x0) < 2.5 \
+                and not starts_with_key_nutrient(text):
             return True
     if prev.rstrip().endswith((",", "-", "/", "&", " as", " and", " from", " of")):
         return True

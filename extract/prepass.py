@@ -27,7 +27,8 @@ _SPACE = re.compile(r"\s+")
 class PagePlan:
     page_count: int
     panel_pages: list[int] = field(default_factory=list)     # 0-based, worth a pdfplumber parse
-    no_text_pages: list[int] = field(default_factory=list)   # no text layer but graphics: OCR candidates
+    no_text_pages: list[int] = field(default_factory=list)   # no usable text layer but graphics: OCR candidates
+    garbled_pages: list[int] = field(default_factory=list)   # of those, a text layer that does not read as words
     flooded_pages: list[int] = field(default_factory=list)   # too much text to be a label: not read
 
 
@@ -62,6 +63,11 @@ def plan_pages(data: bytes | pdfium.PdfDocument, max_pages: int, read: PageReade
                             plan.panel_pages.append(i)
                             if read is not None:
                                 read(i, page, tp)
+                        elif not reads_as_words(text):
+                            # Glyphs drawn fine but mapped to the wrong characters (a broken
+                            # ToUnicode, a font with private codes): only OCR can read the page.
+                            plan.no_text_pages.append(i)
+                            plan.garbled_pages.append(i)
                     elif _has_graphics(page):
                         plan.no_text_pages.append(i)
                 finally:
@@ -72,6 +78,26 @@ def plan_pages(data: bytes | pdfium.PdfDocument, max_pages: int, read: PageReade
     finally:
         if own:
             doc.close()
+
+
+_TOKEN = re.compile(r"[^\W\d_]{4,}")
+_VOWEL = re.compile(r"[aeiouyàâäéèêëîïôöùûüáíóúñ]", re.IGNORECASE)
+
+
+def reads_as_words(text: str) -> bool:
+    """Does a page's text read as words of a language? False for a text layer of private-use
+    or control codes, or letters that form no words (a cipher-like wrong mapping). Short texts
+    pass: too little to judge."""
+    chars = [c for c in text if not c.isspace()]
+    if len(chars) < 40:
+        return True
+    plain = sum(c.isalnum() or c in ".,;:%()-/&'\"*†‡®™µ°+" for c in chars if not ("\ue000" <= c <= "\uf8ff"))
+    if plain < 0.6 * len(chars):
+        return False
+    tokens = _TOKEN.findall(text)
+    if len(tokens) < 8:
+        return True
+    return sum(bool(_VOWEL.search(t)) for t in tokens) >= 0.6 * len(tokens)
 
 
 def _has_graphics(page: pdfium.PdfPage) -> bool:

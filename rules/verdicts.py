@@ -30,29 +30,39 @@ def apply_waivers(con: duckdb.DuckDBPyConnection, catalog: str, flags: list[dict
 def verdicts(con: duckdb.DuckDBPyConnection, catalog: str, flags: list[dict[str, Any]], min_ocr_confidence: float) -> list[dict[str, Any]]:
     """``pass``, ``flagged`` (an unwaived warning or high flag) or ``needs_review``, with reasons."""
     review: dict[str, list[str]] = {}
-    for key, status, detail, assumed in con.execute(
-        "SELECT product_key, status, status_detail, servings_per_day_assumed FROM products WHERE catalog = ?", [catalog]
+    for key, status, detail, assumed, directions in con.execute(
+        "SELECT product_key, status, status_detail, servings_per_day_assumed, directions FROM products WHERE catalog = ?",
+        [catalog],
     ).fetchall():
         reasons = []
         if status != "ok":
             reasons.append(f"panel not read ({status}: {detail})")
+        elif detail:
+            # An ok panel carries in status_detail what extraction or the directions left
+            # unsettled (a heading with no rows, readers that disagree, a dose not understood).
+            reasons.append(detail)
         if assumed:
-            reasons.append("servings per day assumed to be 1: the label gives no directions")
+            reasons.append("servings per day assumed to be 1: " + (
+                "the label gives no directions" if not directions else "the directions give no dose or frequency the reader understood"))
         review[key] = reasons
     misread: set[str] = set()  # products whose verdict waits for a person, flags or not
     for key, nutrient, label, what in con.execute(
         """SELECT p.product_key, n.nutrient, n.label_text,
                   CASE WHEN n.amount IS NULL THEN 'no amount'
-                       WHEN NOT coalesce(n.figures_consistent, true) THEN 'read by OCR, and its own figures disagree'
+                       WHEN NOT coalesce(n.figures_consistent, true) AND n.read_method = 'ocr'
+                            THEN 'read by OCR, and its own figures disagree'
+                       WHEN NOT coalesce(n.figures_consistent, true)
+                            THEN 'its printed figures disagree (amount against %DV, or mcg against IU)'
                        ELSE 'low OCR confidence' END
            FROM nutrients n JOIN products p ON p.product_id = n.product_id
-           WHERE p.catalog = ? AND (
-                 (n.amount IS NULL AND n.nutrient IN ('vitamin_d', 'vitamin_k'))
-              OR (n.read_method = 'ocr' AND list_contains(?, n.nutrient)
-                  AND (n.confidence < ? OR NOT coalesce(n.figures_consistent, true))))""",
+           WHERE p.catalog = ? AND list_contains(?, n.nutrient) AND (
+                 n.amount IS NULL
+              OR NOT coalesce(n.figures_consistent, true)
+              OR (n.read_method = 'ocr' AND n.confidence < ?))""",
         [catalog, list(KEY_NUTRIENTS), min_ocr_confidence],
     ).fetchall():
-        review.setdefault(key, []).append(f"{label}: {what}")
+        if f"{label}:" not in " ".join(review.get(key, [])):  # extraction may have said it already
+            review.setdefault(key, []).append(f"{label}: {what}")
         if what.startswith("read by OCR"):
             misread.add(key)
     by_product: dict[str, list[dict]] = {}

@@ -25,12 +25,13 @@ def audited(tmp_path_factory, ruleset):
     root.mkdir()
     rng = random.Random(SEED)
     truth = render_styles(root, rng, TYPO_FEATURES, N, typography_product, render_typography)
-    if soffice():
-        recs = [typography_product(rng, "libreoffice") for _ in range(LO_N)]
-        names = [f"{i:03d}" for i in range(LO_N)]
-        paths = render_libreoffice(recs, root / "libreoffice", names)
-        for rec, p in zip(recs, paths):
-            truth.append({**rec, "file": f"libreoffice/{p.name}", "page": 1, "panel": 0, "style": "libreoffice"})
+    # make test installs LibreOffice and its fonts (scripts/system-deps.sh --test): no skip.
+    assert soffice(), "LibreOffice (soffice) missing: bash scripts/system-deps.sh --test"
+    recs = [typography_product(rng, "libreoffice") for _ in range(LO_N)]
+    names = [f"{i:03d}" for i in range(LO_N)]
+    paths = render_libreoffice(recs, root / "libreoffice", names)
+    for rec, p in zip(recs, paths):
+        truth.append({**rec, "file": f"libreoffice/{p.name}", "page": 1, "panel": 0, "style": "libreoffice"})
     db = root.parent / "w.duckdb"
     audit_catalog(root, db, ruleset, workers=2)
     regions = dict(query(db, "SELECT source_file, region FROM products WHERE catalog = ?", [str(root.resolve())]))
@@ -56,9 +57,18 @@ def test_typography_round_trips(audited, capsys, feature):
 
 
 def test_libreoffice_pdfs_round_trip(audited, capsys):
-    if not soffice():
-        pytest.skip("LibreOffice (soffice) not installed: apt-get install libreoffice-writer-nogui")
     _check(audited, capsys, "libreoffice")
+
+
+def test_libreoffice_labels_embed_the_liberation_truetype_font(tmp_path):
+    """The round trip above means something only if LibreOffice used the font users' files hold
+    (an embedded TrueType Liberation Sans), not its Type 1 fallback."""
+    import pdfplumber
+
+    path = render_libreoffice([typography_product(random.Random(3), "libreoffice")], tmp_path, ["one"])[0]
+    with pdfplumber.open(path) as pdf:
+        fonts = {str(c["fontname"]) for c in pdf.pages[0].chars}
+    assert any("LiberationSans" in f for f in fonts), fonts
 
 
 def _w(text, x0, size=13.0):

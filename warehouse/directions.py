@@ -146,3 +146,35 @@ def children_dose(directions: str | None, serving_size: str | None) -> tuple[flo
         if (age.group("unit") or "").lower().startswith("m"):
             years /= 12.0
     return spd, years
+
+
+# A quantity before a dose unit, in any spelling a label uses, understood or not: fractions
+# ("1/2", "½", "1½"), "one and a half", "a few". Where DOSE_RE reads none of them at that place,
+# the directions name a dose the reader did not understand (SPEC "Dose semantics": review).
+_ANY_QTY = (r"(?:\d+\s*/\s*\d+|\d*\s*[½¼¾⅓⅔]|\d+(?:[.,]\d+)?|one[\s-]+and[\s-]+a[\s-]+half|"
+            r"one-half|half|several|a\s+few|few|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)")
+_ANY_DOSE = re.compile(rf"(?<![\w/.,])(?P<q>{_ANY_QTY}(?:\s*(?:-|–|to|or)\s*{_ANY_QTY})?)\s*{_UNITS}\b",
+                       re.IGNORECASE)
+# Frequencies the parser has no rule for: "2x daily", "3× a day", "every 8 hours", "q.d.".
+_ODD_FREQUENCY = re.compile(
+    r"\b\d+\s*[x×]\s*(?:a\s+|per\s+|each\s+|/\s*)?(?:day|daily|week|weekly)\b|\bevery\s+\d+\s*(?:hours?|hrs?|h)\b|"
+    r"\b(?:\d+|one|two|three|four|five|six)\s+times?\s+(?:a|per|each|every)?\s*month\b|\bmonthly\b",
+    re.IGNORECASE)
+
+
+def dose_problem(directions: str | None) -> str | None:
+    """Plain words on a dose or frequency the directions give that ``servings_per_day`` cannot
+    turn into a figure, else None."""
+    if not directions or not directions.strip():
+        return None
+    text = _plain(adults_part(directions))
+    understood = {(m.start(), m.end()) for m in DOSE_RE.finditer(text)}
+    for m in _ANY_DOSE.finditer(text):
+        # Understood only where the parser read this very quantity: "1/2 tablet" read as
+        # "2 tablet", or "one and a half" as "half", is a misreading, not a reading.
+        if (m.start(), m.end()) not in understood:
+            return f"the directions give a dose the reader did not understand (\"{m.group(0).strip()}\")"
+    odd = _ODD_FREQUENCY.search(text)
+    if odd:
+        return f"the directions give a frequency the reader did not understand (\"{odd.group(0).strip()}\")"
+    return None

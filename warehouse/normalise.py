@@ -9,7 +9,7 @@ from typing import Any
 from extract.checks import row_consistent
 from labelaudit.contracts.records import FileExtraction, PanelRecord, RowRecord
 from labelaudit.contracts.reference import NRV
-from warehouse.directions import children_dose, servings_per_day
+from warehouse.directions import children_dose, dose_problem, servings_per_day
 from warehouse.names import identify
 from warehouse.units import canonical_amount, round_sig
 
@@ -38,7 +38,7 @@ def normalise_file(sha256: str, ext: FileExtraction, extractor_version: str) -> 
         v, n = normalise_panel(sha256, panel, extractor_version)
         v["page_count"] = ext.page_count
         if ext.status_detail:
-            v["status_detail"] = ext.status_detail
+            v["status_detail"] = "; ".join(filter(None, [ext.status_detail, v["status_detail"]]))
         versions.append(v)
         nutrients.extend(n)
     return versions, nutrients
@@ -52,13 +52,20 @@ def normalise_panel(sha256: str, panel: PanelRecord, extractor_version: str) -> 
     else:
         spd, assumed = servings_per_day(panel.directions, panel.serving_size)
     child = children_dose(panel.directions, panel.serving_size)
+    # Never silent (SPEC "verdicts"): what the extract stage could not settle, and a dose in the
+    # directions not understood, stand in status_detail of an ``ok`` panel; verdicts reads them
+    # as review reasons.
+    review = list(panel.review)
+    problem = dose_problem(panel.directions)
+    if problem:
+        review.append(problem)
     box = panel.bbox or (None, None, None, None)
     version = {
         "product_id": pid, "sha256": sha256, "page": panel.page, "panel": panel.panel,
         "region": panel.region, "label_brand": panel.brand, "label_product_name": panel.product_name,
         "serving_size": panel.serving_size, "servings_per_container": panel.servings_per_container,
         "servings_per_day": spd, "servings_per_day_assumed": assumed, "directions": panel.directions,
-        "status": "ok", "status_detail": None, "extractor_version": extractor_version,
+        "status": "ok", "status_detail": "; ".join(review) or None, "extractor_version": extractor_version,
         "fine_print": panel.fine_print,
         "child_servings_per_day": child[0] if child else None,
         "child_min_age_years": child[1] if child else None,

@@ -48,6 +48,10 @@ class PanelRecord:
     bbox: BBox | None = None
     rows: list[RowRecord] = field(default_factory=list)
     read_method: str = "text"
+    # Why a person must look at this panel, in plain words (SPEC "Never silent"): a heading with
+    # no rows, a key nutrient without a readable amount, figures that fail their cross-checks,
+    # glyph readers that disagree. Empty when every reading tried passed.
+    review: list[str] = field(default_factory=list)
 
 
 @dataclass
