@@ -76,10 +76,10 @@ SHORT = {
     "figures-disagree.pdf": dict(rows=[("Vitamin D3 (as cholecalciferol)", "25 mcg (1,000 IU)", "125%"),
                                        ("Magnesium (as magnesium glycinate)", "100 mg", "2%")],
                                  directions="Take 1 capsule daily."),
-    # "1½ capsules" is a dose; the directions parser has no rule for it.
+    # "a few capsules" names a dose with no figure (the grammar reads fractions such as "1½" now).
     "dose-not-understood.pdf": dict(rows=[("Vitamin D3 (as cholecalciferol)", "25 mcg (1,000 IU)", "125%"),
                                           ("Magnesium (as magnesium glycinate)", "100 mg", "24%")],
-                                    directions="Take 1½ capsules daily with a meal."),
+                                    directions="Take a few capsules daily with a meal."),
 }
 
 
@@ -115,7 +115,7 @@ def audited(tmp_path_factory, ruleset):
     ("heading-no-rows.pdf", "Supplement Facts heading on page 1 but no nutrient rows could be read"),
     ("key-amount-unread.pdf", "Magnesium (as magnesium citrate)"),
     ("figures-disagree.pdf", "figures disagree"),
-    ("dose-not-understood.pdf", "dose the reader did not understand (\"1½ capsules\")"),
+    ("dose-not-understood.pdf", "dose the reader did not understand (\"a few capsules\")"),
 ])
 def test_what_was_not_read_goes_to_review_with_its_reason(audited, name, reason):
     status, verdict, reasons = audited[name]

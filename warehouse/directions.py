@@ -395,6 +395,12 @@ def read_directions(text: str) -> Reading:
         if parts:
             totals.append(parts)
     out.parts = _combine(totals)
+    if not out.parts and out.ceiling is None:
+        # "Take twice daily": no count anywhere, one serving each time
+        freqs = [_freq_value(m) for m in _scan(_FREQ_RE, _FREQ_FIRST, adult)]
+        freqs = [v for v, kind in freqs if kind in ("freq", "daily", "month")]
+        if freqs:
+            out.parts = [(max(freqs), "serving")]
     return out
 
 
