@@ -117,17 +117,50 @@ def page_words(chars: list[dict[str, Any]], width: float, height: float) -> tupl
     frame.sort(key=lambda c: (round(c["top"] / 2.0), c["x0"]))
     extractor = WordExtractor(x_tolerance=1.5, y_tolerance=2.5, use_text_flow=False)
     words: list[Word] = []
-    for word, wchars in extractor.iter_extract_tuples(frame):
-        words.append(
-            Word(
-                text=word["text"],
-                x0=word["x0"], top=word["top"], x1=word["x1"], bottom=word["bottom"],
-                size=max(c["size"] for c in wchars),
-                bold=sum(c["bold"] for c in wchars) * 2 > len(wchars),
-                orig=union(c["orig"] for c in wchars),
+    for _, wchars in extractor.iter_extract_tuples(frame):
+        for part in (p for g in _split_tight_words(wchars) for p in _split_after_percent(g)):
+            words.append(
+                Word(
+                    text="".join(c["text"] for c in part),
+                    x0=min(c["x0"] for c in part), top=min(c["top"] for c in part),
+                    x1=max(c["x1"] for c in part), bottom=max(c["bottom"] for c in part),
+                    size=max(c["size"] for c in part),
+                    bold=sum(c["bold"] for c in part) * 2 > len(part),
+                    orig=union(c["orig"] for c in part),
+                )
             )
-        )
     return merge_spaced(words), turns
+
+
+def _split_tight_words(wchars: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Words set with a tight letter-spacing, whose spaces are narrower than the extractor's fixed
+    tolerance, arrive joined ("ServingSize:2VeggieCapsules"). Glyph boxes are advance widths, so
+    within a word the gaps are the tracking, all alike; a gap wider than the word's usual one by a
+    good part of a space is a space."""
+    if len(wchars) < 4:
+        return [wchars]
+    gaps = [b["x0"] - a["x1"] for a, b in zip(wchars, wchars[1:])]
+    usual = sorted(gaps)[len(gaps) // 2]
+    parts: list[list[dict[str, Any]]] = [[wchars[0]]]
+    for gap, c in zip(gaps, wchars[1:]):
+        if gap > usual + 0.12 * c["size"] and gap > usual + 0.5:
+            parts.append([c])
+        else:
+            parts[-1].append(c)
+    return parts
+
+
+def _split_after_percent(wchars: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """A %DV set tight against the next column's figure ("625%250", "15%400 MG", "%DailyPer")
+    arrives as one word; a percent sign ends a figure, so whatever follows it starts a new word."""
+    parts: list[list[dict[str, Any]]] = [[]]
+    after_percent = False
+    for c in wchars:
+        if after_percent and c["text"] not in ")*†‡§¶,.;:":
+            parts.append([])
+        parts[-1].append(c)
+        after_percent = c["text"] == "%" or (after_percent and c["text"] in "*†‡§¶")
+    return [p for p in parts if p]
 
 
 def merge_spaced(words: list[Word]) -> list[Word]:

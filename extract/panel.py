@@ -33,11 +33,19 @@ EACH_RE = re.compile(
     r"^each\s+(?:(?P<n>\d+|one|two|three|four)\s+)?(?P<u>[a-z][a-z -]*?)\s+contains?\b", re.IGNORECASE)
 # A line of a panel's head that is the French of the line before (bilingual Canadian panels).
 FRENCH_HEAD_RE = re.compile(r"^(?:/\s*)?(?:chaque\b|ingr[ée]dients\s+m[ée]dicinaux|quantit[ée])", re.IGNORECASE)
-# Amount-column titles of a panel with several amount columns.
+# Amount-column titles of a panel with several amount columns. "Per 2 Capsules" may be set glued to
+# the column before it ("% DailyPer 4") or over two lines ("Per 2" / "Softgels"): the quantity counts.
+_NOT_UNIT = r"(?!(?:mcg|mg|g|µg|μg|ug|iu|i\.u|rae|dfe|years?|yrs?|days?|weeks?|per|servings?|container)\b)"
 COLUMN_RE = re.compile(
-    r"\bper\s+(?P<q>\d+|one|two|three|four)\s+(?P<u>[a-z]+)|\b(?P<adult>adults?)\b(?:\s*\(?\d+\s*\+?\s*(?:years?|yrs?)?\)?)?|"
+    r"(?P<daily>\bper\s+daily\s+(?:dose|portion|intake))(?:\s*\(\s*(?P<dq>\d+)[^)]*\))?|"
+    r"per\s+(?P<q>\d+|one|two|three|four)\b(?:\s+(?P<u>" + _NOT_UNIT + r"[a-z]+))?|"
+    r"\bper\s+(?P<unit>" + _NOT_UNIT + r"(?!daily\b|serving\b|container\b)[a-z]+)|"
+    r"(?P<adult>\badults?\b(?:\s*(?:&|and)\s*(?:children|kids|teens?)\b)?)(?:\s*\(?\d+\s*\+?\s*(?:years?|yrs?)?\)?)?|"
     r"\b(?P<child>children|kids|child)\b(?:\s*(?:\(?\s*(?:ages?\s*)?\d+\s*(?:\+|-\s*\d+|to\s+\d+)?\s*(?:years?|yrs?)?\)?))?",
     re.IGNORECASE)
+# "1 Lozenge | 2 Lozenges | 4 Lozenges": bare counts of a dosage unit, as titles only when there are
+# several on a line that holds no amount.
+BARE_COLUMN_RE = re.compile(r"(?<![\w.,])(?P<q>\d+)\s+(?P<u>" + _NOT_UNIT + r"[a-z]+)", re.IGNORECASE)
 # Lines that close the panel's table: footnotes, ingredient lists, directions.
 END_RE = re.compile(
     r"^(?:[*†‡]\s*)?(?:percent\s+daily|daily\s+values?\s+(?:not|are)|other\s+ingredients|ingredients\s*:|"
@@ -234,6 +242,14 @@ def read_panel(words: list[Word], box: tuple[float, float, float, float], page: 
                 amount_x = x if amount_x is None else min(amount_x, x)
             end_y = line.bottom
             continue
+        if rows and amount_x is not None and _alt_line(rows[-1], line, amount_x, columns, pick):
+            prev, plines = rows[-1]
+            plines.append(line)
+            end_y = line.bottom
+            name_part = clean(" ".join(w.text for w in line.words if w.x1 < amount_x - 2))
+            if name_part and _continues(prev.label_text, name_part):
+                prev.label_text = clean(prev.label_text + " " + name_part)
+            continue
         note_part = [w for w in line.words if amount_x is not None and w.x1 >= amount_x - 2]
         note_text = clean(" ".join(w.text for w in note_part))
         if rows and note_part and (raw_tail.count("(") > raw_tail.count(")") or split_note(note_text)[1]):
@@ -304,18 +320,57 @@ def _columns(text: str, serving_size: str | None) -> tuple[int, int] | None:
     """(number of amount columns, the column that counts) for a line of column titles, else None.
 
     "Per 1 Capsule | Per 2 Capsules": the column whose quantity is the serving size (else the first);
-    "Adults | Children 4+": the adults' column (SPEC "Dose semantics")."""
+    "Per capsule | Per daily dose (2 capsules)": the daily dose's (EU: one serving a day);
+    "Adults | Children 4+", "Adults & Children 12+ | Children 4-11": the adults' column (SPEC
+    "Dose semantics")."""
     titles = list(COLUMN_RE.finditer(text))
     if len(titles) < 2:
+        bare = list(BARE_COLUMN_RE.finditer(text))
+        if len(bare) >= 2 and not re.search(r"serving|container", text, re.IGNORECASE) \
+                and parse_row_columns(text, 1, 0) is None:
+            return len(bare), _pick_quantity([_qty(b.group("q")) for b in bare], serving_size)
         return None
+    if any(t.group("daily") for t in titles) and all(t.group("daily") or t.group("unit") or t.group("q")
+                                                    for t in titles):
+        return len(titles), next(i for i, t in enumerate(titles) if t.group("daily"))
     if all(t.group("q") for t in titles):
-        m = re.match(r"\s*(\d+(?:\.\d+)?|one|two|three|four)\b", serving_size or "", re.IGNORECASE)
-        want = _qty(m.group(1)) if m else None
-        qtys = [_qty(t.group("q")) for t in titles]
-        return len(titles), (qtys.index(want) if want in qtys else 0)
-    if any(t.group("adult") for t in titles) and any(t.group("child") for t in titles):
+        return len(titles), _pick_quantity([_qty(t.group("q")) for t in titles], serving_size)
+    if any(t.group("adult") for t in titles) and all(t.group("adult") or t.group("child") for t in titles):
         return len(titles), next(i for i, t in enumerate(titles) if t.group("adult"))
     return None
+
+
+def _pick_quantity(qtys: list[float], serving_size: str | None) -> int:
+    m = re.match(r"\s*(\d+(?:\.\d+)?|one|two|three|four)\b", serving_size or "", re.IGNORECASE)
+    want = _qty(m.group(1)) if m else None
+    return qtys.index(want) if want in qtys else 0
+
+
+_ALT_RE = re.compile(r"\(\s*(?P<n>\d[\d,]*(?:\.\d+)?|\.\d+)\s*(?P<u>[^\s()\d][^()]*?)\s*\)[†‡*§¶]*")
+
+
+def _alt_line(row_and_lines: tuple[RowRecord, list[Line]], line: Line, amount_x: float, columns: int,
+              pick: int) -> bool:
+    """A line whose amount column holds only the row's second units, "(5,000 IU)" per column, set
+    under the first ones (the name may wrap beside them): the line belongs to the row above.
+    The picked column's figure becomes the row's alternative amount (a cross-check)."""
+    from extract.amounts import normalise_unit, parse_number
+    part = " ".join(w.text for w in line.words if w.x1 >= amount_x - 2).strip()
+    if not part:
+        return False
+    alts = list(_ALT_RE.finditer(part))
+    if not alts or _ALT_RE.sub("", part).strip() or len(alts) not in (1, columns):
+        return False
+    row = row_and_lines[0]
+    if row.amount is None:
+        return False
+    alt = alts[min(pick, len(alts) - 1)]
+    unit = normalise_unit(alt.group("u"))
+    if unit not in ("IU", "mcg", "mg", "g", "mcg RAE", "mcg DFE"):
+        return False
+    if row.alt_amount is None:
+        row.alt_amount, row.alt_unit = parse_number(alt.group("n")), unit
+    return True
 
 
 def _continues(prev: str, text: str, line: Line | None = None, prev_lines: list[Line] | None = None) -> bool:
