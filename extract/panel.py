@@ -13,6 +13,7 @@ from extract.amounts import apply_providing, parse_row_columns, split_note
 from extract.checks import starts_with_key_nutrient
 from extract.layout import Line, Word, group_lines, union
 from extract.records import PanelRecord, RowRecord
+from extract.table import reline
 
 _BULLETS = re.compile(r"\(cid:\d+\)|[•●▪■◆]")
 HEADING_RE = re.compile(r"^supplement$", re.IGNORECASE)
@@ -134,7 +135,7 @@ def _inside(w: Word, box: tuple[float, float, float, float]) -> bool:
 def read_panel(words: list[Word], box: tuple[float, float, float, float], page: int, index: int,
                region: str = "us") -> tuple[PanelRecord, float]:
     """Read one panel. Returns the record and where its table ends (frame y)."""
-    lines = group_lines([w for w in words if _inside(w, box)])
+    lines = reline(group_lines([w for w in words if _inside(w, box)]))
     rec = PanelRecord(page=page, panel=index, region=region)
     columns, pick = 1, 0  # amount columns of the panel, and the one that counts (SPEC "Dose semantics")
 
@@ -155,6 +156,7 @@ def read_panel(words: list[Word], box: tuple[float, float, float, float], page: 
     end_y = box[1]
     raw_tail = ""  # text of a "(providing ...)" note under the last row, while it is open
     amount_x: float | None = None  # where the amount column starts, learnt from the first row
+    titles_x: float | None = None  # where the column titles start, once a panel has several
 
     def flush_pending() -> None:
         # A name line with no amount of its own and not the head of the next row: a row
@@ -185,6 +187,7 @@ def read_panel(words: list[Word], box: tuple[float, float, float, float], page: 
                 continue
             if not SERVING_SIZE_RE.search(text) and take_columns(text):
                 state = "rows"
+                titles_x = line.x0
                 end_y = line.bottom
                 continue
             m = SERVING_SIZE_RE.search(text)
@@ -208,9 +211,21 @@ def read_panel(words: list[Word], box: tuple[float, float, float, float], page: 
             break  # a wide gap: the table is over
         if END_RE.match(text):
             break
+        if not rows and columns == 1 and parse_row_text(text) is None and take_columns(text):
+            # Column titles set over several lines ("% Daily" / "2 Gummies" / "Value"): the
+            # fragments read before the line that names the columns were titles too.
+            pending.clear()
+            titles_x = line.x0
+            end_y = line.bottom
+            continue
         if not rows and not pending and (take_columns(text) or FRENCH_HEAD_RE.match(text)
                                           or (HEADER_RE.search(text) and parse_row_text(text) is None)):
             end_y = line.bottom  # column titles, a second header line, the French of the header
+            if columns > 1:
+                titles_x = line.x0
+            continue
+        if not rows and titles_x is not None and line.x0 >= titles_x - 2 and not re.search(r"\d", text):
+            end_y = line.bottom  # the rest of a column title set over two lines ("Per 2" / "Softgels")
             continue
         row = parse_row_text(text)
         if row is None and pending:
