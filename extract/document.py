@@ -308,7 +308,7 @@ def read_words(words: list[Word], width: float, height: float, number: int, read
     heads = reading_order(find_headings(words))
     if not heads:
         return []
-    regions = panel_regions(heads, width, height)
+    regions = panel_regions(heads, width, height, words)
     body_size = statistics.median([w.size for w in words]) if words else 8.0
     panels: list[PanelRecord] = []
     for index, (head, region) in enumerate(zip(heads, regions)):

@@ -106,8 +106,18 @@ def reading_order(heads: list[Heading]) -> list[Heading]:
     return [h for row in rows for h in sorted(row, key=lambda h: h.x0)]
 
 
-def panel_regions(heads: list[Heading], width: float, height: float) -> list[tuple[float, float, float, float]]:
-    """A (left, top, right, bottom) box per heading, not overlapping its neighbours."""
+def panel_regions(heads: list[Heading], width: float, height: float,
+                  words: list[Word] | None = None) -> list[tuple[float, float, float, float]]:
+    """A (left, top, right, bottom) box per heading, not overlapping its neighbours; with the
+    page's ``words``, narrowed to the whitespace gutter that parts the panel from text beside it."""
+    regions = _heading_regions(heads, width, height)
+    if words is None:
+        return regions
+    from extract.table import gutter_right
+    return [(l, t, gutter_right(words, h, (l, t, r, b)), b) for h, (l, t, r, b) in zip(heads, regions)]
+
+
+def _heading_regions(heads: list[Heading], width: float, height: float) -> list[tuple[float, float, float, float]]:
     regions = []
     for h in heads:
         left = h.x0 - 8

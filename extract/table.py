@@ -180,3 +180,43 @@ def _columns(xs: list[float], size: float) -> list[float]:
         if not cols or x - cols[-1] > 3.0 * size:
             cols.append(x)
     return cols
+
+
+_TABLE_WORD = re.compile(r"%|^<?\d[\d,]*(?:\.\d+)?(?:mcg|µg|μg|ug|mg|g|iu)?[*†‡§¶]*$", re.IGNORECASE)
+
+
+def gutter_right(words: list[Word], head, box: tuple[float, float, float, float]) -> float:
+    """The right edge of a panel's region, pulled in to the whitespace gutter between the panel and
+    text printed beside it (claims, directions, the next column of a catalog page).
+
+    A gutter is a vertical strip, some points wide, that no word of the region crosses from the
+    heading down (or, failing that, down to the panel's last figure), right of the heading's own
+    width. A strip between the panel's own amount columns is told apart by what stands right of it:
+    figures and percentages down several lines are the panel's columns, not text beside it."""
+    left, top, right, bottom = box
+    inside = [w for w in words if w.x0 >= left and w.x1 <= right + 1 and w.top >= top and w.bottom <= bottom + 1]
+    if not inside:
+        return right
+    size = sorted(w.size for w in inside)[len(inside) // 2]
+    figures = [w.bottom for w in inside if _TABLE_WORD.search(w.text) and any(ch.isdigit() or ch == "%" for ch in w.text)]
+    spans = [bottom] + ([max(figures)] if figures else [])
+    for span in spans:
+        ws = [w for w in inside if w.top <= span]
+        edge = _first_gutter(ws, head.x1 - 1.0, max(4.0, 0.6 * size), right)
+        if edge is not None:
+            return edge
+    return right
+
+
+def _first_gutter(ws: list[Word], start: float, min_gap: float, right: float) -> float | None:
+    spans = sorted((w.x0, w.x1) for w in ws)
+    reach = None
+    for x0, x1 in spans:
+        if reach is not None and x0 - reach >= min_gap and reach >= start:
+            beyond = [w for w in ws if w.x0 >= x0 - 0.5]
+            lines_with_figures = {round(w.top / 2) for w in beyond
+                                  if _TABLE_WORD.search(w.text) and any(ch.isdigit() or ch == "%" for ch in w.text)}
+            if len(lines_with_figures) < 2:
+                return reach + 1.0
+        reach = x1 if reach is None else max(reach, x1)
+    return None
