@@ -35,14 +35,15 @@ EACH_RE = re.compile(
 # A line of a panel's head that is the French of the line before (bilingual Canadian panels).
 FRENCH_HEAD_RE = re.compile(r"^(?:/\s*)?(?:chaque\b|ingr[ée]dients\s+m[ée]dicinaux|quantit[ée])", re.IGNORECASE)
 # Amount-column titles of a panel with several amount columns. "Per 2 Capsules" may be set glued to
-# the column before it ("% DailyPer 4") or over two lines ("Per 2" / "Softgels"): the quantity counts.
+# the column before it ("% DailyPer 4", "% DailyChildren") or over two lines ("Per 2" / "Softgels"):
+# the quantity counts, so no word boundary is asked for before a title.
 _NOT_UNIT = r"(?!(?:mcg|mg|g|µg|μg|ug|iu|i\.u|rae|dfe|years?|yrs?|days?|weeks?|per|servings?|container)\b)"
 COLUMN_RE = re.compile(
     r"(?P<daily>\bper\s+daily\s+(?:dose|portion|intake))(?:\s*\(\s*(?P<dq>\d+)[^)]*\))?|"
     r"per\s+(?P<q>\d+|one|two|three|four)\b(?:\s+(?P<u>" + _NOT_UNIT + r"[a-z]+))?|"
     r"\bper\s+(?P<unit>" + _NOT_UNIT + r"(?!daily\b|serving\b|container\b)[a-z]+)|"
-    r"(?P<adult>\badults?\b(?:\s*(?:&|and)\s*(?:children|kids|teens?)\b)?)(?:\s*\(?\d+\s*\+?\s*(?:years?|yrs?)?\)?)?|"
-    r"\b(?P<child>children|kids|child)\b(?:\s*(?:\(?\s*(?:ages?\s*)?\d+\s*(?:\+|-\s*\d+|to\s+\d+)?\s*(?:years?|yrs?)?\)?))?",
+    r"(?P<adult>adults?\b(?:\s*(?:&|and)\s*(?:children|kids|teens?)\b)?)(?:\s*\(?\d+\s*\+?\s*(?:years?|yrs?)?\)?)?|"
+    r"(?P<child>children|kids|child)\b(?:\s*(?:\(?\s*(?:ages?\s*)?\d+\s*(?:\+|-\s*\d+|to\s+\d+)?\s*(?:years?|yrs?)?\)?))?",
     re.IGNORECASE)
 # "1 Lozenge | 2 Lozenges | 4 Lozenges": bare counts of a dosage unit, as titles only when there are
 # several on a line that holds no amount.
@@ -128,7 +129,7 @@ def _heading_regions(heads: list[Heading], width: float, height: float) -> list[
                 continue
             side_by_side = abs(o.top - h.top) < 60
             if side_by_side and o.x0 > h.x0:
-                right = min(right, o.x0 - 4)
+                right = min(right, o.x0 - 1)  # gutters may be a few points: the neighbour starts at its heading
             elif side_by_side and o.x0 < h.x0:
                 left = max(left, h.x0 - 8)
             elif o.top > h.top and o.x0 < right and o.x1 > left:

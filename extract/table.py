@@ -56,7 +56,7 @@ def merge_titles(lines: list[Line], first_row: int) -> list[Line]:
     while i < len(out) - 1:
         a, b = out[i], out[i + 1]
         if a.x0 > name_x + 2 * size and b.x0 > name_x + 2 * size and b.top - a.bottom < 0.6 * size \
-                and not _amount_x(a) and not _amount_x(b) and len(a.words) >= 2:
+                and not _amount_x(a) and not _amount_x(b):
             # cells: runs of words, on either line, that overlap or stand within a space or so
             cells: list[list[Word]] = []
             for w in sorted(a.words + b.words, key=lambda w: w.x0):
@@ -89,7 +89,11 @@ def reline(lines: list[Line]) -> list[Line]:
     # (a figure inside a name, far left of the others, does not move it).
     named = sorted(x for i in anchors for x in _amount_x(lines[i])[:1] if x > lines[i].x0 + size)
     if not named:
-        return lines
+        # no row prints its name beside its amount: the amounts that stand clear of the name column
+        name_x = min(l.x0 for l in lines)
+        named = sorted(_amount_x(lines[i])[0] for i in anchors if lines[i].x0 > name_x + 2 * size)
+        if not named:
+            return lines
     mid = named[len(named) // 2]
     left = min(x for x in named if x >= mid - 3.0 * size) - 1.0
     first, last = anchors[0], anchors[-1]
