@@ -19,6 +19,7 @@ _FIGURE = re.compile(r"^<?\d[\d,]*(?:\.\d+)?$|^<?\.\d+$")
 _UNIT = re.compile(r"^(?:mcg|µg|μg|ug|mg|g|iu|i\.u\.?)[*†‡§¶]*$", re.IGNORECASE)
 _GLUED = re.compile(r"^<?\d[\d,]*(?:\.\d+)?(?:mcg|µg|μg|ug|mg|g|iu)[*†‡§¶]*$", re.IGNORECASE)
 _PERCENT = re.compile(r"^(?:<?\d[\d,]*(?:\.\d+)?)?%[*†‡§¶]*$|^[*†‡§¶]+$")
+_NOTE = re.compile(r"\b(?:providing|supplying|yielding|provides|elemental)\b", re.IGNORECASE)
 _HEAD = re.compile(r"serving|amount\s+per|daily\s+value|%\s*dv|per\s+daily|nrv|contains", re.IGNORECASE)
 
 
@@ -142,6 +143,10 @@ def reline(lines: list[Line]) -> list[Line]:
             else:
                 loose.append(l)
             continue
+        if _NOTE.search(" ".join(w.text for w in l.words)) or (
+                above and _NOTE.search(" ".join(w.text for w in cells[above[-1]])) and not below):
+            loose.append(l)  # "(providing 80 mg elemental ...)": the row reader joins notes to their row
+            continue
         k = nearest(l.top, l.bottom)
         cells[k].extend(cell_part)
         changed.add(k)
@@ -158,9 +163,11 @@ def reline(lines: list[Line]) -> list[Line]:
             names[k].extend(name_part)  # beside the row's own figures: its name's next line
         else:
             loose.append(Line(name_part))
-    if not changed:
-        return lines
     col_x = _columns([x for x in xs if x >= left], size)
+    if not changed or (len(col_x) < 2 and all(names[k] for k in range(len(anchor_lines)))):
+        # one amount column whose rows all carry their names: the row reader's own joining of
+        # wrapped names and notes is enough, and safer
+        return lines
     rebuilt: list[Line] = []
     for k, a in enumerate(anchor_lines):
         if k not in changed:
