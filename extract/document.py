@@ -123,8 +123,9 @@ def _failing(panels: list[PanelRecord]) -> bool:
 
 
 def _key_values(panels: list[PanelRecord]) -> list[tuple]:
-    return sorted((key_nutrient(r.label_text) or "", r.amount, r.unit, r.alt_amount, r.percent_dv)
-                  for p in panels for r in p.rows if key_nutrient(r.label_text))
+    # by repr: a row without an amount (None) sorts beside one with a figure without a TypeError
+    return sorted(((key_nutrient(r.label_text) or "", r.amount, r.unit, r.alt_amount, r.percent_dv)
+                   for p in panels for r in p.rows if key_nutrient(r.label_text)), key=repr)
 
 
 def _other_reading(data: bytes, index: int, method: str) -> list[PanelRecord]:

@@ -91,7 +91,11 @@ def find_headings(words: list[Word]) -> list[Heading]:
             h.x1, h.bottom = max(h.x1, words[end].x1), max(h.bottom, words[end].bottom)
             last_end = end
             continue
-        if not strong and not _weak_heading_holds(words, i, end):
+        if region != "us" and prev is not None and prev != last_end:
+            # inside a sentence or a footnote ("*VNR : valeurs nutritionnelles de référence"); a
+            # heading may follow the heading of the panel beside it across a narrow gutter
+            continue
+        if not strong and not _weak_heading_holds(words, i, end, last_end):
             continue
         ws = words[i:end + 1]
         heads.append(Heading(w.x0, min(x.top for x in ws), max(x.x1 for x in ws), max(x.bottom for x in ws), region,
@@ -157,8 +161,9 @@ def _bilingual(words: list[Word], last_end: int, i: int) -> bool:
     return bool(between) and all(t in ("/", "|") for t in between)
 
 
-def _weak_heading_holds(words: list[Word], i: int, end: int) -> bool:
-    if _neighbour(words, i, -1) is not None or _neighbour(words, end, 1) is not None:
+def _weak_heading_holds(words: list[Word], i: int, end: int, last_end: int) -> bool:
+    before, after = _neighbour(words, i, -1), _neighbour(words, end, 1)
+    if (before is not None and before != last_end) or (after is not None and _heading_at(words, after) is None):
         return False  # a word beside it: an ingredient list's opening ("Zusammensetzung: ...")
     w = words[i]
     below = [x.text for x in words if w.bottom < x.top < w.bottom + 8 * w.size and x.x1 > w.x0 - 10

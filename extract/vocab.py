@@ -90,12 +90,17 @@ def _head_rules() -> tuple[tuple[re.Pattern[str], str], ...]:
     per = alternation(c["per"])
     daily = alternation(c["daily_dose"])
     nrv = alternation(n for n in c["nrv"] if n.isalpha())
+    e = data()["each"]
+    each, contains, dose = alternation(e["openers"]), alternation(e["closers"]), alternation(e["dose"])
     return (
         # "pro Tagesdosis", "par dose journalière", "Per dagdosis" -> "per daily dose"
         # (tightly letter-spaced panels print "PROTAGESDOSIS")
         (re.compile(rf"(?<!\w)(?:{per})\s*(?:{daily})(?!\w)", re.IGNORECASE), "per daily dose"),
         # "pro Kapsel", "par gélule", "por 2 cápsulas" -> "per Kapsel", "per gélule", "per 2 cápsulas"
         (re.compile(rf"(?<!\w)(?:{per})\s+(?=\d|[^\W\d_])", re.IGNORECASE), "per "),
+        # "Each dose (2 Capsules) contains" -> "Each 2 Capsules contains": the count is the serving
+        (re.compile(rf"^((?:{each})\s+)(?:{dose})\s*\(\s*(\d+\s+[^()]+?)\s*\)(\s+(?:{contains})(?!\w))",
+                    re.IGNORECASE), r"\1\2\3"),
         # "% VNR*", "%RI", "% der Referenzmenge" -> "%NRV*"
         (re.compile(rf"%\s*(?:(?:des|der|de|della|del)\s+)?(?:{nrv})(?!\w)", re.IGNORECASE), "%NRV"),
     )
