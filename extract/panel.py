@@ -36,7 +36,9 @@ EACH_RE = re.compile(
     rf"^(?:{_EACH})\s+(?:(?P<n>\d+|one|two|three|four)\s+)?(?P<u>[^\W\d_][^\W\d_ -]*(?:[ -][^\W\d_]+)*?)\s+"
     rf"(?:{_CONTAINS})(?!\w)", re.IGNORECASE)
 # A line of a panel's head that is the French of the line before (bilingual Canadian panels).
-FRENCH_HEAD_RE = re.compile(r"^(?:/\s*)?(?:chaque\b|ingr[ée]dients\s+m[ée]dicinaux|quantit[ée])", re.IGNORECASE)
+# A wrapped "Chaque capsule molle / contient :" leaves the verb alone on its line.
+FRENCH_HEAD_RE = re.compile(r"^(?:/\s*)?(?:chaque\b|ingr[ée]dients\s+m[ée]dicinaux|quantit[ée]|"
+                            rf"(?:{_CONTAINS})\s*:?\s*$)", re.IGNORECASE)
 # Amount-column titles of a panel with several amount columns.
 COLUMN_RE = re.compile(
     r"\bper\s+(?P<q>\d+|one|two|three|four)\s+(?P<u>[a-z]+)|\b(?P<adult>adults?)\b(?:\s*\(?\d+\s*\+?\s*(?:years?|yrs?)?\)?)?|"
@@ -82,11 +84,11 @@ def find_headings(words: list[Word]) -> list[Heading]:
         match = _heading_at(words, i)
         if match is None:
             continue
-        end, region, strong = match
+        end, region, strong, used = match
         prev = _neighbour(words, i, -1)
         if prev is not None and _fold_word(words[prev].text).rstrip(":").endswith(("non", "non-")):
             continue  # "Non medicinal ingredients"
-        if heads and prev is not None and _bilingual(words, last_end, i):
+        if heads and _bilingual(words, last_end, i, heads[-1], region):
             h = heads[-1]  # the same heading in the other language
             h.x1, h.bottom = max(h.x1, words[end].x1), max(h.bottom, words[end].bottom)
             last_end = end
@@ -97,7 +99,7 @@ def find_headings(words: list[Word]) -> list[Heading]:
             continue
         if not strong and not _weak_heading_holds(words, i, end, last_end):
             continue
-        ws = words[i:end + 1]
+        ws = [words[j] for j in used]
         heads.append(Heading(w.x0, min(x.top for x in ws), max(x.x1 for x in ws), max(x.bottom for x in ws), region,
                              max(x.size for x in ws), all(x.bold for x in ws)))
         last_end = end
@@ -128,37 +130,60 @@ def _neighbour(words: list[Word], i: int, step: int) -> int | None:
     return None
 
 
-def _heading_at(words: list[Word], i: int) -> tuple[int, str, bool] | None:
-    """(index of the heading's last word, region, strong) for a heading starting at words[i]."""
+def _heading_at(words: list[Word], i: int) -> tuple[int, str, bool, list[int]] | None:
+    """(index of the heading's last word, region, strong, indexes of its words) for a heading
+    starting at words[i]. A heading set in a narrow column wraps ("MEDICINAL" / "INGREDIENTS /"):
+    while the words read so far only begin a phrase, the line under them, starting where the
+    heading starts, may go on with it."""
     phrases = vocab.headings()
-    idx, acc, best = i, "", None
+    idx, acc, best, used = i, "", None, []
     for _ in range(6):
         before = acc
         acc += vocab.compact(words[idx].text)
+        used.append(idx)
         bare = _TRAIL.sub("", acc)
         for phrase, region, strong, n in phrases:
             # the whole phrase; or, as ever for "Supplement Facts", a several-word phrase whose
             # last word runs into what follows it
             if bare == phrase or (n > 1 and acc.startswith(phrase) and not before.startswith(phrase)):
                 if best is None or len(phrase) > best[3]:
-                    best = (idx, region, strong, len(phrase))
+                    best = (idx, region, strong, len(phrase), list(used))
         if not any(p.startswith(bare) and p != bare for p, *_ in phrases):
             break
         nxt = _neighbour(words, idx, 1)
         if nxt is None:
+            nxt = _wrapped(words, idx, i)
+        if nxt is None:
             break
         idx = nxt
-    return best[:3] if best else None
+    return (best[0], best[1], best[2], best[4]) if best else None
 
 
-def _bilingual(words: list[Word], last_end: int, i: int) -> bool:
-    """Is words[i] the start of a translation of the heading that ends at words[last_end]?"""
-    if last_end < 0 or abs(words[last_end].top - words[i].top) > 2.0:
+def _wrapped(words: list[Word], idx: int, first: int) -> int | None:
+    """The word that opens the line under words[idx] at the left edge of words[first], if any."""
+    w, start = words[idx], words[first]
+    for j in range(idx + 1, min(len(words), idx + 40)):
+        x = words[j]
+        if w.bottom - 1 < x.top < w.bottom + w.size and abs(x.x0 - start.x0) < start.size:
+            return j
+    return None
+
+
+def _bilingual(words: list[Word], last_end: int, i: int, last: Heading, region: str) -> bool:
+    """Is words[i] the start of a translation of the heading ``last`` that ends at words[last_end]?
+    "Medicinal Ingredients / Ingrédients médicinaux" on one line, or the translation set on the
+    line under it, flush with it."""
+    if last_end < 0:
         return False
-    between = [w.text for w in words[last_end + 1:i]]
-    if words[last_end].text.endswith(("/", "|")) or words[i].text.startswith(("/", "|")):
-        return not between
-    return bool(between) and all(t in ("/", "|") for t in between)
+    prev, w = words[last_end], words[i]
+    slash = prev.text.endswith(("/", "|")) or w.text.startswith(("/", "|"))
+    if abs(prev.top - w.top) <= 2.0:
+        between = [x.text for x in words[last_end + 1:i]]
+        if slash:
+            return not between
+        return bool(between) and all(t in ("/", "|") for t in between)
+    stacked = -1 < w.top - prev.bottom < 0.8 * w.size and abs(w.x0 - last.x0) < w.size
+    return stacked and (slash or region == last.region)
 
 
 def _weak_heading_holds(words: list[Word], i: int, end: int, last_end: int) -> bool:
@@ -168,7 +193,7 @@ def _weak_heading_holds(words: list[Word], i: int, end: int, last_end: int) -> b
     w = words[i]
     below = [x.text for x in words if w.bottom < x.top < w.bottom + 8 * w.size and x.x1 > w.x0 - 10
              and x.x0 < w.x0 + 400]
-    return bool(EU_HEADER_RE.search(vocab.head_in_english(" ".join(below))))
+    return bool(vocab.panel_cue().search(vocab.head_in_english(" ".join(below))))
 
 
 def reading_order(heads: list[Heading]) -> list[Heading]:

@@ -114,6 +114,15 @@ def head_in_english(text: str) -> str:
     return text
 
 
+@lru_cache(maxsize=1)
+def panel_cue() -> re.Pattern[str]:
+    """Words only an EU panel's table prints: a daily-dose column title, a %NRV column, or the
+    footnote that spells out the reference value ("*VRN = valores de referencia de nutrientes").
+    Run on text already passed through ``head_in_english``."""
+    nrv = alternation(n for n in data()["columns"]["nrv"] if n.isalpha())
+    return re.compile(rf"per\s+daily\s+dose|%\s*nrv|[*¹]\s*(?:{nrv})\s*[:=]", re.IGNORECASE)
+
+
 # ---------------------------------------------------------------- the table's end
 
 @lru_cache(maxsize=1)
