@@ -60,6 +60,26 @@ def _name_index() -> list[tuple[re.Pattern[str], NutrientSpec]]:
             for n, s in pairs]
 
 
+_GAPS = re.compile(r"[\s\-]+")
+
+
+@lru_cache(maxsize=1)
+def _glued_index() -> tuple[tuple[str, NutrientSpec], ...]:
+    pairs = {(_GAPS.sub("", _fold(n)), spec) for spec in catalog() for n in spec.names}
+    return tuple(sorted(pairs, key=lambda p: len(p[0]), reverse=True))
+
+
+def _glued_name(fhead: str) -> NutrientSpec | None:
+    """A name printed with its spaces lost to tight letter-spacing ("VITAMIND3", "VitaminaD3"):
+    the longest spelling it begins with, where a letter does not go on after it ("Vitamina B1"
+    is not "vitamin a")."""
+    flat = _GAPS.sub("", fhead)
+    for name, spec in _glued_index():
+        if flat.startswith(name) and not flat[len(name):len(name) + 1].isalpha():
+            return spec
+    return None
+
+
 def _clean(text: str) -> str:
     text = re.sub(r"\s+", " ", re.sub(r"[®™©*†‡§¹²³⁴⁵]", "", text)).strip()
     return re.sub(r"(?<=[A-Za-z])- (?=[a-z])", "-", text)  # a name wrapped at its hyphen: "beta- carotene"
@@ -77,9 +97,15 @@ def identify(label_text: str) -> tuple[str | None, str | None, str | None]:
         if pat.match(fhead) or (not fhead and pat.match(ftext)):
             spec = s
             break
+    glued = spec is None
+    if glued:
+        spec = _glued_name(fhead or ftext)
     if spec is None:
         return None, None, None
     found = [form for form, spellings in spec.forms if any(_word_re(sp).search(ftext) for sp in spellings)]
+    if not found and glued:
+        flat = _GAPS.sub("", ftext)
+        found = [form for form, spellings in spec.forms if any(_GAPS.sub("", _fold(sp)) in flat for sp in spellings)]
     form = found[0] if len(found) == 1 else None
     return spec.id, form, _form_detail(text, head)
 
