@@ -96,8 +96,10 @@ def _head_rules() -> tuple[tuple[re.Pattern[str], str], ...]:
         # "pro Tagesdosis", "par dose journalière", "Per dagdosis" -> "per daily dose"
         # (tightly letter-spaced panels print "PROTAGESDOSIS")
         (re.compile(rf"(?<!\w)(?:{per})\s*(?:{daily})(?!\w)", re.IGNORECASE), "per daily dose"),
-        # "pro Kapsel", "par gélule", "por 2 cápsulas" -> "per Kapsel", "per gélule", "per 2 cápsulas"
-        (re.compile(rf"(?<!\w)(?:{per})\s+(?=\d|[^\W\d_])", re.IGNORECASE), "per "),
+        # "pro Kapsel", "par gélule", "por 2 cápsulas" -> "per Kapsel", "per gélule", "per 2 cápsulas",
+        # where a column title begins: at the start of the line or after the column before it
+        # ("... % VNR* Par gélule"), never inside a sentence ("prendre 2 gélules par jour")
+        (re.compile(rf"(^|[*%|)\]¹]\s*)(?:{per})\s+(?=\d|[^\W\d_])", re.IGNORECASE), r"\1per "),
         # "Each dose (2 Capsules) contains" -> "Each 2 Capsules contains": the count is the serving
         (re.compile(rf"^((?:{each})\s+)(?:{dose})\s*\(\s*(\d+\s+[^()]+?)\s*\)(\s+(?:{contains})(?!\w))",
                     re.IGNORECASE), r"\1\2\3"),
