@@ -160,6 +160,7 @@ def settle(data: bytes, index: int, first: str, panels: list[PanelRecord],
     if not _failing(panels):
         return panels
     readings = [(first, panels)]
+    seen = sum(bool(p.rows or p.review) for p in panels)
     for method in ("pdfplumber" if first == "pdfium" else "pdfium", "OCR"):
         # OCR costs ~1 s a page: only once a reader has found a panel (rows, or a heading set as
         # one), not for a page whose text merely names a panel in a sentence.
@@ -174,8 +175,8 @@ def settle(data: bytes, index: int, first: str, panels: list[PanelRecord],
             raise
         except Exception:  # noqa: BLE001 - a reader that cannot read the page gives no reading
             continue
-        if not _failing(got):
-            return got
+        if not _failing(got) and sum(bool(p.rows or p.review) for p in got) >= seen:
+            return got  # passes, and hides none of the panels the first reading saw
         readings.append((method, got))
 
     def rank(item):
