@@ -26,6 +26,7 @@ with importing_prefect():
     import prefect.utilities.visualization  # noqa: F401  (Flow.__call__)
 
 from flows.executor import DEFAULT_FILE_TIMEOUT_S, DEFAULT_MEMORY_MB, ExtractedRows, FileJob
+from labelaudit.contracts.records import AuditRun
 from flows.run import AuditResult, Steps, run_audit, say_on_stderr, task_shares
 
 __all__ = ["AuditResult", "PrefectSteps", "audit_flow", "schedule_deployment", "task_shares"]
@@ -40,7 +41,7 @@ def extract_task(read: Callable[[list[FileJob]], ExtractedRows], share: list[Fil
 
 
 @task(name="load-and-judge", cache_policy=NO_CACHE)
-def load_task(load: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+def load_task(load: Callable[[], AuditRun]) -> AuditRun:
     return load()
 
 
@@ -81,7 +82,7 @@ class PrefectSteps(Steps):
         for fut in futures:
             yield fut.result()
 
-    def load(self, load: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    def load(self, load: Callable[[], AuditRun]) -> AuditRun:
         return load_task(load)
 
     def reports(self, write: Callable[[], dict[str, Path]], db: Path, run_id: str) -> dict[str, Path]:
@@ -117,14 +118,15 @@ def audit_flow(
     catalog: str, db: str, out: str | None = None, config: str | None = None,
     workers: int = 2, batch_size: int = 100, quiet: bool = False,
     file_timeout: float = DEFAULT_FILE_TIMEOUT_S, memory_mb: int = DEFAULT_MEMORY_MB,
-    dask_address: str | None = None,
+    dask_address: str | None = None, report_formats: list[str] | None = None,
 ) -> AuditResult:
     """Audit CATALOG (a folder, or a URL such as s3://bucket/catalog) into the warehouse DB.
     With ``dask_address`` (``tcp://host:8786``) extraction runs on that Dask cluster, whose
     workers must read the catalog (a path they all see, or a URL); loading stays here."""
     return run_audit(
         catalog, db, config=config, out=out, workers=workers, batch_size=batch_size, file_timeout=file_timeout,
-        memory_mb=memory_mb, dask_address=dask_address, progress=None if quiet else say_on_stderr,
+        memory_mb=memory_mb, dask_address=dask_address, report_formats=report_formats,
+        progress=None if quiet else say_on_stderr,
         steps=PrefectSteps(),
     )
 

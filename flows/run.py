@@ -25,6 +25,7 @@ from flows.executor import (
 )
 from flows.pipeline import batch_size_for, batches, load_and_judge, new_run_id, pause_point, plan_reads
 from labelaudit.contracts.catalog import CatalogLocation
+from labelaudit.contracts.records import AuditRun
 from rules import RuleSet, load_ruleset
 from warehouse.load import now
 from warehouse.store import cleanup_stale_stages, writer_lock
@@ -34,7 +35,10 @@ Progress = Callable[[str], None]
 
 @dataclass
 class AuditResult:
-    run: dict[str, Any]
+    """What an audit returns: the run's summary (its ``audit_runs`` row), the reports written
+    (kind -> path) and the catalog problems that did not stop it."""
+
+    run: AuditRun
     reports: dict[str, Path] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
@@ -52,7 +56,7 @@ class Steps:
         for share in shares:
             yield read(share)
 
-    def load(self, load: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    def load(self, load: Callable[[], AuditRun]) -> AuditRun:
         return load()
 
     def reports(self, write: Callable[[], dict[str, Path]], db: Path, run_id: str) -> dict[str, Path]:

@@ -156,29 +156,24 @@ def run_counts(run: AuditRun) -> str:
             f"flags: {run.flags_high} high, {run.flags_warning} warning, {run.flags_info} info (waived flags not counted)")
 
 
+def _say(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
 def cmd_audit(args: argparse.Namespace) -> int:
-    from flows.settings import configure_prefect, state_dir_for
-    from labelaudit.contracts.catalog import CatalogLocation
+    from labelaudit import api
 
-    db = Path(args.db)
-    configure_prefect(state_dir_for(db))
-    # Before Prefect starts (seconds): a catalog that is not there fails at once, exit code 66.
-    CatalogLocation.parse(args.catalog).check()
-    if not args.quiet:
-        where = os.environ.get("PREFECT_API_URL") or "a temporary local server (set PREFECT_API_URL to use a running one)"
-        print(f"starting Prefect on {where} ...", file=sys.stderr, flush=True)
     t0 = time.perf_counter()
-    from flows.audit import audit_flow
-
-    result = audit_flow(
-        catalog=str(args.catalog), db=str(db), out=args.out, config=args.config,
-        workers=max(1, args.workers), batch_size=max(1, args.batch_size), quiet=args.quiet,
+    # The same call a program makes, run as the Prefect flow so the UI shows it.
+    result = api.audit(
+        args.catalog, db=args.db, out=args.out, config=args.config, workers=args.workers, batch_size=args.batch_size,
         file_timeout=args.file_timeout, memory_mb=args.memory_mb, dask_address=args.dask_address,
+        progress=None if args.quiet else _say, prefect=True,
     )
     run = result.run
     print(f"audit {run.audit_run_id} done in {time.perf_counter() - t0:.1f} s: "
           f"{run.files_seen} files ({run.files_read} read, {run.files_reused} unchanged), {run_counts(run)}")
-    print(f"warehouse: {db.resolve()}")
+    print(f"warehouse: {Path(args.db).resolve()}")
     for kind, path in sorted(result.reports.items()):
         print(f"report ({kind}): {Path(path).resolve()}")
     return 0
@@ -298,9 +293,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
-    from rules import load_ruleset
+    from labelaudit.api import load_rules
 
-    rs = load_ruleset(Path(args.config) if args.config else None)
+    rs = load_rules(args.config)
     if args.explain:
         match = [r for r in rs.rules if r.id == args.explain.upper()]
         if not match:
@@ -349,21 +344,19 @@ def cmd_schedule(args: argparse.Namespace) -> int:
 
 
 def cmd_reevaluate(args: argparse.Namespace) -> int:
-    from flows.pipeline import reevaluate
-    from rules import load_ruleset
+    from labelaudit import api
 
     db = Path(args.db)
     if _missing_warehouse(db):
         return 2
-    ruleset = load_ruleset(Path(args.config) if args.config else None)
     t0 = time.perf_counter()
     try:
-        runs = reevaluate(db, ruleset, _catalog_id(args.catalog))
+        runs = api.reevaluate(db, config=args.config, catalog=args.catalog)
     except LookupError as e:
         print(f"error: {e.args[0]}", file=sys.stderr)
         return 2
     for run in runs:
-        print(f"{run.catalog}: run {run.audit_run_id} with {ruleset.version_label}: {run_counts(run)}")
+        print(f"{run.catalog}: run {run.audit_run_id} with {run.ruleset_version}: {run_counts(run)}")
     print(f"re-evaluated in {time.perf_counter() - t0:.1f} s; no PDF was read")
     return 0
 
@@ -372,7 +365,7 @@ def cmd_waive(args: argparse.Namespace) -> int:
     from datetime import date
 
     from flows.pipeline import add_waiver
-    from rules import load_ruleset
+    from labelaudit.api import load_rules
 
     try:
         expires = date.fromisoformat(args.expires)
@@ -385,7 +378,7 @@ def cmd_waive(args: argparse.Namespace) -> int:
     db = Path(args.db)
     if _missing_warehouse(db):
         return 2
-    ruleset = load_ruleset(Path(args.config) if args.config else None)
+    ruleset = load_rules(args.config)
     try:
         wid, run = add_waiver(db, args.product_key, args.rule_id.upper(), args.reason, args.by, expires, ruleset,
                               _catalog_id(args.catalog))
