@@ -1,9 +1,7 @@
 """The ``labelaudit`` command line.
 
-Exit codes: 0 the command did its work (an audit that flags products still succeeded);
-2 bad usage or input that cannot work (bad config, missing catalog); 66 no such
-catalog; 75 the warehouse is busy (another audit holds it): try again later; 78 a
-config file is wrong; 1 an unexpected failure (a bug: please report it with the output).
+Exit codes: see EXIT_CODES, which ``--help`` prints (tests/test_cli_help.py checks that
+every code the command returns is there).
 """
 from __future__ import annotations
 
@@ -20,9 +18,34 @@ from labelaudit.contracts.records import AuditRun
 
 DEFAULT_DB = "labelaudit.duckdb"
 
+EXIT_CODES = {
+    0: "done (an audit that flags products still succeeded)",
+    1: "unexpected failure: a bug, please report it with the output",
+    2: "bad usage, or input that cannot work (no warehouse, unknown rule, bad SQL)",
+    3: "extract: the PDF could not be read (the JSON says why)",
+    66: "catalog not found (EX_NOINPUT)",
+    75: "warehouse busy: another audit holds it, try again later (EX_TEMPFAIL)",
+    78: "a config file is wrong (EX_CONFIG)",
+    130: "interrupted (Ctrl-C); the warehouse is left as it was",
+    141: "the output was closed early (`| head`), as for any tool cut off by SIGPIPE",
+}
+
+
+def _exit_codes_help() -> str:
+    return "exit codes:\n" + "\n".join(f"  {code:>3}  {what}" for code, what in EXIT_CODES.items())
+
 
 def _db_default() -> str:
     return os.environ.get("LABELAUDIT_DB", DEFAULT_DB)
+
+
+class _WrappedDescription(argparse.HelpFormatter):
+    """Wraps the description as usual but prints the epilog (a list) as written."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if "\n" in text:
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,8 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="labelaudit",
         description="Audit dietary-supplement label PDFs: read every Supplement Facts panel, load a DuckDB "
         "warehouse you can query in SQL, and flag high-dose vitamin D3 products that lack vitamin K2 or magnesium.",
-        epilog="Exit codes: 0 done (flags or not), 2 usage or input error, 66 catalog not found, "
-        "75 warehouse busy (retry later), 78 bad config, 1 unexpected error.",
+        epilog=_exit_codes_help(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -59,13 +81,19 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("file", metavar="FILE.pdf")
     e.add_argument("--normalised", action="store_true", help="also print the warehouse rows (canonical units, daily dose)")
 
+    from labelaudit.terminal import relations_help
+
     q = sub.add_parser("sql", help="run a SQL query against the warehouse and print a table",
                        description="Runs QUERY on the warehouse, read-only and with no access to other files or the "
-                       "network (see --write, --allow-files). Relations: products, nutrients, flags, "
-                       "flagged_products, product_versions, audit_runs, label_versions.")
+                       "network (see --write, --allow-files), and prints the result as a table that wraps to the "
+                       "terminal's width (COLUMNS), or as CSV. The tables and views QUERY can use are listed "
+                       "below; DESCRIBE NAME lists one's columns.",
+                       epilog=relations_help(), formatter_class=_WrappedDescription)
     q.add_argument("query", metavar="QUERY")
     q.add_argument("--db", default=_db_default(), help="DuckDB warehouse file (default: %(default)s)")
-    q.add_argument("--csv", action="store_true", help="print CSV instead of a table")
+    q.add_argument("--csv", action="store_true", help="print CSV instead of a table (every row)")
+    q.add_argument("--max-rows", type=int, default=200, metavar="N",
+                   help="print at most N rows of a table, 0 for all (default: %(default)s)")
     q.add_argument("--write", action="store_true",
                    help="open the warehouse read-write (fails while an analyst or another program has it open); "
                    "by default it is opened read-only")
@@ -256,7 +284,13 @@ def _sql(args: argparse.Namespace) -> int:
             df = rel.df()
             df.to_csv(sys.stdout, index=False)
         else:
-            rel.show(max_width=200, max_rows=200)
+            from labelaudit.terminal import format_table
+
+            limit = args.max_rows if args.max_rows > 0 else None
+            rows = (rel if limit is None else rel.limit(limit + 1)).fetchall()
+            print(format_table(rel.columns, rows[:limit]))
+            if limit is not None and len(rows) > limit:
+                print(f"(the first {limit} rows; --max-rows 0 or --csv prints them all)")
     except duckdb.Error as e:
         msg = str(e)
         if "read-only" in msg.lower():
