@@ -326,6 +326,17 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_sources(reference: str) -> None:
+    from rules.sources import PAGE, cite
+
+    print(f"Sources ({PAGE} in the labelaudit repository says what we take from each; the links):")
+    for source in cite(reference):
+        print(f"  {source.cited}: {source.location}")
+        for label, url in source.links:
+            print(f"    {label}\n      {url}")
+    print()
+
+
 def cmd_rules(args: argparse.Namespace) -> int:
     from labelaudit.api import load_rules
 
@@ -337,7 +348,8 @@ def cmd_rules(args: argparse.Namespace) -> int:
             return 2
         r = match[0]
         print(f"{r.id} ({r.severity}{'' if r.enabled else ', disabled'}): {r.title}\n")
-        print(f"Why: {r.rationale}\nSource: {r.reference}\n")
+        print(f"Why: {r.rationale}\n")
+        _print_sources(r.reference)
         print("Parameters:")
         for p in r.params:
             print(f"  {p} = {rs.params[p]:g}")

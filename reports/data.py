@@ -15,11 +15,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from labelaudit.contracts.reference import IU_PER_MCG_VITAMIN_D
+
+if TYPE_CHECKING:
+    from rules.sources import Source
 
 SEVERITY_ORDER = {"high": 0, "warning": 1, "info": 2}
 PRODUCT_COLS = ("product_key", "product_id", "source_file", "page", "panel", "brand", "product_name", "sku",
@@ -311,6 +314,13 @@ def rule_definitions() -> dict[str, Any]:
 def rule_titles() -> dict[str, str]:
     """Each rule's one-line title from the rule definitions."""
     return {rid: r.title for rid, r in rule_definitions().items()}
+
+
+def rule_sources() -> dict[str, list[Source]]:
+    """Each rule's sources: the sections of docs/references.md it cites, with their links."""
+    from rules.sources import cite
+
+    return {rid: cite(r.reference) for rid, r in rule_definitions().items()}
 
 
 def _reasons_text(reasons: Any) -> str:

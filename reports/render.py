@@ -35,7 +35,7 @@ from reports.cells import cell, name_stem
 from reports.charts import brand_flag_share, daily_vitamin_d_histogram, high_dose_coverage
 from reports.crops import DPI, crop_file, png_size
 from reports.data import (ReportData, ReportProduct, RunSnapshot, fmt_amount, load_snapshot, report_data, resolve_run,
-                          rule_titles, servings_text)
+                          rule_sources, rule_titles, servings_text)
 from reports.pdf import PdfEngineMissing
 
 FORMATS = ("html", "pdf", "csv", "xlsx")
@@ -163,7 +163,7 @@ def _html_chunks(data: ReportData, evidence_limit: int | None = None, pdf: bool 
         h=data.headline, hd=data.high_dose, brands=data.brands, limit_mcg=limit, charts=_charts(data), flagged=data.flagged,
         noted=data.noted, thresholds=thresholds(data), iu_per_mcg=IU_PER_MCG_VITAMIN_D,
         adult_ul_mcg=UPPER_LIMITS["vitamin_d_adult_mcg"],
-        needs_review=data.needs_review, changes=data.changes, rules=data.rules, fmt=fmt_amount, servings=servings_text, titles=rule_titles(),
+        needs_review=data.needs_review, changes=data.changes, rules=data.rules, fmt=fmt_amount, servings=servings_text, titles=rule_titles(), sources=rule_sources(),
         evidence=data.flagged if evidence_limit is None else data.flagged[:evidence_limit],
         crop_src=crop_src or (_file_uri if pdf else _data_uri), pdf=pdf,
     )

@@ -1,4 +1,4 @@
-"""Printed amounts to the SPEC's canonical units (see ../shared/reference.md)."""
+"""Printed amounts to the SPEC's canonical units (see docs/references.md)."""
 from __future__ import annotations
 
 from labelaudit.contracts.reference import IU_PER_MCG_VITAMIN_D, MCG_RAE_PER_IU_VITAMIN_A
