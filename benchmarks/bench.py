@@ -31,6 +31,7 @@ DIR (default benchmarks/.bench/, git-ignored) so re-runs skip generation.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import os
@@ -108,7 +109,7 @@ def _bare_file(path: str) -> int:
 
 
 def child_baseline(a: dict) -> dict:
-    import pdfplumber  # noqa: F401  (imported before the clock, like any library)
+    import pdfplumber
 
     files = pdf_files(Path(a["catalog"]))
     t0 = time.perf_counter()
@@ -229,15 +230,13 @@ class TreeSampler:
         ps = self._psutil
         try:
             root = ps.Process(self.pid)
-            procs = [root] + root.children(recursive=True)
+            procs = [root, *root.children(recursive=True)]
         except ps.Error:
             return 0
         total = 0
         for p in procs:
-            try:
+            with contextlib.suppress(ps.Error):  # a child that exited meanwhile
                 total += p.memory_info().rss
-            except ps.Error:
-                pass
         return total
 
     def _run(self) -> None:
@@ -245,7 +244,7 @@ class TreeSampler:
             self.peak = max(self.peak, self._sample())
             self._stop.wait(self.interval)
 
-    def __enter__(self) -> "TreeSampler":
+    def __enter__(self) -> TreeSampler:
         self._thread.start()
         return self
 
@@ -313,8 +312,10 @@ class PrefectServer:
         prefect_bin = str(Path(self.python).parent / "prefect")
         cmd = [prefect_bin, "server", "start", "--host", "127.0.0.1", "--port", str(self.port)]
         t0 = time.perf_counter()
-        self.proc = subprocess.Popen(cmd, env=self.env, stdout=open(self.log, "w"), stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+        # The child keeps its own copy of the descriptor: ours can close at once.
+        with open(self.log, "w") as log:
+            self.proc = subprocess.Popen(cmd, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                         start_new_session=True)
         while time.perf_counter() - t0 < timeout:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"prefect server exited ({self.proc.returncode}); see {self.log}: "
@@ -336,7 +337,7 @@ class PrefectServer:
             return 0.0
         try:
             root = psutil.Process(self.proc.pid)
-            return sum(p.memory_info().rss for p in [root] + root.children(recursive=True)) / 2**20
+            return sum(p.memory_info().rss for p in [root, *root.children(recursive=True)]) / 2**20
         except psutil.Error:
             return 0.0
 
@@ -349,7 +350,7 @@ class PrefectServer:
         try:
             root = psutil.Process(self.proc.pid)
             total = 0.0
-            for p in [root] + root.children(recursive=True):
+            for p in [root, *root.children(recursive=True)]:
                 t = p.cpu_times()
                 total += t.user + t.system
             return total
@@ -549,23 +550,28 @@ class Bench:
         if split is not None:
             startup = split - (self.med(split_phase, "inner_s") or 0)
             add("  split: python start + imports", startup, per_label=False, peak=None, note="child wall - in-process")
-            add("  split: discover + plan_reads", parts["plan_s"], per_label=False, note="sha256 of every file + known versions")
-            add("  split: run_extraction", parts["extract_s"], note=f"{W} spawned pebble workers, PDFium pre-pass and glyphs")
-            add("  split: load_and_judge", parts["load_s"], per_label=False, note="staged copy, inserts, rules, verdicts, publish")
+            add("  split: discover + plan_reads", parts["plan_s"], per_label=False,
+                note="sha256 of every file + known versions")
+            add("  split: run_extraction", parts["extract_s"],
+                note=f"{W} spawned pebble workers, PDFium pre-pass and glyphs")
+            add("  split: load_and_judge", parts["load_s"], per_label=False,
+                note="staged copy, inserts, rules, verdicts, publish")
             errs = [r.get("reports_error") for r in self.results.get(split_phase, []) if r.get("reports_error")]
             if errs:
                 rows.append(("  split: write_reports", "failed", "", "", "", errs[0][:120]))
             elif parts["reports_s"] is not None:
-                add("  split: write_reports", parts["reports_s"], per_label=False, note="html/pdf/csv/xlsx, all retailers")
+                add("  split: write_reports", parts["reports_s"], per_label=False,
+                    note="html/pdf/csv/xlsx, all retailers")
         plain_rep = split  # the same work as audit_flow(out=...), without Prefect
 
-        for label, ref in (("cold", None), ("server", None)):
+        for label in ("cold", "server"):
             nr = f"prefect {label} (no reports)"
             wr = f"prefect {label} + reports"
             if nr in self.results:
                 s = self.med(nr)
                 imp = self.med(nr, "import_s")
-                orch = f"orchestration {s - plain:.2f} s = {100 * (s - plain) / s:.0f}% of wall" if (s and plain) else ""
+                orch = (f"orchestration {s - plain:.2f} s = {100 * (s - plain) / s:.0f}% of wall"
+                        if (s and plain) else "")
                 scpu = self.med(nr, "server_cpu_s")
                 note = "; ".join(x for x in (orch, f"import prefect+flows {imp:.1f} s" if imp is not None else "",
                                              f"server CPU {scpu:.1f} s" if scpu is not None else "", reps(nr)) if x)
@@ -575,7 +581,8 @@ class Bench:
                 errs = [r.get("error") for r in self.results[wr] if not r.get("ok")]
                 orch = (f"orchestration {s - plain_rep:.2f} s = {100 * (s - plain_rep) / s:.0f}% of wall"
                         if (s and plain_rep) else "")
-                add(wr, s, peak=self.peak(wr), note=(orch + "; " + reps(wr) + (f"; error: {errs[0][:100]}" if errs else "")))
+                error = f"; error: {errs[0][:100]}" if errs else ""
+                add(wr, s, peak=self.peak(wr), note=orch + "; " + reps(wr) + error)
         if re_plain is not None or "re-audit plain (no reports)" in self.results:
             ph = "re-audit plain (no reports)"
             fr = [r.get("files_read") for r in self.results.get(ph, []) if r.get("ok")]
@@ -594,7 +601,7 @@ class Bench:
                          "start-up to /api/health; RSS at the end, not part of the audit tree"))
 
         headers = ("phase", "seconds", "labels/s", "ratio", "peak RSS MB", "notes")
-        widths = [max(len(str(r[i])) for r in rows + [headers]) for i in range(len(headers))]
+        widths = [max(len(str(r[i])) for r in [*rows, headers]) for i in range(len(headers))]
         widths[-1] = min(widths[-1], 110)
         fmt = lambda r: "  ".join(  # noqa: E731
             (str(v).ljust(widths[i]) if i in (0, 5) else str(v).rjust(widths[i])) for i, v in enumerate(r))

@@ -10,24 +10,24 @@ the per-run defaults that keep a run cheap are applied around each in-process ru
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from flows.settings import importing_prefect, run_settings
 
 with importing_prefect():
+    # What every flow run imports on its first call anyway: imported here, with the rest.
+    import prefect.flow_engine
+    import prefect.task_engine
+    import prefect.utilities.visualization  # noqa: F401  (Flow.__call__)
     from prefect import Flow, task
     from prefect.cache_policies import NO_CACHE
     from prefect.utilities.annotations import quote
 
-    # What every flow run imports on its first call anyway: imported here, with the rest.
-    import prefect.flow_engine  # noqa: F401
-    import prefect.task_engine  # noqa: F401
-    import prefect.utilities.visualization  # noqa: F401  (Flow.__call__)
-
 from flows.executor import DEFAULT_FILE_TIMEOUT_S, DEFAULT_MEMORY_MB, ExtractedRows, FileJob
-from labelaudit.contracts.records import AuditRun
 from flows.run import AuditResult, Steps, run_audit, say_on_stderr, task_shares
+from labelaudit.contracts.records import AuditRun
 
 __all__ = ["AuditResult", "PrefectSteps", "audit_flow", "schedule_deployment", "task_shares"]
 

@@ -12,11 +12,11 @@ import multiprocessing
 import os
 import resource
 import signal
+from collections.abc import Callable
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass, field
-from typing import Any, Callable
-
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from typing import Any
 
 from pebble import ProcessExpired, ProcessPool
 
@@ -49,7 +49,7 @@ class ExtractedRows:
     nutrients: list[dict[str, Any]] = field(default_factory=list)
     files: int = 0
 
-    def merge(self, other: "ExtractedRows") -> None:
+    def merge(self, other: ExtractedRows) -> None:
         self.versions.extend(other.versions)
         self.nutrients.extend(other.nutrients)
         self.files += other.files
@@ -108,7 +108,8 @@ def _extract(job: FileJob) -> FileExtraction:
     try:
         data = job.catalog.read_bytes(job.source_file)
     except FileNotFoundError:
-        return FileExtraction(status="error", status_detail="file not found (removed during the audit?)", transient=True)
+        return FileExtraction(status="error", status_detail="file not found (removed during the audit?)",
+                              transient=True)
     except PermissionError:
         return FileExtraction(status="error", status_detail="permission denied reading the file", transient=True)
     except OSError as e:  # the storage did not answer: the next run tries again
@@ -140,7 +141,7 @@ class Extractor:
     memory_mb: int = DEFAULT_MEMORY_MB
     _pool: ProcessPool | None = None
 
-    def __enter__(self) -> "Extractor":
+    def __enter__(self) -> Extractor:
         self._pool = ProcessPool(
             max_workers=max(1, self.workers), context=multiprocessing.get_context("spawn"),
             initializer=_init_worker, initargs=(self.memory_mb,),
@@ -211,7 +212,7 @@ class DaskExtractor:
         self.address = address
         self._client: Any = None
 
-    def __enter__(self) -> "DaskExtractor":
+    def __enter__(self) -> DaskExtractor:
         from distributed import Client
 
         # Not the process's default scheduler: this run's batches go here, nothing else.

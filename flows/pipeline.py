@@ -147,8 +147,14 @@ def reevaluate(db: Path, ruleset: RuleSet, catalog: str | None = None) -> list[A
 
 
 __all__ = [
-    "FileJob", "ExtractedRows", "extract_batch", "plan_reads", "load_and_judge", "new_run_id",
-    "writer_lock", "cleanup_stale_stages",
+    "ExtractedRows",
+    "FileJob",
+    "cleanup_stale_stages",
+    "extract_batch",
+    "load_and_judge",
+    "new_run_id",
+    "plan_reads",
+    "writer_lock",
 ]
 
 

@@ -59,19 +59,25 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     a = sub.add_parser("audit", help="audit a catalog folder of label PDFs",
-                       description="Read every PDF below CATALOG (recursively; catalog.csv at its root adds sku, brand, "
-                       "product_name, retailer), load the warehouse, apply the rules and write the reports. Files whose "
-                       "bytes have not changed since the last audit are not read again.")
+                       description="Read every PDF below CATALOG (recursively; catalog.csv at its root adds sku, "
+                       "brand, product_name, retailer), load the warehouse, apply the rules and write the reports. "
+                       "Files whose bytes have not changed since the last audit are not read again.")
     a.add_argument("catalog", metavar="CATALOG", help="folder of label PDFs, or a URL such as s3://bucket/catalog")
-    a.add_argument("--db", default=_db_default(), help="DuckDB warehouse file (created if missing; default: %(default)s)")
-    a.add_argument("--out", default="labelaudit-reports", help="folder for the HTML and CSV reports (default: %(default)s)")
+    a.add_argument("--db", default=_db_default(),
+                   help="DuckDB warehouse file (created if missing; default: %(default)s)")
+    a.add_argument("--out", default="labelaudit-reports",
+                   help="folder for the HTML and CSV reports (default: %(default)s)")
     a.add_argument("--config", help="TOML file overriding rule thresholds and switches (see rules/defaults.toml)")
-    a.add_argument("--workers", type=int, default=min(os.cpu_count() or 1, 8), help="extraction processes (default: %(default)s)")
-    a.add_argument("--batch-size", type=int, default=100, help="files a worker reads per job; smaller jobs balance better, larger ones cost less (default: %(default)s)")
+    a.add_argument("--workers", type=int, default=min(os.cpu_count() or 1, 8),
+                   help="extraction processes (default: %(default)s)")
+    a.add_argument("--batch-size", type=int, default=100,
+                   help="files a worker reads per job; smaller jobs balance better, larger ones cost less "
+                   "(default: %(default)s)")
     a.add_argument("--file-timeout", type=float, default=60.0, metavar="SECONDS",
                    help="stop reading a file after this long and record it as an error (default: %(default)s)")
     a.add_argument("--memory-mb", type=int, default=2048,
-                   help="memory a worker process may use before its file is recorded as an error (default: %(default)s)")
+                   help="memory a worker process may use before its file is recorded as an error "
+                   "(default: %(default)s)")
     a.add_argument("--dask-address", metavar="tcp://HOST:PORT",
                    help="run extraction on this existing Dask cluster (its workers must read CATALOG: a shared path "
                    "or a URL such as s3://bucket/catalog); the warehouse is written here")
@@ -79,7 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     e = sub.add_parser("extract", help="print the panels read from one PDF as JSON (no warehouse, no Prefect)")
     e.add_argument("file", metavar="FILE.pdf")
-    e.add_argument("--normalised", action="store_true", help="also print the warehouse rows (canonical units, daily dose)")
+    e.add_argument("--normalised", action="store_true",
+                   help="also print the warehouse rows (canonical units, daily dose)")
 
     from labelaudit.terminal import relations_help
 
@@ -108,8 +115,11 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--db", default=_db_default(), help="DuckDB warehouse file (default: %(default)s)")
     rp.add_argument("--out", default="labelaudit-reports", help="folder for the reports (default: %(default)s)")
     rp.add_argument("--run", metavar="ID", help="audit run id (default: the latest run of the catalog)")
-    rp.add_argument("--catalog", help="catalog (folder or URL, as audited) whose latest run to report, when the warehouse holds several")
-    rp.add_argument("--retailer", metavar="NAME", help="only this retailer's report (products.retailer, from the manifest)")
+    rp.add_argument("--catalog",
+                    help="catalog (folder or URL, as audited) whose latest run to report, when the warehouse holds "
+                    "several")
+    rp.add_argument("--retailer", metavar="NAME",
+                    help="only this retailer's report (products.retailer, from the manifest)")
     rp.add_argument("--format", default="html,pdf,csv,xlsx", help="comma-separated formats (default: %(default)s)")
 
     r = sub.add_parser("rules", help="list the rules with their severity, thresholds and rationale")
@@ -118,7 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sc = sub.add_parser("schedule", help="serve the audit as a Prefect deployment on a cron schedule",
                         description="Register the audit of CATALOG as a Prefect deployment with a cron schedule and "
-                        "serve it: this process runs each scheduled audit until stopped (Ctrl-C). Point PREFECT_API_URL "
+                        "serve it: this process runs each scheduled audit until stopped (Ctrl-C). Point "
+                        "PREFECT_API_URL "
                         "at a running `prefect server start` to see the deployment and its runs in the UI.")
     sc.add_argument("catalog", metavar="CATALOG")
     sc.add_argument("--cron", required=True, help='cron schedule, e.g. "0 2 * * *" for 02:00 every night')
@@ -133,7 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "a new audit run per catalog (kind 'reevaluate') with its flags and verdicts. No PDF is read.")
     ev.add_argument("--db", default=_db_default(), help="DuckDB warehouse file (default: %(default)s)")
     ev.add_argument("--config", help="TOML file overriding rule thresholds and switches")
-    ev.add_argument("--catalog", help="only this catalog, a folder or URL as audited (default: every catalog in the warehouse)")
+    ev.add_argument("--catalog",
+                    help="only this catalog, a folder or URL as audited (default: every catalog in the warehouse)")
 
     wv = sub.add_parser("waive", help="accept a flag on a product while its label is unchanged",
                         description="Record that an analyst accepted RULE_ID on PRODUCT_KEY. The waiver holds across "
@@ -181,7 +193,8 @@ def run_counts(run: AuditRun) -> str:
     return (f"{run.products_ok} panels audited, {run.products_not_ok} files not readable; "
             f"{run.products_flagged} products flagged, {run.products_needing_review} products need review, "
             f"{run.products_passed} products pass, {run.products_waived} products with a waived flag; "
-            f"flags: {run.flags_high} high, {run.flags_warning} warning, {run.flags_info} info (waived flags not counted)")
+            f"flags: {run.flags_high} high, {run.flags_warning} warning, {run.flags_info} info "
+            "(waived flags not counted)")
 
 
 def _say(msg: str) -> None:

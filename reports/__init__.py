@@ -3,7 +3,7 @@
 The names below load on first use, so that a PDF worker process (``reports.pdf``) does not import
 DuckDB, Jinja and matplotlib.
 """
-__all__ = ["FORMATS", "write_reports", "write_report", "summary_markdown"]
+__all__ = ["FORMATS", "summary_markdown", "write_report", "write_reports"]
 
 
 def __getattr__(name: str):

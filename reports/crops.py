@@ -14,9 +14,9 @@ import hashlib
 import io
 import json
 import os
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from labelaudit.contracts.catalog import CatalogLocation
 
@@ -96,7 +96,8 @@ def crop_file(catalog: CatalogLocation | str | Path, source_file: str, page: int
         local = where.local_path(source_file)
         png = _render(str(local) if local is not None else where.read_bytes(source_file), page, region, rows)
     except Exception as e:  # a damaged or encrypted file: values without a picture
-        return Crop(None, f"the label page could not be rendered ({type(e).__name__}: {e}), so only the values are shown")
+        return Crop(None, f"the label page could not be rendered ({type(e).__name__}: {e}), "
+                    "so only the values are shown")
     cache_dir.mkdir(parents=True, exist_ok=True)
     tmp = cached.with_name(f"{cached.name}.{os.getpid()}.tmp")
     tmp.write_bytes(png)
@@ -139,7 +140,8 @@ def _render(pdf: str | bytes, page_no: int, region: Box, rows: Sequence[Box]) ->
     overlay = Image.new("RGBA", img.size, (0, 0, 0, 0))
     draw = ImageDraw.Draw(overlay)
     for b in rows:
-        box = ((b[0] - x0 - 1.5) * scale, (b[1] - top - 1.5) * scale, (b[2] - x0 + 1.5) * scale, (b[3] - top + 1.5) * scale)
+        box = ((b[0] - x0 - 1.5) * scale, (b[1] - top - 1.5) * scale,
+               (b[2] - x0 + 1.5) * scale, (b[3] - top + 1.5) * scale)
         draw.rectangle(box, fill=HIGHLIGHT_FILL, outline=HIGHLIGHT_EDGE, width=2)
     out = Image.alpha_composite(img, overlay).convert("RGB")
     buf = io.BytesIO()

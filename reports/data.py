@@ -107,7 +107,7 @@ class ReportData:
 
 def _dicts(cur: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     cols = [c[0] for c in cur.description]
-    return [dict(zip(cols, r)) for r in cur.fetchall()]
+    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
 
 def _q(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | list | None = None) -> list[dict[str, Any]]:
@@ -118,12 +118,14 @@ def _q(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | list |
 
 # ------------------------------------------------------------------ runs
 
-def resolve_run(con: duckdb.DuckDBPyConnection, run_id: str | None = None, catalog: str | None = None) -> dict[str, Any]:
+def resolve_run(con: duckdb.DuckDBPyConnection, run_id: str | None = None, catalog: str | None = None,
+                ) -> dict[str, Any]:
     """The run asked for, else the latest finished run (of ``catalog`` when given)."""
     if run_id:
         runs = _q(con, "SELECT * FROM audit_runs WHERE audit_run_id = ?", [run_id])
         if not runs:
-            known = [r["audit_run_id"] for r in _q(con, "SELECT audit_run_id FROM audit_runs ORDER BY finished_at DESC LIMIT 5")]
+            latest = _q(con, "SELECT audit_run_id FROM audit_runs ORDER BY finished_at DESC LIMIT 5")
+            known = [r["audit_run_id"] for r in latest]
             raise LookupError(f"no audit run {run_id} in the warehouse (latest: {', '.join(known) or 'none'})")
         return runs[0]
     sql = "SELECT * FROM audit_runs WHERE finished_at IS NOT NULL"
@@ -155,11 +157,13 @@ def products_at(con: duckdb.DuckDBPyConnection, run: dict[str, Any]) -> list[Rep
 def _product_rows(con: duckdb.DuckDBPyConnection, run: dict[str, Any]) -> list[dict[str, Any]]:
     cols = ", ".join(PRODUCT_COLS)
     if _is_latest(con, run):
-        return _q(con, f"SELECT {cols} FROM products WHERE catalog = ? ORDER BY source_file, page, panel", [run["catalog"]])
+        return _q(con, f"SELECT {cols} FROM products WHERE catalog = ? ORDER BY source_file, page, panel",
+                  [run["catalog"]])
     return _q(con, """
         WITH runs AS (SELECT audit_run_id, finished_at FROM audit_runs WHERE catalog = $cat)
         SELECT v.product_key, v.product_id, v.source_file, lv.page, lv.panel,
-               coalesce(p.brand, lv.label_brand) AS brand, coalesce(p.product_name, lv.label_product_name) AS product_name,
+               coalesce(p.brand, lv.label_brand) AS brand,
+               coalesce(p.product_name, lv.label_product_name) AS product_name,
                p.sku, p.retailer, lv.serving_size, lv.servings_per_day, lv.servings_per_day_assumed, lv.directions,
                coalesce(lv.status, 'error') AS status, lv.status_detail
         FROM product_versions v
@@ -197,7 +201,8 @@ def _run_params(run: dict[str, Any]) -> tuple[dict[str, float], dict[str, str]]:
 
 
 def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchall()[0][0])
+    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+                            [name]).fetchall()[0][0])
 
 
 def _waivers(con: duckdb.DuckDBPyConnection, run: dict[str, Any]) -> list[dict[str, Any]]:
@@ -245,7 +250,7 @@ def _nutrient_rows_of(con: duckdb.DuckDBPyConnection, product_ids) -> dict[str, 
                           WHERE product_id IN (SELECT unnest(?::VARCHAR[])) ORDER BY product_id, row_index""", [ids])
     cols = [c[0] for c in cur.description]
     for r in cur.fetchall():
-        d = dict(zip(cols, r))
+        d = dict(zip(cols, r, strict=True))
         out[d.pop("product_id")].append(d)
     return out
 
@@ -442,8 +447,8 @@ def report_data(snap: RunSnapshot, retailer: str | None = None) -> ReportData:
 
     brands_map: dict[str, dict[str, Any]] = {}
     for p in ok:
-        b = brands_map.setdefault(p.brand or "(unknown brand)", {"brand": p.brand or "(unknown brand)",
-                                                                   "products": 0, "flagged": 0, "high": 0, "warning": 0})
+        brand = p.brand or "(unknown brand)"
+        b = brands_map.setdefault(brand, {"brand": brand, "products": 0, "flagged": 0, "high": 0, "warning": 0})
         b["products"] += 1
         if p.product_key in flagged_keys:
             b["flagged"] += 1
@@ -461,7 +466,8 @@ def report_data(snap: RunSnapshot, retailer: str | None = None) -> ReportData:
     for p in ok:
         if p.high_dose:
             k2, mg = bool(p.has_k2), bool(p.has_mg)
-            high_dose["K2 and magnesium" if k2 and mg else "K2 only" if k2 else "magnesium only" if mg else "neither"] += 1
+            coverage = "K2 and magnesium" if k2 and mg else "K2 only" if k2 else "magnesium only" if mg else "neither"
+            high_dose[coverage] += 1
 
     live_flags = [f for f in flags if not f["waived"]]
     headline = {
@@ -530,7 +536,8 @@ def _changes(snap: RunSnapshot, scope: list[ReportProduct], flags: list[dict[str
     reformulated = []
     for k in cur:
         if k in old and old[k].product_id != cur[k].product_id:
-            diff = nutrient_diff(snap.nutrients.get(old[k].product_id or "", []), snap.nutrients.get(cur[k].product_id or "", []))
+            diff = nutrient_diff(snap.nutrients.get(old[k].product_id or "", []),
+                                 snap.nutrients.get(cur[k].product_id or "", []))
             reformulated.append({"old": old[k], "new": cur[k], "diff": diff})
     now_pairs = {(f["product_key"], f["rule_id"]) for f in flags}
     then_pairs = {(f["product_key"], f["rule_id"]) for f in prev_flags}
@@ -541,17 +548,24 @@ def _changes(snap: RunSnapshot, scope: list[ReportProduct], flags: list[dict[str
         return {"product_key": key, "brand": p and p.brand, "product_name": p and p.product_name,
                 "sku": p and p.sku, "source_file": p and p.source_file}
 
-    new_flags = [dict(describe(f["product_key"], cur), rule_id=f["rule_id"], severity=f["severity"], message=f["message"],
+    new_flags = [dict(describe(f["product_key"], cur), rule_id=f["rule_id"], severity=f["severity"],
+                      message=f["message"],
                       why=("new product" if f["product_key"] not in old else
-                           "label changed" if f["product_key"] in reformulated_keys else "same label; rules or thresholds changed"))
+                           "label changed" if f["product_key"] in reformulated_keys else
+                           "same label; rules or thresholds changed"))
                  for f in flags if (f["product_key"], f["rule_id"]) not in then_pairs]
-    resolved = [dict(describe(f["product_key"], old), rule_id=f["rule_id"], severity=f["severity"], message=f["message"],
+    resolved = [dict(describe(f["product_key"], old), rule_id=f["rule_id"], severity=f["severity"],
+                     message=f["message"],
                      why=("product removed from the catalog" if f["product_key"] not in cur else
                           "label reformulated" if f["product_key"] in reformulated_keys else
                           "same label; rules or thresholds changed"))
                 for f in prev_flags if (f["product_key"], f["rule_id"]) not in now_pairs
                 and (f["product_key"] in old)]
-    key = lambda d: (SEVERITY_ORDER.get(d.get("severity"), 9), (d.get("brand") or "").lower(), d.get("product_name") or "")
+
+    def key(d: dict[str, Any]) -> tuple[int, str, str]:
+        severity = SEVERITY_ORDER.get(d.get("severity") or "", 9)
+        return severity, (d.get("brand") or "").lower(), d.get("product_name") or ""
+
     return {
         "new_flags": sorted(new_flags, key=key), "resolved_flags": sorted(resolved, key=key),
         "new_products": new_products, "removed_products": removed_products, "reformulated": reformulated,

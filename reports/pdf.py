@@ -24,6 +24,7 @@ This module imports neither DuckDB nor matplotlib: it runs in spawned worker pro
 """
 from __future__ import annotations
 
+import contextlib
 import re
 import zlib
 from dataclasses import dataclass, field
@@ -50,7 +51,8 @@ _CHUNK_CSS = ("<style>@page{" + "".join(f"@{m}{{content:none}}" for m in _MARGIN
 _CONTINUED_CSS = ("<style>html,body{margin-top:0!important;padding-top:0!important;border-top-width:0!important}"
                   "</style>")
 # The footer document draws the margin boxes only: no page or root background over the content.
-_FOOTER_CSS = "<style>@page{background:none!important;border:none!important}html,body{background:none!important}</style>"
+_FOOTER_CSS = ("<style>@page{background:none!important;border:none!important}"
+               "html,body{background:none!important}</style>")
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 _REF = re.compile(rb"(\d+) 0 R")
 
@@ -218,7 +220,8 @@ def _chunk_html(doc: _Doc, start: int, weight: int, pins: dict[int, tuple[list[f
                     cut = opening.index(">") + 1
                     tag = opening[:cut]
                     style = f"table-layout:fixed;width:{width!r}px"
-                    tag = tag.replace(' style="', f' style="{style};', 1) if ' style="' in tag else _mark(tag, f' style="{style}"')
+                    tag = (tag.replace(' style="', f' style="{style};', 1) if ' style="' in tag
+                           else _mark(tag, f' style="{style}"'))
                     cols = "".join(f'<col style="width:{v!r}px">' for v in widths)
                     opening = f"{tag}<colgroup>{cols}</colgroup>{opening[cut:]}"
                 out.append(opening)
@@ -262,9 +265,8 @@ def _page_units(page) -> list[int]:
         u = el.get("data-lau") if el is not None and hasattr(el, "get") else None
         if u is not None:
             u = int(u)
-            if not seen or seen[-1] != u:
-                if u not in seen:
-                    seen.append(u)
+            if (not seen or seen[-1] != u) and u not in seen:
+                seen.append(u)
             return
         for child in getattr(box, "children", ()) or ():
             walk(child)
@@ -405,7 +407,7 @@ class _Assembler:
         _, _, footer_pages = self._import(footer, keep_pages=False)
         opening = pydyf.Stream([b"q"])
         self.pdf.add_object(opening)
-        for i, (page, fpage) in enumerate(zip(self.pages, footer_pages)):
+        for i, (page, fpage) in enumerate(zip(self.pages, footer_pages, strict=False)):
             form = self.by_number[int(fpage["Contents"].split()[0])]
             form.extra.update({"Type": "/XObject", "Subtype": "/Form", "BBox": fpage["MediaBox"],
                                "Resources": fpage["Resources"]})
@@ -535,10 +537,8 @@ def render_pdf(html: str, path: Path | str, base_url: str | None = None, chunk_w
 
 def warm_up() -> None:
     """Import WeasyPrint (about a second) in a fresh worker before its first job arrives."""
-    try:
+    with contextlib.suppress(Exception):  # reported by the job itself
         import weasyprint  # noqa: F401
-    except Exception:  # reported by the job itself
-        pass
 
 
 class PdfEngineMissing(RuntimeError):

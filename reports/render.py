@@ -21,10 +21,11 @@ import multiprocessing
 import os
 import re
 import sys
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import duckdb
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -34,8 +35,18 @@ from labelaudit.contracts.reference import IU_PER_MCG_VITAMIN_D, UPPER_LIMITS
 from reports.cells import cell, name_stem
 from reports.charts import brand_flag_share, daily_vitamin_d_histogram, high_dose_coverage
 from reports.crops import DPI, crop_file, png_size
-from reports.data import (ReportData, ReportProduct, RunSnapshot, fmt_amount, load_snapshot, report_data, resolve_run,
-                          rule_sources, rule_titles, servings_text)
+from reports.data import (
+    ReportData,
+    ReportProduct,
+    RunSnapshot,
+    fmt_amount,
+    load_snapshot,
+    report_data,
+    resolve_run,
+    rule_sources,
+    rule_titles,
+    servings_text,
+)
 from reports.pdf import PdfEngineMissing
 
 FORMATS = ("html", "pdf", "csv", "xlsx")
@@ -59,7 +70,8 @@ def _env() -> Environment:
 
 
 def slug(name: str) -> str:
-    return re.sub(r"-+", "-", "".join(c if c.isascii() and c.isalnum() else "-" for c in name.lower())).strip("-") or "unnamed"
+    dashed = "".join(c if c.isascii() and c.isalnum() else "-" for c in name.lower())
+    return re.sub(r"-+", "-", dashed).strip("-") or "unnamed"
 
 
 def title_for(data: ReportData) -> str:
@@ -160,10 +172,12 @@ def _html_chunks(data: ReportData, evidence_limit: int | None = None, pdf: bool 
     limit = data.params["high_dose_vitamin_d_mcg"]
     chunks = _env().get_template("summary.html.j2").generate(
         title=title_for(data), run=data.run, prev=data.previous_run, retailer=data.retailer, retailers=data.retailers,
-        h=data.headline, hd=data.high_dose, brands=data.brands, limit_mcg=limit, charts=_charts(data), flagged=data.flagged,
+        h=data.headline, hd=data.high_dose, brands=data.brands, limit_mcg=limit, charts=_charts(data),
+        flagged=data.flagged,
         noted=data.noted, thresholds=thresholds(data), iu_per_mcg=IU_PER_MCG_VITAMIN_D,
         adult_ul_mcg=UPPER_LIMITS["vitamin_d_adult_mcg"],
-        needs_review=data.needs_review, changes=data.changes, rules=data.rules, fmt=fmt_amount, servings=servings_text, titles=rule_titles(), sources=rule_sources(),
+        needs_review=data.needs_review, changes=data.changes, rules=data.rules, fmt=fmt_amount, servings=servings_text,
+        titles=rule_titles(), sources=rule_sources(),
         evidence=data.flagged if evidence_limit is None else data.flagged[:evidence_limit],
         crop_src=crop_src or (_file_uri if pdf else _data_uri), pdf=pdf,
     )
@@ -209,7 +223,8 @@ def flagged_rows(data: ReportData) -> list[dict[str, Any]]:
         rows.append({
             "brand": p.brand, "product_name": p.product_name, "sku": p.sku, "retailer": p.retailer,
             "source_file": p.source_file, "page": p.page, "panel": p.panel, "product_key": p.product_key,
-            "daily_vitamin_d3_mcg": _r(d3), "daily_vitamin_d3_iu": _r(d3 * IU_PER_MCG_VITAMIN_D) if d3 is not None else None,
+            "daily_vitamin_d3_mcg": _r(d3),
+            "daily_vitamin_d3_iu": _r(d3 * IU_PER_MCG_VITAMIN_D) if d3 is not None else None,
             "daily_vitamin_k2_mcg": _r(p.k2_mcg or 0.0), "daily_magnesium_mg": _r(p.mg_mg or 0.0),
             "servings_per_day": _r(p.servings_per_day), "servings_per_day_assumed": bool(p.servings_per_day_assumed),
             "rules": ";".join(p.rule_ids), "severity": p.severity,
@@ -283,7 +298,8 @@ class _PdfWorkers:
 
                 for _ in range(n):
                     self.pool.submit(warm_up)
-            except (OSError, AssertionError, RuntimeError) as e:  # no processes here (e.g. a daemon): lay out in-process
+            # No processes here (e.g. a daemon): lay out in-process.
+            except (OSError, AssertionError, RuntimeError) as e:
                 print(f"warning: PDF reports are laid out in this process ({e})", file=sys.stderr)
                 self.close()
 
@@ -369,7 +385,8 @@ def _write(snap: RunSnapshot, scopes: list[str | None], out_dir: Path, formats: 
 
 
 def write_report(con: duckdb.DuckDBPyConnection, run_id: str | None, out_dir: Path, retailer: str | None = None,
-                 formats: Iterable[str] = FORMATS, cache_dir: Path | None = None, catalog: str | None = None) -> dict[str, Path]:
+                 formats: Iterable[str] = FORMATS, cache_dir: Path | None = None, catalog: str | None = None,
+                 ) -> dict[str, Path]:
     """One report (the catalog summary, or one retailer's) in the formats asked for."""
     formats = [f for f in FORMATS if f in set(formats)]
     out_dir = Path(out_dir)
@@ -407,8 +424,8 @@ def write_reports(db: Path, run_id: str | None, out_dir: Path, retailer: str | N
         run_id = run["audit_run_id"]
         if retailer:
             if retailer not in snap.retailers:
-                raise LookupError(f"no products of retailer {retailer!r} in run {run_id}; "
-                                  f"retailers: {', '.join(snap.retailers) or 'none (the catalog has no manifest retailer)'}")
+                known = ", ".join(snap.retailers) or "none (the catalog has no manifest retailer)"
+                raise LookupError(f"no products of retailer {retailer!r} in run {run_id}; retailers: {known}")
             scopes: list[str | None] = [retailer]
         else:
             scopes = [None, *snap.retailers]
@@ -418,7 +435,7 @@ def write_reports(db: Path, run_id: str | None, out_dir: Path, retailer: str | N
         if workers:
             workers.close(abort=not done)
     paths: dict[str, Path] = {}
-    for r, res in zip(scopes, results):
+    for r, res in zip(scopes, results, strict=True):
         paths.update({(f"{r}: {k}" if r else k): v for k, v in res.items()})
     return paths
 
@@ -448,7 +465,8 @@ def summary_markdown(paths: dict[str, Path], db: Path, run_id: str | None = None
                      f"{len(c['resolved_flags'])} resolved, {len(c['new_products'])} new product(s), "
                      f"{len(c['removed_products'])} removed, {len(c['reformulated'])} reformulated.")
     lines += ["", "| report | file |", "|---|---|"] + [f"| {k} | `{v}` |" for k, v in sorted(paths.items())]
-    table = [{k: r[k] for k in ("brand", "product_name", "sku", "retailer", "daily_vitamin_d3_iu", "daily_vitamin_k2_mcg",
-                                "daily_magnesium_mg", "rules", "severity")} for r in flagged_rows(data)]
+    columns = ("brand", "product_name", "sku", "retailer", "daily_vitamin_d3_iu", "daily_vitamin_k2_mcg",
+               "daily_magnesium_mg", "rules", "severity")
+    table = [{k: r[k] for k in columns} for r in flagged_rows(data)]
     return {"markdown": "\n".join(lines), "table": table, "catalog": data.catalog,
             "artifact_key": "labelaudit-" + slug(Path(data.catalog).name)[:40]}

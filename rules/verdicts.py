@@ -9,7 +9,8 @@ import duckdb
 KEY_NUTRIENTS = ("vitamin_d", "vitamin_k", "magnesium", "calcium", "vitamin_a")
 
 
-def apply_waivers(con: duckdb.DuckDBPyConnection, catalog: str, flags: list[dict[str, Any]], today: date | None = None) -> int:
+def apply_waivers(con: duckdb.DuckDBPyConnection, catalog: str, flags: list[dict[str, Any]],
+                  today: date | None = None) -> int:
     """Mark the flags an analyst accepted: same product, rule and label version, not expired."""
     today = today or date.today()
     rows = con.execute(
@@ -27,11 +28,13 @@ def apply_waivers(con: duckdb.DuckDBPyConnection, catalog: str, flags: list[dict
     return waived
 
 
-def verdicts(con: duckdb.DuckDBPyConnection, catalog: str, flags: list[dict[str, Any]], min_ocr_confidence: float) -> list[dict[str, Any]]:
+def verdicts(con: duckdb.DuckDBPyConnection, catalog: str, flags: list[dict[str, Any]], min_ocr_confidence: float,
+             ) -> list[dict[str, Any]]:
     """``pass``, ``flagged`` (an unwaived warning or high flag) or ``needs_review``, with reasons."""
     review: dict[str, list[str]] = {}
     for key, status, detail, assumed, directions in con.execute(
-        "SELECT product_key, status, status_detail, servings_per_day_assumed, directions FROM products WHERE catalog = ?",
+        "SELECT product_key, status, status_detail, servings_per_day_assumed, directions FROM products "
+        "WHERE catalog = ?",
         [catalog],
     ).fetchall():
         reasons = []
@@ -43,10 +46,11 @@ def verdicts(con: duckdb.DuckDBPyConnection, catalog: str, flags: list[dict[str,
             reasons.append(detail)
         if assumed:
             reasons.append("servings per day assumed to be 1: " + (
-                "the label gives no directions" if not directions else "the directions give no dose or frequency the reader understood"))
+                "the label gives no directions" if not directions
+                else "the directions give no dose or frequency the reader understood"))
         review[key] = reasons
     misread: set[str] = set()  # products whose verdict waits for a person, flags or not
-    for key, nutrient, label, what in con.execute(
+    for key, _nutrient, label, what in con.execute(
         """SELECT p.product_key, n.nutrient, n.label_text,
                   CASE WHEN n.amount IS NULL THEN 'no amount'
                        WHEN NOT coalesce(n.figures_consistent, true) AND n.read_method = 'ocr'
@@ -81,5 +85,6 @@ def verdicts(con: duckdb.DuckDBPyConnection, catalog: str, flags: list[dict[str,
             verdict, why = "needs_review", reasons
         else:
             verdict, why = "pass", []
-        out.append({"product_key": key, "product_id": ids.get(key), "verdict": verdict, "reasons": "; ".join(why) or None})
+        out.append({"product_key": key, "product_id": ids.get(key), "verdict": verdict,
+                    "reasons": "; ".join(why) or None})
     return out

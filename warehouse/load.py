@@ -18,9 +18,9 @@ LABEL_VERSION_COLS = [
     "fine_print", "child_servings_per_day", "child_min_age_years",
 ]
 NUTRIENT_COLS = [
-    "product_id", "row_index", "nutrient", "form", "form_detail", "label_text", "amount", "unit", "alt_amount", "alt_unit", "amount_text",
-    "dv_text", "amount_canonical", "canonical_unit", "daily_amount_canonical", "percent_dv", "percent_nrv", "page", "x0", "top",
-    "x1", "bottom", "read_method", "confidence", "figures_consistent",
+    "product_id", "row_index", "nutrient", "form", "form_detail", "label_text", "amount", "unit", "alt_amount",
+    "alt_unit", "amount_text", "dv_text", "amount_canonical", "canonical_unit", "daily_amount_canonical", "percent_dv",
+    "percent_nrv", "page", "x0", "top", "x1", "bottom", "read_method", "confidence", "figures_consistent",
 ]
 
 
@@ -54,7 +54,8 @@ def insert_label_versions(con: duckdb.DuckDBPyConnection, versions: list[dict], 
     vdf = pd.DataFrame(versions, columns=LABEL_VERSION_COLS)
     shas = sorted(set(vdf["sha256"]))
     # A re-read (new extractor version) replaces what the old one stored for those bytes.
-    old = [r[0] for r in con.execute("SELECT product_id FROM label_versions WHERE list_contains(?, sha256)", [shas]).fetchall()]
+    old = [r[0] for r in con.execute("SELECT product_id FROM label_versions WHERE list_contains(?, sha256)",
+                                     [shas]).fetchall()]
     if old:
         con.execute("DELETE FROM nutrients WHERE list_contains(?, product_id)", [old])
         con.execute("DELETE FROM label_versions WHERE list_contains(?, product_id)", [old])
@@ -82,7 +83,8 @@ def publish_products(con: duckdb.DuckDBPyConnection, run_id: str, catalog: str, 
     """Replace this catalog's ``products`` with what the run found; track versions."""
     shas = sorted({e.sha256 for e in entries})
     vdf = con.execute(
-        f"SELECT {', '.join(LABEL_VERSION_COLS)} FROM label_versions WHERE list_contains(?, sha256) ORDER BY page, panel",
+        f"SELECT {', '.join(LABEL_VERSION_COLS)} FROM label_versions WHERE list_contains(?, sha256) "
+        "ORDER BY page, panel",
         [shas],
     ).df()
     by_sha: dict[str, list[dict]] = {}
@@ -98,7 +100,8 @@ def publish_products(con: duckdb.DuckDBPyConnection, run_id: str, catalog: str, 
                 "catalog": catalog, "product_key": product_key(e, page, panel, len(versions)),
                 "product_id": v["product_id"], "source_file": e.source_file, "page": page, "panel": panel,
                 "sha256": e.sha256, "region": v["region"],
-                "brand": e.brand or _none(v["label_brand"]), "product_name": e.product_name or _none(v["label_product_name"]),
+                "brand": e.brand or _none(v["label_brand"]),
+                "product_name": e.product_name or _none(v["label_product_name"]),
                 "sku": e.sku, "retailer": e.retailer, "serving_size": _none(v["serving_size"]),
                 "servings_per_day": _none(v["servings_per_day"]),
                 "servings_per_day_assumed": _none(v["servings_per_day_assumed"]),
@@ -124,7 +127,8 @@ def _track_versions(con: duckdb.DuckDBPyConnection, run_id: str, catalog: str) -
         """
         UPDATE product_versions v SET last_seen_run = $run, removed_in_run = NULL, superseded_by = NULL
         FROM products p
-        WHERE p.catalog = $cat AND v.catalog = p.catalog AND v.product_key = p.product_key AND v.product_id = p.product_id
+        WHERE p.catalog = $cat AND v.catalog = p.catalog AND v.product_key = p.product_key
+          AND v.product_id = p.product_id
         """,
         {"run": run_id, "cat": catalog},
     )
@@ -143,7 +147,8 @@ def _track_versions(con: duckdb.DuckDBPyConnection, run_id: str, catalog: str) -
     con.execute(
         """
         UPDATE product_versions v SET removed_in_run = $run,
-            superseded_by = (SELECT p.product_id FROM products p WHERE p.catalog = v.catalog AND p.product_key = v.product_key)
+            superseded_by = (SELECT p.product_id FROM products p
+                             WHERE p.catalog = v.catalog AND p.product_key = v.product_key)
         WHERE v.catalog = $cat AND v.removed_in_run IS NULL AND v.last_seen_run <> $run
         """,
         {"run": run_id, "cat": catalog},

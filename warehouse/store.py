@@ -15,9 +15,9 @@ import fcntl
 import os
 import shutil
 import uuid
+from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
-from typing import Iterator
 
 import duckdb
 

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any, Callable
+from typing import IO, Any
 from urllib.parse import unquote, urlsplit
 
 from labelaudit.contracts.errors import CatalogError
@@ -39,7 +40,7 @@ def _sort_key(rel: str) -> tuple[str, ...]:
 class CatalogLocation:
     """A catalog root that lists and opens its files, local or remote."""
 
-    __slots__ = ("id", "local_root", "_fs", "_base")
+    __slots__ = ("_base", "_fs", "id", "local_root")
 
     def __init__(self, id: str, local_root: Path | None):
         self.id = id
@@ -48,7 +49,7 @@ class CatalogLocation:
         self._base: str | None = None
 
     @classmethod
-    def parse(cls, where: "str | os.PathLike[str] | CatalogLocation") -> "CatalogLocation":
+    def parse(cls, where: str | os.PathLike[str] | CatalogLocation) -> CatalogLocation:
         if isinstance(where, CatalogLocation):
             return where
         text = os.fspath(where)
