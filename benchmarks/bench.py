@@ -44,7 +44,13 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flows.executor import ExtractedRows, FileJob
+    from labelaudit.contracts.records import AuditRun
 
 # Only the standard library at module level: spawned workers re-import this file as __mp_main__.
 ROOT = Path(__file__).resolve().parents[1]
@@ -145,7 +151,8 @@ def child_split(a: dict) -> dict:
     nutrient_rows = [0]
 
     class TimedSteps(Steps):
-        def extract(self, shares, read):
+        def extract(self, shares: list[list[FileJob]],
+                    read: Callable[[list[FileJob]], ExtractedRows]) -> Iterator[ExtractedRows]:
             t = time.perf_counter()
             out["plan_s"] = t - t_plan  # lock, discover (sha256 of every file), plan_reads
             for part in super().extract(shares, read):
@@ -153,7 +160,7 @@ def child_split(a: dict) -> dict:
                 yield part
             out["extract_s"] = time.perf_counter() - t
 
-        def load(self, load):
+        def load(self, load: Callable[[], AuditRun]) -> AuditRun:
             if "plan_s" not in out:  # nothing to read
                 out["plan_s"], out["extract_s"] = time.perf_counter() - t_plan, 0.0
             t = time.perf_counter()
@@ -161,7 +168,7 @@ def child_split(a: dict) -> dict:
             out["load_s"] = time.perf_counter() - t
             return run
 
-        def reports(self, write, db, run_id):
+        def reports(self, write: Callable[[], dict[str, Path]], db: Path, run_id: str) -> dict[str, Path]:
             t = time.perf_counter()
             try:
                 paths = write()
@@ -248,7 +255,7 @@ class TreeSampler:
         self._thread.start()
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
 
@@ -370,7 +377,7 @@ class PrefectServer:
 # ============================================================== the benchmark
 
 class Bench:
-    def __init__(self, args):
+    def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self.python = sys.executable
         self.script = str(Path(__file__).resolve())
@@ -521,18 +528,19 @@ class Bench:
         base = self.med("baseline: bare pdfplumber, 1 proc")
         rows: list[tuple] = []
 
-        def add(phase: str, seconds: float | None, per_label: bool = True, peak: float | None = None, note: str = ""):
+        def add(phase: str, seconds: float | None, per_label: bool = True, peak: float | None = None,
+                note: str = "") -> None:
             ls = f"{n / seconds:.1f}" if (seconds and per_label) else ""
             ratio = f"{seconds / base:.2f}x" if (seconds is not None and base) else ""
             rows.append((phase, f"{seconds:.2f}" if seconds is not None else "failed", ls, ratio,
                          f"{peak:.0f}" if peak is not None else "", note))
 
-        def reps(phase):
+        def reps(phase: str) -> str:
             k = len([r for r in self.results.get(phase, []) if r.get("ok")])
             t = len(self.results.get(phase, []))
             return f"{k}/{t} runs" if t else ""
 
-        def measured(phase, note=""):
+        def measured(phase: str, note: str = "") -> float | None:
             s = self.med(phase)
             inner = self.med(phase, "inner_s")
             extra = [f"in-process {inner:.2f} s"] if inner is not None else []
@@ -556,7 +564,7 @@ class Bench:
                 note=f"{W} spawned pebble workers, PDFium pre-pass and glyphs")
             add("  split: load_and_judge", parts["load_s"], per_label=False,
                 note="staged copy, inserts, rules, verdicts, publish")
-            errs = [r.get("reports_error") for r in self.results.get(split_phase, []) if r.get("reports_error")]
+            errs = [str(r["reports_error"]) for r in self.results.get(split_phase, []) if r.get("reports_error")]
             if errs:
                 rows.append(("  split: write_reports", "failed", "", "", "", errs[0][:120]))
             elif parts["reports_s"] is not None:
@@ -578,7 +586,7 @@ class Bench:
                 add(nr, s, peak=self.peak(nr), note=note)
             if wr in self.results:
                 s = self.med(wr)
-                errs = [r.get("error") for r in self.results[wr] if not r.get("ok")]
+                errs = [str(r.get("error")) for r in self.results[wr] if not r.get("ok")]
                 orch = (f"orchestration {s - plain_rep:.2f} s = {100 * (s - plain_rep) / s:.0f}% of wall"
                         if (s and plain_rep) else "")
                 error = f"; error: {errs[0][:100]}" if errs else ""

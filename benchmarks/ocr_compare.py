@@ -15,6 +15,7 @@ import random
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -33,7 +34,7 @@ from warehouse.normalise import normalise_panel
 DPI = 300
 
 
-def tesseract_page(img, w, h):
+def tesseract_page(img: Any, w: float, h: float) -> tuple[list[Word], float, float]:
     p = ocr.ocr_image(img, DPI, w, h)
     return p.words, p.width, p.height
 
@@ -41,7 +42,7 @@ def tesseract_page(img, w, h):
 _RAPID = None
 
 
-def rapid_page(img, w, h):
+def rapid_page(img: Any, w: float, h: float) -> tuple[list[Word], float, float]:
     global _RAPID
     if _RAPID is None:
         from rapidocr_onnxruntime import RapidOCR
@@ -103,8 +104,8 @@ def main() -> None:
         f1 = 2 * tp / max(1, 2 * tp + fp + fnn)
         print(f"{name:10s} labels {len(cases)}  key-nutrient F1 {f1:.3f} (tp {tp} fp {fp} fn {fnn})  "
               f"s/page median {np.median(secs):.2f} mean {np.mean(secs):.2f} (first call {secs[0]:.2f})")
-        for m in misses[:10]:
-            print("   ", m)
+        for miss in misses[:10]:
+            print("   ", miss)
 
 
 if __name__ == "__main__":

@@ -12,15 +12,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, cast
 
 from flows.settings import importing_prefect, run_settings
 
 with importing_prefect():
-    # What every flow run imports on its first call anyway: imported here, with the rest.
-    import prefect.flow_engine
-    import prefect.task_engine
-    import prefect.utilities.visualization  # noqa: F401  (Flow.__call__)
+    # flow_engine, task_engine and visualization (Flow.__call__): what every flow run imports
+    # on its first call anyway, imported here with the rest.
     from prefect import Flow, task
     from prefect.cache_policies import NO_CACHE
     from prefect.utilities.annotations import quote
@@ -28,6 +26,12 @@ with importing_prefect():
 from flows.executor import DEFAULT_FILE_TIMEOUT_S, DEFAULT_MEMORY_MB, ExtractedRows, FileJob
 from flows.run import AuditResult, Steps, run_audit, say_on_stderr, task_shares
 from labelaudit.contracts.records import AuditRun
+
+if TYPE_CHECKING:
+    from prefect.deployments.runner import RunnerDeployment
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 __all__ = ["AuditResult", "PrefectSteps", "audit_flow", "schedule_deployment", "task_shares"]
 
@@ -78,7 +82,8 @@ class PrefectSteps(Steps):
     def extract(self, shares: list[list[FileJob]],
                 read: Callable[[list[FileJob]], ExtractedRows]) -> Iterable[ExtractedRows]:
         # quote(): Prefect would otherwise walk every job to find futures in the inputs.
-        futures = [extract_task.submit(read, quote(share)) for share in shares]
+        # quote() is unwrapped by Prefect before the task runs: the task receives the list.
+        futures = [extract_task.submit(read, cast(list[FileJob], quote(share))) for share in shares]
         for fut in futures:
             yield fut.result()
 
@@ -92,7 +97,7 @@ class PrefectSteps(Steps):
 _JSON_SCALARS = (str, int, float, bool, type(None))
 
 
-class _InProcessFlow(Flow):
+class _InProcessFlow(Flow[P, R]):
     """A flow whose in-process calls (``audit_flow(...)``: the CLI, tests, benchmarks) run
     under :func:`flows.settings.run_settings`; deployment runs call the engine directly."""
 
@@ -108,7 +113,7 @@ class _InProcessFlow(Flow):
         return super().serialize_parameters(parameters)
 
 
-def _flow(**options: Any) -> Callable[[Callable[..., Any]], Flow]:
+def _flow(**options: Any) -> Callable[[Callable[P, R]], _InProcessFlow[P, R]]:
     """``@flow(**options)``, making an :class:`_InProcessFlow`."""
     return lambda fn: _InProcessFlow(fn, **options)
 
@@ -131,10 +136,15 @@ def audit_flow(
     )
 
 
-def schedule_deployment(name: str, cron: str, parameters: dict[str, Any]):
+def schedule_deployment(name: str, cron: str, parameters: dict[str, Any]) -> RunnerDeployment:
     """The audit flow as a deployment on a cron schedule (see README "Scheduled audits")."""
-    return audit_flow.to_deployment(
+    from prefect.deployments.runner import RunnerDeployment
+
+    deployment = audit_flow.to_deployment(
         name=name, cron=cron, parameters=parameters,
         description="labelaudit: audit a catalog of label PDFs on a schedule",
         tags=["labelaudit"],
     )
+    # to_deployment is awaitable only when called from async code; here it has run.
+    assert isinstance(deployment, RunnerDeployment)
+    return deployment

@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import hashlib
 from pathlib import Path
+from typing import IO
 
 from labelaudit.contracts.catalog import CatalogLocation
 from labelaudit.contracts.errors import CatalogError
@@ -70,7 +71,7 @@ def read_manifest(root: str | Path | CatalogLocation, warnings: list[str]) -> di
         return _parse_manifest(fh, where.where(MANIFEST), warnings)
 
 
-def _parse_manifest(fh, path: str, warnings: list[str]) -> dict[str, dict[str, str]]:
+def _parse_manifest(fh: IO[str], path: str, warnings: list[str]) -> dict[str, dict[str, str]]:
     out: dict[str, dict[str, str]] = {}
     reader = csv.DictReader(fh)
     if not reader.fieldnames or "file" not in reader.fieldnames:

@@ -16,9 +16,10 @@ from collections.abc import Callable
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from types import FrameType
 from typing import Any
 
-from pebble import ProcessExpired, ProcessPool
+from pebble import ProcessExpired, ProcessFuture, ProcessPool
 
 from extract import EXTRACTOR_VERSION, extract_pdf
 from extract.records import FileExtraction
@@ -64,7 +65,7 @@ class FileTimeout(BaseException):
     ``except Exception`` clauses cannot mistake it for a malformed file."""
 
 
-def _alarm(signum, frame):
+def _alarm(signum: int, frame: FrameType | None) -> None:
     raise FileTimeout()
 
 
@@ -148,7 +149,7 @@ class Extractor:
         )
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         assert self._pool is not None
         self._pool.stop() if exc[0] else self._pool.close()
         self._pool.join()
@@ -156,11 +157,11 @@ class Extractor:
     def _hard_limit(self, n: int) -> float | None:
         return None if self.file_timeout <= 0 else self.file_timeout * n + 30.0
 
-    def submit(self, jobs: list[FileJob]):
+    def submit(self, jobs: list[FileJob]) -> ProcessFuture:
         assert self._pool is not None
         return self._pool.schedule(extract_batch, args=(jobs, self.file_timeout), timeout=self._hard_limit(len(jobs)))
 
-    def collect(self, future, jobs: list[FileJob]) -> ExtractedRows:
+    def collect(self, future: ProcessFuture, jobs: list[FileJob]) -> ExtractedRows:
         """The batch's rows; a batch whose worker was killed is re-read file by file."""
         try:
             return future.result()
@@ -213,13 +214,17 @@ class DaskExtractor:
         self._client: Any = None
 
     def __enter__(self) -> DaskExtractor:
-        from distributed import Client
+        try:
+            from distributed import Client
+        except ImportError as e:
+            raise TerminalError("--dask-address needs Dask's client, an optional part of labelaudit: "
+                                "pip install 'labelaudit[dask]'") from e
 
         # Not the process's default scheduler: this run's batches go here, nothing else.
         self._client = Client(self.address, set_as_default=False)
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self._client.close()
 
     def run(self, batches: list[list[FileJob]], progress: Callable[[int], None] | None = None) -> ExtractedRows:

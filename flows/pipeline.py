@@ -9,8 +9,10 @@ from __future__ import annotations
 import os
 import uuid
 from dataclasses import replace
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+
+import duckdb
 
 from extract import EXTRACTOR_VERSION
 from flows.executor import (
@@ -86,7 +88,7 @@ def new_run_id() -> str:
 
 
 def load_and_judge(
-    db: Path, catalog: str, run_id: str, started_at, entries: list[CatalogEntry], rows: ExtractedRows,
+    db: Path, catalog: str, run_id: str, started_at: datetime, entries: list[CatalogEntry], rows: ExtractedRows,
     ruleset: RuleSet, files_reused: int,
 ) -> AuditRun:
     """Write the run into a staged copy of the warehouse, judge it, publish atomically."""
@@ -100,7 +102,8 @@ def load_and_judge(
     return run
 
 
-def judge(con, catalog: str, run_id: str, started_at, ruleset: RuleSet, kind: str) -> AuditRun:
+def judge(con: duckdb.DuckDBPyConnection, catalog: str, run_id: str, started_at: datetime, ruleset: RuleSet,
+          kind: str) -> AuditRun:
     """Rules, waivers and verdicts for a catalog's current products; the run's counts.
 
     Products are counted from their verdicts (one each) and flags from the unwaived flags, so
@@ -161,7 +164,7 @@ __all__ = [
 def audit_catalog(
     root: Path, db: Path, ruleset: RuleSet, workers: int = 2, batch_size: int = 100,
     file_timeout: float = DEFAULT_FILE_TIMEOUT_S, memory_mb: int = DEFAULT_MEMORY_MB,
-) -> tuple[dict[str, Any], list[str]]:
+) -> tuple[AuditRun, list[str]]:
     """Deprecated: call :func:`flows.run.run_audit`, which this is, returning (run, warnings)."""
     from flows.run import run_audit
 
@@ -171,7 +174,7 @@ def audit_catalog(
 
 
 def add_waiver(
-    db: Path, product_key: str, rule_id: str, reason: str, analyst: str, expires_on, ruleset: RuleSet,
+    db: Path, product_key: str, rule_id: str, reason: str, analyst: str, expires_on: date, ruleset: RuleSet,
     catalog: str | None = None,
 ) -> tuple[str, AuditRun]:
     """Accept one flag on one product's current label, then re-judge its catalog so reports

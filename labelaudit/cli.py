@@ -32,7 +32,7 @@ EXIT_CODES = {
 
 
 def _exit_codes_help() -> str:
-    return "exit codes:\n" + "\n".join(f"  {code:>3}  {what}" for code, what in EXIT_CODES.items())
+    return "Exit codes:\n" + "\n".join(f"  {code:>3}  {what}" for code, what in EXIT_CODES.items())
 
 
 def _db_default() -> str:
@@ -278,8 +278,9 @@ def _sql(args: argparse.Namespace) -> int:
     # DuckDB's own walls, for the whole database instance: no file or network access at all
     # (read_text, read_csv, COPY, EXPORT, ATTACH, INSTALL, httpfs), and the configuration locked so
     # the query cannot SET its way back (profiling_output, allowed_directories, temp_directory...).
-    config = {} if args.allow_files else {"enable_external_access": False, "lock_configuration": True}
-    from warehouse.store import connect_read_only
+    from warehouse.store import DuckDBConfig, connect_read_only
+
+    config: DuckDBConfig = {} if args.allow_files else {"enable_external_access": False, "lock_configuration": True}
 
     try:
         # Read-only goes through the warehouse's own opener, which checks the schema version.

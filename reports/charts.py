@@ -8,6 +8,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from labelaudit.contracts.reference import IU_PER_MCG_VITAMIN_D
 
@@ -37,7 +39,7 @@ def daily_vitamin_d_histogram(daily_mcg: list[float], lines: list[tuple[float, s
     return _svg(fig, "dose")
 
 
-def _svg(fig, prefix: str) -> str:
+def _svg(fig: Figure, prefix: str) -> str:
     fig.tight_layout()
     buf = io.StringIO()
     fig.savefig(buf, format="svg")
@@ -91,7 +93,7 @@ def high_dose_coverage(counts: dict[str, int], limit_mcg: float) -> str:
     for i, v in enumerate(vals):
         ax.text(v + top * 0.015, i, str(v), va="center", fontsize=9)
     ax.set_xlim(0, top * 1.12)
-    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel(f"Products with daily vitamin D3 ≥ {limit_mcg:g} mcg ({limit_mcg * IU_PER_MCG_VITAMIN_D:,.0f} IU)")
     ax.tick_params(axis="y", labelsize=9)
     ax.spines[["top", "right"]].set_visible(False)

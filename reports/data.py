@@ -13,6 +13,7 @@ is "flagged" when its verdict is; flags are counted as flags.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -99,6 +100,7 @@ class ReportData:
     high_dose: dict[str, int] = field(default_factory=dict)
     changes: dict[str, Any] = field(default_factory=dict)
     retailers: list[str] = field(default_factory=list)
+    chart_svgs: dict[str, str] | None = field(default=None, repr=False, compare=False)  # drawn once, for HTML and PDF
 
     @property
     def catalog(self) -> str:
@@ -240,7 +242,8 @@ def _nutrient_rows(con: duckdb.DuckDBPyConnection, product_id: str) -> list[dict
     return _q(con, f"SELECT {_NUTRIENT_COLS} FROM nutrients WHERE product_id = ? ORDER BY row_index", [product_id])
 
 
-def _nutrient_rows_of(con: duckdb.DuckDBPyConnection, product_ids) -> dict[str, list[dict[str, Any]]]:
+def _nutrient_rows_of(con: duckdb.DuckDBPyConnection, product_ids: Iterable[str | None],
+                      ) -> dict[str, list[dict[str, Any]]]:
     """:func:`_nutrient_rows` of many products in one query (one query per product took most of the load)."""
     ids = sorted({i for i in product_ids if i is not None})
     out: dict[str, list[dict[str, Any]]] = {i: [] for i in ids}
@@ -500,8 +503,8 @@ def _row_key(n: dict[str, Any]) -> tuple:
 
 def nutrient_diff(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Rows added, removed or changed between two label versions, matched by nutrient and form."""
-    def group(rows):
-        g: dict[tuple, list[dict[str, Any]]] = {}
+    def group(rows: list[dict[str, Any]]) -> dict[tuple[Any, ...], list[dict[str, Any]]]:
+        g: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
         for n in rows:
             g.setdefault(_row_key(n), []).append(n)
         return g
@@ -533,7 +536,7 @@ def _changes(snap: RunSnapshot, scope: list[ReportProduct], flags: list[dict[str
     prev_flags = [f for f in snap.previous_flags if f["product_key"] in old or f["product_key"] in cur]
     new_products = [cur[k] for k in cur if k not in old]
     removed_products = [old[k] for k in old if k not in cur]
-    reformulated = []
+    reformulated: list[dict[str, Any]] = []
     for k in cur:
         if k in old and old[k].product_id != cur[k].product_id:
             diff = nutrient_diff(snap.nutrients.get(old[k].product_id or "", []),

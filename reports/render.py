@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import functools
 import multiprocessing
 import os
 import re
@@ -92,7 +93,8 @@ class _Crops:
         boxes = [(r["x0"], r["top"], r["x1"], r["bottom"]) for r in rows if (r.get("page") or page) == page]
         key = (p.source_file, p.product_id, page, p.panel_box, tuple(boxes))
         if key not in self.done:
-            crop = crop_file(self.catalog, p.source_file, page, p.product_id, p.panel_box, boxes,
+            # The id names the cached image; a flagged product always has one (the key is a fallback).
+            crop = crop_file(self.catalog, p.source_file, page, p.product_id or p.product_key, p.panel_box, boxes,
                              self.cache_dir)
             width = None
             if crop.path:
@@ -155,7 +157,7 @@ def thresholds(data: ReportData) -> list[dict[str, Any]]:
 
 
 def _charts(data: ReportData) -> dict[str, str]:
-    charts = getattr(data, "_charts", None)
+    charts = data.chart_svgs
     if charts is None:
         limit = data.params["high_dose_vitamin_d_mcg"]
         charts = {
@@ -163,7 +165,7 @@ def _charts(data: ReportData) -> dict[str, str]:
             "coverage": high_dose_coverage(data.high_dose, limit_mcg=limit),
             "brands": brand_flag_share(data.brands) if data.brands else "",
         }
-        data._charts = charts  # the HTML and the PDF show the same charts: draw them once
+        data.chart_svgs = charts  # the HTML and the PDF show the same charts: draw them once
     return charts
 
 
@@ -347,7 +349,7 @@ def _write(snap: RunSnapshot, scopes: list[str | None], out_dir: Path, formats: 
     if visual:
         for data in datas:
             for p in data.flagged:
-                p.panel_box = panel_boxes.get(p.product_id)
+                p.panel_box = panel_boxes.get(p.product_id or "")
     out: list[dict[str, Path]] = [{} for _ in scopes]
     pending: list[tuple[int, Any, str, Path]] = []
     try:
@@ -358,7 +360,7 @@ def _write(snap: RunSnapshot, scopes: list[str | None], out_dir: Path, formats: 
                 attach_crops(data, cache_dir, data.flagged[:PDF_EVIDENCE_LIMIT], crops)
                 html = _pdf_html(data)
                 path = out_dir / f"{stems[i]}.pdf"
-                job = workers.submit(html, path) if workers else (lambda h=html, p=path: render_pdf(h, p))
+                job = workers.submit(html, path) if workers else functools.partial(render_pdf, html, path)
                 pending.append((i, job, html if not callable(job) else "", path))
                 del html
         for i, data in enumerate(datas):
@@ -459,7 +461,7 @@ def summary_markdown(paths: dict[str, Path], db: Path, run_id: str | None = None
         f"Flags: {fl['high']} high, {fl['warning']} warning, {fl['info']} info (waived flags not counted; "
         f"{h['flags_waived']} waived).",
     ]
-    if data.changes:
+    if data.changes and data.previous_run is not None:
         c = data.changes
         lines.append(f"Since run {data.previous_run['audit_run_id']}: {len(c['new_flags'])} new flag(s), "
                      f"{len(c['resolved_flags'])} resolved, {len(c['new_products'])} new product(s), "

@@ -265,8 +265,10 @@ def lock_out_files(con: duckdb.DuckDBPyConnection) -> None:
     written, whose rows are not yet on disk for any other connection to see), so that
     connection stays without file access for the rest of its life. It needs none: it only
     inserts rows registered from Python, checkpoints and closes."""
-    external, locked = con.execute(
+    settings = con.execute(
         "SELECT current_setting('enable_external_access'), current_setting('lock_configuration')").fetchone()
+    assert settings is not None  # a SELECT without FROM has one row
+    external, locked = settings
     if external:
         con.execute("SET enable_external_access = false")
     if not locked:

@@ -6,10 +6,12 @@ from typing import Any
 
 import duckdb
 
+from labelaudit.contracts.records import Flag
+
 KEY_NUTRIENTS = ("vitamin_d", "vitamin_k", "magnesium", "calcium", "vitamin_a")
 
 
-def apply_waivers(con: duckdb.DuckDBPyConnection, catalog: str, flags: list[dict[str, Any]],
+def apply_waivers(con: duckdb.DuckDBPyConnection, catalog: str, flags: list[Flag],
                   today: date | None = None) -> int:
     """Mark the flags an analyst accepted: same product, rule and label version, not expired."""
     today = today or date.today()
@@ -28,7 +30,7 @@ def apply_waivers(con: duckdb.DuckDBPyConnection, catalog: str, flags: list[dict
     return waived
 
 
-def verdicts(con: duckdb.DuckDBPyConnection, catalog: str, flags: list[dict[str, Any]], min_ocr_confidence: float,
+def verdicts(con: duckdb.DuckDBPyConnection, catalog: str, flags: list[Flag], min_ocr_confidence: float,
              ) -> list[dict[str, Any]]:
     """``pass``, ``flagged`` (an unwaived warning or high flag) or ``needs_review``, with reasons."""
     review: dict[str, list[str]] = {}
@@ -69,7 +71,7 @@ def verdicts(con: duckdb.DuckDBPyConnection, catalog: str, flags: list[dict[str,
             review.setdefault(key, []).append(f"{label}: {what}")
         if what.startswith("read by OCR"):
             misread.add(key)
-    by_product: dict[str, list[dict]] = {}
+    by_product: dict[str, list[Flag]] = {}
     for f in flags:
         by_product.setdefault(f["product_key"], []).append(f)
     ids = dict(con.execute("SELECT product_key, product_id FROM products WHERE catalog = ?", [catalog]).fetchall())

@@ -67,8 +67,9 @@ def _codes_the_command_returns() -> set[int]:
             elif isinstance(node.value, ast.BinOp):  # 128 + signal.SIGPIPE
                 codes.add(141)
             elif isinstance(node.value, ast.IfExp):
-                codes |= {n.value for n in (node.value.body, node.value.orelse) if isinstance(n, ast.Constant)}
-    todo: list[type] = [LabelAuditError]
+                codes |= {n.value for n in (node.value.body, node.value.orelse)
+                          if isinstance(n, ast.Constant) and isinstance(n.value, int)}
+    todo: list[type[LabelAuditError]] = [LabelAuditError]
     while todo:
         cls = todo.pop()
         codes.add(cls.exit_code)
@@ -82,7 +83,7 @@ def test_help_lists_every_exit_code_the_command_can_return():
     assert codes <= set(EXIT_CODES), f"undocumented exit codes: {codes - set(EXIT_CODES)}"
     out = run("--help")
     assert out.returncode == 0
-    listed = {int(line.split()[0]) for line in out.stdout.split("exit codes:")[1].splitlines() if line.strip()}
+    listed = {int(line.split()[0]) for line in out.stdout.split("Exit codes:")[1].splitlines() if line.strip()}
     assert listed == set(EXIT_CODES)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from labelaudit.contracts.records import AuditRun
+from labelaudit.contracts.records import AuditRun, Flag
 
 LABEL_VERSION_COLS = [
     "product_id", "sha256", "page", "panel", "region", "label_brand", "label_product_name", "serving_size",
@@ -155,7 +155,7 @@ def _track_versions(con: duckdb.DuckDBPyConnection, run_id: str, catalog: str) -
     )
 
 
-def record_flags(con: duckdb.DuckDBPyConnection, run_id: str, catalog: str, flags: list[dict]) -> None:
+def record_flags(con: duckdb.DuckDBPyConnection, run_id: str, catalog: str, flags: list[Flag]) -> None:
     if not flags:
         return
     df = pd.DataFrame(flags)

@@ -72,7 +72,7 @@ class CatalogLocation:
 
     # A location travels to worker processes (and Dask workers) as its string: each process
     # makes its own file system object, with its own connections and credentials.
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Callable[[str], CatalogLocation], tuple[str]]:
         return (CatalogLocation.parse, (self.id,))
 
     def __eq__(self, other: object) -> bool:
@@ -95,7 +95,11 @@ class CatalogLocation:
         if self._fs is None:
             import fsspec.core
 
-            self._fs, base = fsspec.core.url_to_fs(self.id)
+            try:
+                self._fs, base = fsspec.core.url_to_fs(self.id)
+            except ImportError as e:  # fsspec knows the scheme but its backend is not installed
+                extra = " (pip install 'labelaudit[s3]')" if self.id.startswith(("s3://", "s3a://")) else ""
+                raise CatalogError(f"catalog {self.id}: {e}{extra}") from e
             self._base = base.rstrip("/")
         return self._fs, self._base  # type: ignore[return-value]
 
@@ -154,7 +158,7 @@ class CatalogLocation:
         if self.local_root is not None:
             return (self.local_root / rel).is_file()
         fs, base = self._remote()
-        return fs.isfile(f"{base}/{rel}")
+        return bool(fs.isfile(f"{base}/{rel}"))
 
     def open(self, rel: str, mode: str = "rb", **kwargs: Any) -> IO[Any]:
         """One file, opened like :func:`open` (``encoding``, ``newline`` for text modes).
@@ -162,11 +166,13 @@ class CatalogLocation:
         if self.local_root is not None:
             return open(self.local_root / rel, mode, **kwargs)
         fs, base = self._remote()
-        return fs.open(f"{base}/{rel}", mode, **kwargs)
+        handle: IO[Any] = fs.open(f"{base}/{rel}", mode, **kwargs)
+        return handle
 
     def read_bytes(self, rel: str) -> bytes:
         with self.open(rel, "rb") as fh:
-            return fh.read()
+            data: bytes = fh.read()
+            return data
 
     def sha256(self, rel: str) -> str:
         h = hashlib.sha256()

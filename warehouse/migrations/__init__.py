@@ -59,7 +59,10 @@ class Migration:
 
 
 def _sql_step(text: str) -> Callable[[duckdb.DuckDBPyConnection], None]:
-    return lambda con: con.execute(text)
+    def step(con: duckdb.DuckDBPyConnection) -> None:
+        con.execute(text)
+
+    return step
 
 
 def discover(folder: Traversable | None = None, package: str = __name__) -> list[Migration]:
