@@ -49,7 +49,8 @@ def _text(value: object) -> str:
     if value is None:
         return "NULL"
     if isinstance(value, float):
-        return f"{value:g}" if abs(value) < 1e15 else repr(value)
+        # 15 significant digits: every digit a double holds for sure, without 0.30000000000000004.
+        return f"{value:.15g}"
     return str(value)
 
 

@@ -114,3 +114,9 @@ def test_sql_prints_a_wrapped_table_to_the_terminal_width(warehouse):
     assert all(word in words for word in MESSAGE.split())
     out = run("sql", "SELECT * FROM flags", "--db", warehouse, "--max-rows", "1")
     assert out.returncode == 0 and "the first 1 rows" in out.stdout
+
+
+def test_numbers_keep_their_digits():
+    text = format_table(["mcg"], [(1234567.0,), (0.1 + 0.2,), (125.5,)], width=80)
+    assert "1234567" in text and "e+" not in text  # not 1.23457e+06
+    assert "0.3\n" in text + "\n" and " 125.5" in text
