@@ -46,7 +46,7 @@ def test_an_s3_catalog_without_s3fs_names_the_extra(monkeypatch):
     import fsspec.registry  # noqa: F401  (the module; the package's attribute of that name is a mapping)
 
     monkeypatch.setitem(sys.modules, "s3fs", None)
-    # Forget an S3 backend an earlier test loaded.
-    monkeypatch.setattr(sys.modules["fsspec.registry"], "_registry", {})
+    # Forget the S3 backend an earlier test loaded (fsspec.registry is a read-only view of this dict).
+    monkeypatch.delitem(sys.modules["fsspec.registry"]._registry, "s3", raising=False)
     with pytest.raises(CatalogError, match=r"labelaudit\[s3\]"):
         CatalogLocation.parse("s3://bucket/catalog").exists("x.pdf")
