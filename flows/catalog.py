@@ -5,7 +5,7 @@ import csv
 import hashlib
 from pathlib import Path
 
-from labelaudit.contracts.catalog import CatalogLocation
+from labelaudit.contracts.catalog import CatalogLocation, FileChanged, OutsideCatalog
 from labelaudit.contracts.errors import CatalogError
 from warehouse.load import CatalogEntry
 
@@ -42,18 +42,40 @@ def discover(root: str | Path | CatalogLocation) -> tuple[list[CatalogEntry], li
     warnings.extend(refused)
     entries: list[CatalogEntry] = []
     for rel in rels:
+        link = where.is_link(rel)
         try:
-            digest = where.sha256(rel)
+            try:
+                data = where.read_checked(rel, follow_link=link)
+            except FileChanged:  # a copy still landing: one more look before calling it changing
+                data = where.read_checked(rel, follow_link=link)
+            digest: str | None = hashlib.sha256(data).hexdigest()
+            problem = None
         except OSError as e:
-            warnings.append(f"{rel}: could not be read ({e.strerror or e}); it is left out of this run")
-            continue
-        entries.append(_entry(rel, digest, manifest.pop(rel, {})))
+            # Still a products row (status error), never a product silently removed: SPEC "Bad input".
+            digest, problem = None, unreadable(e)
+            warnings.append(f"{rel}: could not be read ({problem})")
+        entry = _entry(rel, digest, manifest.pop(rel, {}))
+        entry.link, entry.problem = link, problem
+        entries.append(entry)
     for rel in sorted(manifest):
         warnings.append(f"{MANIFEST}: lists {rel}, which is not in the catalog")
     return entries, warnings
 
 
-def _entry(rel: str, digest: str, m: dict[str, str]) -> CatalogEntry:
+def unreadable(e: OSError) -> str:
+    """Why a file could not be read, in the words a products row gives."""
+    if isinstance(e, FileChanged):
+        return "changed while being read; it is read again on the next audit"
+    if isinstance(e, OutsideCatalog):
+        return f"not read: {e.strerror}"
+    if isinstance(e, PermissionError):
+        return "permission denied reading the file"
+    if isinstance(e, FileNotFoundError):
+        return "file not found (removed during the audit?)"
+    return f"could not be read ({e.strerror or e})"
+
+
+def _entry(rel: str, digest: str | None, m: dict[str, str]) -> CatalogEntry:
     return CatalogEntry(
         source_file=rel, sha256=digest,
         sku=m.get("sku") or None, brand=m.get("brand") or None,

@@ -15,13 +15,15 @@ from typing import Any
 from extract import EXTRACTOR_VERSION
 from flows.executor import (
     DEFAULT_FILE_TIMEOUT_S,
+    DEFAULT_MAX_PAGES,
     DEFAULT_MEMORY_MB,
     ExtractedRows,
     FileJob,
+    cut_version,
     extract_batch,
 )
 from labelaudit.contracts.catalog import CatalogLocation
-from labelaudit.contracts.records import AuditRun
+from labelaudit.contracts.records import AuditRun, Flag
 from rules import RuleSet, evaluate
 from rules.verdicts import apply_waivers, verdicts
 from warehouse.load import (
@@ -38,14 +40,20 @@ from warehouse.store import cleanup_stale_stages, connect_read_only, staged_writ
 
 
 def pause_point(name: str) -> None:
-    """Fault injection for the crash-safety tests: with LABELAUDIT_PAUSE_AT=<name> the run
-    announces itself on stderr and waits here, so a test can SIGKILL it at that moment."""
-    if os.environ.get("LABELAUDIT_PAUSE_AT") == name:
+    """Fault injection for the crash-safety and hostile-catalog tests: with
+    LABELAUDIT_PAUSE_AT=<name>[,<name>...] the run announces itself on stderr and waits here, so a
+    test can SIGKILL it at that moment, or change the catalog under it. It waits
+    LABELAUDIT_PAUSE_SECONDS, or with LABELAUDIT_PAUSE_RESUME=stdin until a line arrives on
+    stdin: the test says when to go on, no timing involved."""
+    if name in os.environ.get("LABELAUDIT_PAUSE_AT", "").split(","):
         import sys
         import time
 
         print(f"labelaudit: paused at {name}", file=sys.stderr, flush=True)
-        time.sleep(float(os.environ.get("LABELAUDIT_PAUSE_SECONDS", "120")))
+        if os.environ.get("LABELAUDIT_PAUSE_RESUME") == "stdin":
+            sys.stdin.readline()
+        else:
+            time.sleep(float(os.environ.get("LABELAUDIT_PAUSE_SECONDS", "120")))
 
 
 def batches(jobs: list[FileJob], size: int) -> list[list[FileJob]]:
@@ -58,14 +66,16 @@ def batch_size_for(n_jobs: int, workers: int, batch_size: int) -> int:
 
 
 def plan_reads(db: Path, entries: list[CatalogEntry], catalog_root: str | Path | CatalogLocation,
-               ) -> tuple[list[FileJob], int]:
-    """Jobs for the files whose bytes this extractor version has not read yet."""
+               max_pages: int = DEFAULT_MAX_PAGES) -> tuple[list[FileJob], int]:
+    """Jobs for the files whose bytes this extractor version (with this page limit, for files
+    longer than it) has not read yet."""
     where = CatalogLocation.parse(catalog_root)
     known: set[str] = set()
     if db.exists():
         con = connect_read_only(db)
         try:
-            known = known_versions(con, sorted({e.sha256 for e in entries}), EXTRACTOR_VERSION)
+            known = known_versions(con, sorted({e.sha256 for e in entries if e.sha256}),
+                                   [EXTRACTOR_VERSION, cut_version(max_pages)])
         except Exception:
             known = set()  # an older or foreign file: read everything
         finally:
@@ -73,10 +83,10 @@ def plan_reads(db: Path, entries: list[CatalogEntry], catalog_root: str | Path |
     jobs: list[FileJob] = []
     seen: set[str] = set()
     for e in entries:
-        if e.sha256 in known or e.sha256 in seen:
-            continue
+        if e.sha256 is None or e.sha256 in known or e.sha256 in seen:
+            continue  # None: discovery could not read it, it is rowed as unread
         seen.add(e.sha256)
-        jobs.append(FileJob(catalog=where, source_file=e.source_file, sha256=e.sha256))
+        jobs.append(FileJob(catalog=where, source_file=e.source_file, sha256=e.sha256, link=e.link))
     reused = len({e.sha256 for e in entries} & known)
     return jobs, reused
 
@@ -105,7 +115,7 @@ def judge(con, catalog: str, run_id: str, started_at, ruleset: RuleSet, kind: st
 
     Products are counted from their verdicts (one each) and flags from the unwaived flags, so
     the run record, the ``verdicts`` table and the reports count alike."""
-    flags = evaluate(con, ruleset, catalog)
+    flags = evaluate(con, ruleset, catalog) + last_flags(con, catalog)
     apply_waivers(con, catalog, flags)
     record_flags(con, run_id, catalog, flags)
     vs = verdicts(con, catalog, flags, ruleset.params.get("review_min_ocr_confidence", 0.8))
@@ -125,6 +135,23 @@ def judge(con, catalog: str, run_id: str, started_at, ruleset: RuleSet, kind: st
         products_needing_review=sum(v["verdict"] == "needs_review" for v in vs),
         products_waived=len({f.product_key for f in flags if f.waived}),
     )
+
+
+def last_flags(con, catalog: str) -> list[Flag]:
+    """The flags of the catalog's previous run on products kept from their last reading because
+    their file could not be read this time (an ``error`` row with a page: warehouse.load
+    _unread_rows). Rules judge readable labels only; these keep their flags, and their verdict
+    goes to review (rules.verdicts), so a flagged product never drops out of flagged_products
+    because a file share's permissions changed."""
+    rows = con.execute(
+        """SELECT f.rule_id, f.severity, f.product_key, f.product_id, f.message, f.evidence
+           FROM flags f
+           JOIN latest_runs r ON r.catalog = f.catalog AND r.audit_run_id = f.audit_run_id
+           JOIN products p ON p.catalog = f.catalog AND p.product_key = f.product_key AND p.product_id = f.product_id
+           WHERE f.catalog = ? AND p.status = 'error' AND p.page IS NOT NULL
+           ORDER BY f.product_key, f.rule_id""", [catalog]).fetchall()
+    return [Flag(rule_id=r[0], severity=r[1], product_key=r[2], product_id=r[3], message=r[4], evidence=r[5])
+            for r in rows]
 
 
 def reevaluate(db: Path, ruleset: RuleSet, catalog: str | None = None) -> list[AuditRun]:

@@ -50,6 +50,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="stop reading a file after this long and record it as an error (default: %(default)s)")
     a.add_argument("--memory-mb", type=int, default=2048,
                    help="memory a worker process may use before its file is recorded as an error (default: %(default)s)")
+    a.add_argument("--total-memory-mb", type=int, default=None, metavar="MB",
+                   help="bound for the whole process tree (this process and its workers): fewer workers, or less "
+                   "memory each, so that it holds (default: no bound beyond --workers x --memory-mb + ~512)")
+    a.add_argument("--max-pages", type=int, default=500,
+                   help="pages read of one PDF; a longer file says in its status_detail that it was cut (default: %(default)s)")
     a.add_argument("--dask-address", metavar="tcp://HOST:PORT",
                    help="run extraction on this existing Dask cluster (its workers must read CATALOG: a shared path "
                    "or a URL such as s3://bucket/catalog); the warehouse is written here")
@@ -174,6 +179,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
         catalog=str(args.catalog), db=str(db), out=args.out, config=args.config,
         workers=max(1, args.workers), batch_size=max(1, args.batch_size), quiet=args.quiet,
         file_timeout=args.file_timeout, memory_mb=args.memory_mb, dask_address=args.dask_address,
+        total_memory_mb=args.total_memory_mb, max_pages=max(1, args.max_pages),
     )
     run = result.run
     print(f"audit {run.audit_run_id} done in {time.perf_counter() - t0:.1f} s: "

@@ -30,6 +30,7 @@ def apply_waivers(con: duckdb.DuckDBPyConnection, catalog: str, flags: list[dict
 def verdicts(con: duckdb.DuckDBPyConnection, catalog: str, flags: list[dict[str, Any]], min_ocr_confidence: float) -> list[dict[str, Any]]:
     """``pass``, ``flagged`` (an unwaived warning or high flag) or ``needs_review``, with reasons."""
     review: dict[str, list[str]] = {}
+    unread: set[str] = set()  # no reading this run: any flags are its last reading's, for a person to confirm
     for key, status, detail, assumed, directions in con.execute(
         "SELECT product_key, status, status_detail, servings_per_day_assumed, directions FROM products WHERE catalog = ?",
         [catalog],
@@ -37,6 +38,7 @@ def verdicts(con: duckdb.DuckDBPyConnection, catalog: str, flags: list[dict[str,
         reasons = []
         if status != "ok":
             reasons.append(f"panel not read ({status}: {detail})")
+            unread.add(key)
         elif detail:
             # An ok panel carries in status_detail what extraction or the directions left
             # unsettled (a heading with no rows, readers that disagree, a dose not understood).
@@ -72,7 +74,7 @@ def verdicts(con: duckdb.DuckDBPyConnection, catalog: str, flags: list[dict[str,
     out = []
     for key, reasons in review.items():
         live = [f for f in by_product.get(key, []) if not f.get("waived") and f["severity"] in ("warning", "high")]
-        if key in misread:
+        if key in misread or key in unread:
             # A misread key figure could make or unmake any flag: a person looks first.
             verdict, why = "needs_review", reasons + [f"would be flagged {f['rule_id']}" for f in live]
         elif live:
