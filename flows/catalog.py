@@ -40,6 +40,7 @@ def discover(root: str | Path | CatalogLocation) -> tuple[list[CatalogEntry], li
     manifest = read_manifest(where, warnings)
     rels, refused = where.files(_is_pdf)
     warnings.extend(refused)
+    as_written = {m.pop(_AS_WRITTEN): key for key, m in manifest.items()}
     entries: list[CatalogEntry] = []
     for rel in rels:
         link = where.is_link(rel)
@@ -54,12 +55,22 @@ def discover(root: str | Path | CatalogLocation) -> tuple[list[CatalogEntry], li
             # Still a products row (status error), never a product silently removed: SPEC "Bad input".
             digest, problem = None, unreadable(e)
             warnings.append(f"{rel}: could not be read ({problem})")
-        entry = _entry(rel, digest, manifest.pop(rel, {}))
+        entry = _entry(rel, digest, manifest.pop(_manifest_key(rel, manifest, as_written), {}))
         entry.link, entry.problem = link, problem
         entries.append(entry)
     for rel in sorted(manifest):
         warnings.append(f"{MANIFEST}: lists {rel}, which is not in the catalog")
     return entries, warnings
+
+
+_AS_WRITTEN = "\0file as written"
+
+
+def _manifest_key(rel: str, manifest: dict[str, dict[str, str]], as_written: dict[str, str]) -> str:
+    """The manifest row of file ``rel``: by its path (a Windows-style ``sub\\a.pdf`` too), else
+    by the ``file`` value exactly as written, which is how a name shown with ``\\x`` escapes
+    (labelaudit.contracts.catalog.display_name) or holding a backslash is matched."""
+    return rel if rel in manifest else as_written.get(rel, rel)
 
 
 def unreadable(e: OSError) -> str:
@@ -98,12 +109,13 @@ def _parse_manifest(fh, path: str, warnings: list[str]) -> dict[str, dict[str, s
     if not reader.fieldnames or "file" not in reader.fieldnames:
         raise CatalogError(f"{path}: the manifest needs a 'file' column (file,sku,brand,product_name,retailer)")
     for lineno, row in enumerate(reader, start=2):
-        rel = (row.get("file") or "").strip().replace("\\", "/")
+        written = (row.get("file") or "").strip()
+        rel = written.replace("\\", "/")
         if not rel:
             warnings.append(f"{MANIFEST} line {lineno}: no file given; row ignored")
             continue
         if rel.startswith("/") or ".." in Path(rel).parts:
             warnings.append(f"{MANIFEST} line {lineno}: {rel!r} points outside the catalog; row ignored")
             continue
-        out[Path(rel).as_posix()] = {k: (v or "").strip() for k, v in row.items() if k}
+        out[Path(rel).as_posix()] = {k: (v or "").strip() for k, v in row.items() if k} | {_AS_WRITTEN: written}
     return out
