@@ -5,7 +5,7 @@ import csv
 import hashlib
 from pathlib import Path
 
-from labelaudit.contracts.catalog import CatalogLocation, FileChanged, OutsideCatalog
+from labelaudit.contracts.catalog import CatalogLocation, FileChanged, unreadable
 from labelaudit.contracts.errors import CatalogError
 from warehouse.load import CatalogEntry
 
@@ -71,19 +71,6 @@ def _manifest_key(rel: str, manifest: dict[str, dict[str, str]], as_written: dic
     by the ``file`` value exactly as written, which is how a name shown with ``\\x`` escapes
     (labelaudit.contracts.catalog.display_name) or holding a backslash is matched."""
     return rel if rel in manifest else as_written.get(rel, rel)
-
-
-def unreadable(e: OSError) -> str:
-    """Why a file could not be read, in the words a products row gives."""
-    if isinstance(e, FileChanged):
-        return "changed while being read; it is read again on the next audit"
-    if isinstance(e, OutsideCatalog):
-        return f"not read: {e.strerror}"
-    if isinstance(e, PermissionError):
-        return "permission denied reading the file"
-    if isinstance(e, FileNotFoundError):
-        return "file not found (removed during the audit?)"
-    return f"could not be read ({e.strerror or e})"
 
 
 def _entry(rel: str, digest: str | None, m: dict[str, str]) -> CatalogEntry:

@@ -23,7 +23,7 @@ from pebble import ProcessExpired, ProcessPool
 
 from extract import EXTRACTOR_VERSION, extract_pdf
 from extract.records import FileExtraction
-from labelaudit.contracts.catalog import CatalogLocation
+from labelaudit.contracts.catalog import CatalogLocation, unreadable
 from labelaudit.contracts.errors import TerminalError
 from warehouse.normalise import normalise_file
 
@@ -133,8 +133,6 @@ def extract_one(job: FileJob, file_timeout: float, max_pages: int = DEFAULT_MAX_
 def _extract(job: FileJob) -> tuple[str | None, FileExtraction]:
     """(sha256 of the bytes read, their reading). The bytes are read once, checked for change
     while they were read, hashed, and parsed from memory: the hash always names what was parsed."""
-    from flows.catalog import unreadable
-
     try:
         data = job.catalog.read_checked(job.source_file, follow_link=job.link)
     except OSError as e:  # gone, locked, changing, a link swapped in: the next run tries again

@@ -267,3 +267,16 @@ class CatalogLocation:
 
 class OutsideCatalog(PermissionError):
     """A path of the catalog that now leads to a file outside it."""
+
+
+def unreadable(e: OSError) -> str:
+    """Why a file could not be read, in the words a products row gives."""
+    if isinstance(e, FileChanged):
+        return "changed while being read; it is read again on the next audit"
+    if isinstance(e, OutsideCatalog):
+        return f"not read: {e.strerror}"
+    if isinstance(e, PermissionError):
+        return "permission denied reading the file"
+    if isinstance(e, FileNotFoundError):
+        return "file not found (removed during the audit?)"
+    return f"could not be read ({e.strerror or e})"
