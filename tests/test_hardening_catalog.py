@@ -372,3 +372,18 @@ def test_a_hostile_catalog_is_audited_with_every_file_rowed_and_every_flag_right
         cells = [c for row in csv.reader(fh) for c in row]
     assert "b\\xffd.pdf" in cells and "'=1+1" in cells and "=1+1" not in cells
     assert not any(c.startswith(("=", "+", "@")) for c in cells)
+
+
+def test_a_remote_catalog_lists_and_opens_a_name_with_a_backslash_by_its_shown_name():
+    import fsspec
+
+    fs = fsspec.filesystem("memory")
+    fs.pipe("/hardening-names/a\\xff.pdf", b"real backslash")
+    fs.pipe("/hardening-names/a.pdf", b"plain")
+    try:
+        where = CatalogLocation.parse("memory://hardening-names")
+        rels, _ = where.files()
+        assert rels == ["a.pdf", "a\\\\xff.pdf"]
+        assert where.read_checked("a\\\\xff.pdf") == b"real backslash" and where.exists("a\\\\xff.pdf")
+    finally:
+        fs.rm("/hardening-names", recursive=True)

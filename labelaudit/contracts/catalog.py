@@ -196,7 +196,7 @@ class CatalogLocation:
         if self.local_root is not None:
             return (self.local_root / real_name(rel)).is_file()
         fs, base = self._remote()
-        return fs.isfile(f"{base}/{rel}")
+        return fs.isfile(f"{base}/{real_name(rel)}")
 
     def open(self, rel: str, mode: str = "rb", **kwargs: Any) -> IO[Any]:
         """One file, opened like :func:`open` (``encoding``, ``newline`` for text modes).
@@ -204,7 +204,7 @@ class CatalogLocation:
         if self.local_root is not None:
             return open(self.local_root / real_name(rel), mode, **kwargs)
         fs, base = self._remote()
-        return fs.open(f"{base}/{rel}", mode, **kwargs)
+        return fs.open(f"{base}/{real_name(rel)}", mode, **kwargs)
 
     def read_bytes(self, rel: str) -> bytes:
         with self.open(rel, "rb") as fh:
