@@ -23,8 +23,8 @@ from flows.executor import (
     ExtractedRows,
     Extractor,
     FileJob,
+    RETRY_NEXT_RUN,
 )
-from flows.executor import RETRY_NEXT_RUN
 from flows.pipeline import batch_size_for, batches, load_and_judge, new_run_id, pause_point, plan_reads
 from labelaudit.contracts.catalog import CatalogLocation
 from rules import RuleSet, load_ruleset
@@ -85,6 +85,8 @@ def extractor(workers: int = 2, file_timeout: float = DEFAULT_FILE_TIMEOUT_S, me
 # files read. An allowance, not a limit: 186 MB peak RSS measured auditing 3 labels here, and it
 # grows with the rows a run holds; reserved out of --total-memory-mb.
 MAIN_PROCESS_MB = 512
+# The least a worker is given: it read ordinary labels at 384 MB of address space here.
+MIN_WORKER_MB = 384
 
 
 def fit_workers(workers: int, memory_mb: int, total_memory_mb: int | None) -> tuple[int, int, str | None]:
@@ -93,13 +95,14 @@ def fit_workers(workers: int, memory_mb: int, total_memory_mb: int | None) -> tu
     a lower per-worker limit for the one left; a note when either was lowered."""
     if not total_memory_mb or total_memory_mb <= 0:
         return workers, memory_mb, None
-    share = max(256, total_memory_mb - MAIN_PROCESS_MB)
+    share = total_memory_mb - MAIN_PROCESS_MB
     fit = min(workers, max(1, share // max(1, memory_mb)))
-    per = memory_mb if fit * memory_mb <= share else share
+    per = memory_mb if fit * memory_mb <= share else max(MIN_WORKER_MB, share)
     if (fit, per) == (workers, memory_mb):
         return workers, memory_mb, None
+    short = "" if per <= share else f"; the least one worker can have, so the bound is exceeded by {per - share} MB"
     return fit, per, (f"--total-memory-mb {total_memory_mb}: {fit} worker(s) of {per} MB each "
-                      f"(asked: {workers} of {memory_mb} MB), {MAIN_PROCESS_MB} MB kept for the audit itself")
+                      f"(asked: {workers} of {memory_mb} MB), {MAIN_PROCESS_MB} MB kept for the audit itself{short}")
 
 
 def run_audit(

@@ -294,6 +294,8 @@ def test_the_process_tree_memory_bound_lowers_workers_then_their_limit():
     workers, per, note = fit_workers(4, 2048, 4096)
     assert (workers, per) == (1, 2048) and "1 worker(s) of 2048 MB" in note
     assert fit_workers(2, 2048, 1536)[:2] == (1, 1024)
+    workers, per, note = fit_workers(2, 2048, 600)  # less than one worker needs: said, not hidden
+    assert (workers, per) == (1, 384) and "exceeded by 296 MB" in note
 
 
 # ---------------------------------------------------------------- all of it at once
