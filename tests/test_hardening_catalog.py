@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 import flows.run
 from flows.run import fit_workers, run_audit
-from labelaudit.contracts.catalog import CatalogLocation, display_name, real_name
+from labelaudit.contracts.catalog import CatalogLocation, FileChanged, display_name, real_name
 from tests import hostile
 from tests.conftest import query
 from tests.labelgen import random_product, render_label_bytes
@@ -148,6 +148,23 @@ def test_a_file_that_gives_other_bytes_on_every_look_is_an_error_and_is_read_nex
     again = run_audit(root, db)
     assert again.run.files_read == 1
     assert query(db, "SELECT sha256, status FROM products") == [(sha(D3_ONLY), "ok")]
+
+
+def test_bytes_that_change_while_being_read_are_refused_not_hashed(tmp_path, monkeypatch):
+    (tmp_path / "label.pdf").write_bytes(D3_ONLY)
+    real_read, appended = os.read, []
+
+    def read_while_a_writer_appends(fd, n):
+        data = real_read(fd, n)
+        if not appended:  # a copy still landing: more bytes arrive after the first chunk was read
+            appended.append(True)
+            with open(tmp_path / "label.pdf", "ab") as fh:
+                fh.write(b"% more")
+        return data
+
+    monkeypatch.setattr(os, "read", read_while_a_writer_appends)
+    with pytest.raises(FileChanged):
+        CatalogLocation.parse(tmp_path).read_checked("label.pdf")
 
 
 def test_a_symlink_swapped_in_after_discovery_is_not_followed(tmp_path, monkeypatch):
