@@ -46,10 +46,9 @@ def discover(root: str | Path | CatalogLocation) -> tuple[list[CatalogEntry], li
         link = where.is_link(rel)
         try:
             try:
-                data = where.read_checked(rel, follow_link=link)
+                digest: str | None = where.sha256_checked(rel, follow_link=link)
             except FileChanged:  # a copy still landing: one more look before calling it changing
-                data = where.read_checked(rel, follow_link=link)
-            digest: str | None = hashlib.sha256(data).hexdigest()
+                digest = where.sha256_checked(rel, follow_link=link)
             problem = None
         except OSError as e:
             # Still a products row (status error), never a product silently removed: SPEC "Bad input".

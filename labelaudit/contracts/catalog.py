@@ -217,6 +217,18 @@ class CatalogLocation:
                 h.update(chunk)
         return h.hexdigest()
 
+    def sha256_checked(self, rel: str, follow_link: bool = False) -> str:
+        """sha256 of the file's bytes, read with :meth:`read_checked`'s checks, in chunks (discovery
+        hashes every file in the audit's own process: a 500 MB catalog PDF must not be held)."""
+        h = hashlib.sha256()
+        if self.local_root is None:
+            with self.open(rel, "rb") as fh:
+                for chunk in iter(lambda: fh.read(1 << 20), b""):
+                    h.update(chunk)
+        else:
+            self._read_local(rel, follow_link, h.update)
+        return h.hexdigest()
+
     def read_checked(self, rel: str, follow_link: bool = False) -> bytes:
         """All of one file's bytes, read so that what the caller hashes is what it parses.
 
@@ -227,6 +239,12 @@ class CatalogLocation:
         in after listing, or a folder replaced by one, is refused, never followed out."""
         if self.local_root is None:
             return self.read_bytes(rel)
+        chunks: list[bytes] = []
+        self._read_local(rel, follow_link, chunks.append)
+        return b"".join(chunks)
+
+    def _read_local(self, rel: str, follow_link: bool, sink: Callable[[bytes], Any]) -> None:
+        assert self.local_root is not None
         path = self.local_root / real_name(rel)
         flags = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
         if not follow_link:
@@ -242,17 +260,16 @@ class CatalogLocation:
             if not stat.S_ISREG(before.st_mode):
                 raise FileChanged(errno.EINVAL, "no longer a regular file")
             self._check_inside(fd, path)
-            chunks = []
+            size = 0
             while chunk := os.read(fd, 1 << 20):
-                chunks.append(chunk)
+                sink(chunk)
+                size += len(chunk)
             after = os.fstat(fd)
         finally:
             os.close(fd)
-        data = b"".join(chunks)
         if (before.st_ino, before.st_size, before.st_mtime_ns) != (after.st_ino, after.st_size, after.st_mtime_ns) \
-                or len(data) != after.st_size:
+                or size != after.st_size:
             raise FileChanged(errno.EAGAIN, "changed while being read")
-        return data
 
     def _check_inside(self, fd: int, path: Path) -> None:
         assert self.local_root is not None
