@@ -241,3 +241,23 @@ def test_waivers_refuse_a_rule_not_raised_and_record_no_run(wh, ruleset, capsys)
     assert cli.main(["waivers", "--db", str(db)]) == 0
     out = capsys.readouterr().out
     assert "Vitamin D3" in out and "not raised now" in out
+
+
+def _report(db: Path, out: Path) -> str:
+    from reports import write_reports
+
+    paths = write_reports(db, None, out, formats=["html"])
+    return Path(paths["html"]).read_text("utf-8")
+
+
+def test_reports_show_keys_corrections_with_who_and_why_and_those_to_redo(wh, ruleset, tmp_path):
+    root, db = wh
+    fix_d(db, ruleset)
+    html = _report(db, tmp_path / "r1")
+    assert '<code class="key">d3.pdf#1#0</code>' in html and '<code class="key">plain.pdf#1#0</code>' in html
+    assert "1 in force, 0 to redo" in html and "label prints 25 mcg" in html and "A. Analyst" in html
+    assert "1 products still need review" in html
+    _label(root / "d3.pdf", 13, kind="d3_only", d_iu=5000, directions_style="daily")
+    audit_catalog(root, db, ruleset, workers=1)
+    html = _report(db, tmp_path / "r2")
+    assert "0 in force, 1 to redo" in html and "Corrections to redo" in html and "the label changed" in html
