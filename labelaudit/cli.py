@@ -159,6 +159,14 @@ def build_parser() -> argparse.ArgumentParser:
     cl = sub.add_parser("corrections", help="list corrections and whether they hold, lapsed or were taken back")
     cl.add_argument("--db", default=_db_default(), help="DuckDB warehouse file (default: %(default)s)")
 
+    ui = sub.add_parser("ui", help="serve the analyst's page on 127.0.0.1: review queue, label crops, corrections",
+                        description="A local web page over the warehouse: the review queue, each product's label crop "
+                        "beside its rows as read and in force, and forms to correct, confirm, undo and waive (the same "
+                        "records as the CLI). Serves 127.0.0.1 only; stop it with Ctrl-C.")
+    ui.add_argument("--db", default=_db_default(), help="DuckDB warehouse file (default: %(default)s)")
+    ui.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (default: %(default)s)")
+    ui.add_argument("--config", help="TOML rules config to judge corrections with")
+
     up = sub.add_parser("upgrade", help="bring a warehouse written by an older labelaudit to this one's schema",
                         description="Apply the schema migrations the warehouse lacks, keeping its runs, waivers and "
                         "history (any audit, reevaluate or waive does the same first). The file is replaced "
@@ -544,6 +552,17 @@ def cmd_corrections(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ui(args: argparse.Namespace) -> int:
+    from reports.page import serve
+
+    db = Path(args.db)
+    if _missing_warehouse(db):
+        return 2
+    print(f"the analyst's page: http://127.0.0.1:{args.port}/ (Ctrl-C stops it)", flush=True)
+    serve(db, args.port, Path(args.config) if args.config else None)
+    return 0
+
+
 def cmd_upgrade(args: argparse.Namespace) -> int:
     from warehouse.store import upgrade
 
@@ -562,7 +581,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handlers = {"audit": cmd_audit, "extract": cmd_extract, "sql": cmd_sql, "rules": cmd_rules, "report": cmd_report,
                 "reevaluate": cmd_reevaluate, "waive": cmd_waive, "waivers": cmd_waivers, "schedule": cmd_schedule,
-                "upgrade": cmd_upgrade, "review": cmd_review, "correct": cmd_correct, "corrections": cmd_corrections}
+                "upgrade": cmd_upgrade, "review": cmd_review, "correct": cmd_correct, "corrections": cmd_corrections, "ui": cmd_ui}
     try:
         return handlers[args.command](args)
     except LabelAuditError as e:
