@@ -115,12 +115,17 @@ def create_app(db: Path, port: int, config: Path | None = None):
     cache = Path(tempfile.mkdtemp(prefix="labelaudit-ui-"))
 
     def session(request: Request) -> tuple[str, str, bool]:
+        """(session id, its form token, new?); one per request, made on a browser's first visit."""
+        if hasattr(request.state, "session"):
+            return request.state.session
         sid = request.cookies.get("labelaudit_session")
         if sid in sessions:
-            return sid, sessions[sid], False
-        sid = secrets.token_urlsafe(24)
-        sessions[sid] = secrets.token_urlsafe(24)
-        return sid, sessions[sid], True
+            request.state.session = (sid, sessions[sid], False)
+        else:
+            sid = secrets.token_urlsafe(24)
+            sessions[sid] = secrets.token_urlsafe(24)
+            request.state.session = (sid, sessions[sid], True)
+        return request.state.session
 
     def page(request: Request, title: str, body: str, status: int = 200) -> HTMLResponse:
         sid, _, new = session(request)
@@ -271,15 +276,21 @@ def _product_context(con, p: dict[str, Any], cache: Path) -> dict[str, Any]:
         [p["catalog"], p["product_key"]]).fetchall()]
     v = con.execute("""SELECT verdict, reasons FROM verdicts JOIN latest_runs USING (catalog, audit_run_id)
                        WHERE catalog = ? AND product_key = ?""", [p["catalog"], p["product_key"]]).fetchall()
-    prev = con.execute(
-        """SELECT DISTINCT f.rule_id FROM flags f WHERE f.catalog = $c AND f.product_key = $k AND f.audit_run_id = (
-               SELECT arg_max(audit_run_id, finished_at) FROM audit_runs WHERE catalog = $c AND finished_at IS NOT NULL
-                 AND audit_run_id <> (SELECT audit_run_id FROM latest_runs WHERE catalog = $c))""",
-        {"c": p["catalog"], "k": p["product_key"]}).fetchall()
-    now_ids, then_ids = {f["rule_id"] for f in flags}, {r[0] for r in prev}
-    changes = ("; ".join(filter(None, [
-        f"new: {', '.join(sorted(now_ids - then_ids))}" if now_ids - then_ids else "",
-        f"gone: {', '.join(sorted(then_ids - now_ids))}" if then_ids - now_ids else ""])) or "no flag changed")
+    prev_run = con.execute(
+        """SELECT arg_max(audit_run_id, finished_at) FROM audit_runs WHERE catalog = $c AND finished_at IS NOT NULL
+             AND audit_run_id <> (SELECT audit_run_id FROM latest_runs WHERE catalog = $c)""",
+        {"c": p["catalog"]}).fetchall()[0][0]
+    if prev_run is None:
+        changes = "this is the first run of the catalog: nothing to compare with yet"
+    else:
+        then_ids = {r[0] for r in con.execute(
+            "SELECT DISTINCT rule_id FROM flags WHERE catalog = ? AND product_key = ? AND audit_run_id = ?",
+            [p["catalog"], p["product_key"], prev_run]).fetchall()}
+        now_ids = {f["rule_id"] for f in flags}
+        changes = "; ".join(filter(None, [
+            f"new: {', '.join(sorted(now_ids - then_ids))}" if now_ids - then_ids else "",
+            f"gone: {', '.join(sorted(then_ids - now_ids))}" if then_ids - now_ids else ""])) or "no flag changed"
+        changes += f" (against run {prev_run})"
     corrections = [dict(zip(("correction_id", "label_text", "nutrient", "value_read", "value_set", "by", "reason", "state"), r))
                    for r in con.execute(
         """SELECT correction_id, label_text, nutrient, value_read, value_set, "by", reason,
