@@ -239,11 +239,20 @@ assert set(DOSE_KEYS) <= {f.name for f in fields(ReportProduct)}
 
 _NUTRIENT_COLS = """row_index, nutrient, form, form_detail, label_text, amount_text, dv_text, amount_canonical,
                      canonical_unit, daily_amount_canonical, percent_dv, page, x0, top, x1, bottom,
-                     amount, unit, corrected, correction_id"""
+                     amount, unit, {corrected}"""
+
+
+def _nutrient_cols(con: duckdb.DuckDBPyConnection) -> str:
+    """The columns reports read; a warehouse from before corrections (schema version 2, read without
+    upgrading) has none, so its rows read as uncorrected."""
+    has = con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = 'nutrients' AND column_name = 'corrected' "
+                      "AND database_name = current_database()").fetchall()[0][0]
+    return _NUTRIENT_COLS.format(corrected="corrected, correction_id" if has else
+                                 "false AS corrected, NULL::VARCHAR AS correction_id")
 
 
 def _nutrient_rows(con: duckdb.DuckDBPyConnection, product_id: str) -> list[dict[str, Any]]:
-    return _q(con, f"SELECT {_NUTRIENT_COLS} FROM nutrients WHERE product_id = ? ORDER BY row_index", [product_id])
+    return _q(con, f"SELECT {_nutrient_cols(con)} FROM nutrients WHERE product_id = ? ORDER BY row_index", [product_id])
 
 
 def _nutrient_rows_of(con: duckdb.DuckDBPyConnection, product_ids) -> dict[str, list[dict[str, Any]]]:
@@ -252,7 +261,7 @@ def _nutrient_rows_of(con: duckdb.DuckDBPyConnection, product_ids) -> dict[str, 
     out: dict[str, list[dict[str, Any]]] = {i: [] for i in ids}
     if not ids:
         return out
-    cur = con.execute(f"""SELECT product_id, {_NUTRIENT_COLS} FROM nutrients
+    cur = con.execute(f"""SELECT product_id, {_nutrient_cols(con)} FROM nutrients
                           WHERE product_id IN (SELECT unnest(?::VARCHAR[])) ORDER BY product_id, row_index""", [ids])
     cols = [c[0] for c in cur.description]
     for r in cur.fetchall():
