@@ -261,3 +261,17 @@ def test_reports_show_keys_corrections_with_who_and_why_and_those_to_redo(wh, ru
     audit_catalog(root, db, ruleset, workers=1)
     html = _report(db, tmp_path / "r2")
     assert "0 in force, 1 to redo" in html and "Corrections to redo" in html and "the label changed" in html
+
+
+def test_the_queue_puts_the_most_serious_first(wh):
+    from flows.analyst import review_queue
+
+    root, db = wh
+    # A misread by OCR keeps a flagged product in review (rules.verdicts): stand that in for D3.
+    with staged_write(db) as con:
+        con.execute("UPDATE verdicts SET verdict = 'needs_review', reasons = 'Vitamin D3: read by OCR, and its own "
+                    "figures disagree; would be flagged D3_HIGH_NO_K2' WHERE product_key = ?", [D3])
+        queue = review_queue(con)
+    assert [r["product_key"] for r in queue] == [D3, PLAIN]
+    assert queue[0]["worst_flag"] == "high" and "D3_HIGH_NO_K2" in queue[0]["flags"]
+    assert queue[1]["worst_flag"] == "" and "servings per day assumed" in queue[1]["reasons"]
