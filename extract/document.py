@@ -122,8 +122,9 @@ def _failing(panels: list[PanelRecord]) -> bool:
     return not any(p.rows for p in panels) or any(p.review or panel_problems(p.rows) for p in panels)
 
 
-def _key_values(panels: list[PanelRecord]) -> list[tuple]:
-    return sorted((key_nutrient(r.label_text) or "", r.amount, r.unit, r.alt_amount, r.percent_dv)
+def _key_values(panels: list[PanelRecord]) -> list[str]:
+    # Compared as text: any of the figures may be missing (None), and None does not order with numbers.
+    return sorted(repr((key_nutrient(r.label_text) or "", r.amount, r.unit, r.alt_amount, r.percent_dv))
                   for p in panels for r in p.rows if key_nutrient(r.label_text))
 
 
@@ -159,6 +160,9 @@ def settle(data: bytes, index: int, first: str, panels: list[PanelRecord],
     if not _failing(panels):
         return panels
     readings = [(first, panels)]
+    # A reading that passes its checks by seeing fewer panels (OCR often merges or drops one of
+    # two panels set side by side) would hide a product: it must see at least as many.
+    seen = _panels_seen(panels)
     for method in ("pdfplumber" if first == "pdfium" else "pdfium", "OCR"):
         # OCR costs ~1 s a page: only once a reader has found a panel (rows, or a heading set as
         # one), not for a page whose text merely names a panel in a sentence.
@@ -173,14 +177,14 @@ def settle(data: bytes, index: int, first: str, panels: list[PanelRecord],
             raise
         except Exception:  # noqa: BLE001 - a reader that cannot read the page gives no reading
             continue
-        if not _failing(got):
+        if not _failing(got) and _panels_seen(got) >= seen:
             return got
         readings.append((method, got))
 
     def rank(item):
         order, (_, ps) = item
         read = sum(r.amount is not None for p in ps for r in p.rows)
-        found = sum(bool(p.rows or p.review) for p in ps)  # a reading that saw no panel hides one
+        found = _panels_seen(ps)  # a reading that saw no panel hides one
         problems = sum(len(p.review) + len(panel_problems(p.rows)) for p in ps)
         return (-read, -found, problems, order)
 
@@ -195,6 +199,10 @@ def settle(data: bytes, index: int, first: str, panels: list[PanelRecord],
             p.review.append("the readers disagree on its figures (" + "; ".join(
                 f"{_READER_NAMES[m]}: {_summary(ps)}" for m, ps in with_rows) + ")")
     return best
+
+
+def _panels_seen(panels: list[PanelRecord]) -> int:
+    return sum(bool(p.rows or p.review) for p in panels)
 
 
 def _summary(panels: list[PanelRecord]) -> str:

@@ -29,6 +29,15 @@ def apply_waivers(con: duckdb.DuckDBPyConnection, catalog: str, flags: list[dict
 
 def verdicts(con: duckdb.DuckDBPyConnection, catalog: str, flags: list[dict[str, Any]], min_ocr_confidence: float) -> list[dict[str, Any]]:
     """``pass``, ``flagged`` (an unwaived warning or high flag) or ``needs_review``, with reasons."""
+    from warehouse.corrections import confirmed_products
+
+    # Rows an analyst set or checked by hand: what the reader was unsure of is settled.
+    settled: dict[str, set[str]] = {}
+    for key, label in con.execute(
+        """SELECT p.product_key, n.label_text FROM nutrients n JOIN products p ON p.product_id = n.product_id
+           WHERE p.catalog = ? AND (n.corrected OR n.confirmed)""", [catalog]).fetchall():
+        settled.setdefault(key, set()).add(label)
+    confirmed = confirmed_products(con, catalog)
     review: dict[str, list[str]] = {}
     unread: set[str] = set()  # no reading this run: any flags are its last reading's, for a person to confirm
     for key, status, detail, assumed, directions in con.execute(
@@ -42,11 +51,12 @@ def verdicts(con: duckdb.DuckDBPyConnection, catalog: str, flags: list[dict[str,
         elif detail:
             # An ok panel carries in status_detail what extraction or the directions left
             # unsettled (a heading with no rows, readers that disagree, a dose not understood).
-            reasons.append(detail)
+            reasons.extend(part for part in detail.split("; ")
+                           if not any(part.startswith(f"{label}:") for label in settled.get(key, ())))
         if assumed:
             reasons.append("servings per day assumed to be 1: " + (
                 "the label gives no directions" if not directions else "the directions give no dose or frequency the reader understood"))
-        review[key] = reasons
+        review[key] = [] if key in confirmed and status == "ok" else reasons
     misread: set[str] = set()  # products whose verdict waits for a person, flags or not
     for key, nutrient, label, what in con.execute(
         """SELECT p.product_key, n.nutrient, n.label_text,
@@ -60,9 +70,12 @@ def verdicts(con: duckdb.DuckDBPyConnection, catalog: str, flags: list[dict[str,
            WHERE p.catalog = ? AND list_contains(?, n.nutrient) AND (
                  n.amount IS NULL
               OR NOT coalesce(n.figures_consistent, true)
-              OR (n.read_method = 'ocr' AND n.confidence < ?))""",
+              OR (n.read_method = 'ocr' AND n.confidence < ?))
+             AND NOT (n.corrected OR n.confirmed)""",
         [catalog, list(KEY_NUTRIENTS), min_ocr_confidence],
     ).fetchall():
+        if key in confirmed:
+            continue
         if f"{label}:" not in " ".join(review.get(key, [])):  # extraction may have said it already
             review.setdefault(key, []).append(f"{label}: {what}")
         if what.startswith("read by OCR"):

@@ -60,7 +60,7 @@ def insert_label_versions(con: duckdb.DuckDBPyConnection, versions: list[dict], 
     # A re-read (new extractor version) replaces what the old one stored for those bytes.
     old = [r[0] for r in con.execute("SELECT product_id FROM label_versions WHERE list_contains(?, sha256)", [shas]).fetchall()]
     if old:
-        con.execute("DELETE FROM nutrients WHERE list_contains(?, product_id)", [old])
+        con.execute("DELETE FROM nutrients_as_read WHERE list_contains(?, product_id)", [old])
         con.execute("DELETE FROM label_versions WHERE list_contains(?, product_id)", [old])
     vdf = vdf.drop_duplicates("product_id")
     con.register("_new_versions", vdf)
@@ -69,7 +69,7 @@ def insert_label_versions(con: duckdb.DuckDBPyConnection, versions: list[dict], 
     if nutrients:
         ndf = pd.DataFrame(nutrients, columns=NUTRIENT_COLS).drop_duplicates(["product_id", "row_index"])
         con.register("_new_nutrients", ndf)
-        con.execute("INSERT INTO nutrients BY NAME SELECT * FROM _new_nutrients")
+        con.execute("INSERT INTO nutrients_as_read BY NAME SELECT * FROM _new_nutrients")
         con.unregister("_new_nutrients")
 
 
