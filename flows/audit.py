@@ -23,7 +23,11 @@ with importing_prefect():
     from prefect.cache_policies import NO_CACHE
     from prefect.utilities.annotations import quote
 
-from flows.executor import DEFAULT_FILE_TIMEOUT_S, DEFAULT_MEMORY_MB, ExtractedRows, FileJob
+    import prefect.flow_engine  # noqa: F401
+    import prefect.task_engine  # noqa: F401
+    import prefect.utilities.visualization  # noqa: F401
+
+from flows.executor import DEFAULT_FILE_TIMEOUT_S, DEFAULT_MAX_PAGES, DEFAULT_MEMORY_MB, ExtractedRows, FileJob
 from flows.run import AuditResult, Steps, run_audit, say_on_stderr, task_shares
 from labelaudit.contracts.records import AuditRun
 
@@ -124,14 +128,15 @@ def audit_flow(
     workers: int = 2, batch_size: int = 100, quiet: bool = False,
     file_timeout: float = DEFAULT_FILE_TIMEOUT_S, memory_mb: int = DEFAULT_MEMORY_MB,
     dask_address: str | None = None, report_formats: list[str] | None = None,
+    total_memory_mb: int | None = None, max_pages: int = DEFAULT_MAX_PAGES,
 ) -> AuditResult:
     """Audit CATALOG (a folder, or a URL such as s3://bucket/catalog) into the warehouse DB.
     With ``dask_address`` (``tcp://host:8786``) extraction runs on that Dask cluster, whose
     workers must read the catalog (a path they all see, or a URL); loading stays here."""
     return run_audit(
         catalog, db, config=config, out=out, workers=workers, batch_size=batch_size, file_timeout=file_timeout,
-        memory_mb=memory_mb, dask_address=dask_address, report_formats=report_formats,
-        progress=None if quiet else say_on_stderr,
+        memory_mb=memory_mb, total_memory_mb=total_memory_mb, max_pages=max_pages, dask_address=dask_address,
+        report_formats=report_formats, progress=None if quiet else say_on_stderr,
         steps=PrefectSteps(),
     )
 

@@ -29,6 +29,7 @@ DEFAULT_WORKERS = 2
 DEFAULT_BATCH_SIZE = 100
 DEFAULT_FILE_TIMEOUT_S = 60.0
 DEFAULT_MEMORY_MB = 2048
+DEFAULT_MAX_PAGES = 500
 
 StrPath = str | os.PathLike[str]
 
@@ -52,6 +53,8 @@ def audit(
     batch_size: int = DEFAULT_BATCH_SIZE,
     file_timeout: float = DEFAULT_FILE_TIMEOUT_S,
     memory_mb: int = DEFAULT_MEMORY_MB,
+    total_memory_mb: int | None = None,
+    max_pages: int = DEFAULT_MAX_PAGES,
     dask_address: str | None = None,
     report_formats: list[str] | None = None,
     progress: Callable[[str], None] | None = None,
@@ -67,7 +70,8 @@ def audit(
 
     Extraction runs in ``workers`` isolated processes, ``batch_size`` files per job, each file
     stopped after ``file_timeout`` seconds or ``memory_mb`` of memory and recorded as an
-    error; or on the Dask cluster at ``dask_address`` (needs the ``dask`` extra).
+    error, the whole process tree held within ``total_memory_mb`` when given, at most
+    ``max_pages`` pages read of one file (a longer one says so); or on the Dask cluster at ``dask_address`` (needs the ``dask`` extra).
     ``progress`` receives one line of text per step. With ``prefect``, the audit runs as the
     Prefect flow ``labelaudit-audit`` (as the CLI does: a temporary local server unless
     ``PREFECT_API_URL`` is set), and progress lines go to stderr unless ``progress`` is None.
@@ -103,14 +107,15 @@ def audit(
             catalog=where.id, db=str(db), out=None if out is None else str(out),
             config=None if config is None else str(config), workers=workers, batch_size=batch_size,
             quiet=progress is None, file_timeout=file_timeout, memory_mb=memory_mb, dask_address=dask_address,
-            report_formats=report_formats,
+            report_formats=report_formats, total_memory_mb=total_memory_mb, max_pages=max_pages,
         )
         return result
     from flows.run import run_audit
 
     return run_audit(where, db, ruleset=ruleset, out=out, report_formats=report_formats, workers=workers,
                      batch_size=batch_size, file_timeout=file_timeout, memory_mb=memory_mb,
-                     dask_address=dask_address, progress=progress)
+                     total_memory_mb=total_memory_mb, max_pages=max_pages, dask_address=dask_address,
+                     progress=progress)
 
 
 def reevaluate(db: StrPath = DEFAULT_DB, config: StrPath | None = None, catalog: StrPath | None = None,

@@ -78,6 +78,12 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--memory-mb", type=int, default=2048,
                    help="memory a worker process may use before its file is recorded as an error "
                    "(default: %(default)s)")
+    a.add_argument("--total-memory-mb", type=int, default=None, metavar="MB",
+                   help="bound for the whole process tree (this process and its workers): fewer workers, or less "
+                   "memory each, so that it holds (default: no bound beyond --workers x --memory-mb + ~512)")
+    a.add_argument("--max-pages", type=int, default=500,
+                   help="pages read of one PDF; a longer file says in its status_detail that it was cut "
+                   "(default: %(default)s)")
     a.add_argument("--dask-address", metavar="tcp://HOST:PORT",
                    help="run extraction on this existing Dask cluster (its workers must read CATALOG: a shared path "
                    "or a URL such as s3://bucket/catalog); the warehouse is written here")
@@ -158,9 +164,54 @@ def build_parser() -> argparse.ArgumentParser:
     wv.add_argument("--db", default=_db_default(), help="DuckDB warehouse file (default: %(default)s)")
     wv.add_argument("--catalog", help="catalog (folder or URL, as audited), when the key is in several")
     wv.add_argument("--config", help="TOML rules config to judge with")
+    wv.add_argument("--force", action="store_true", help="waive a rule the product does not raise now (ahead of a flag)")
 
     wl = sub.add_parser("waivers", help="list waivers and whether they still hold")
     wl.add_argument("--db", default=_db_default(), help="DuckDB warehouse file (default: %(default)s)")
+
+    rv = sub.add_parser("review", help="list the products waiting for an analyst, most serious first",
+                        description="The products in needs_review in the latest run of each catalog, with the flag "
+                        "they would carry and why they wait. `labelaudit correct` settles them.")
+    rv.add_argument("--db", default=_db_default(), help="DuckDB warehouse file (default: %(default)s)")
+    rv.add_argument("--catalog", help="only this catalog, a folder or URL as audited")
+    rv.add_argument("--csv", action="store_true", help="print CSV instead of a table")
+
+    co = sub.add_parser("correct", help="correct what was read off a label (one row, or servings per day)",
+                        description="Set by hand what the label says where extraction read it wrong. The correction "
+                        "holds for this label version while its value is read the same way, and lapses visibly (the "
+                        "report lists it to redo) when the file or the reading changes. While an audit is writing "
+                        "the warehouse the correction is queued and applied when the audit publishes.")
+    co.add_argument("product_key", metavar="PRODUCT_KEY", nargs="?", help="as `labelaudit review` and the reports show it")
+    co.add_argument("--nutrient", metavar="NAME", help="the row's nutrient, e.g. vitamin_d")
+    sel = co.add_mutually_exclusive_group()
+    sel.add_argument("--form", metavar="F", help="pick the row by its form (D3, K2...); with --add, the new row's form")
+    sel.add_argument("--row", metavar="TEXT", help="pick the row by its name as printed; with --add, the new row's name")
+    co.add_argument("--amount", type=float, metavar="X", help="the amount per serving the label prints")
+    co.add_argument("--unit", metavar="U", help="mcg, mg, g, IU, mcg RAE, mcg DFE")
+    co.add_argument("--set-form", metavar="F", help="the row's form as the label says it (D3, D2, K1, K2...)")
+    act = co.add_mutually_exclusive_group()
+    act.add_argument("--add", action="store_true", help="add a row extraction missed (--nutrient, --amount, --unit)")
+    act.add_argument("--remove", action="store_true", help="drop a row that is not on the label")
+    act.add_argument("--confirm", action="store_true",
+                     help="accept the reading as it is (the row's, with --nutrient; else the whole product's)")
+    act.add_argument("--servings-per-day", type=float, metavar="X", help="the daily servings the directions give")
+    act.add_argument("--undo", metavar="ID", help="take back correction ID")
+    co.add_argument("--reason", help="why: what the label shows")
+    co.add_argument("--by", required=True, help="who")
+    co.add_argument("--db", default=_db_default(), help="DuckDB warehouse file (default: %(default)s)")
+    co.add_argument("--catalog", help="catalog (folder or URL, as audited), when the key is in several")
+    co.add_argument("--config", help="TOML rules config to judge with")
+
+    cl = sub.add_parser("corrections", help="list corrections and whether they hold, lapsed or were taken back")
+    cl.add_argument("--db", default=_db_default(), help="DuckDB warehouse file (default: %(default)s)")
+
+    ui = sub.add_parser("ui", help="serve the analyst's page on 127.0.0.1: review queue, label crops, corrections",
+                        description="A local web page over the warehouse: the review queue, each product's label crop "
+                        "beside its rows as read and in force, and forms to correct, confirm, undo and waive (the same "
+                        "records as the CLI). Serves 127.0.0.1 only; stop it with Ctrl-C.")
+    ui.add_argument("--db", default=_db_default(), help="DuckDB warehouse file (default: %(default)s)")
+    ui.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (default: %(default)s)")
+    ui.add_argument("--config", help="TOML rules config to judge corrections with")
 
     up = sub.add_parser("upgrade", help="bring a warehouse written by an older labelaudit to this one's schema",
                         description="Apply the schema migrations the warehouse lacks, keeping its runs, waivers and "
@@ -210,6 +261,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
         args.catalog, db=args.db, out=args.out, config=args.config, workers=args.workers, batch_size=args.batch_size,
         file_timeout=args.file_timeout, memory_mb=args.memory_mb, dask_address=args.dask_address,
         progress=None if args.quiet else _say, prefect=True,
+        total_memory_mb=args.total_memory_mb, max_pages=max(1, args.max_pages),
     )
     run = result.run
     print(f"audit {run.audit_run_id} done in {time.perf_counter() - t0:.1f} s: "
@@ -441,12 +493,12 @@ def cmd_waive(args: argparse.Namespace) -> int:
     ruleset = load_rules(args.config)
     try:
         wid, run = add_waiver(db, args.product_key, args.rule_id.upper(), args.reason, args.by, expires, ruleset,
-                              _catalog_id(args.catalog))
+                              _catalog_id(args.catalog), force=args.force)
     except LookupError as e:
         print(f"error: {e.args[0]}", file=sys.stderr)
         return 2
     print(f"waiver {wid}: {args.rule_id.upper()} accepted on {args.product_key} until {expires} "
-          f"(lapses if the label changes); catalog re-judged as run {run.audit_run_id}")
+          f"(lapses if the label changes); run {run.audit_run_id} re-judged in place, no new run recorded")
     return 0
 
 
@@ -462,10 +514,13 @@ def cmd_waivers(args: argparse.Namespace) -> int:
         return 2
     try:
         con.sql(
-            """SELECT w.waiver_id, w.product_key, w.rule_id, w.analyst, w.expires_on, w.reason,
+            """SELECT w.waiver_id, w.product_key, p.product_name, p.brand, w.rule_id, w.analyst, w.expires_on, w.reason,
                       CASE WHEN w.revoked_at IS NOT NULL THEN 'revoked'
                            WHEN w.expires_on < current_date THEN 'expired'
                            WHEN p.product_id IS DISTINCT FROM w.product_id THEN 'lapsed: label changed'
+                           WHEN NOT EXISTS (SELECT 1 FROM flags f JOIN latest_runs r USING (catalog, audit_run_id)
+                                            WHERE f.catalog = w.catalog AND f.product_key = w.product_key
+                                              AND f.rule_id = w.rule_id) THEN 'holds (the rule is not raised now)'
                            ELSE 'holds' END AS state
                FROM waivers w LEFT JOIN products p ON p.catalog = w.catalog AND p.product_key = w.product_key
                ORDER BY w.created_at"""
@@ -475,6 +530,96 @@ def cmd_waivers(args: argparse.Namespace) -> int:
         return 2
     finally:
         con.close()
+    return 0
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from flows.analyst import review_queue
+    from warehouse.store import connect_read_only
+
+    db = Path(args.db)
+    if _missing_warehouse(db):
+        return 2
+    con = connect_read_only(db)
+    try:
+        rows = review_queue(con, _catalog_id(args.catalog))
+    finally:
+        con.close()
+    cols = ["product_key", "product_name", "brand", "worst_flag", "flags", "reasons", "catalog"]
+    df = pd.DataFrame(rows, columns=cols)
+    if args.csv:
+        from reports.cells import cell
+
+        df.map(cell).to_csv(sys.stdout, index=False)
+        return 0
+    if df.empty:
+        print("nothing waits for review in the latest run of any catalog")
+        return 0
+    print(f"{len(df)} products need review (most serious first):")
+    for r in rows:
+        name = " ".join(str(x) for x in (r["brand"], r["product_name"]) if x) or r["source_file"]
+        worst = f" [would be flagged: {r['flags']} ({r['worst_flag']})]" if r["flags"] else ""
+        print(f"\n{r['product_key']}  {name}{worst}\n  why: {r['reasons']}")
+    return 0
+
+
+def cmd_correct(args: argparse.Namespace) -> int:
+    from flows.analyst import CorrectionRequest, correct, undo_correction
+    from rules import load_ruleset
+
+    db = Path(args.db)
+    if _missing_warehouse(db):
+        return 2
+    ruleset = load_ruleset(Path(args.config) if args.config else None)
+    if args.undo:
+        out = undo_correction(db, args.undo, args.by, ruleset)
+    else:
+        if not args.product_key:
+            print("error: name the PRODUCT_KEY to correct (or --undo ID)", file=sys.stderr)
+            return 2
+        req = CorrectionRequest(
+            product_key=args.product_key, reason=args.reason or "", by=args.by, nutrient=args.nutrient, form=args.form,
+            row=args.row, amount=args.amount, unit=args.unit, set_form=args.set_form,
+            servings_per_day=args.servings_per_day, add=args.add, remove=args.remove, confirm=args.confirm,
+            catalog=_catalog_id(args.catalog))
+        out = correct(db, req, ruleset)
+    print(out.message)
+    if out.run is not None:
+        print(f"{out.run.catalog}: run {out.run.audit_run_id} re-judged in place: {run_counts(out.run)}")
+    return 0
+
+
+def cmd_corrections(args: argparse.Namespace) -> int:
+    from warehouse.store import connect_read_only
+
+    db = Path(args.db)
+    if _missing_warehouse(db):
+        return 2
+    con = connect_read_only(db)
+    try:
+        con.sql(
+            """SELECT c.correction_id, c.product_key, p.product_name, c.nutrient, c.field, c.value_read, c.value_set,
+                      c."by", c.reason,
+                      CASE WHEN c.undone_at IS NOT NULL THEN 'taken back' || coalesce(' (' || c.undone_by || ')', '')
+                           WHEN c.lapsed_in_run IS NOT NULL THEN 'lapsed: ' || c.lapse_reason || ' - redo it'
+                           ELSE 'holds' END AS state
+               FROM corrections c LEFT JOIN products p ON p.catalog = c.catalog AND p.product_key = c.product_key
+               ORDER BY c."at" """).show(max_width=220)
+    finally:
+        con.close()
+    return 0
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    from reports.page import serve
+
+    db = Path(args.db)
+    if _missing_warehouse(db):
+        return 2
+    print(f"the analyst's page: http://127.0.0.1:{args.port}/ (Ctrl-C stops it)", flush=True)
+    serve(db, args.port, Path(args.config) if args.config else None)
     return 0
 
 
@@ -496,7 +641,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handlers = {"audit": cmd_audit, "extract": cmd_extract, "sql": cmd_sql, "rules": cmd_rules, "report": cmd_report,
                 "reevaluate": cmd_reevaluate, "waive": cmd_waive, "waivers": cmd_waivers, "schedule": cmd_schedule,
-                "upgrade": cmd_upgrade}
+                "upgrade": cmd_upgrade, "review": cmd_review, "correct": cmd_correct, "corrections": cmd_corrections, "ui": cmd_ui}
     try:
         return handlers[args.command](args)
     except LabelAuditError as e:

@@ -14,7 +14,7 @@ from decimal import Decimal
 # compares the names with a warehouse the code creates, so a new relation must be added here.
 TABLES: dict[str, str] = {
     "products": "a product in a catalog: brand, name, sku, retailer, status",
-    "nutrients": "a nutrient row of a label, as printed and in canonical units",
+    "nutrients_as_read": "a nutrient row of a label as extraction read it, before any correction",
     "label_versions": "what extraction read from one panel of one PDF's bytes",
     "product_versions": "each label a product has had, and the runs that saw it",
     "flags": "a rule a product broke in a run, with the values used",
@@ -23,8 +23,11 @@ TABLES: dict[str, str] = {
     "waivers": "an analyst's acceptance of a flag on a product's label",
     "daily_values": "FDA Daily Values the rules use (current and pre-2016)",
     "schema_info": "the schema version: one row per migration applied",
+    "corrections": "an analyst's correction of a product's row or servings: who, why, lapsed when",
 }
 VIEWS: dict[str, str] = {
+    "nutrients": "a nutrient row of a label in force (corrections applied), as printed and in canonical units",
+    "corrections_in_force": "the corrections that hold on the current label versions",
     "flagged_products": "the flags of each catalog's latest run, with the products",
     "latest_runs": "each catalog's latest finished run",
 }

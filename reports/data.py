@@ -101,6 +101,8 @@ class ReportData:
     changes: dict[str, Any] = field(default_factory=dict)
     retailers: list[str] = field(default_factory=list)
     chart_svgs: dict[str, str] | None = field(default=None, repr=False, compare=False)  # drawn once, for HTML and PDF
+    # Analysts' corrections of the catalog: in force (who, why), and lapsed ones to redo.
+    corrections: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def catalog(self) -> str:
@@ -220,6 +222,17 @@ def _waivers(con: duckdb.DuckDBPyConnection, run: dict[str, Any]) -> list[dict[s
             and not w.get("revoked_at") and not (day and w.get("expires_on") and w["expires_on"] < day)]
 
 
+def _corrections(con: duckdb.DuckDBPyConnection, run: dict[str, Any]) -> list[dict[str, Any]]:
+    """The catalog's corrections in force or lapsed (taken-back ones are history, not news)."""
+    if not _table_exists(con, "corrections"):
+        return []
+    return _q(con, """SELECT c.correction_id, c.product_key, p.brand, p.product_name, c.nutrient, c.label_text, c.field,
+                             c.value_read, c.value_set, c."by", c.reason, c."at", c.lapsed_in_run, c.lapse_reason
+                      FROM corrections c LEFT JOIN products p ON p.catalog = c.catalog AND p.product_key = c.product_key
+                      WHERE c.catalog = ? AND c.undone_at IS NULL ORDER BY c.lapsed_in_run NULLS FIRST, c."at" """,
+              [run["catalog"]])
+
+
 def _is_waived(flag: dict[str, Any], waivers: list[dict[str, Any]]) -> bool:
     """The run's own record (flags.waived) where the warehouse has one, else a matching waiver."""
     if flag.get("waived") is not None and "waived" in flag:
@@ -235,11 +248,21 @@ assert set(DOSE_KEYS) <= {f.name for f in fields(ReportProduct)}
 
 
 _NUTRIENT_COLS = """row_index, nutrient, form, form_detail, label_text, amount_text, dv_text, amount_canonical,
-                     canonical_unit, daily_amount_canonical, percent_dv, page, x0, top, x1, bottom"""
+                     canonical_unit, daily_amount_canonical, percent_dv, page, x0, top, x1, bottom,
+                     amount, unit, {corrected}"""
+
+
+def _nutrient_cols(con: duckdb.DuckDBPyConnection) -> str:
+    """The columns reports read; a warehouse from before corrections (schema version 2, read without
+    upgrading) has none, so its rows read as uncorrected."""
+    has = con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = 'nutrients' AND column_name = 'corrected' "
+                      "AND database_name = current_database()").fetchall()[0][0]
+    return _NUTRIENT_COLS.format(corrected="corrected, correction_id" if has else
+                                 "false AS corrected, NULL::VARCHAR AS correction_id")
 
 
 def _nutrient_rows(con: duckdb.DuckDBPyConnection, product_id: str) -> list[dict[str, Any]]:
-    return _q(con, f"SELECT {_NUTRIENT_COLS} FROM nutrients WHERE product_id = ? ORDER BY row_index", [product_id])
+    return _q(con, f"SELECT {_nutrient_cols(con)} FROM nutrients WHERE product_id = ? ORDER BY row_index", [product_id])
 
 
 def _nutrient_rows_of(con: duckdb.DuckDBPyConnection, product_ids: Iterable[str | None],
@@ -249,7 +272,7 @@ def _nutrient_rows_of(con: duckdb.DuckDBPyConnection, product_ids: Iterable[str 
     out: dict[str, list[dict[str, Any]]] = {i: [] for i in ids}
     if not ids:
         return out
-    cur = con.execute(f"""SELECT product_id, {_NUTRIENT_COLS} FROM nutrients
+    cur = con.execute(f"""SELECT product_id, {_nutrient_cols(con)} FROM nutrients
                           WHERE product_id IN (SELECT unnest(?::VARCHAR[])) ORDER BY product_id, row_index""", [ids])
     cols = [c[0] for c in cur.description]
     for r in cur.fetchall():
@@ -358,6 +381,7 @@ class RunSnapshot:
     param_names: dict[str, str] = field(default_factory=dict)
     before: list[ReportProduct] = field(default_factory=list)
     previous_flags: list[dict[str, Any]] = field(default_factory=list)
+    corrections: list[dict[str, Any]] = field(default_factory=list)
 
 
 def load_snapshot(con: duckdb.DuckDBPyConnection, run_id: str | None = None, catalog: str | None = None,
@@ -395,7 +419,7 @@ def load_snapshot(con: duckdb.DuckDBPyConnection, run_id: str | None = None, cat
         nutrients = _nutrient_rows_of(con, ids)
     return RunSnapshot(run=run, params=params, param_names=names, previous_run=prev, products=every,
                        retailers=sorted({p.retailer for p in every if p.retailer}), flags=flags,
-                       waivers=_waivers(con, run), nutrients=nutrients,
+                       waivers=_waivers(con, run), nutrients=nutrients, corrections=_corrections(con, run),
                        before=before, previous_flags=prev_flags)
 
 
@@ -492,6 +516,7 @@ def report_data(snap: RunSnapshot, retailer: str | None = None) -> ReportData:
         needs_review=needs_review, brands=brands, rules=rules, param_names=snap.param_names, noted=noted,
         daily_d=[p.daily_d_all_mcg for p in ok if p.daily_d_all_mcg is not None],
         high_dose=high_dose, changes=changes, retailers=all_retailers,
+        corrections=[c for c in snap.corrections if c["product_key"] in in_scope or c["lapsed_in_run"]],
     )
 
 

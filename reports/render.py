@@ -180,6 +180,7 @@ def _html_chunks(data: ReportData, evidence_limit: int | None = None, pdf: bool 
         adult_ul_mcg=UPPER_LIMITS["vitamin_d_adult_mcg"],
         needs_review=data.needs_review, changes=data.changes, rules=data.rules, fmt=fmt_amount, servings=servings_text,
         titles=rule_titles(), sources=rule_sources(),
+        corrections=data.corrections, corrections_by_id={c["correction_id"]: c for c in data.corrections},
         evidence=data.flagged if evidence_limit is None else data.flagged[:evidence_limit],
         crop_src=crop_src or (_file_uri if pdf else _data_uri), pdf=pdf,
     )

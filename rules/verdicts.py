@@ -33,7 +33,17 @@ def apply_waivers(con: duckdb.DuckDBPyConnection, catalog: str, flags: list[Flag
 def verdicts(con: duckdb.DuckDBPyConnection, catalog: str, flags: list[Flag], min_ocr_confidence: float,
              ) -> list[dict[str, Any]]:
     """``pass``, ``flagged`` (an unwaived warning or high flag) or ``needs_review``, with reasons."""
+    from warehouse.corrections import confirmed_products
+
+    # Rows an analyst set or checked by hand: what the reader was unsure of is settled.
+    settled: dict[str, set[str]] = {}
+    for key, label in con.execute(
+        """SELECT p.product_key, n.label_text FROM nutrients n JOIN products p ON p.product_id = n.product_id
+           WHERE p.catalog = ? AND (n.corrected OR n.confirmed)""", [catalog]).fetchall():
+        settled.setdefault(key, set()).add(label)
+    confirmed = confirmed_products(con, catalog)
     review: dict[str, list[str]] = {}
+    unread: set[str] = set()  # no reading this run: any flags are its last reading's, for a person to confirm
     for key, status, detail, assumed, directions in con.execute(
         "SELECT product_key, status, status_detail, servings_per_day_assumed, directions FROM products "
         "WHERE catalog = ?",
@@ -42,15 +52,17 @@ def verdicts(con: duckdb.DuckDBPyConnection, catalog: str, flags: list[Flag], mi
         reasons = []
         if status != "ok":
             reasons.append(f"panel not read ({status}: {detail})")
+            unread.add(key)
         elif detail:
             # An ok panel carries in status_detail what extraction or the directions left
             # unsettled (a heading with no rows, readers that disagree, a dose not understood).
-            reasons.append(detail)
+            reasons.extend(part for part in detail.split("; ")
+                           if not any(part.startswith(f"{label}:") for label in settled.get(key, ())))
         if assumed:
             reasons.append("servings per day assumed to be 1: " + (
                 "the label gives no directions" if not directions
                 else "the directions give no dose or frequency the reader understood"))
-        review[key] = reasons
+        review[key] = [] if key in confirmed and status == "ok" else reasons
     misread: set[str] = set()  # products whose verdict waits for a person, flags or not
     for key, _nutrient, label, what in con.execute(
         """SELECT p.product_key, n.nutrient, n.label_text,
@@ -64,9 +76,12 @@ def verdicts(con: duckdb.DuckDBPyConnection, catalog: str, flags: list[Flag], mi
            WHERE p.catalog = ? AND list_contains(?, n.nutrient) AND (
                  n.amount IS NULL
               OR NOT coalesce(n.figures_consistent, true)
-              OR (n.read_method = 'ocr' AND n.confidence < ?))""",
+              OR (n.read_method = 'ocr' AND n.confidence < ?))
+             AND NOT (n.corrected OR n.confirmed)""",
         [catalog, list(KEY_NUTRIENTS), min_ocr_confidence],
     ).fetchall():
+        if key in confirmed:
+            continue
         if f"{label}:" not in " ".join(review.get(key, [])):  # extraction may have said it already
             review.setdefault(key, []).append(f"{label}: {what}")
         if what.startswith("read by OCR"):
@@ -78,7 +93,7 @@ def verdicts(con: duckdb.DuckDBPyConnection, catalog: str, flags: list[Flag], mi
     out = []
     for key, reasons in review.items():
         live = [f for f in by_product.get(key, []) if not f.get("waived") and f["severity"] in ("warning", "high")]
-        if key in misread:
+        if key in misread or key in unread:
             # A misread key figure could make or unmake any flag: a person looks first.
             verdict, why = "needs_review", reasons + [f"would be flagged {f['rule_id']}" for f in live]
         elif live:
