@@ -22,7 +22,7 @@ from extract.records import FileExtraction, PanelRecord
 from extract.checks import key_nutrient, panel_problems
 
 EXTRACTOR_VERSION = "8"  # bump when extraction output changes: stored versions get re-read
-MAX_PAGES = 500
+MAX_PAGES = 500  # the audit sets it per run from --max-pages (flows/executor.py)
 
 
 def extract_pdf(source: str | Path | bytes) -> FileExtraction:
@@ -36,7 +36,7 @@ def extract_pdf(source: str | Path | bytes) -> FileExtraction:
     except PermissionError:
         return FileExtraction(status="error", status_detail="permission denied reading the file", transient=True)
     try:
-        return _extract(data, reader)
+        return _page_limit_said(_extract(data, reader))
     except ExtractError as e:
         return FileExtraction(status="error", status_detail=e.detail)
     except (MemoryError, RecursionError):
@@ -122,10 +122,10 @@ def _failing(panels: list[PanelRecord]) -> bool:
     return not any(p.rows for p in panels) or any(p.review or panel_problems(p.rows) for p in panels)
 
 
-def _key_values(panels: list[PanelRecord]) -> list[tuple]:
-    # sorted by repr: a row read without an amount (None) must sort beside one with a figure
-    return sorted(((key_nutrient(r.label_text) or "", r.amount, r.unit, r.alt_amount, r.percent_dv)
-                   for p in panels for r in p.rows if key_nutrient(r.label_text)), key=repr)
+def _key_values(panels: list[PanelRecord]) -> list[str]:
+    # Compared as text: any of the figures may be missing (None), and None does not order with numbers.
+    return sorted(repr((key_nutrient(r.label_text) or "", r.amount, r.unit, r.alt_amount, r.percent_dv))
+                  for p in panels for r in p.rows if key_nutrient(r.label_text))
 
 
 def _other_reading(data: bytes, index: int, method: str) -> list[PanelRecord]:
@@ -160,6 +160,9 @@ def settle(data: bytes, index: int, first: str, panels: list[PanelRecord],
     if not _failing(panels):
         return panels
     readings = [(first, panels)]
+    # A reading that passes its checks by seeing fewer panels (OCR often merges or drops one of
+    # two panels set side by side) would hide a product: it must see at least as many.
+    seen = _panels_seen(panels)
     for method in ("pdfplumber" if first == "pdfium" else "pdfium", "OCR"):
         # OCR costs ~1 s a page: only once a reader has found a panel (rows, or a heading set as
         # one), not for a page whose text merely names a panel in a sentence.
@@ -174,14 +177,14 @@ def settle(data: bytes, index: int, first: str, panels: list[PanelRecord],
             raise
         except Exception:  # noqa: BLE001 - a reader that cannot read the page gives no reading
             continue
-        if not _failing(got):
+        if not _failing(got) and _panels_seen(got) >= seen:
             return got
         readings.append((method, got))
 
     def rank(item):
         order, (_, ps) = item
         read = sum(r.amount is not None for p in ps for r in p.rows)
-        found = sum(bool(p.rows or p.review) for p in ps)  # a reading that saw no panel hides one
+        found = _panels_seen(ps)  # a reading that saw no panel hides one
         problems = sum(len(p.review) + len(panel_problems(p.rows)) for p in ps)
         return (-read, -found, problems, order)
 
@@ -196,6 +199,10 @@ def settle(data: bytes, index: int, first: str, panels: list[PanelRecord],
             p.review.append("the readers disagree on its figures (" + "; ".join(
                 f"{_READER_NAMES[m]}: {_summary(ps)}" for m, ps in with_rows) + ")")
     return best
+
+
+def _panels_seen(panels: list[PanelRecord]) -> int:
+    return sum(bool(p.rows or p.review) for p in panels)
 
 
 def _summary(panels: list[PanelRecord]) -> str:
@@ -213,8 +220,15 @@ def _finish(out: FileExtraction, image_only_pages: int) -> FileExtraction:
             f"a panel heading on page {headed[0].page} but no nutrient rows under it"))
     if not out.panels:
         return _no_panel(out.page_count, image_only_pages)
-    if out.page_count > MAX_PAGES:
-        out.status_detail = f"only the first {MAX_PAGES} of {out.page_count} pages were read"
+    return out
+
+
+def _page_limit_said(out: FileExtraction) -> FileExtraction:
+    """Whatever was found, a file longer than the page limit says so: a panel on page 501 of a
+    catalog is otherwise a silent ``no_panel`` (MAX_PAGES is the audit's --max-pages)."""
+    if out.page_count and out.page_count > MAX_PAGES:
+        note = f"read the first {MAX_PAGES:,} of {out.page_count:,} pages; raise --max-pages to read more"
+        out.status_detail = "; ".join(filter(None, [out.status_detail, note]))
     return out
 
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
+from extract import vocab
 from extract.amounts import apply_providing, parse_row_columns, split_note
 from extract.checks import starts_with_key_nutrient
 from extract.layout import Line, Word, group_lines, union
@@ -30,10 +32,14 @@ HEADER_RE = re.compile(r"amount\s+per|per\s+serving|%\s*daily\s+value|%\s*dv\b|"
 EU_HEADER_RE = re.compile(r"per\s+daily\s+(?:dose|portion|intake)|%\s*nrv|\bnrv\b", re.IGNORECASE)
 DAILY_DOSE_QTY_RE = re.compile(r"per\s+daily\s+(?:dose|portion|intake)\s*\(\s*(?P<v>\d+\s+[^)]+?)\s*\)", re.IGNORECASE)
 # Canada: "Each softgel contains / Chaque capsule molle contient:", "Each 2 capsules contain"
+_EACH, _CONTAINS = vocab.each_alternation()
 EACH_RE = re.compile(
-    r"^each\s+(?:(?P<n>\d+|one|two|three|four)\s+)?(?P<u>[a-z][a-z -]*?)\s+contains?\b", re.IGNORECASE)
+    rf"^(?:{_EACH})\s+(?:(?P<n>\d+|one|two|three|four)\s+)?(?P<u>[^\W\d_][^\W\d_ -]*(?:[ -][^\W\d_]+)*?)\s+"
+    rf"(?:{_CONTAINS})(?!\w)", re.IGNORECASE)
 # A line of a panel's head that is the French of the line before (bilingual Canadian panels).
-FRENCH_HEAD_RE = re.compile(r"^(?:/\s*)?(?:chaque\b|ingr[ée]dients\s+m[ée]dicinaux|quantit[ée])", re.IGNORECASE)
+# A wrapped "Chaque capsule molle / contient :" leaves the verb alone on its line.
+FRENCH_HEAD_RE = re.compile(r"^(?:/\s*)?(?:chaque\b|ingr[ée]dients\s+m[ée]dicinaux|quantit[ée]|"
+                            rf"(?:{_CONTAINS})\s*:?\s*$)", re.IGNORECASE)
 # Amount-column titles of a panel with several amount columns. "Per 2 Capsules" may be set glued to
 # the column before it ("% DailyPer 4", "% DailyChildren") or over two lines ("Per 2" / "Softgels"):
 # the quantity counts, so no word boundary is asked for before a title.
@@ -50,7 +56,7 @@ COLUMN_RE = re.compile(
 BARE_COLUMN_RE = re.compile(r"(?<![\w.,])(?P<q>\d+)\s+(?P<u>" + _NOT_UNIT + r"[a-z]+)", re.IGNORECASE)
 # Lines that close the panel's table: footnotes, ingredient lists, directions.
 END_RE = re.compile(
-    r"^(?:[*†‡]\s*)?(?:percent\s+daily|daily\s+values?\s+(?:not|are)|other\s+ingredients|ingredients\s*:|"
+    r"^(?:[*†‡¹²³]\s*)?(?:" + vocab.end_alternation() + r"|percent\s+daily|daily\s+values?\s+(?:not|are)|other\s+ingredients|ingredients\s*:|"
     r"suggested\s+us|recommended\s+us|recommended\s+(?:daily\s+)?dose|directions|caution|warning|"
     r"non[-\s]?medicinal|ingr[ée]dients\s+non|\*?\s*nrv\s*[:=]|\*?\s*nutrient\s+reference|\*?\s*ri\s*[:=]|"
     r"\*?\s*reference\s+intake|food\s+supplements?\s+(?:should|must))",
@@ -74,26 +80,130 @@ def clean(text: str) -> str:
 
 
 def find_headings(words: list[Word]) -> list[Heading]:
+    """Panel headings in every convention and language (extract/vocab.toml [headings]).
+
+    A heading is a phrase of consecutive words on one line, whatever its case, accents and
+    letter-spacing. "Medicinal Ingredients / Ingrédients médicinaux" is one heading, not two.
+    A weak heading ("Zusammensetzung", "Composition") counts only alone on its line with a
+    panel's column titles (per daily dose, %NRV) under it: elsewhere it heads an ingredient list."""
     heads: list[Heading] = []
+    last_end = -10  # index of the last word of the previous heading
     for i, w in enumerate(words):
-        if HEADING_RE.match(w.text):
-            second, region = "facts", "us"
-        else:
-            for pat, second, region in OTHER_HEADINGS:
-                if pat.match(w.text):
-                    break
-            else:
-                continue
-            if i > 0 and words[i - 1].text.lower().rstrip(":").endswith(("non", "non-")) \
-                    and abs(words[i - 1].top - w.top) < 2.0:
-                continue  # "Non medicinal ingredients"
-        for nxt in words[i + 1 : i + 4]:
-            same_line = abs(nxt.top - w.top) < max(2.0, w.size * 0.3)
-            if same_line and nxt.text.lower().startswith(second) and 0 <= nxt.x0 - w.x1 < w.size * 1.5:
-                heads.append(Heading(w.x0, min(w.top, nxt.top), nxt.x1, max(w.bottom, nxt.bottom), region,
-                                     max(w.size, nxt.size), w.bold and nxt.bold))
-                break
+        if _fold_word(w.text)[:3] not in _heading_prefixes():
+            continue
+        match = _heading_at(words, i)
+        if match is None:
+            continue
+        end, region, strong, used = match
+        prev = _neighbour(words, i, -1)
+        if prev is not None and _fold_word(words[prev].text).rstrip(":").endswith(("non", "non-")):
+            continue  # "Non medicinal ingredients"
+        if heads and _bilingual(words, last_end, i, heads[-1], region):
+            h = heads[-1]  # the same heading in the other language
+            h.x1, h.bottom = max(h.x1, words[end].x1), max(h.bottom, words[end].bottom)
+            last_end = end
+            continue
+        if region != "us" and prev is not None and prev != last_end:
+            # inside a sentence or a footnote ("*VNR : valeurs nutritionnelles de référence"); a
+            # heading may follow the heading of the panel beside it across a narrow gutter
+            continue
+        if not strong and not _weak_heading_holds(words, i, end, last_end):
+            continue
+        ws = [words[j] for j in used]
+        heads.append(Heading(w.x0, min(x.top for x in ws), max(x.x1 for x in ws), max(x.bottom for x in ws), region,
+                             max(x.size for x in ws), all(x.bold for x in ws)))
+        last_end = end
     return heads
+
+
+def _fold_word(text: str) -> str:
+    t = text.casefold()
+    return (t if t.isascii() else vocab.fold(t)).replace("-", "")
+
+
+_heading_prefixes = lru_cache(maxsize=1)(lambda: frozenset(p[:3] for p, *_ in vocab.headings()))
+_TRAIL = re.compile(r"[^\w]+$")
+
+
+def _same_line(a: Word, b: Word) -> bool:
+    return abs(b.top - a.top) < max(2.0, a.size * 0.3) and 0 <= b.x0 - a.x1 < a.size * 1.5
+
+
+def _neighbour(words: list[Word], i: int, step: int) -> int | None:
+    """The word set next to words[i] on its line (step -1: before it, +1: after it)."""
+    for j in range(i + step, i + step * 4, step):
+        if not 0 <= j < len(words):
+            return None
+        a, b = (words[j], words[i]) if step < 0 else (words[i], words[j])
+        if _same_line(a, b):
+            return j
+    return None
+
+
+def _heading_at(words: list[Word], i: int) -> tuple[int, str, bool, list[int]] | None:
+    """(index of the heading's last word, region, strong, indexes of its words) for a heading
+    starting at words[i]. A heading set in a narrow column wraps ("MEDICINAL" / "INGREDIENTS /"):
+    while the words read so far only begin a phrase, the line under them, starting where the
+    heading starts, may go on with it."""
+    phrases = vocab.headings()
+    idx, acc, best, used = i, "", None, []
+    for _ in range(6):
+        before = acc
+        acc += vocab.compact(words[idx].text)
+        used.append(idx)
+        bare = _TRAIL.sub("", acc)
+        for phrase, region, strong, n in phrases:
+            # the whole phrase; or, as ever for "Supplement Facts", a several-word phrase whose
+            # last word runs into what follows it
+            if bare == phrase or (n > 1 and acc.startswith(phrase) and not before.startswith(phrase)):
+                if best is None or len(phrase) > best[3]:
+                    best = (idx, region, strong, len(phrase), list(used))
+        if not any(p.startswith(bare) and p != bare for p, *_ in phrases):
+            break
+        nxt = _neighbour(words, idx, 1)
+        if nxt is None:
+            nxt = _wrapped(words, idx, i)
+        if nxt is None:
+            break
+        idx = nxt
+    return (best[0], best[1], best[2], best[4]) if best else None
+
+
+def _wrapped(words: list[Word], idx: int, first: int) -> int | None:
+    """The word that opens the line under words[idx] at the left edge of words[first], if any."""
+    w, start = words[idx], words[first]
+    for j in range(idx + 1, min(len(words), idx + 40)):
+        x = words[j]
+        if w.bottom - 1 < x.top < w.bottom + w.size and abs(x.x0 - start.x0) < start.size:
+            return j
+    return None
+
+
+def _bilingual(words: list[Word], last_end: int, i: int, last: Heading, region: str) -> bool:
+    """Is words[i] the start of a translation of the heading ``last`` that ends at words[last_end]?
+    "Medicinal Ingredients / Ingrédients médicinaux" on one line, or the translation set on the
+    line under it, flush with it."""
+    if last_end < 0:
+        return False
+    prev, w = words[last_end], words[i]
+    slash = prev.text.endswith(("/", "|")) or w.text.startswith(("/", "|"))
+    if abs(prev.top - w.top) <= 2.0:
+        between = [x.text for x in words[last_end + 1:i]]
+        if slash:
+            return not between
+        return bool(between) and all(t in ("/", "|") for t in between)
+    stacked = -1 < w.top - prev.bottom < 0.8 * w.size and abs(w.x0 - last.x0) < w.size
+    return stacked and (slash or region == last.region)
+
+
+def _weak_heading_holds(words: list[Word], i: int, end: int, last_end: int) -> bool:
+    before, after = _neighbour(words, i, -1), _neighbour(words, end, 1)
+    if (before is not None and before != last_end) or (after is not None and _heading_at(words, after) is None):
+        return False  # a word beside it: an ingredient list's opening ("Zusammensetzung: ...")
+    w = words[i]
+    below = [x.text for x in words if w.bottom < x.top < w.bottom + 8 * w.size and x.x1 > w.x0 - 10
+             and x.x0 < w.x0 + 400]
+    return bool(vocab.panel_cue().search(vocab.head_in_english(" ".join(below))))
 
 
 def reading_order(heads: list[Heading]) -> list[Heading]:
@@ -179,6 +289,8 @@ def read_panel(words: list[Word], box: tuple[float, float, float, float], page: 
         text = clean(line.text)
         if not text:
             continue
+        if not rows and not pending:
+            text = vocab.head_in_english(text)  # "pro Tagesdosis (2 Kapseln)": "per daily dose (2 Kapseln)"
         if state == "head":
             if EU_HEADER_RE.search(text):
                 rec.region = "eu"
