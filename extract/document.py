@@ -22,7 +22,7 @@ from extract.records import FileExtraction, PanelRecord
 from extract.checks import key_nutrient, panel_problems
 
 EXTRACTOR_VERSION = "8"  # bump when extraction output changes: stored versions get re-read
-MAX_PAGES = 500
+MAX_PAGES = 500  # the audit sets it per run from --max-pages (flows/executor.py)
 
 
 def extract_pdf(source: str | Path | bytes) -> FileExtraction:
@@ -36,7 +36,7 @@ def extract_pdf(source: str | Path | bytes) -> FileExtraction:
     except PermissionError:
         return FileExtraction(status="error", status_detail="permission denied reading the file", transient=True)
     try:
-        return _extract(data, reader)
+        return _page_limit_said(_extract(data, reader))
     except ExtractError as e:
         return FileExtraction(status="error", status_detail=e.detail)
     except (MemoryError, RecursionError):
@@ -220,8 +220,15 @@ def _finish(out: FileExtraction, image_only_pages: int) -> FileExtraction:
             f"a panel heading on page {headed[0].page} but no nutrient rows under it"))
     if not out.panels:
         return _no_panel(out.page_count, image_only_pages)
-    if out.page_count > MAX_PAGES:
-        out.status_detail = f"only the first {MAX_PAGES} of {out.page_count} pages were read"
+    return out
+
+
+def _page_limit_said(out: FileExtraction) -> FileExtraction:
+    """Whatever was found, a file longer than the page limit says so: a panel on page 501 of a
+    catalog is otherwise a silent ``no_panel`` (MAX_PAGES is the audit's --max-pages)."""
+    if out.page_count and out.page_count > MAX_PAGES:
+        note = f"read the first {MAX_PAGES:,} of {out.page_count:,} pages; raise --max-pages to read more"
+        out.status_detail = "; ".join(filter(None, [out.status_detail, note]))
     return out
 
 
@@ -315,7 +322,7 @@ def read_words(words: list[Word], width: float, height: float, number: int, read
     heads = reading_order(find_headings(words))
     if not heads:
         return []
-    regions = panel_regions(heads, width, height)
+    regions = panel_regions(heads, width, height, words)
     body_size = statistics.median([w.size for w in words]) if words else 8.0
     panels: list[PanelRecord] = []
     tables: list[tuple[float, float, float, float]] = []
