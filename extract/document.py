@@ -21,7 +21,7 @@ from extract.panel import clean, find_headings, panel_regions, read_panel, readi
 from extract.records import FileExtraction, PanelRecord
 from extract.checks import key_nutrient, panel_problems
 
-EXTRACTOR_VERSION = "8"  # bump when extraction output changes: stored versions get re-read
+EXTRACTOR_VERSION = "9"  # bump when extraction output changes: stored versions get re-read
 MAX_PAGES = 500  # the audit sets it per run from --max-pages (flows/executor.py)
 
 
