@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -41,7 +42,8 @@ def _audit(root: Path, workers: int) -> Path:
     return db
 
 
-def run_sample(n: int, seed: int, workers: int, keep: Path | None, force: dict | None = None):
+def run_sample(n: int, seed: int, workers: int, keep: Path | None, force: dict[str, Any] | None = None,
+               ) -> tuple[Any, dict[str, Any]]:
     from tests.labelgen.measure import measure
     from tests.labelgen.producers import render_space_catalog
     from tests.labelgen.space import draw_labels
@@ -65,7 +67,7 @@ def run_sample(n: int, seed: int, workers: int, keep: Path | None, force: dict |
     return figs, {"labels": n, "panels": len(truth), "render_s": round(t1 - t0, 1), "audit_s": round(t2 - t1, 1)}
 
 
-def run_frozen(workers: int):
+def run_frozen(workers: int) -> tuple[Any, dict[str, Any] | None]:
     from tests.labelgen.measure import measure
 
     truth_path = HELDOUT / "truth.jsonl"
@@ -86,7 +88,7 @@ def run_frozen(workers: int):
     return figs, {"panels": len(truth), "audit_s": round(t1 - t0, 1)}
 
 
-def main(argv=None) -> int:
+def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=int, default=1000, help="labels to draw (default 1000)")
     ap.add_argument("--seed", type=int, default=17, help="sampling seed (default 17)")
@@ -112,14 +114,14 @@ def main(argv=None) -> int:
                               f"(render {info['render_s']} s, audit {info['audit_s']} s)"))
             print()
     if not a.no_frozen:
-        figs, info = run_frozen(a.workers)
-        if figs is None:
+        figs, frozen = run_frozen(a.workers)
+        if figs is None or frozen is None:
             print("frozen held-out set not found under tests/heldout/", file=sys.stderr)
         else:
-            out["frozen"] = {**info, "figures": as_json(figs)}
+            out["frozen"] = {**frozen, "figures": as_json(figs)}
             if not a.json:
-                print(table(figs, f"Frozen held-out set (tests/heldout): {info['panels']} panels "
-                                  f"(audit {info['audit_s']} s)"))
+                print(table(figs, f"Frozen held-out set (tests/heldout): {frozen['panels']} panels "
+                                  f"(audit {frozen['audit_s']} s)"))
     if a.json_out:
         a.json_out.write_text(json.dumps(out, indent=1), encoding="utf-8")
     if a.json:

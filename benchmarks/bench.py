@@ -31,6 +31,7 @@ DIR (default benchmarks/.bench/, git-ignored) so re-runs skip generation.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import os
@@ -43,7 +44,13 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flows.executor import ExtractedRows, FileJob
+    from labelaudit.contracts.records import AuditRun
 
 # Only the standard library at module level: spawned workers re-import this file as __mp_main__.
 ROOT = Path(__file__).resolve().parents[1]
@@ -108,7 +115,7 @@ def _bare_file(path: str) -> int:
 
 
 def child_baseline(a: dict) -> dict:
-    import pdfplumber  # noqa: F401  (imported before the clock, like any library)
+    import pdfplumber
 
     files = pdf_files(Path(a["catalog"]))
     t0 = time.perf_counter()
@@ -144,7 +151,8 @@ def child_split(a: dict) -> dict:
     nutrient_rows = [0]
 
     class TimedSteps(Steps):
-        def extract(self, shares, read):
+        def extract(self, shares: list[list[FileJob]],
+                    read: Callable[[list[FileJob]], ExtractedRows]) -> Iterator[ExtractedRows]:
             t = time.perf_counter()
             out["plan_s"] = t - t_plan  # lock, discover (sha256 of every file), plan_reads
             for part in super().extract(shares, read):
@@ -152,7 +160,7 @@ def child_split(a: dict) -> dict:
                 yield part
             out["extract_s"] = time.perf_counter() - t
 
-        def load(self, load):
+        def load(self, load: Callable[[], AuditRun]) -> AuditRun:
             if "plan_s" not in out:  # nothing to read
                 out["plan_s"], out["extract_s"] = time.perf_counter() - t_plan, 0.0
             t = time.perf_counter()
@@ -160,7 +168,7 @@ def child_split(a: dict) -> dict:
             out["load_s"] = time.perf_counter() - t
             return run
 
-        def reports(self, write, db, run_id):
+        def reports(self, write: Callable[[], dict[str, Path]], db: Path, run_id: str) -> dict[str, Path]:
             t = time.perf_counter()
             try:
                 paths = write()
@@ -229,15 +237,13 @@ class TreeSampler:
         ps = self._psutil
         try:
             root = ps.Process(self.pid)
-            procs = [root] + root.children(recursive=True)
+            procs = [root, *root.children(recursive=True)]
         except ps.Error:
             return 0
         total = 0
         for p in procs:
-            try:
+            with contextlib.suppress(ps.Error):  # a child that exited meanwhile
                 total += p.memory_info().rss
-            except ps.Error:
-                pass
         return total
 
     def _run(self) -> None:
@@ -245,11 +251,11 @@ class TreeSampler:
             self.peak = max(self.peak, self._sample())
             self._stop.wait(self.interval)
 
-    def __enter__(self) -> "TreeSampler":
+    def __enter__(self) -> TreeSampler:
         self._thread.start()
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
 
@@ -313,8 +319,10 @@ class PrefectServer:
         prefect_bin = str(Path(self.python).parent / "prefect")
         cmd = [prefect_bin, "server", "start", "--host", "127.0.0.1", "--port", str(self.port)]
         t0 = time.perf_counter()
-        self.proc = subprocess.Popen(cmd, env=self.env, stdout=open(self.log, "w"), stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+        # The child keeps its own copy of the descriptor: ours can close at once.
+        with open(self.log, "w") as log:
+            self.proc = subprocess.Popen(cmd, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                         start_new_session=True)
         while time.perf_counter() - t0 < timeout:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"prefect server exited ({self.proc.returncode}); see {self.log}: "
@@ -336,7 +344,7 @@ class PrefectServer:
             return 0.0
         try:
             root = psutil.Process(self.proc.pid)
-            return sum(p.memory_info().rss for p in [root] + root.children(recursive=True)) / 2**20
+            return sum(p.memory_info().rss for p in [root, *root.children(recursive=True)]) / 2**20
         except psutil.Error:
             return 0.0
 
@@ -349,7 +357,7 @@ class PrefectServer:
         try:
             root = psutil.Process(self.proc.pid)
             total = 0.0
-            for p in [root] + root.children(recursive=True):
+            for p in [root, *root.children(recursive=True)]:
                 t = p.cpu_times()
                 total += t.user + t.system
             return total
@@ -369,7 +377,7 @@ class PrefectServer:
 # ============================================================== the benchmark
 
 class Bench:
-    def __init__(self, args):
+    def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self.python = sys.executable
         self.script = str(Path(__file__).resolve())
@@ -520,18 +528,19 @@ class Bench:
         base = self.med("baseline: bare pdfplumber, 1 proc")
         rows: list[tuple] = []
 
-        def add(phase: str, seconds: float | None, per_label: bool = True, peak: float | None = None, note: str = ""):
+        def add(phase: str, seconds: float | None, per_label: bool = True, peak: float | None = None,
+                note: str = "") -> None:
             ls = f"{n / seconds:.1f}" if (seconds and per_label) else ""
             ratio = f"{seconds / base:.2f}x" if (seconds is not None and base) else ""
             rows.append((phase, f"{seconds:.2f}" if seconds is not None else "failed", ls, ratio,
                          f"{peak:.0f}" if peak is not None else "", note))
 
-        def reps(phase):
+        def reps(phase: str) -> str:
             k = len([r for r in self.results.get(phase, []) if r.get("ok")])
             t = len(self.results.get(phase, []))
             return f"{k}/{t} runs" if t else ""
 
-        def measured(phase, note=""):
+        def measured(phase: str, note: str = "") -> float | None:
             s = self.med(phase)
             inner = self.med(phase, "inner_s")
             extra = [f"in-process {inner:.2f} s"] if inner is not None else []
@@ -549,33 +558,39 @@ class Bench:
         if split is not None:
             startup = split - (self.med(split_phase, "inner_s") or 0)
             add("  split: python start + imports", startup, per_label=False, peak=None, note="child wall - in-process")
-            add("  split: discover + plan_reads", parts["plan_s"], per_label=False, note="sha256 of every file + known versions")
-            add("  split: run_extraction", parts["extract_s"], note=f"{W} spawned pebble workers, PDFium pre-pass and glyphs")
-            add("  split: load_and_judge", parts["load_s"], per_label=False, note="staged copy, inserts, rules, verdicts, publish")
-            errs = [r.get("reports_error") for r in self.results.get(split_phase, []) if r.get("reports_error")]
+            add("  split: discover + plan_reads", parts["plan_s"], per_label=False,
+                note="sha256 of every file + known versions")
+            add("  split: run_extraction", parts["extract_s"],
+                note=f"{W} spawned pebble workers, PDFium pre-pass and glyphs")
+            add("  split: load_and_judge", parts["load_s"], per_label=False,
+                note="staged copy, inserts, rules, verdicts, publish")
+            errs = [str(r["reports_error"]) for r in self.results.get(split_phase, []) if r.get("reports_error")]
             if errs:
                 rows.append(("  split: write_reports", "failed", "", "", "", errs[0][:120]))
             elif parts["reports_s"] is not None:
-                add("  split: write_reports", parts["reports_s"], per_label=False, note="html/pdf/csv/xlsx, all retailers")
+                add("  split: write_reports", parts["reports_s"], per_label=False,
+                    note="html/pdf/csv/xlsx, all retailers")
         plain_rep = split  # the same work as audit_flow(out=...), without Prefect
 
-        for label, ref in (("cold", None), ("server", None)):
+        for label in ("cold", "server"):
             nr = f"prefect {label} (no reports)"
             wr = f"prefect {label} + reports"
             if nr in self.results:
                 s = self.med(nr)
                 imp = self.med(nr, "import_s")
-                orch = f"orchestration {s - plain:.2f} s = {100 * (s - plain) / s:.0f}% of wall" if (s and plain) else ""
+                orch = (f"orchestration {s - plain:.2f} s = {100 * (s - plain) / s:.0f}% of wall"
+                        if (s and plain) else "")
                 scpu = self.med(nr, "server_cpu_s")
                 note = "; ".join(x for x in (orch, f"import prefect+flows {imp:.1f} s" if imp is not None else "",
                                              f"server CPU {scpu:.1f} s" if scpu is not None else "", reps(nr)) if x)
                 add(nr, s, peak=self.peak(nr), note=note)
             if wr in self.results:
                 s = self.med(wr)
-                errs = [r.get("error") for r in self.results[wr] if not r.get("ok")]
+                errs = [str(r.get("error")) for r in self.results[wr] if not r.get("ok")]
                 orch = (f"orchestration {s - plain_rep:.2f} s = {100 * (s - plain_rep) / s:.0f}% of wall"
                         if (s and plain_rep) else "")
-                add(wr, s, peak=self.peak(wr), note=(orch + "; " + reps(wr) + (f"; error: {errs[0][:100]}" if errs else "")))
+                error = f"; error: {errs[0][:100]}" if errs else ""
+                add(wr, s, peak=self.peak(wr), note=orch + "; " + reps(wr) + error)
         if re_plain is not None or "re-audit plain (no reports)" in self.results:
             ph = "re-audit plain (no reports)"
             fr = [r.get("files_read") for r in self.results.get(ph, []) if r.get("ok")]
@@ -594,7 +609,7 @@ class Bench:
                          "start-up to /api/health; RSS at the end, not part of the audit tree"))
 
         headers = ("phase", "seconds", "labels/s", "ratio", "peak RSS MB", "notes")
-        widths = [max(len(str(r[i])) for r in rows + [headers]) for i in range(len(headers))]
+        widths = [max(len(str(r[i])) for r in [*rows, headers]) for i in range(len(headers))]
         widths[-1] = min(widths[-1], 110)
         fmt = lambda r: "  ".join(  # noqa: E731
             (str(v).ljust(widths[i]) if i in (0, 5) else str(v).rjust(widths[i])) for i, v in enumerate(r))

@@ -15,25 +15,26 @@ import random
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
-import pypdfium2 as pdfium  # noqa: E402
+import numpy as np
+import pypdfium2 as pdfium
 
-from extract import ocr  # noqa: E402
-from extract.layout import Word  # noqa: E402
-from tests.labelgen import random_product, render_label_bytes  # noqa: E402
-from tests.labelgen.scan import random_scan_params, scan_pdf  # noqa: E402
-from tests.test_ocr import key_match, read_words  # noqa: E402
-from warehouse.normalise import normalise_panel  # noqa: E402
+from extract import ocr
+from extract.layout import Word
+from tests.labelgen import random_product, render_label_bytes
+from tests.labelgen.scan import random_scan_params, scan_pdf
+from tests.test_ocr import key_match, read_words
+from warehouse.normalise import normalise_panel
 
 DPI = 300
 
 
-def tesseract_page(img, w, h):
+def tesseract_page(img: Any, w: float, h: float) -> tuple[list[Word], float, float]:
     p = ocr.ocr_image(img, DPI, w, h)
     return p.words, p.width, p.height
 
@@ -41,7 +42,7 @@ def tesseract_page(img, w, h):
 _RAPID = None
 
 
-def rapid_page(img, w, h):
+def rapid_page(img: Any, w: float, h: float) -> tuple[list[Word], float, float]:
     global _RAPID
     if _RAPID is None:
         from rapidocr_onnxruntime import RapidOCR
@@ -58,7 +59,7 @@ def rapid_page(img, w, h):
         fixed = ocr.fix_tokens(parts)
         total = sum(len(t) for t in parts) + max(0, len(parts) - 1)
         x = x0
-        for raw, t in zip(parts, fixed):
+        for raw, t in zip(parts, fixed, strict=False):
             ww = (x1 - x0) * len(raw) / max(total, 1)
             words.append(Word(t, x * k, top * k, (x + ww) * k, bottom * k, (bottom - top) * k / 0.93, False,
                               (x * k, top * k, (x + ww) * k, bottom * k), float(score)))
@@ -103,8 +104,8 @@ def main() -> None:
         f1 = 2 * tp / max(1, 2 * tp + fp + fnn)
         print(f"{name:10s} labels {len(cases)}  key-nutrient F1 {f1:.3f} (tp {tp} fp {fp} fn {fnn})  "
               f"s/page median {np.median(secs):.2f} mean {np.mean(secs):.2f} (first call {secs[0]:.2f})")
-        for m in misses[:10]:
-            print("   ", m)
+        for miss in misses[:10]:
+            print("   ", miss)
 
 
 if __name__ == "__main__":

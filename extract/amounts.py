@@ -3,17 +3,24 @@ from __future__ import annotations
 
 import re
 
+from extract import vocab
 from extract.records import RowRecord
 
-# Order matters: longer spellings first so "mcg RAE" is not read as "mcg".
-# Case-insensitive: ALL-CAPS panels print "125 MCG (5,000 IU)".
-_UNIT = r"(?i:mcg\s*RAE|mcg\s*DFE|µg\s*RAE|µg\s*DFE|mcg|µg|μg|ug|mg|g|I\.\s?U\.?|IU)(?![A-Za-z])"
+# Every spelling of the units in the languages (extract/vocab.toml [units]): "12,5 µg", "500 I.E.",
+# "400 UI", "800 µg RE", longest first so "mcg RAE" is not read as "mcg".
+_UNIT = vocab.unit_pattern()
 _NUM = r"\d[\d,]*(?:\.\d+)?|\.\d+"
 _MARKS = r"[†‡*§¶]*"
 
+# French, Belgian and Swiss labels group thousands with a space: "5 000 UI", "(4 000 IU)". Read so
+# only inside parentheses or before an IU spelling, where a name's last digits ("Omega 3 500 mg")
+# cannot be taken for the leading group.
+_NUM_SP = r"(?<![\w.,])\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d,.])"
+_IU = vocab.alternation(vocab.data()["units"]["iu"])
+
 AMOUNT_RE = re.compile(
-    rf"(?P<amt>(?:<\s*)?(?P<n1>{_NUM})\s*(?P<u1>{_UNIT}){_MARKS}"
-    rf"(?:\s*\(\s*(?P<n2>{_NUM})\s*(?P<u2>{_UNIT}){_MARKS}\s*\){_MARKS})?)"
+    rf"(?P<amt>(?:<\s*)?(?P<n1>{_NUM_SP}(?=\s*(?i:{_IU})(?![^\W\d_]))|{_NUM})\s*(?P<u1>{_UNIT}){_MARKS}"
+    rf"(?:\s*\(\s*(?P<n2>{_NUM_SP}|{_NUM})\s*(?P<u2>{_UNIT}){_MARKS}\s*\){_MARKS})?)"
 )
 DV_RE = re.compile(rf"(?P<dv>(?:<\s*)?(?P<dvn>{_NUM})\s*%{_MARKS}|[†‡*]+)$")
 # The amount must be the tail of the row (before an optional %DV), so digits inside
@@ -28,18 +35,7 @@ PROVIDING_RE = re.compile(
 
 
 def normalise_unit(raw: str) -> str:
-    u = re.sub(r"\s+", " ", raw.strip())
-    low = u.lower().replace("μ", "µ")
-    if low.startswith(("mcg", "µg", "ug")):
-        rest = low[3:].strip() if low.startswith("mcg") else low[2:].strip()
-        if rest == "rae":
-            return "mcg RAE"
-        if rest == "dfe":
-            return "mcg DFE"
-        return "mcg"
-    if low.replace(".", "").replace(" ", "") == "iu":
-        return "IU"
-    return low  # mg, g
+    return vocab.normalise_unit(raw)
 
 
 def parse_number(raw: str, decimal_comma: bool = False) -> float:
@@ -114,6 +110,7 @@ def _parse_plain(text: str, decimal_comma: bool = False) -> RowRecord | None:
 
 
 def _number(raw: str, unit: str, decimal_comma: bool) -> float:
+    raw = re.sub(r"[ \u00a0\u202f]", "", raw)  # "5 000": a space groups thousands (see _NUM_SP)
     if decimal_comma and unit == "IU" and re.fullmatch(r"[1-9]\d{0,2}(?:\.\d{3})+", raw):
         return float(raw.replace(".", ""))  # "1.000 IU": IU are never fractional, the point groups thousands
     return parse_number(raw, decimal_comma)

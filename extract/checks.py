@@ -163,13 +163,32 @@ def row_consistent(nutrient: str | None, amount, unit, alt_amount, alt_unit, per
 
 # The key nutrients a row names, for checks inside the extract stage (warehouse/names.py is the
 # full identification, with forms; it sits downstream of extraction).
-_KEY_NAMES = (
-    ("vitamin_d", re.compile(r"\bvitamin\s*d\s*[23]?\b|cholecalciferol|ergocalciferol", re.I)),
-    ("vitamin_k", re.compile(r"\bvitamin\s*k\s*[12]?\b|menaquinone|phylloquinone|phytonadione", re.I)),
-    ("vitamin_a", re.compile(r"\bvitamin\s*a\b|retinyl|beta[-\s]?carotene", re.I)),
-    ("magnesium", re.compile(r"\bmagnesium\b", re.I)),
-    ("calcium", re.compile(r"\bcalcium\b", re.I)),
+_KEY_EN = (
+    ("vitamin_d", r"\bvitamin\s*d\s*[23]?\b|cholecalciferol|ergocalciferol"),
+    ("vitamin_k", r"\bvitamin\s*k\s*[12]?\b|menaquinone|phylloquinone|phytonadione"),
+    # not the Italian and Spanish "Vitamina" of another vitamin ("Vitamina K2", "Vitamina D3")
+    ("vitamin_a", r"\bvitamin\s*a\b(?!\s*[b-k]\s*\d*\b)|retinyl|beta[-\s]?carotene"),
+    ("magnesium", r"\bmagnesium\b"),
+    ("calcium", r"\bcalcium\b"),
 )
+
+
+def _key_names() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """The English forms above, and every spelling of warehouse/nutrients.toml in the label
+    languages ("Vitamine D3", "Magnesio", "Calcio", "Menachinon-7"), accents optional."""
+    import tomllib
+    from pathlib import Path
+
+    from extract.vocab import alternation
+    toml = tomllib.loads((Path(__file__).resolve().parents[1] / "warehouse" / "nutrients.toml").read_text("utf-8"))
+    out = []
+    for key, en in _KEY_EN:
+        names = toml.get(key, {}).get("names", [])
+        out.append((key, re.compile(en + r"|(?<!\w)(?:" + alternation(names, gap=r"\s+") + r")(?!\w)", re.I)))
+    return tuple(out)
+
+
+_KEY_NAMES = _key_names()
 
 
 _SOURCE = re.compile(r"\(|\[|\bas\b|\bfrom\b|,", re.I)

@@ -13,7 +13,7 @@ from pypdfium2 import PdfiumError
 
 from extract.errors import CorruptPdf, EmptyFile, EncryptedPdf, ExtractError, NotAPdf, TruncatedPdf
 from extract.identity import find_identity
-from extract.labeltext import find_directions
+from extract.labeltext import assign_directions, find_directions
 from extract.layout import Line, Word, group_lines, page_words
 from extract.ocr import ocr_available, ocr_page
 from extract.chars import page_chars
@@ -22,8 +22,8 @@ from extract.panel import clean, find_headings, panel_regions, read_panel, readi
 from extract.records import FileExtraction, PanelRecord
 from extract.checks import key_nutrient, panel_problems
 
-EXTRACTOR_VERSION = "8"  # bump when extraction output changes: stored versions get re-read
-MAX_PAGES = 500
+EXTRACTOR_VERSION = "9"  # bump when extraction output changes: stored versions get re-read
+MAX_PAGES = 500  # the audit sets it per run from --max-pages (flows/executor.py)
 
 
 def extract_pdf(source: str | Path | bytes) -> FileExtraction:
@@ -37,7 +37,7 @@ def extract_pdf(source: str | Path | bytes) -> FileExtraction:
     except PermissionError:
         return FileExtraction(status="error", status_detail="permission denied reading the file", transient=True)
     try:
-        return _extract(data, reader)
+        return _page_limit_said(_extract(data, reader))
     except ExtractError as e:
         return FileExtraction(status="error", status_detail=e.detail)
     except (MemoryError, RecursionError):
@@ -123,8 +123,9 @@ def _failing(panels: list[PanelRecord]) -> bool:
     return not any(p.rows for p in panels) or any(p.review or panel_problems(p.rows) for p in panels)
 
 
-def _key_values(panels: list[PanelRecord]) -> list[tuple]:
-    return sorted((key_nutrient(r.label_text) or "", r.amount, r.unit, r.alt_amount, r.percent_dv)
+def _key_values(panels: list[PanelRecord]) -> list[str]:
+    # Compared as text: any of the figures may be missing (None), and None does not order with numbers.
+    return sorted(repr((key_nutrient(r.label_text) or "", r.amount, r.unit, r.alt_amount, r.percent_dv))
                   for p in panels for r in p.rows if key_nutrient(r.label_text))
 
 
@@ -160,6 +161,9 @@ def settle(data: bytes, index: int, first: str, panels: list[PanelRecord],
     if not _failing(panels):
         return panels
     readings = [(first, panels)]
+    # A reading that passes its checks by seeing fewer panels (OCR often merges or drops one of
+    # two panels set side by side) would hide a product: it must see at least as many.
+    seen = _panels_seen(panels)
     for method in ("pdfplumber" if first == "pdfium" else "pdfium", "OCR"):
         # OCR costs ~1 s a page: only once a reader has found a panel (rows, or a heading set as
         # one), not for a page whose text merely names a panel in a sentence.
@@ -174,14 +178,14 @@ def settle(data: bytes, index: int, first: str, panels: list[PanelRecord],
             raise
         except Exception:  # noqa: BLE001 - a reader that cannot read the page gives no reading
             continue
-        if not _failing(got):
+        if not _failing(got) and _panels_seen(got) >= seen:
             return got
         readings.append((method, got))
 
     def rank(item):
         order, (_, ps) = item
         read = sum(r.amount is not None for p in ps for r in p.rows)
-        found = sum(bool(p.rows or p.review) for p in ps)  # a reading that saw no panel hides one
+        found = _panels_seen(ps)  # a reading that saw no panel hides one
         problems = sum(len(p.review) + len(panel_problems(p.rows)) for p in ps)
         return (-read, -found, problems, order)
 
@@ -196,6 +200,10 @@ def settle(data: bytes, index: int, first: str, panels: list[PanelRecord],
             p.review.append("the readers disagree on its figures (" + "; ".join(
                 f"{_READER_NAMES[m]}: {_summary(ps)}" for m, ps in with_rows) + ")")
     return best
+
+
+def _panels_seen(panels: list[PanelRecord]) -> int:
+    return sum(bool(p.rows or p.review) for p in panels)
 
 
 def _summary(panels: list[PanelRecord]) -> str:
@@ -213,8 +221,15 @@ def _finish(out: FileExtraction, image_only_pages: int) -> FileExtraction:
             f"a panel heading on page {headed[0].page} but no nutrient rows under it"))
     if not out.panels:
         return _no_panel(out.page_count, image_only_pages)
-    if out.page_count > MAX_PAGES:
-        out.status_detail = f"only the first {MAX_PAGES} of {out.page_count} pages were read"
+    return out
+
+
+def _page_limit_said(out: FileExtraction) -> FileExtraction:
+    """Whatever was found, a file longer than the page limit says so: a panel on page 501 of a
+    catalog is otherwise a silent ``no_panel`` (MAX_PAGES is the audit's --max-pages)."""
+    if out.page_count and out.page_count > MAX_PAGES:
+        note = f"read the first {MAX_PAGES:,} of {out.page_count:,} pages; raise --max-pages to read more"
+        out.status_detail = "; ".join(filter(None, [out.status_detail, note]))
     return out
 
 
@@ -308,16 +323,15 @@ def read_words(words: list[Word], width: float, height: float, number: int, read
     heads = reading_order(find_headings(words))
     if not heads:
         return []
-    regions = panel_regions(heads, width, height)
+    regions = panel_regions(heads, width, height, words)
     body_size = statistics.median([w.size for w in words]) if words else 8.0
     panels: list[PanelRecord] = []
+    tables: list[tuple[float, float, float, float]] = []
     for index, (head, region) in enumerate(zip(heads, regions)):
         rec, end_y = read_panel(words, region, number, index, region=head.region)
         left, top, right, bottom = region
         below = group_lines([w for w in words if w.x0 >= left - 4 and w.x1 <= right + 1 and end_y < w.top <= bottom])
-        rec.directions = find_directions(below)
-        if rec.directions is None and len(heads) == 1:
-            rec.directions = find_directions(group_lines(words))
+        tables.append(_table_box(words, region, end_y))
         # The label's other words (cautions, claims) for rules that read them: the column
         # under the panel, or the whole page outside the table when it holds one panel.
         if len(heads) == 1:
@@ -338,7 +352,21 @@ def read_words(words: list[Word], width: float, height: float, number: int, read
             rec.review.append(f"a {_HEADING_NAMES[head.region]} heading on page {number} but no nutrient rows "
                               "could be read under it")
         panels.append(rec)
+    # Directions wherever they stand on the label: under, above or beside their panel.
+    for rec, directions in zip(panels, assign_directions(words, [(h.x0, h.top, h.x1, h.bottom) for h in heads], tables)):
+        rec.directions = directions
+    if len(panels) == 1 and panels[0].directions is None:
+        panels[0].directions = find_directions(group_lines(words))
     return panels
+
+
+def _table_box(words: list[Word], region, end_y: float) -> tuple[float, float, float, float]:
+    """Where a panel's table stands: its heading to its last row, as wide as its words."""
+    left, top, right, bottom = region
+    inside = [w for w in words if w.x0 >= left and w.x1 <= right + 1 and top <= w.top <= end_y]
+    if not inside:
+        return left, top, right, end_y
+    return min(w.x0 for w in inside), top, max(w.x1 for w in inside), end_y
 
 
 _HEADING_NAMES = {"us": "Supplement Facts", "ca": "Medicinal Ingredients", "eu": "Nutrition Information"}

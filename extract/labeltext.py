@@ -4,29 +4,46 @@ from __future__ import annotations
 import re
 
 from extract.identity import find_identity  # noqa: F401 - brand and name live in extract/identity.py
-from extract.layout import Line
+from extract.layout import Line, Word, group_lines, split_on_gaps
 from extract.panel import clean
 
 DIRECTIONS_RE = re.compile(
     r"\b(?:suggested\s+use|suggested\s+usage|recommended\s+use|recommended\s+usage|recommended\s+(?:daily\s+)?dose(?:\s*/\s*dose\s+recommand\w*)?|"
-    r"recommended\s+daily\s+(?:intake|portion)|"
-    r"directions\s+for\s+use|directions|dosage|how\s+to\s+use|usage)\s*:\s*",
+    r"recommended\s+daily\s+(?:intake|portion)|recommendations?|suggestions?\s+for\s+use|"
+    r"directions\s+for\s+use|directions|dosage|how\s+to\s+use|how\s+to\s+take|usage|"
+    # French, German, Italian, Spanish, Dutch
+    r"conseils?\s+d['’]\s*utilisation|mode\s+d['’]\s*emploi|posologie|dose\s+(?:journali[èe]re\s+)?recommand[ée]e|"
+    r"utilisation|verzehrempfehlung|einnahmeempfehlung|empfohlene\s+(?:tages)?dosis|dosierung|anwendung|"
+    r"modalit[àa]\s+d['’]\s*uso|modo\s+d['’]\s*uso|dose\s+giornaliera\s+(?:consigliata|raccomandata)|"
+    r"modo\s+de\s+(?:empleo|uso)|dosis\s+diaria\s+recomendada|posolog[íi]a|"
+    r"gebruiksaanwijzing|gebruik|aanbevolen\s+dagelijkse\s+dosis|dosering)\s*:\s*",
     re.IGNORECASE,
 )
+# A directions heading set on a line of its own, with or without its colon ("SUGGESTED USE").
+_HEADING_ALONE = re.compile(r"^\s*" + DIRECTIONS_RE.pattern[:-len(r"\s*:\s*")] + r"\s*:?\s*$", re.IGNORECASE)
 # Sentences that begin another section of the label, not the directions.
 _STOP = re.compile(
     r"^(?:keep|caution|warning|warnings|not\s+intended|do\s+not(?!\s+(?:exceed|take\s+more))|store|storage|if\s+you|consult|other\s+ingredients|"
     r"ingredients|distributed|manufactured|made\s+in|questions|\*these|these\s+statements|this\s+product|contains|"
     r"allergen|free\s+of|sealed|supplement\s+facts|cautions?(?:\s+and\s+warnings)?|non[-\s]?medicinal|"
     r"dose\s+recommand\w*|mode\s+d.emploi|adultes|mises?\s+en\s+garde|ingr[ée]dients|food\s+supplements?|"
-    r"nutrition(?:al)?\s+information|medicinal\s+ingredients)\b",
+    r"nutrition(?:al)?\s+information|medicinal\s+ingredients|"
+    # the EU warnings, storage and ingredient lists that follow directions in their languages
+    r"ne\s+pas\s+d[ée]passer\s+la|tenir\s+hors|conserver|compl[ée]ment\s+alimentaire|die\s+angegebene|"
+    r"au(?:ß|ss)erhalb|zutaten|nahrungserg[äa]nzungsmittel|trocken|non\s+superare\s+la|tenere\s+fuori|ingredienti|"
+    r"integratore|conservare|no\s+superar\s+la|mantener\s+fuera|ingredientes|complemento\s+alimenticio|"
+    r"de\s+aanbevolen|buiten\s+bereik|ingredi[ëe]nten|voedingssupplement|bewaren)\b",
     re.IGNORECASE,
 )
-_SENTENCE = re.compile(r"(?<=[.!])\s+(?=[A-Z*†(])")
+_SENTENCE = re.compile(r"(?<=[.!])\s+(?=[A-ZÀ-ÖØ-Ý*†(])")
 
 
 def find_directions(lines: list[Line]) -> str | None:
-    text = clean(" ".join(l.text for l in lines))
+    return directions_in(clean(" ".join(l.text for l in lines)))
+
+
+def directions_in(text: str) -> str | None:
+    """The directions that follow a directions heading in ``text``, up to the next section."""
     m = DIRECTIONS_RE.search(text)
     if not m:
         return None
@@ -42,3 +59,103 @@ def find_directions(lines: list[Line]) -> str | None:
             break
     out = " ".join(kept).strip()
     return out or None
+
+
+Box = tuple[float, float, float, float]  # x0, top, x1, bottom in the page's reading frame
+
+
+def directions_blocks(words: list[Word], headings: list[Box]) -> list[tuple[str, Box]]:
+    """Every directions paragraph on the page, wherever it stands (under, above or beside a panel),
+    with its box. A paragraph is followed down its own column from its heading: text side by side
+    with it (a panel, marketing copy, a neighbour's column) never joins it, and it stops at a gap,
+    at a panel's heading, or (``directions_in``) at the next section."""
+    # Panels side by side set the page's columns: a line never runs from one into the next.
+    cuts = sorted({round(x0 - 6, 1) for x0, top, x1, bottom in headings
+                   if any(abs(top - o[1]) < 60 and o[0] < x0 - 20 for o in headings)})
+    columns: dict[int, list[Word]] = {}
+    for w in words:
+        columns.setdefault(sum(w.x0 >= c for c in cuts), []).append(w)
+    segs = [part for col in columns.values() for l in group_lines(col)
+            for part in split_on_gaps(l, max(14.0, 2.5 * l.size))]
+    segs = _split_at_column_edges(segs)
+    segs.sort(key=lambda g: (g.top, g.x0))
+    used: set[int] = set()
+    blocks: list[tuple[str, Box]] = []
+    for i, seg in enumerate(segs):
+        alone = _HEADING_ALONE.match(clean(seg.text))
+        if i in used or not (alone or DIRECTIONS_RE.search(clean(seg.text))):
+            continue
+        flow, last = [seg], seg
+        while len(" ".join(g.text for g in flow)) < 600:
+            below = [(j, g) for j, g in enumerate(segs) if j not in used and g.top > last.top + 0.5 * last.size
+                     and g.x0 < last.x1 and g.x1 > last.x0 and g.x0 >= seg.x0 - 2 * seg.size]
+            if not below:
+                break
+            j, nxt = min(below, key=lambda jg: jg[1].top)
+            if nxt.top - last.bottom > 1.2 * max(last.size, nxt.size) or _on_heading(nxt, headings):
+                break
+            flow.append(nxt)
+            used.add(j)
+            last = nxt
+        head = clean(seg.text).rstrip(" :") + ": " if alone else clean(seg.text) + " "
+        text = directions_in(clean(head + " ".join(g.text for g in flow[1:])))
+        if text:
+            blocks.append((text, (min(g.x0 for g in flow), flow[0].top, max(g.x1 for g in flow), flow[-1].bottom)))
+    return blocks
+
+
+def _split_at_column_edges(segs: list[Line]) -> list[Line]:
+    """Text set in columns with a narrow gutter: where three or more lines start at one x, a line
+    that has a word starting there after a gap wider than a space is two lines, one a column."""
+    starts: dict[int, int] = {}
+    for g in segs:
+        starts[round(g.x0 / 2)] = starts.get(round(g.x0 / 2), 0) + 1
+    if not segs:
+        return segs
+    left = min(g.x0 for g in segs)
+    edges = [k * 2 for k, n in starts.items() if n >= 3 and k * 2 > left + 20]
+    if not edges:
+        return segs
+    out: list[Line] = []
+    for g in segs:
+        gaps = sorted(w.x0 - prev.x1 for prev, w in zip(g.words, g.words[1:]))
+        space = gaps[len(gaps) // 2] if gaps else 0.0  # this line's own word space
+        parts: list[list[Word]] = [[g.words[0]]]
+        for prev, w in zip(g.words, g.words[1:]):
+            gap = w.x0 - prev.x1
+            if gap > max(1.4 * space, 0.15 * w.size) and any(abs(w.x0 - e) <= 2.0 for e in edges):
+                parts.append([w])
+            else:
+                parts[-1].append(w)
+        out.extend(Line(p) for p in parts)
+    return out
+
+
+def _on_heading(seg: Line, headings: list[Box]) -> bool:
+    return any(seg.x0 < x1 and seg.x1 > x0 and seg.top < bottom and seg.bottom > top for x0, top, x1, bottom in headings)
+
+
+def assign_directions(words: list[Word], headings: list[Box], tables: list[Box]) -> list[str | None]:
+    """Each panel's directions (``tables``: where each panel stands, heading to last row): every
+    directions paragraph goes to the panel nearest to it (its own column first), and a panel takes
+    the nearest paragraph it was given."""
+    blocks = directions_blocks(words, headings)
+    out: list[str | None] = [None] * len(tables)
+    if not blocks or not tables:
+        return out
+
+    def distance(b: Box, t: Box) -> float:
+        dx = max(0.0, t[0] - b[2], b[0] - t[2])
+        dy = max(0.0, t[1] - b[3], b[1] - t[3])
+        return 3 * dx + dy  # a paragraph in the panel's column, above or below, before one beside it
+
+    best: dict[int, tuple[float, str]] = {}
+    for text, box in blocks:
+        i = min(range(len(tables)), key=lambda k: distance(box, tables[k]))
+        d = distance(box, tables[i])
+        if i not in best or d < best[i][0]:
+            best[i] = (d, text)
+    for i, (_, text) in best.items():
+        out[i] = text
+    return out
+

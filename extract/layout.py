@@ -9,6 +9,7 @@ evidence crops land on the real page.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
@@ -114,20 +115,97 @@ def page_words(chars: list[dict[str, Any]], width: float, height: float) -> tupl
         )
     # Sort into reading order so the extractor builds words along lines, whatever order
     # the content stream drew them in.
-    frame.sort(key=lambda c: (round(c["top"] / 2.0), c["x0"]))
     extractor = WordExtractor(x_tolerance=1.5, y_tolerance=2.5, use_text_flow=False)
     words: list[Word] = []
-    for word, wchars in extractor.iter_extract_tuples(frame):
-        words.append(
-            Word(
-                text=word["text"],
-                x0=word["x0"], top=word["top"], x1=word["x1"], bottom=word["bottom"],
-                size=max(c["size"] for c in wchars),
-                bold=sum(c["bold"] for c in wchars) * 2 > len(wchars),
-                orig=union(c["orig"] for c in wchars),
+    for _, wchars in (t for base in _baselines(frame) for t in extractor.iter_extract_tuples(base)):
+        for part in (p for g in _split_tight_words(wchars) for p in _split_after_percent(g)):
+            words.append(
+                Word(
+                    text="".join(c["text"] for c in part),
+                    x0=min(c["x0"] for c in part), top=min(c["top"] for c in part),
+                    x1=max(c["x1"] for c in part), bottom=max(c["bottom"] for c in part),
+                    size=max(c["size"] for c in part),
+                    bold=sum(c["bold"] for c in part) * 2 > len(part),
+                    orig=union(c["orig"] for c in part),
+                )
             )
-        )
     return merge_spaced(words), turns
+
+
+def _baselines(frame: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Glyphs grouped by baseline, each group in reading order.
+
+    pdfplumber clusters glyph tops with a chained tolerance, so a name wrapped over two lines with
+    its amount set between them (vertically centred) chains into one line and the glyphs of two
+    lines interleave into one word. A baseline is a glyph's bottom: glyphs of one size on one
+    baseline share it exactly, so lines are grouped without chaining, within a fraction of the type
+    size of the line's first glyph. Smaller glyphs (superscript marks) join the line they sit in."""
+    if not frame:
+        return []
+    sizes = sorted(c["size"] for c in frame)
+    body = sizes[len(sizes) // 2]
+    big = sorted((c for c in frame if c["size"] >= 0.8 * body), key=lambda c: (c["bottom"], c["x0"]))
+    small = [c for c in frame if c["size"] < 0.8 * body]
+    lines: list[list[dict[str, Any]]] = []
+    for c in big:
+        tol = 0.3 * c["size"]
+        for line in reversed(lines[-6:]):
+            if abs(line[0]["bottom"] - c["bottom"]) <= max(tol, 0.3 * line[0]["size"]):
+                line.append(c)
+                break
+        else:
+            lines.append([c])
+    for c in small:
+        mid = (c["top"] + c["bottom"]) / 2
+        near = [line for line in lines if line[0]["bottom"] - line[0]["size"] - 0.5 <= mid <= line[0]["bottom"] + 0.5
+                and any(abs(o["x0"] - c["x1"]) < 2 * line[0]["size"] or abs(c["x0"] - o["x1"]) < 2 * line[0]["size"]
+                        for o in line)]
+        if near:
+            near[0].append(c)
+        else:
+            lines.append([c])
+    for line in lines:
+        line.sort(key=lambda c: c["x0"])
+    return lines
+
+
+def _split_tight_words(wchars: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Words set with a tight letter-spacing, whose spaces are narrower than the extractor's fixed
+    tolerance, arrive joined ("ServingSize:2VeggieCapsules"). Glyph boxes are advance widths, so
+    within a word the gaps are the tracking, all alike; a gap wider than the word's usual one by a
+    good part of a space is a space."""
+    if len(wchars) < 4:
+        return [wchars]
+    gaps = [b["x0"] - a["x1"] for a, b in zip(wchars, wchars[1:])]
+    usual = sorted(gaps)[len(gaps) // 2]
+    parts: list[list[dict[str, Any]]] = [[wchars[0]]]
+    for gap, c in zip(gaps, wchars[1:]):
+        if gap > usual + 0.12 * c["size"] and gap > usual + 0.5:
+            parts.append([c])
+        else:
+            parts[-1].append(c)
+    return parts
+
+
+def _split_after_percent(wchars: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """A %DV set tight against the next column's figure ("625%250", "15%400 MG", "%DailyPer")
+    arrives as one word; a percent sign ends a figure, so whatever follows it starts a new word."""
+    parts: list[list[dict[str, Any]]] = [[]]
+    after_percent = False
+    text = "".join(c["text"] for c in wchars)
+    # "IU6,250%", "mg†240": a unit or a footnote mark set tight against the next column's figure
+    glued = _GLUED_FIGURE.match(text)
+    cut = glued.end(1) if glued else -1
+    for i, c in enumerate(wchars):
+        if (after_percent and c["text"] not in ")*†‡§¶,.;:") or i == cut:
+            parts.append([])
+        parts[-1].append(c)
+        after_percent = c["text"] == "%" or (after_percent and c["text"] in "*†‡§¶")
+    return [p for p in parts if p]
+
+
+_GLUED_FIGURE = re.compile(r"^((?:mcg|µg|μg|ug|mg|g|i\.?u\.?|rae|dfe)?\)?[*†‡§¶]*)(?<=[a-zA-Z.)*†‡§¶])\d[\d,.]*(?:%|\s*$)",
+                           re.IGNORECASE)
 
 
 def merge_spaced(words: list[Word]) -> list[Word]:

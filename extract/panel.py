@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
+from extract import vocab
 from extract.amounts import apply_providing, parse_row_columns, split_note
 from extract.checks import starts_with_key_nutrient
 from extract.layout import Line, Word, group_lines, union
 from extract.records import PanelRecord, RowRecord
+from extract.table import reline
 
 _BULLETS = re.compile(r"\(cid:\d+\)|[•●▪■◆]")
 HEADING_RE = re.compile(r"^supplement$", re.IGNORECASE)
@@ -29,18 +32,31 @@ HEADER_RE = re.compile(r"amount\s+per|per\s+serving|%\s*daily\s+value|%\s*dv\b|"
 EU_HEADER_RE = re.compile(r"per\s+daily\s+(?:dose|portion|intake)|%\s*nrv|\bnrv\b", re.IGNORECASE)
 DAILY_DOSE_QTY_RE = re.compile(r"per\s+daily\s+(?:dose|portion|intake)\s*\(\s*(?P<v>\d+\s+[^)]+?)\s*\)", re.IGNORECASE)
 # Canada: "Each softgel contains / Chaque capsule molle contient:", "Each 2 capsules contain"
+_EACH, _CONTAINS = vocab.each_alternation()
 EACH_RE = re.compile(
-    r"^each\s+(?:(?P<n>\d+|one|two|three|four)\s+)?(?P<u>[a-z][a-z -]*?)\s+contains?\b", re.IGNORECASE)
+    rf"^(?:{_EACH})\s+(?:(?P<n>\d+|one|two|three|four)\s+)?(?P<u>[^\W\d_][^\W\d_ -]*(?:[ -][^\W\d_]+)*?)\s+"
+    rf"(?:{_CONTAINS})(?!\w)", re.IGNORECASE)
 # A line of a panel's head that is the French of the line before (bilingual Canadian panels).
-FRENCH_HEAD_RE = re.compile(r"^(?:/\s*)?(?:chaque\b|ingr[ée]dients\s+m[ée]dicinaux|quantit[ée])", re.IGNORECASE)
-# Amount-column titles of a panel with several amount columns.
+# A wrapped "Chaque capsule molle / contient :" leaves the verb alone on its line.
+FRENCH_HEAD_RE = re.compile(r"^(?:/\s*)?(?:chaque\b|ingr[ée]dients\s+m[ée]dicinaux|quantit[ée]|"
+                            rf"(?:{_CONTAINS})\s*:?\s*$)", re.IGNORECASE)
+# Amount-column titles of a panel with several amount columns. "Per 2 Capsules" may be set glued to
+# the column before it ("% DailyPer 4", "% DailyChildren") or over two lines ("Per 2" / "Softgels"):
+# the quantity counts, so no word boundary is asked for before a title.
+_NOT_UNIT = r"(?!(?:mcg|mg|g|µg|μg|ug|iu|i\.u|rae|dfe|years?|yrs?|days?|weeks?|per|servings?|container)\b)"
 COLUMN_RE = re.compile(
-    r"\bper\s+(?P<q>\d+|one|two|three|four)\s+(?P<u>[a-z]+)|\b(?P<adult>adults?)\b(?:\s*\(?\d+\s*\+?\s*(?:years?|yrs?)?\)?)?|"
-    r"\b(?P<child>children|kids|child)\b(?:\s*(?:\(?\s*(?:ages?\s*)?\d+\s*(?:\+|-\s*\d+|to\s+\d+)?\s*(?:years?|yrs?)?\)?))?",
+    r"(?P<daily>\bper\s+daily\s+(?:dose|portion|intake))(?:\s*\(\s*(?P<dq>\d+)[^)]*\))?|"
+    r"per\s+(?P<q>\d+|one|two|three|four)\b(?:\s+(?P<u>" + _NOT_UNIT + r"[a-z]+))?|"
+    r"\bper\s+(?P<unit>" + _NOT_UNIT + r"(?!daily\b|serving\b|container\b)[a-z]+)|"
+    r"(?P<adult>adults?\b(?:\s*(?:&|and)\s*(?:children|kids|teens?)\b)?)(?:\s*\(?\d+\s*\+?\s*(?:years?|yrs?)?\)?)?|"
+    r"(?P<child>children|kids|child)\b(?:\s*(?:\(?\s*(?:ages?\s*)?\d+\s*(?:\+|-\s*\d+|to\s+\d+)?\s*(?:years?|yrs?)?\)?))?",
     re.IGNORECASE)
+# "1 Lozenge | 2 Lozenges | 4 Lozenges": bare counts of a dosage unit, as titles only when there are
+# several on a line that holds no amount.
+BARE_COLUMN_RE = re.compile(r"(?<![\w.,])(?P<q>\d+)\s+(?P<u>" + _NOT_UNIT + r"[a-z]+)", re.IGNORECASE)
 # Lines that close the panel's table: footnotes, ingredient lists, directions.
 END_RE = re.compile(
-    r"^(?:[*†‡]\s*)?(?:percent\s+daily|daily\s+values?\s+(?:not|are)|other\s+ingredients|ingredients\s*:|"
+    r"^(?:[*†‡¹²³]\s*)?(?:" + vocab.end_alternation() + r"|percent\s+daily|daily\s+values?\s+(?:not|are)|other\s+ingredients|ingredients\s*:|"
     r"suggested\s+us|recommended\s+us|recommended\s+(?:daily\s+)?dose|directions|caution|warning|"
     r"non[-\s]?medicinal|ingr[ée]dients\s+non|\*?\s*nrv\s*[:=]|\*?\s*nutrient\s+reference|\*?\s*ri\s*[:=]|"
     r"\*?\s*reference\s+intake|food\s+supplements?\s+(?:should|must))",
@@ -64,26 +80,130 @@ def clean(text: str) -> str:
 
 
 def find_headings(words: list[Word]) -> list[Heading]:
+    """Panel headings in every convention and language (extract/vocab.toml [headings]).
+
+    A heading is a phrase of consecutive words on one line, whatever its case, accents and
+    letter-spacing. "Medicinal Ingredients / Ingrédients médicinaux" is one heading, not two.
+    A weak heading ("Zusammensetzung", "Composition") counts only alone on its line with a
+    panel's column titles (per daily dose, %NRV) under it: elsewhere it heads an ingredient list."""
     heads: list[Heading] = []
+    last_end = -10  # index of the last word of the previous heading
     for i, w in enumerate(words):
-        if HEADING_RE.match(w.text):
-            second, region = "facts", "us"
-        else:
-            for pat, second, region in OTHER_HEADINGS:
-                if pat.match(w.text):
-                    break
-            else:
-                continue
-            if i > 0 and words[i - 1].text.lower().rstrip(":").endswith(("non", "non-")) \
-                    and abs(words[i - 1].top - w.top) < 2.0:
-                continue  # "Non medicinal ingredients"
-        for nxt in words[i + 1 : i + 4]:
-            same_line = abs(nxt.top - w.top) < max(2.0, w.size * 0.3)
-            if same_line and nxt.text.lower().startswith(second) and 0 <= nxt.x0 - w.x1 < w.size * 1.5:
-                heads.append(Heading(w.x0, min(w.top, nxt.top), nxt.x1, max(w.bottom, nxt.bottom), region,
-                                     max(w.size, nxt.size), w.bold and nxt.bold))
-                break
+        if _fold_word(w.text)[:3] not in _heading_prefixes():
+            continue
+        match = _heading_at(words, i)
+        if match is None:
+            continue
+        end, region, strong, used = match
+        prev = _neighbour(words, i, -1)
+        if prev is not None and _fold_word(words[prev].text).rstrip(":").endswith(("non", "non-")):
+            continue  # "Non medicinal ingredients"
+        if heads and _bilingual(words, last_end, i, heads[-1], region):
+            h = heads[-1]  # the same heading in the other language
+            h.x1, h.bottom = max(h.x1, words[end].x1), max(h.bottom, words[end].bottom)
+            last_end = end
+            continue
+        if region != "us" and prev is not None and prev != last_end:
+            # inside a sentence or a footnote ("*VNR : valeurs nutritionnelles de référence"); a
+            # heading may follow the heading of the panel beside it across a narrow gutter
+            continue
+        if not strong and not _weak_heading_holds(words, i, end, last_end):
+            continue
+        ws = [words[j] for j in used]
+        heads.append(Heading(w.x0, min(x.top for x in ws), max(x.x1 for x in ws), max(x.bottom for x in ws), region,
+                             max(x.size for x in ws), all(x.bold for x in ws)))
+        last_end = end
     return heads
+
+
+def _fold_word(text: str) -> str:
+    t = text.casefold()
+    return (t if t.isascii() else vocab.fold(t)).replace("-", "")
+
+
+_heading_prefixes = lru_cache(maxsize=1)(lambda: frozenset(p[:3] for p, *_ in vocab.headings()))
+_TRAIL = re.compile(r"[^\w]+$")
+
+
+def _same_line(a: Word, b: Word) -> bool:
+    return abs(b.top - a.top) < max(2.0, a.size * 0.3) and 0 <= b.x0 - a.x1 < a.size * 1.5
+
+
+def _neighbour(words: list[Word], i: int, step: int) -> int | None:
+    """The word set next to words[i] on its line (step -1: before it, +1: after it)."""
+    for j in range(i + step, i + step * 4, step):
+        if not 0 <= j < len(words):
+            return None
+        a, b = (words[j], words[i]) if step < 0 else (words[i], words[j])
+        if _same_line(a, b):
+            return j
+    return None
+
+
+def _heading_at(words: list[Word], i: int) -> tuple[int, str, bool, list[int]] | None:
+    """(index of the heading's last word, region, strong, indexes of its words) for a heading
+    starting at words[i]. A heading set in a narrow column wraps ("MEDICINAL" / "INGREDIENTS /"):
+    while the words read so far only begin a phrase, the line under them, starting where the
+    heading starts, may go on with it."""
+    phrases = vocab.headings()
+    idx, acc, best, used = i, "", None, []
+    for _ in range(6):
+        before = acc
+        acc += vocab.compact(words[idx].text)
+        used.append(idx)
+        bare = _TRAIL.sub("", acc)
+        for phrase, region, strong, n in phrases:
+            # the whole phrase; or, as ever for "Supplement Facts", a several-word phrase whose
+            # last word runs into what follows it
+            if bare == phrase or (n > 1 and acc.startswith(phrase) and not before.startswith(phrase)):
+                if best is None or len(phrase) > best[3]:
+                    best = (idx, region, strong, len(phrase), list(used))
+        if not any(p.startswith(bare) and p != bare for p, *_ in phrases):
+            break
+        nxt = _neighbour(words, idx, 1)
+        if nxt is None:
+            nxt = _wrapped(words, idx, i)
+        if nxt is None:
+            break
+        idx = nxt
+    return (best[0], best[1], best[2], best[4]) if best else None
+
+
+def _wrapped(words: list[Word], idx: int, first: int) -> int | None:
+    """The word that opens the line under words[idx] at the left edge of words[first], if any."""
+    w, start = words[idx], words[first]
+    for j in range(idx + 1, min(len(words), idx + 40)):
+        x = words[j]
+        if w.bottom - 1 < x.top < w.bottom + w.size and abs(x.x0 - start.x0) < start.size:
+            return j
+    return None
+
+
+def _bilingual(words: list[Word], last_end: int, i: int, last: Heading, region: str) -> bool:
+    """Is words[i] the start of a translation of the heading ``last`` that ends at words[last_end]?
+    "Medicinal Ingredients / Ingrédients médicinaux" on one line, or the translation set on the
+    line under it, flush with it."""
+    if last_end < 0:
+        return False
+    prev, w = words[last_end], words[i]
+    slash = prev.text.endswith(("/", "|")) or w.text.startswith(("/", "|"))
+    if abs(prev.top - w.top) <= 2.0:
+        between = [x.text for x in words[last_end + 1:i]]
+        if slash:
+            return not between
+        return bool(between) and all(t in ("/", "|") for t in between)
+    stacked = -1 < w.top - prev.bottom < 0.8 * w.size and abs(w.x0 - last.x0) < w.size
+    return stacked and (slash or region == last.region)
+
+
+def _weak_heading_holds(words: list[Word], i: int, end: int, last_end: int) -> bool:
+    before, after = _neighbour(words, i, -1), _neighbour(words, end, 1)
+    if (before is not None and before != last_end) or (after is not None and _heading_at(words, after) is None):
+        return False  # a word beside it: an ingredient list's opening ("Zusammensetzung: ...")
+    w = words[i]
+    below = [x.text for x in words if w.bottom < x.top < w.bottom + 8 * w.size and x.x1 > w.x0 - 10
+             and x.x0 < w.x0 + 400]
+    return bool(vocab.panel_cue().search(vocab.head_in_english(" ".join(below))))
 
 
 def reading_order(heads: list[Heading]) -> list[Heading]:
@@ -97,8 +217,18 @@ def reading_order(heads: list[Heading]) -> list[Heading]:
     return [h for row in rows for h in sorted(row, key=lambda h: h.x0)]
 
 
-def panel_regions(heads: list[Heading], width: float, height: float) -> list[tuple[float, float, float, float]]:
-    """A (left, top, right, bottom) box per heading, not overlapping its neighbours."""
+def panel_regions(heads: list[Heading], width: float, height: float,
+                  words: list[Word] | None = None) -> list[tuple[float, float, float, float]]:
+    """A (left, top, right, bottom) box per heading, not overlapping its neighbours; with the
+    page's ``words``, narrowed to the whitespace gutter that parts the panel from text beside it."""
+    regions = _heading_regions(heads, width, height)
+    if words is None:
+        return regions
+    from extract.table import gutter_right
+    return [(l, t, gutter_right(words, h, (l, t, r, b)), b) for h, (l, t, r, b) in zip(heads, regions)]
+
+
+def _heading_regions(heads: list[Heading], width: float, height: float) -> list[tuple[float, float, float, float]]:
     regions = []
     for h in heads:
         left = h.x0 - 8
@@ -109,7 +239,7 @@ def panel_regions(heads: list[Heading], width: float, height: float) -> list[tup
                 continue
             side_by_side = abs(o.top - h.top) < 60
             if side_by_side and o.x0 > h.x0:
-                right = min(right, o.x0 - 4)
+                right = min(right, o.x0 - 1)  # gutters may be a few points: the neighbour starts at its heading
             elif side_by_side and o.x0 < h.x0:
                 left = max(left, h.x0 - 8)
             elif o.top > h.top and o.x0 < right and o.x1 > left:
@@ -126,7 +256,7 @@ def _inside(w: Word, box: tuple[float, float, float, float]) -> bool:
 def read_panel(words: list[Word], box: tuple[float, float, float, float], page: int, index: int,
                region: str = "us") -> tuple[PanelRecord, float]:
     """Read one panel. Returns the record and where its table ends (frame y)."""
-    lines = group_lines([w for w in words if _inside(w, box)])
+    lines = reline(group_lines([w for w in words if _inside(w, box)]))
     rec = PanelRecord(page=page, panel=index, region=region)
     columns, pick = 1, 0  # amount columns of the panel, and the one that counts (SPEC "Dose semantics")
 
@@ -147,6 +277,7 @@ def read_panel(words: list[Word], box: tuple[float, float, float, float], page: 
     end_y = box[1]
     raw_tail = ""  # text of a "(providing ...)" note under the last row, while it is open
     amount_x: float | None = None  # where the amount column starts, learnt from the first row
+    titles_x: float | None = None  # where the column titles start, once a panel has several
 
     def flush_pending() -> None:
         # A name line with no amount of its own and not the head of the next row: a row
@@ -158,6 +289,8 @@ def read_panel(words: list[Word], box: tuple[float, float, float, float], page: 
         text = clean(line.text)
         if not text:
             continue
+        if not rows and not pending:
+            text = vocab.head_in_english(text)  # "pro Tagesdosis (2 Kapseln)": "per daily dose (2 Kapseln)"
         if state == "head":
             if EU_HEADER_RE.search(text):
                 rec.region = "eu"
@@ -177,6 +310,7 @@ def read_panel(words: list[Word], box: tuple[float, float, float, float], page: 
                 continue
             if not SERVING_SIZE_RE.search(text) and take_columns(text):
                 state = "rows"
+                titles_x = line.x0
                 end_y = line.bottom
                 continue
             m = SERVING_SIZE_RE.search(text)
@@ -200,9 +334,21 @@ def read_panel(words: list[Word], box: tuple[float, float, float, float], page: 
             break  # a wide gap: the table is over
         if END_RE.match(text):
             break
+        if not rows and columns == 1 and parse_row_text(text) is None and take_columns(text):
+            # Column titles set over several lines ("% Daily" / "2 Gummies" / "Value"): the
+            # fragments read before the line that names the columns were titles too.
+            pending.clear()
+            titles_x = line.x0
+            end_y = line.bottom
+            continue
         if not rows and not pending and (take_columns(text) or FRENCH_HEAD_RE.match(text)
                                           or (HEADER_RE.search(text) and parse_row_text(text) is None)):
             end_y = line.bottom  # column titles, a second header line, the French of the header
+            if columns > 1:
+                titles_x = line.x0
+            continue
+        if not rows and titles_x is not None and line.x0 >= titles_x - 2 and not re.search(r"\d", text):
+            end_y = line.bottom  # the rest of a column title set over two lines ("Per 2" / "Softgels")
             continue
         row = parse_row_text(text)
         if row is None and pending:
@@ -233,6 +379,14 @@ def read_panel(words: list[Word], box: tuple[float, float, float, float], page: 
             if x is not None:
                 amount_x = x if amount_x is None else min(amount_x, x)
             end_y = line.bottom
+            continue
+        if rows and amount_x is not None and _alt_line(rows[-1], line, amount_x, columns, pick):
+            prev, plines = rows[-1]
+            plines.append(line)
+            end_y = line.bottom
+            name_part = clean(" ".join(w.text for w in line.words if w.x1 < amount_x - 2))
+            if name_part and _continues(prev.label_text, name_part):
+                prev.label_text = clean(prev.label_text + " " + name_part)
             continue
         note_part = [w for w in line.words if amount_x is not None and w.x1 >= amount_x - 2]
         note_text = clean(" ".join(w.text for w in note_part))
@@ -304,18 +458,57 @@ def _columns(text: str, serving_size: str | None) -> tuple[int, int] | None:
     """(number of amount columns, the column that counts) for a line of column titles, else None.
 
     "Per 1 Capsule | Per 2 Capsules": the column whose quantity is the serving size (else the first);
-    "Adults | Children 4+": the adults' column (SPEC "Dose semantics")."""
+    "Per capsule | Per daily dose (2 capsules)": the daily dose's (EU: one serving a day);
+    "Adults | Children 4+", "Adults & Children 12+ | Children 4-11": the adults' column (SPEC
+    "Dose semantics")."""
     titles = list(COLUMN_RE.finditer(text))
     if len(titles) < 2:
+        bare = list(BARE_COLUMN_RE.finditer(text))
+        if len(bare) >= 2 and not re.search(r"serving|container", text, re.IGNORECASE) \
+                and parse_row_columns(text, 1, 0) is None:
+            return len(bare), _pick_quantity([_qty(b.group("q")) for b in bare], serving_size)
         return None
+    if any(t.group("daily") for t in titles) and all(t.group("daily") or t.group("unit") or t.group("q")
+                                                    for t in titles):
+        return len(titles), next(i for i, t in enumerate(titles) if t.group("daily"))
     if all(t.group("q") for t in titles):
-        m = re.match(r"\s*(\d+(?:\.\d+)?|one|two|three|four)\b", serving_size or "", re.IGNORECASE)
-        want = _qty(m.group(1)) if m else None
-        qtys = [_qty(t.group("q")) for t in titles]
-        return len(titles), (qtys.index(want) if want in qtys else 0)
-    if any(t.group("adult") for t in titles) and any(t.group("child") for t in titles):
+        return len(titles), _pick_quantity([_qty(t.group("q")) for t in titles], serving_size)
+    if any(t.group("adult") for t in titles) and all(t.group("adult") or t.group("child") for t in titles):
         return len(titles), next(i for i, t in enumerate(titles) if t.group("adult"))
     return None
+
+
+def _pick_quantity(qtys: list[float], serving_size: str | None) -> int:
+    m = re.match(r"\s*(\d+(?:\.\d+)?|one|two|three|four)\b", serving_size or "", re.IGNORECASE)
+    want = _qty(m.group(1)) if m else None
+    return qtys.index(want) if want in qtys else 0
+
+
+_ALT_RE = re.compile(r"\(\s*(?P<n>\d[\d,]*(?:\.\d+)?|\.\d+)\s*(?P<u>[^\s()\d][^()]*?)\s*\)[†‡*§¶]*")
+
+
+def _alt_line(row_and_lines: tuple[RowRecord, list[Line]], line: Line, amount_x: float, columns: int,
+              pick: int) -> bool:
+    """A line whose amount column holds only the row's second units, "(5,000 IU)" per column, set
+    under the first ones (the name may wrap beside them): the line belongs to the row above.
+    The picked column's figure becomes the row's alternative amount (a cross-check)."""
+    from extract.amounts import normalise_unit, parse_number
+    part = " ".join(w.text for w in line.words if w.x1 >= amount_x - 2).strip()
+    if not part:
+        return False
+    alts = list(_ALT_RE.finditer(part))
+    if not alts or _ALT_RE.sub("", part).strip() or len(alts) not in (1, columns):
+        return False
+    row = row_and_lines[0]
+    if row.amount is None:
+        return False
+    alt = alts[min(pick, len(alts) - 1)]
+    unit = normalise_unit(alt.group("u"))
+    if unit not in ("IU", "mcg", "mg", "g", "mcg RAE", "mcg DFE"):
+        return False
+    if row.alt_amount is None:
+        row.alt_amount, row.alt_unit = parse_number(alt.group("n")), unit
+    return True
 
 
 def _continues(prev: str, text: str, line: Line | None = None, prev_lines: list[Line] | None = None) -> bool:

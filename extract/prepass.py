@@ -13,13 +13,16 @@ from typing import Callable
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
+from extract import vocab
+
 # Heading words of the label conventions we read, compared with spaces removed so
 # letter-spaced and sideways-drawn headings ("S u p p l e m e n t") still match.
 # A label page holds a few thousand characters; pdfplumber keeps a dict per character, so a
 # page of millions would exhaust memory before it could be read.
 MAX_CHARS_PER_PAGE = 100_000
-PANEL_MARKERS = ("supplementfacts", "medicinalingredients", "ingrédientsmédicinaux", "ingredientsmedicinaux", "nrv",
-                 "perdailydose", "perdailyportion", "nutritioninformation", "nutritionalinformation")
+# Every convention's headings and EU column titles in the languages (extract/vocab.toml), folded
+# to lower case without accents.
+PANEL_MARKERS = vocab.page_markers()
 _SPACE = re.compile(r"\s+")
 
 
@@ -34,6 +37,8 @@ class PagePlan:
 
 def _has_marker(text: str) -> bool:
     flat = _SPACE.sub("", text).lower()
+    if not flat.isascii():
+        flat = vocab.fold(flat)
     return any(m in flat or m[::-1] in flat for m in PANEL_MARKERS)
 
 

@@ -10,23 +10,32 @@ the per-run defaults that keep a run cheap are applied around each in-process ru
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, cast
 
 from flows.settings import importing_prefect, run_settings
 
 with importing_prefect():
+    # flow_engine, task_engine and visualization (Flow.__call__): what every flow run imports
+    # on its first call anyway, imported here with the rest.
     from prefect import Flow, task
     from prefect.cache_policies import NO_CACHE
     from prefect.utilities.annotations import quote
 
-    # What every flow run imports on its first call anyway: imported here, with the rest.
     import prefect.flow_engine  # noqa: F401
     import prefect.task_engine  # noqa: F401
-    import prefect.utilities.visualization  # noqa: F401  (Flow.__call__)
+    import prefect.utilities.visualization  # noqa: F401
 
-from flows.executor import DEFAULT_FILE_TIMEOUT_S, DEFAULT_MEMORY_MB, ExtractedRows, FileJob
+from flows.executor import DEFAULT_FILE_TIMEOUT_S, DEFAULT_MAX_PAGES, DEFAULT_MEMORY_MB, ExtractedRows, FileJob
 from flows.run import AuditResult, Steps, run_audit, say_on_stderr, task_shares
+from labelaudit.contracts.records import AuditRun
+
+if TYPE_CHECKING:
+    from prefect.deployments.runner import RunnerDeployment
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 __all__ = ["AuditResult", "PrefectSteps", "audit_flow", "schedule_deployment", "task_shares"]
 
@@ -40,7 +49,7 @@ def extract_task(read: Callable[[list[FileJob]], ExtractedRows], share: list[Fil
 
 
 @task(name="load-and-judge", cache_policy=NO_CACHE)
-def load_task(load: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+def load_task(load: Callable[[], AuditRun]) -> AuditRun:
     return load()
 
 
@@ -77,11 +86,12 @@ class PrefectSteps(Steps):
     def extract(self, shares: list[list[FileJob]],
                 read: Callable[[list[FileJob]], ExtractedRows]) -> Iterable[ExtractedRows]:
         # quote(): Prefect would otherwise walk every job to find futures in the inputs.
-        futures = [extract_task.submit(read, quote(share)) for share in shares]
+        # quote() is unwrapped by Prefect before the task runs: the task receives the list.
+        futures = [extract_task.submit(read, cast(list[FileJob], quote(share))) for share in shares]
         for fut in futures:
             yield fut.result()
 
-    def load(self, load: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    def load(self, load: Callable[[], AuditRun]) -> AuditRun:
         return load_task(load)
 
     def reports(self, write: Callable[[], dict[str, Path]], db: Path, run_id: str) -> dict[str, Path]:
@@ -91,7 +101,7 @@ class PrefectSteps(Steps):
 _JSON_SCALARS = (str, int, float, bool, type(None))
 
 
-class _InProcessFlow(Flow):
+class _InProcessFlow(Flow[P, R]):
     """A flow whose in-process calls (``audit_flow(...)``: the CLI, tests, benchmarks) run
     under :func:`flows.settings.run_settings`; deployment runs call the engine directly."""
 
@@ -107,7 +117,7 @@ class _InProcessFlow(Flow):
         return super().serialize_parameters(parameters)
 
 
-def _flow(**options: Any) -> Callable[[Callable[..., Any]], Flow]:
+def _flow(**options: Any) -> Callable[[Callable[P, R]], _InProcessFlow[P, R]]:
     """``@flow(**options)``, making an :class:`_InProcessFlow`."""
     return lambda fn: _InProcessFlow(fn, **options)
 
@@ -117,22 +127,29 @@ def audit_flow(
     catalog: str, db: str, out: str | None = None, config: str | None = None,
     workers: int = 2, batch_size: int = 100, quiet: bool = False,
     file_timeout: float = DEFAULT_FILE_TIMEOUT_S, memory_mb: int = DEFAULT_MEMORY_MB,
-    dask_address: str | None = None,
+    dask_address: str | None = None, report_formats: list[str] | None = None,
+    total_memory_mb: int | None = None, max_pages: int = DEFAULT_MAX_PAGES,
 ) -> AuditResult:
     """Audit CATALOG (a folder, or a URL such as s3://bucket/catalog) into the warehouse DB.
     With ``dask_address`` (``tcp://host:8786``) extraction runs on that Dask cluster, whose
     workers must read the catalog (a path they all see, or a URL); loading stays here."""
     return run_audit(
         catalog, db, config=config, out=out, workers=workers, batch_size=batch_size, file_timeout=file_timeout,
-        memory_mb=memory_mb, dask_address=dask_address, progress=None if quiet else say_on_stderr,
+        memory_mb=memory_mb, total_memory_mb=total_memory_mb, max_pages=max_pages, dask_address=dask_address,
+        report_formats=report_formats, progress=None if quiet else say_on_stderr,
         steps=PrefectSteps(),
     )
 
 
-def schedule_deployment(name: str, cron: str, parameters: dict[str, Any]):
+def schedule_deployment(name: str, cron: str, parameters: dict[str, Any]) -> RunnerDeployment:
     """The audit flow as a deployment on a cron schedule (see README "Scheduled audits")."""
-    return audit_flow.to_deployment(
+    from prefect.deployments.runner import RunnerDeployment
+
+    deployment = audit_flow.to_deployment(
         name=name, cron=cron, parameters=parameters,
         description="labelaudit: audit a catalog of label PDFs on a schedule",
         tags=["labelaudit"],
     )
+    # to_deployment is awaitable only when called from async code; here it has run.
+    assert isinstance(deployment, RunnerDeployment)
+    return deployment

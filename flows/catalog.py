@@ -4,8 +4,9 @@ from __future__ import annotations
 import csv
 import hashlib
 from pathlib import Path
+from typing import IO
 
-from labelaudit.contracts.catalog import CatalogLocation
+from labelaudit.contracts.catalog import CatalogLocation, FileChanged, unreadable
 from labelaudit.contracts.errors import CatalogError
 from warehouse.load import CatalogEntry
 
@@ -40,20 +41,39 @@ def discover(root: str | Path | CatalogLocation) -> tuple[list[CatalogEntry], li
     manifest = read_manifest(where, warnings)
     rels, refused = where.files(_is_pdf)
     warnings.extend(refused)
+    as_written = {m.pop(_AS_WRITTEN): key for key, m in manifest.items()}
     entries: list[CatalogEntry] = []
     for rel in rels:
+        link = where.is_link(rel)
         try:
-            digest = where.sha256(rel)
+            try:
+                digest: str | None = where.sha256_checked(rel, follow_link=link)
+            except FileChanged:  # a copy still landing: one more look before calling it changing
+                digest = where.sha256_checked(rel, follow_link=link)
+            problem = None
         except OSError as e:
-            warnings.append(f"{rel}: could not be read ({e.strerror or e}); it is left out of this run")
-            continue
-        entries.append(_entry(rel, digest, manifest.pop(rel, {})))
+            # Still a products row (status error), never a product silently removed: SPEC "Bad input".
+            digest, problem = None, unreadable(e)
+            warnings.append(f"{rel}: could not be read ({problem})")
+        entry = _entry(rel, digest, manifest.pop(_manifest_key(rel, manifest, as_written), {}))
+        entry.link, entry.problem = link, problem
+        entries.append(entry)
     for rel in sorted(manifest):
         warnings.append(f"{MANIFEST}: lists {rel}, which is not in the catalog")
     return entries, warnings
 
 
-def _entry(rel: str, digest: str, m: dict[str, str]) -> CatalogEntry:
+_AS_WRITTEN = "\0file as written"
+
+
+def _manifest_key(rel: str, manifest: dict[str, dict[str, str]], as_written: dict[str, str]) -> str:
+    """The manifest row of file ``rel``: by its path (a Windows-style ``sub\\a.pdf`` too), else
+    by the ``file`` value exactly as written, which is how a name shown with ``\\x`` escapes
+    (labelaudit.contracts.catalog.display_name) or holding a backslash is matched."""
+    return rel if rel in manifest else as_written.get(rel, rel)
+
+
+def _entry(rel: str, digest: str | None, m: dict[str, str]) -> CatalogEntry:
     return CatalogEntry(
         source_file=rel, sha256=digest,
         sku=m.get("sku") or None, brand=m.get("brand") or None,
@@ -70,18 +90,19 @@ def read_manifest(root: str | Path | CatalogLocation, warnings: list[str]) -> di
         return _parse_manifest(fh, where.where(MANIFEST), warnings)
 
 
-def _parse_manifest(fh, path: str, warnings: list[str]) -> dict[str, dict[str, str]]:
+def _parse_manifest(fh: IO[str], path: str, warnings: list[str]) -> dict[str, dict[str, str]]:
     out: dict[str, dict[str, str]] = {}
     reader = csv.DictReader(fh)
     if not reader.fieldnames or "file" not in reader.fieldnames:
         raise CatalogError(f"{path}: the manifest needs a 'file' column (file,sku,brand,product_name,retailer)")
     for lineno, row in enumerate(reader, start=2):
-        rel = (row.get("file") or "").strip().replace("\\", "/")
+        written = (row.get("file") or "").strip()
+        rel = written.replace("\\", "/")
         if not rel:
             warnings.append(f"{MANIFEST} line {lineno}: no file given; row ignored")
             continue
         if rel.startswith("/") or ".." in Path(rel).parts:
             warnings.append(f"{MANIFEST} line {lineno}: {rel!r} points outside the catalog; row ignored")
             continue
-        out[Path(rel).as_posix()] = {k: (v or "").strip() for k, v in row.items() if k}
+        out[Path(rel).as_posix()] = {k: (v or "").strip() for k, v in row.items() if k} | {_AS_WRITTEN: written}
     return out

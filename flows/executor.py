@@ -8,26 +8,29 @@ killed or died is re-run one file at a time, so only the culprit gets an error r
 """
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 import resource
 import signal
+from collections.abc import Callable
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass, field
-from typing import Any, Callable
-
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from types import FrameType
+from typing import Any
 
-from pebble import ProcessExpired, ProcessPool
+from pebble import ProcessExpired, ProcessFuture, ProcessPool
 
 from extract import EXTRACTOR_VERSION, extract_pdf
 from extract.records import FileExtraction
-from labelaudit.contracts.catalog import CatalogLocation
+from labelaudit.contracts.catalog import CatalogLocation, unreadable
 from labelaudit.contracts.errors import TerminalError
 from warehouse.normalise import normalise_file
 
 DEFAULT_FILE_TIMEOUT_S = 60.0
 DEFAULT_MEMORY_MB = 2048
+DEFAULT_MAX_PAGES = 500  # pages read of one PDF; a file past it says so in its status_detail
 # Transient failures are not remembered as "read": the next run reads the file again.
 RETRY_NEXT_RUN = "retry"
 
@@ -36,7 +39,8 @@ RETRY_NEXT_RUN = "retry"
 class FileJob:
     catalog: CatalogLocation
     source_file: str
-    sha256: str
+    sha256: str                # as hashed at discovery; the reading is stored under what the worker read
+    link: bool = False         # a symlink at discovery: the only kind of file a worker follows a link for
 
     @property
     def path(self) -> str:
@@ -48,11 +52,18 @@ class ExtractedRows:
     versions: list[dict[str, Any]] = field(default_factory=list)
     nutrients: list[dict[str, Any]] = field(default_factory=list)
     files: int = 0
+    # source_file -> sha256 of the bytes actually read, where they are not the bytes hashed at
+    # discovery (the file changed in between): the reading is stored under these.
+    read_as: dict[str, str] = field(default_factory=dict)
+    # source_file -> why it could not be read this time (gone, locked, changing, a link swapped in)
+    failed: dict[str, str] = field(default_factory=dict)
 
-    def merge(self, other: "ExtractedRows") -> None:
+    def merge(self, other: ExtractedRows) -> None:
         self.versions.extend(other.versions)
         self.nutrients.extend(other.nutrients)
         self.files += other.files
+        self.read_as.update(other.read_as)
+        self.failed.update(other.failed)
 
 
 class WorkersUnavailable(TerminalError):
@@ -64,25 +75,46 @@ class FileTimeout(BaseException):
     ``except Exception`` clauses cannot mistake it for a malformed file."""
 
 
-def _alarm(signum, frame):
+def _alarm(signum: int, frame: FrameType | None) -> None:
     raise FileTimeout()
 
 
-def _rows_for(job: FileJob, ext: FileExtraction) -> ExtractedRows:
-    v, n = normalise_file(job.sha256, ext, EXTRACTOR_VERSION if not ext.transient else RETRY_NEXT_RUN)
-    return ExtractedRows(versions=v, nutrients=n, files=1)
+def cut_version(max_pages: int) -> str:
+    """The extractor version stored for a file longer than ``max_pages``: it counts as read only
+    by runs with the same page limit, so raising --max-pages reads it again."""
+    return f"{EXTRACTOR_VERSION}/max-pages={max_pages}"
 
 
-def extract_one(job: FileJob, file_timeout: float) -> ExtractedRows:
+def _rows_for(job: FileJob, ext: FileExtraction, sha256: str | None = None,
+              max_pages: int = DEFAULT_MAX_PAGES) -> ExtractedRows:
+    """Rows stored under ``sha256``, the hash of the bytes the reader got (SPEC "Bad input":
+    what is stored under a sha256 is the reading of those bytes); a transient failure is
+    stored under the discovery hash but never counts as read."""
+    sha = sha256 or job.sha256
+    version = EXTRACTOR_VERSION if (ext.page_count or 0) <= max_pages else cut_version(max_pages)
+    v, n = normalise_file(sha, ext, version if not ext.transient else RETRY_NEXT_RUN)
+    out = ExtractedRows(versions=v, nutrients=n, files=1)
+    if ext.transient:
+        out.failed[job.source_file] = ext.status_detail or "could not be read"
+    if sha != job.sha256:
+        out.read_as[job.source_file] = sha
+    return out
+
+
+def extract_one(job: FileJob, file_timeout: float, max_pages: int = DEFAULT_MAX_PAGES) -> ExtractedRows:
     """Runs in a worker: one file, bounded in time; never raises for bad input."""
+    import extract.document
+
+    extract.document.MAX_PAGES = max_pages  # read at call time by the reader; one setting per run
     use_alarm = file_timeout > 0 and hasattr(signal, "setitimer")
     if use_alarm:
         old = signal.signal(signal.SIGALRM, _alarm)
         signal.setitimer(signal.ITIMER_REAL, file_timeout)
+    sha = None
     try:
-        ext = _extract(job)
-        if ext.transient:  # vanished or locked while we looked: one more try
-            ext = _extract(job)
+        sha, ext = _extract(job)
+        if ext.transient:  # vanished, locked or changing while we looked: one more try
+            sha, ext = _extract(job)
     except FileTimeout:
         ext = FileExtraction(status="error", status_detail=(
             f"reading took longer than {file_timeout:g} s and was stopped (a pathological page?); "
@@ -96,31 +128,24 @@ def extract_one(job: FileJob, file_timeout: float) -> ExtractedRows:
         if use_alarm:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, old)
-    return _rows_for(job, ext)
+    return _rows_for(job, ext, sha, max_pages)
 
 
-def _extract(job: FileJob) -> FileExtraction:
-    """A local file by its path (extract_pdf names a missing or unreadable one); a remote one
-    read through its catalog, as on a Dask worker."""
-    local = job.catalog.local_path(job.source_file)
-    if local is not None:
-        return extract_pdf(local)
+def _extract(job: FileJob) -> tuple[str | None, FileExtraction]:
+    """(sha256 of the bytes read, their reading). The bytes are read once, checked for change
+    while they were read, hashed, and parsed from memory: the hash always names what was parsed."""
     try:
-        data = job.catalog.read_bytes(job.source_file)
-    except FileNotFoundError:
-        return FileExtraction(status="error", status_detail="file not found (removed during the audit?)", transient=True)
-    except PermissionError:
-        return FileExtraction(status="error", status_detail="permission denied reading the file", transient=True)
-    except OSError as e:  # the storage did not answer: the next run tries again
-        return FileExtraction(status="error", status_detail=f"could not be read from the catalog's storage ({e})",
-                              transient=True)
-    return extract_pdf(data)
+        data = job.catalog.read_checked(job.source_file, follow_link=job.link)
+    except OSError as e:  # gone, locked, changing, a link swapped in: the next run tries again
+        return None, FileExtraction(status="error", status_detail=unreadable(e), transient=True)
+    return hashlib.sha256(data).hexdigest(), extract_pdf(data)
 
 
-def extract_batch(jobs: list[FileJob], file_timeout: float = DEFAULT_FILE_TIMEOUT_S) -> ExtractedRows:
+def extract_batch(jobs: list[FileJob], file_timeout: float = DEFAULT_FILE_TIMEOUT_S,
+                  max_pages: int = DEFAULT_MAX_PAGES) -> ExtractedRows:
     out = ExtractedRows()
     for job in jobs:
-        out.merge(extract_one(job, file_timeout))
+        out.merge(extract_one(job, file_timeout, max_pages))
     return out
 
 
@@ -138,16 +163,17 @@ class Extractor:
     workers: int = 2
     file_timeout: float = DEFAULT_FILE_TIMEOUT_S
     memory_mb: int = DEFAULT_MEMORY_MB
+    max_pages: int = DEFAULT_MAX_PAGES
     _pool: ProcessPool | None = None
 
-    def __enter__(self) -> "Extractor":
+    def __enter__(self) -> Extractor:
         self._pool = ProcessPool(
             max_workers=max(1, self.workers), context=multiprocessing.get_context("spawn"),
             initializer=_init_worker, initargs=(self.memory_mb,),
         )
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         assert self._pool is not None
         self._pool.stop() if exc[0] else self._pool.close()
         self._pool.join()
@@ -155,11 +181,11 @@ class Extractor:
     def _hard_limit(self, n: int) -> float | None:
         return None if self.file_timeout <= 0 else self.file_timeout * n + 30.0
 
-    def submit(self, jobs: list[FileJob]):
+    def submit(self, jobs: list[FileJob]) -> ProcessFuture:
         assert self._pool is not None
-        return self._pool.schedule(extract_batch, args=(jobs, self.file_timeout), timeout=self._hard_limit(len(jobs)))
+        return self._pool.schedule(extract_batch, args=(jobs, self.file_timeout, self.max_pages), timeout=self._hard_limit(len(jobs)))
 
-    def collect(self, future, jobs: list[FileJob]) -> ExtractedRows:
+    def collect(self, future: ProcessFuture, jobs: list[FileJob]) -> ExtractedRows:
         """The batch's rows; a batch whose worker was killed is re-read file by file."""
         try:
             return future.result()
@@ -207,22 +233,27 @@ class DaskExtractor:
     A file's time limit is not enforced there: Dask runs tasks in threads, where SIGALRM
     cannot reach them; the cluster's own worker limits apply."""
 
-    def __init__(self, address: str):
+    def __init__(self, address: str, max_pages: int = DEFAULT_MAX_PAGES):
         self.address = address
+        self.max_pages = max_pages
         self._client: Any = None
 
-    def __enter__(self) -> "DaskExtractor":
-        from distributed import Client
+    def __enter__(self) -> DaskExtractor:
+        try:
+            from distributed import Client
+        except ImportError as e:
+            raise TerminalError("--dask-address needs Dask's client, an optional part of labelaudit: "
+                                "pip install 'labelaudit[dask]'") from e
 
         # Not the process's default scheduler: this run's batches go here, nothing else.
         self._client = Client(self.address, set_as_default=False)
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self._client.close()
 
     def run(self, batches: list[list[FileJob]], progress: Callable[[int], None] | None = None) -> ExtractedRows:
-        futures = [self._client.submit(extract_batch, b, 0, pure=False) for b in batches]
+        futures = [self._client.submit(extract_batch, b, 0, self.max_pages, pure=False) for b in batches]
         total = ExtractedRows()
         for fut in futures:
             rows = fut.result()

@@ -10,23 +10,26 @@ from __future__ import annotations
 import os
 import sys
 import threading
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
 
 from flows.catalog import discover
 from flows.executor import (
     DEFAULT_FILE_TIMEOUT_S,
+    DEFAULT_MAX_PAGES,
     DEFAULT_MEMORY_MB,
     DaskExtractor,
     ExtractedRows,
     Extractor,
     FileJob,
+    RETRY_NEXT_RUN,
 )
 from flows.pipeline import batch_size_for, batches, load_and_judge, new_run_id, pause_point, plan_reads
 from labelaudit.contracts.catalog import CatalogLocation
+from labelaudit.contracts.records import AuditRun
 from rules import RuleSet, load_ruleset
-from warehouse.load import now
+from warehouse.load import CatalogEntry, now
 from warehouse.store import cleanup_stale_stages, writer_lock
 
 Progress = Callable[[str], None]
@@ -34,7 +37,10 @@ Progress = Callable[[str], None]
 
 @dataclass
 class AuditResult:
-    run: dict[str, Any]
+    """What an audit returns: the run's summary (its ``audit_runs`` row), the reports written
+    (kind -> path) and the catalog problems that did not stop it."""
+
+    run: AuditRun
     reports: dict[str, Path] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
@@ -52,7 +58,7 @@ class Steps:
         for share in shares:
             yield read(share)
 
-    def load(self, load: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    def load(self, load: Callable[[], AuditRun]) -> AuditRun:
         return load()
 
     def reports(self, write: Callable[[], dict[str, Path]], db: Path, run_id: str) -> dict[str, Path]:
@@ -72,11 +78,35 @@ def task_shares(parts: list[list[FileJob]], n: int) -> list[list[FileJob]]:
 
 
 def extractor(workers: int = 2, file_timeout: float = DEFAULT_FILE_TIMEOUT_S, memory_mb: int = DEFAULT_MEMORY_MB,
-              dask_address: str | None = None) -> Extractor | DaskExtractor:
+              dask_address: str | None = None, max_pages: int = DEFAULT_MAX_PAGES) -> Extractor | DaskExtractor:
     """Where files are read: this machine's pool of isolated worker processes, or a Dask cluster."""
     if dask_address:
-        return DaskExtractor(dask_address)
-    return Extractor(workers=max(1, workers), file_timeout=file_timeout, memory_mb=memory_mb)
+        return DaskExtractor(dask_address, max_pages=max_pages)
+    return Extractor(workers=max(1, workers), file_timeout=file_timeout, memory_mb=memory_mb, max_pages=max_pages)
+
+
+# What the audit's own process may take besides its workers: Python, DuckDB and the rows of the
+# files read. An allowance, not a limit: 186 MB peak RSS measured auditing 3 labels here, and it
+# grows with the rows a run holds; reserved out of --total-memory-mb.
+MAIN_PROCESS_MB = 512
+# The least a worker is given: it read ordinary labels at 384 MB of address space here.
+MIN_WORKER_MB = 384
+
+
+def fit_workers(workers: int, memory_mb: int, total_memory_mb: int | None) -> tuple[int, int, str | None]:
+    """(workers, memory_mb per worker) so that the process tree stays within ``total_memory_mb``:
+    this process's allowance plus each worker's address-space limit. Fewer workers first, then
+    a lower per-worker limit for the one left; a note when either was lowered."""
+    if not total_memory_mb or total_memory_mb <= 0:
+        return workers, memory_mb, None
+    share = total_memory_mb - MAIN_PROCESS_MB
+    fit = min(workers, max(1, share // max(1, memory_mb)))
+    per = memory_mb if fit * memory_mb <= share else max(MIN_WORKER_MB, share)
+    if (fit, per) == (workers, memory_mb):
+        return workers, memory_mb, None
+    short = "" if per <= share else f"; the least one worker can have, so the bound is exceeded by {per - share} MB"
+    return fit, per, (f"--total-memory-mb {total_memory_mb}: {fit} worker(s) of {per} MB each "
+                      f"(asked: {workers} of {memory_mb} MB), {MAIN_PROCESS_MB} MB kept for the audit itself{short}")
 
 
 def run_audit(
@@ -91,6 +121,8 @@ def run_audit(
     batch_size: int = 100,
     file_timeout: float = DEFAULT_FILE_TIMEOUT_S,
     memory_mb: int = DEFAULT_MEMORY_MB,
+    total_memory_mb: int | None = None,
+    max_pages: int = DEFAULT_MAX_PAGES,
     dask_address: str | None = None,
     progress: Progress | None = None,
     steps: Steps | None = None,
@@ -99,7 +131,9 @@ def run_audit(
     into the warehouse ``db``; with ``out``, write the run's reports there (``report_formats``,
     default all). ``ruleset``, else ``config`` (a TOML file), else the default rules.
     Extraction runs in ``workers`` isolated processes here, or on the Dask cluster at
-    ``dask_address``. ``progress`` receives one line of text per step and per batch read."""
+    ``dask_address``. ``progress`` receives one line of text per step and per batch read.
+    Memory: each worker may use ``memory_mb``; ``total_memory_mb`` bounds the whole process
+    tree (fewer workers, see :func:`fit_workers`). ``max_pages``: pages read of one PDF."""
     say: Progress = progress or (lambda msg: None)
     steps = steps or Steps()
     started = now()
@@ -108,18 +142,21 @@ def run_audit(
     # A bad config fails the run before a single PDF is read.
     if ruleset is None:
         ruleset = load_ruleset(Path(config) if config else None)
+    workers, memory_mb, note = fit_workers(workers, memory_mb, None if dask_address else total_memory_mb)
+    if note:
+        say(note)
     with writer_lock(db):
         cleanup_stale_stages(db)
         entries, warnings = discover(where)
         for w in warnings:
             say(f"warning: {w}")
-        jobs, reused = plan_reads(db, entries, where)
+        jobs, reused = plan_reads(db, entries, where, max_pages)
         say(f"{len(entries)} PDF files in {where}; {len(jobs)} to read, {reused} unchanged since the last audit")
+        pause_point("discovered")  # files listed and hashed, none read yet
         run_id = new_run_id()
         rows = ExtractedRows()
         if jobs:
             size = batch_size_for(len(jobs), workers, batch_size)
-            shares = task_shares(batches(jobs, size), steps.extract_shares(workers))
             done, lock = [0], threading.Lock()
 
             def on_batch(files: int) -> None:
@@ -129,9 +166,20 @@ def run_audit(
                     n = done[0]
                 say(f"  read {n}/{len(jobs)} files")
 
-            with extractor(workers, file_timeout, memory_mb, dask_address) as ex:
+            def read(todo: list[FileJob]) -> ExtractedRows:
+                shares = task_shares(batches(todo, size), steps.extract_shares(workers))
+                got = ExtractedRows()
                 for part in steps.extract(shares, lambda share: ex.run(batches(share, size), on_batch)):
-                    rows.merge(part)
+                    got.merge(part)
+                return got
+
+            with extractor(workers, file_timeout, memory_mb, dask_address, max_pages) as ex:
+                rows.merge(read(jobs))
+                again = changed_files(entries, jobs, rows)
+                if again:  # changed since discovery: read once more, and keep only a reading that holds
+                    say(f"  {len(again)} file(s) changed during the audit; reading them again")
+                    settle_changed(entries, again, read(again), rows)
+            mark_unread(entries, rows)
         say(f"loading the warehouse and applying {len(ruleset.enabled_rules())} rules ({ruleset.version_label})")
         run = steps.load(lambda: load_and_judge(db, where.id, run_id, started, entries, rows, ruleset, reused))
     result = AuditResult(run=run, warnings=warnings)
@@ -143,6 +191,52 @@ def run_audit(
 
         result.reports = steps.reports(write, db, run_id)
     return result
+
+
+def changed_files(entries: list[CatalogEntry], jobs: list[FileJob], rows: ExtractedRows) -> list[FileJob]:
+    """Files to read again: those whose bytes when read were not the bytes hashed at discovery
+    (they changed, and may have changed back), and those that shared a discovery hash with a
+    file that changed or failed (one job reads a hash for all its files: it did not read theirs)."""
+    read_shas = {v["sha256"] for v in rows.versions if v["extractor_version"] != RETRY_NEXT_RUN}
+    wanted = {j.sha256 for j in jobs}
+    tried = {j.source_file for j in jobs}
+    again = []
+    for e in entries:
+        if e.sha256 is None or e.sha256 not in wanted:
+            continue
+        if e.source_file in rows.read_as or (e.sha256 not in read_shas and e.source_file not in tried):
+            again.append(FileJob(catalog=jobs[0].catalog, source_file=e.source_file, sha256=e.sha256, link=e.link))
+    return again
+
+
+def settle_changed(entries: list[CatalogEntry], again: list[FileJob], second: ExtractedRows, rows: ExtractedRows) -> None:
+    """Point each re-read file's entry at the bytes of its second reading, when that reading is
+    the same bytes as the first one or as discovery (the file has settled); a file that gave
+    other bytes on each look is ``error`` "changed while being read" for this run. Readings are
+    kept under their own hashes either way: they are true of those bytes."""
+    rows.merge(ExtractedRows(versions=second.versions, nutrients=second.nutrients, failed=second.failed))
+    by_file = {e.source_file: e for e in entries}
+    first = dict(rows.read_as)
+    for job in again:
+        e = by_file[job.source_file]
+        now_sha = second.read_as.get(job.source_file, job.sha256)
+        if now_sha in (job.sha256, first.get(job.source_file, job.sha256)):
+            e.sha256 = now_sha
+        else:
+            e.problem = "changed while being read; it is read again on the next audit"
+
+
+def mark_unread(entries: list[CatalogEntry], rows: ExtractedRows) -> None:
+    """A file a worker could not read (gone, locked, a link swapped in) is unread in this run,
+    like one discovery could not read: its products stay for review (warehouse.load)."""
+    for e in entries:
+        if e.problem is None and e.source_file in rows.failed:
+            e.problem = rows.failed[e.source_file]
+    # A hash one file failed on and another read (same bytes) keeps the reading only.
+    read = {v["sha256"] for v in rows.versions if v["extractor_version"] != RETRY_NEXT_RUN}
+    failed_ids = {v["product_id"] for v in rows.versions
+                  if v["extractor_version"] == RETRY_NEXT_RUN and v["sha256"] in read}
+    rows.versions = [v for v in rows.versions if v["product_id"] not in failed_ids or v["extractor_version"] != RETRY_NEXT_RUN]
 
 
 def say_on_stderr(msg: str) -> None:

@@ -14,9 +14,10 @@ from __future__ import annotations
 import gc
 import os
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any
 
 
 def configure_prefect(state_dir: Path) -> None:
@@ -106,7 +107,7 @@ def run_settings() -> Iterator[None]:
 
     ctx = get_settings_context()
     settings = ctx.settings
-    updates: dict[str, object] = {}
+    updates: dict[str, Any] = {}
     for section, name, value in _RUN_DEFAULTS:
         if name not in getattr(settings, section).model_fields_set:
             group = updates.get(section) or getattr(settings, section)

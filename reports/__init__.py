@@ -3,10 +3,12 @@
 The names below load on first use, so that a PDF worker process (``reports.pdf``) does not import
 DuckDB, Jinja and matplotlib.
 """
-__all__ = ["FORMATS", "write_reports", "write_report", "summary_markdown"]
+from typing import Any
+
+__all__ = ["FORMATS", "summary_markdown", "write_report", "write_reports"]
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     if name in __all__:
         from reports import render
 

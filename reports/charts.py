@@ -7,9 +7,11 @@ import re
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
-from labelaudit.contracts.reference import IU_PER_MCG_VITAMIN_D  # noqa: E402
+from labelaudit.contracts.reference import IU_PER_MCG_VITAMIN_D
 
 LINE_COLORS = ("#d98a00", "#c0392b", "#7d3c98")
 
@@ -27,8 +29,9 @@ def daily_vitamin_d_histogram(daily_mcg: list[float], lines: list[tuple[float, s
         ius = [v * IU_PER_MCG_VITAMIN_D for v in daily_mcg]
         top = max([*ius, *(mcg * IU_PER_MCG_VITAMIN_D for mcg, _ in lines)]) * 1.05
         ax.hist(ius, bins=min(30, max(5, len(ius))), range=(0, top), color="#4a78b5", edgecolor="white")
-    for (mcg, name), color in zip(lines, LINE_COLORS):
-        ax.axvline(mcg * IU_PER_MCG_VITAMIN_D, color=color, linestyle="--", linewidth=1.5, label=threshold_label(mcg, name))
+    for (mcg, name), color in zip(lines, LINE_COLORS, strict=False):
+        ax.axvline(mcg * IU_PER_MCG_VITAMIN_D, color=color, linestyle="--", linewidth=1.5,
+                   label=threshold_label(mcg, name))
     ax.set_xlabel("Daily vitamin D per product (IU)")
     ax.set_ylabel("Products")
     ax.legend(fontsize=8, frameon=False)
@@ -36,7 +39,7 @@ def daily_vitamin_d_histogram(daily_mcg: list[float], lines: list[tuple[float, s
     return _svg(fig, "dose")
 
 
-def _svg(fig, prefix: str) -> str:
+def _svg(fig: Figure, prefix: str) -> str:
     fig.tight_layout()
     buf = io.StringIO()
     fig.savefig(buf, format="svg")
@@ -76,7 +79,8 @@ def brand_flag_share(brands: list[dict]) -> str:
     return _svg(fig, "brands")
 
 
-COVERAGE_COLORS = {"K2 and magnesium": "#2e8b57", "K2 only": "#d98a00", "magnesium only": "#d98a00", "neither": "#c0392b"}
+COVERAGE_COLORS = {"K2 and magnesium": "#2e8b57", "K2 only": "#d98a00", "magnesium only": "#d98a00",
+                   "neither": "#c0392b"}
 
 
 def high_dose_coverage(counts: dict[str, int], limit_mcg: float) -> str:
@@ -85,11 +89,11 @@ def high_dose_coverage(counts: dict[str, int], limit_mcg: float) -> str:
     names = list(counts)[::-1]
     vals = [counts[k] for k in names]
     ax.barh(names, vals, color=[COVERAGE_COLORS.get(k, "#4a78b5") for k in names])
-    top = max(vals + [1])
+    top = max([*vals, 1])
     for i, v in enumerate(vals):
         ax.text(v + top * 0.015, i, str(v), va="center", fontsize=9)
     ax.set_xlim(0, top * 1.12)
-    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel(f"Products with daily vitamin D3 ≥ {limit_mcg:g} mcg ({limit_mcg * IU_PER_MCG_VITAMIN_D:,.0f} IU)")
     ax.tick_params(axis="y", labelsize=9)
     ax.spines[["top", "right"]].set_visible(False)

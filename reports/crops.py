@@ -14,9 +14,9 @@ import hashlib
 import io
 import json
 import os
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from labelaudit.contracts.catalog import CatalogLocation
 
@@ -76,7 +76,8 @@ def crop_file(catalog: CatalogLocation | str | Path, source_file: str, page: int
     """Like :func:`evidence_crop`, but leaves the PNG in the cache: ``path`` is set, ``png`` is not read."""
     if page is None:
         return Crop(None, "the label gives no page for these rows, so no image could be cut")
-    rows = [tuple(float(v) for v in b) for b in rows if b and all(v is not None for v in b)]
+    rows = [(float(b[0]), float(b[1]), float(b[2]), float(b[3])) for b in rows
+            if b and all(v is not None for v in b)]
     region = crop_region(panel_box, rows)
     if region is None:
         return Crop(None, "the warehouse holds no position for these rows, so no image could be cut")
@@ -96,7 +97,8 @@ def crop_file(catalog: CatalogLocation | str | Path, source_file: str, page: int
         local = where.local_path(source_file)
         png = _render(str(local) if local is not None else where.read_bytes(source_file), page, region, rows)
     except Exception as e:  # a damaged or encrypted file: values without a picture
-        return Crop(None, f"the label page could not be rendered ({type(e).__name__}: {e}), so only the values are shown")
+        return Crop(None, f"the label page could not be rendered ({type(e).__name__}: {e}), "
+                    "so only the values are shown")
     cache_dir.mkdir(parents=True, exist_ok=True)
     tmp = cached.with_name(f"{cached.name}.{os.getpid()}.tmp")
     tmp.write_bytes(png)
@@ -122,9 +124,9 @@ def _render(pdf: str | bytes, page_no: int, region: Box, rows: Sequence[Box]) ->
     from PIL import Image, ImageDraw
 
     scale = DPI / 72.0
-    pdf = pdfium.PdfDocument(pdf)
+    doc = pdfium.PdfDocument(pdf)
     try:
-        page = pdf[page_no - 1]
+        page = doc[page_no - 1]
         width, height = page.get_size()
         x0 = max(0.0, region[0] - MARGIN_PT)
         top = max(0.0, region[1] - MARGIN_PT)
@@ -135,11 +137,12 @@ def _render(pdf: str | bytes, page_no: int, region: Box, rows: Sequence[Box]) ->
         img = bitmap.to_pil().convert("RGBA")
         page.close()
     finally:
-        pdf.close()
+        doc.close()
     overlay = Image.new("RGBA", img.size, (0, 0, 0, 0))
     draw = ImageDraw.Draw(overlay)
     for b in rows:
-        box = ((b[0] - x0 - 1.5) * scale, (b[1] - top - 1.5) * scale, (b[2] - x0 + 1.5) * scale, (b[3] - top + 1.5) * scale)
+        box = ((b[0] - x0 - 1.5) * scale, (b[1] - top - 1.5) * scale,
+               (b[2] - x0 + 1.5) * scale, (b[3] - top + 1.5) * scale)
         draw.rectangle(box, fill=HIGHLIGHT_FILL, outline=HIGHLIGHT_EDGE, width=2)
     out = Image.alpha_composite(img, overlay).convert("RGB")
     buf = io.BytesIO()

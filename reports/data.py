@@ -13,13 +13,17 @@ is "flagged" when its verdict is; flags are counted as flags.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from labelaudit.contracts.reference import IU_PER_MCG_VITAMIN_D
+
+if TYPE_CHECKING:
+    from rules.sources import Source
 
 SEVERITY_ORDER = {"high": 0, "warning": 1, "info": 2}
 PRODUCT_COLS = ("product_key", "product_id", "source_file", "page", "panel", "brand", "product_name", "sku",
@@ -96,6 +100,9 @@ class ReportData:
     high_dose: dict[str, int] = field(default_factory=dict)
     changes: dict[str, Any] = field(default_factory=dict)
     retailers: list[str] = field(default_factory=list)
+    chart_svgs: dict[str, str] | None = field(default=None, repr=False, compare=False)  # drawn once, for HTML and PDF
+    # Analysts' corrections of the catalog: in force (who, why), and lapsed ones to redo.
+    corrections: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def catalog(self) -> str:
@@ -104,7 +111,7 @@ class ReportData:
 
 def _dicts(cur: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     cols = [c[0] for c in cur.description]
-    return [dict(zip(cols, r)) for r in cur.fetchall()]
+    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
 
 def _q(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | list | None = None) -> list[dict[str, Any]]:
@@ -115,12 +122,14 @@ def _q(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | list |
 
 # ------------------------------------------------------------------ runs
 
-def resolve_run(con: duckdb.DuckDBPyConnection, run_id: str | None = None, catalog: str | None = None) -> dict[str, Any]:
+def resolve_run(con: duckdb.DuckDBPyConnection, run_id: str | None = None, catalog: str | None = None,
+                ) -> dict[str, Any]:
     """The run asked for, else the latest finished run (of ``catalog`` when given)."""
     if run_id:
         runs = _q(con, "SELECT * FROM audit_runs WHERE audit_run_id = ?", [run_id])
         if not runs:
-            known = [r["audit_run_id"] for r in _q(con, "SELECT audit_run_id FROM audit_runs ORDER BY finished_at DESC LIMIT 5")]
+            latest = _q(con, "SELECT audit_run_id FROM audit_runs ORDER BY finished_at DESC LIMIT 5")
+            known = [r["audit_run_id"] for r in latest]
             raise LookupError(f"no audit run {run_id} in the warehouse (latest: {', '.join(known) or 'none'})")
         return runs[0]
     sql = "SELECT * FROM audit_runs WHERE finished_at IS NOT NULL"
@@ -152,11 +161,13 @@ def products_at(con: duckdb.DuckDBPyConnection, run: dict[str, Any]) -> list[Rep
 def _product_rows(con: duckdb.DuckDBPyConnection, run: dict[str, Any]) -> list[dict[str, Any]]:
     cols = ", ".join(PRODUCT_COLS)
     if _is_latest(con, run):
-        return _q(con, f"SELECT {cols} FROM products WHERE catalog = ? ORDER BY source_file, page, panel", [run["catalog"]])
+        return _q(con, f"SELECT {cols} FROM products WHERE catalog = ? ORDER BY source_file, page, panel",
+                  [run["catalog"]])
     return _q(con, """
         WITH runs AS (SELECT audit_run_id, finished_at FROM audit_runs WHERE catalog = $cat)
         SELECT v.product_key, v.product_id, v.source_file, lv.page, lv.panel,
-               coalesce(p.brand, lv.label_brand) AS brand, coalesce(p.product_name, lv.label_product_name) AS product_name,
+               coalesce(p.brand, lv.label_brand) AS brand,
+               coalesce(p.product_name, lv.label_product_name) AS product_name,
                p.sku, p.retailer, lv.serving_size, lv.servings_per_day, lv.servings_per_day_assumed, lv.directions,
                coalesce(lv.status, 'error') AS status, lv.status_detail
         FROM product_versions v
@@ -194,7 +205,8 @@ def _run_params(run: dict[str, Any]) -> tuple[dict[str, float], dict[str, str]]:
 
 
 def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchall()[0][0])
+    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+                            [name]).fetchall()[0][0])
 
 
 def _waivers(con: duckdb.DuckDBPyConnection, run: dict[str, Any]) -> list[dict[str, Any]]:
@@ -208,6 +220,17 @@ def _waivers(con: duckdb.DuckDBPyConnection, run: dict[str, Any]) -> list[dict[s
     day = run["finished_at"].date() if hasattr(run.get("finished_at"), "date") else None
     return [w for w in rows if "product_key" in w and (not w.get("catalog") or w["catalog"] == run["catalog"])
             and not w.get("revoked_at") and not (day and w.get("expires_on") and w["expires_on"] < day)]
+
+
+def _corrections(con: duckdb.DuckDBPyConnection, run: dict[str, Any]) -> list[dict[str, Any]]:
+    """The catalog's corrections in force or lapsed (taken-back ones are history, not news)."""
+    if not _table_exists(con, "corrections"):
+        return []
+    return _q(con, """SELECT c.correction_id, c.product_key, p.brand, p.product_name, c.nutrient, c.label_text, c.field,
+                             c.value_read, c.value_set, c."by", c.reason, c."at", c.lapsed_in_run, c.lapse_reason
+                      FROM corrections c LEFT JOIN products p ON p.catalog = c.catalog AND p.product_key = c.product_key
+                      WHERE c.catalog = ? AND c.undone_at IS NULL ORDER BY c.lapsed_in_run NULLS FIRST, c."at" """,
+              [run["catalog"]])
 
 
 def _is_waived(flag: dict[str, Any], waivers: list[dict[str, Any]]) -> bool:
@@ -225,24 +248,35 @@ assert set(DOSE_KEYS) <= {f.name for f in fields(ReportProduct)}
 
 
 _NUTRIENT_COLS = """row_index, nutrient, form, form_detail, label_text, amount_text, dv_text, amount_canonical,
-                     canonical_unit, daily_amount_canonical, percent_dv, page, x0, top, x1, bottom"""
+                     canonical_unit, daily_amount_canonical, percent_dv, page, x0, top, x1, bottom,
+                     amount, unit, {corrected}"""
+
+
+def _nutrient_cols(con: duckdb.DuckDBPyConnection) -> str:
+    """The columns reports read; a warehouse from before corrections (schema version 2, read without
+    upgrading) has none, so its rows read as uncorrected."""
+    has = con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = 'nutrients' AND column_name = 'corrected' "
+                      "AND database_name = current_database()").fetchall()[0][0]
+    return _NUTRIENT_COLS.format(corrected="corrected, correction_id" if has else
+                                 "false AS corrected, NULL::VARCHAR AS correction_id")
 
 
 def _nutrient_rows(con: duckdb.DuckDBPyConnection, product_id: str) -> list[dict[str, Any]]:
-    return _q(con, f"SELECT {_NUTRIENT_COLS} FROM nutrients WHERE product_id = ? ORDER BY row_index", [product_id])
+    return _q(con, f"SELECT {_nutrient_cols(con)} FROM nutrients WHERE product_id = ? ORDER BY row_index", [product_id])
 
 
-def _nutrient_rows_of(con: duckdb.DuckDBPyConnection, product_ids) -> dict[str, list[dict[str, Any]]]:
+def _nutrient_rows_of(con: duckdb.DuckDBPyConnection, product_ids: Iterable[str | None],
+                      ) -> dict[str, list[dict[str, Any]]]:
     """:func:`_nutrient_rows` of many products in one query (one query per product took most of the load)."""
     ids = sorted({i for i in product_ids if i is not None})
     out: dict[str, list[dict[str, Any]]] = {i: [] for i in ids}
     if not ids:
         return out
-    cur = con.execute(f"""SELECT product_id, {_NUTRIENT_COLS} FROM nutrients
+    cur = con.execute(f"""SELECT product_id, {_nutrient_cols(con)} FROM nutrients
                           WHERE product_id IN (SELECT unnest(?::VARCHAR[])) ORDER BY product_id, row_index""", [ids])
     cols = [c[0] for c in cur.description]
     for r in cur.fetchall():
-        d = dict(zip(cols, r))
+        d = dict(zip(cols, r, strict=True))
         out[d.pop("product_id")].append(d)
     return out
 
@@ -313,6 +347,13 @@ def rule_titles() -> dict[str, str]:
     return {rid: r.title for rid, r in rule_definitions().items()}
 
 
+def rule_sources() -> dict[str, list[Source]]:
+    """Each rule's sources: the sections of docs/references.md it cites, with their links."""
+    from rules.sources import cite
+
+    return {rid: cite(r.reference) for rid, r in rule_definitions().items()}
+
+
 def _reasons_text(reasons: Any) -> str:
     try:
         val = json.loads(reasons) if isinstance(reasons, str) else reasons
@@ -340,6 +381,7 @@ class RunSnapshot:
     param_names: dict[str, str] = field(default_factory=dict)
     before: list[ReportProduct] = field(default_factory=list)
     previous_flags: list[dict[str, Any]] = field(default_factory=list)
+    corrections: list[dict[str, Any]] = field(default_factory=list)
 
 
 def load_snapshot(con: duckdb.DuckDBPyConnection, run_id: str | None = None, catalog: str | None = None,
@@ -377,7 +419,7 @@ def load_snapshot(con: duckdb.DuckDBPyConnection, run_id: str | None = None, cat
         nutrients = _nutrient_rows_of(con, ids)
     return RunSnapshot(run=run, params=params, param_names=names, previous_run=prev, products=every,
                        retailers=sorted({p.retailer for p in every if p.retailer}), flags=flags,
-                       waivers=_waivers(con, run), nutrients=nutrients,
+                       waivers=_waivers(con, run), nutrients=nutrients, corrections=_corrections(con, run),
                        before=before, previous_flags=prev_flags)
 
 
@@ -432,8 +474,8 @@ def report_data(snap: RunSnapshot, retailer: str | None = None) -> ReportData:
 
     brands_map: dict[str, dict[str, Any]] = {}
     for p in ok:
-        b = brands_map.setdefault(p.brand or "(unknown brand)", {"brand": p.brand or "(unknown brand)",
-                                                                   "products": 0, "flagged": 0, "high": 0, "warning": 0})
+        brand = p.brand or "(unknown brand)"
+        b = brands_map.setdefault(brand, {"brand": brand, "products": 0, "flagged": 0, "high": 0, "warning": 0})
         b["products"] += 1
         if p.product_key in flagged_keys:
             b["flagged"] += 1
@@ -451,7 +493,8 @@ def report_data(snap: RunSnapshot, retailer: str | None = None) -> ReportData:
     for p in ok:
         if p.high_dose:
             k2, mg = bool(p.has_k2), bool(p.has_mg)
-            high_dose["K2 and magnesium" if k2 and mg else "K2 only" if k2 else "magnesium only" if mg else "neither"] += 1
+            coverage = "K2 and magnesium" if k2 and mg else "K2 only" if k2 else "magnesium only" if mg else "neither"
+            high_dose[coverage] += 1
 
     live_flags = [f for f in flags if not f["waived"]]
     headline = {
@@ -473,6 +516,7 @@ def report_data(snap: RunSnapshot, retailer: str | None = None) -> ReportData:
         needs_review=needs_review, brands=brands, rules=rules, param_names=snap.param_names, noted=noted,
         daily_d=[p.daily_d_all_mcg for p in ok if p.daily_d_all_mcg is not None],
         high_dose=high_dose, changes=changes, retailers=all_retailers,
+        corrections=[c for c in snap.corrections if c["product_key"] in in_scope or c["lapsed_in_run"]],
     )
 
 
@@ -484,8 +528,8 @@ def _row_key(n: dict[str, Any]) -> tuple:
 
 def nutrient_diff(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Rows added, removed or changed between two label versions, matched by nutrient and form."""
-    def group(rows):
-        g: dict[tuple, list[dict[str, Any]]] = {}
+    def group(rows: list[dict[str, Any]]) -> dict[tuple[Any, ...], list[dict[str, Any]]]:
+        g: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
         for n in rows:
             g.setdefault(_row_key(n), []).append(n)
         return g
@@ -517,10 +561,11 @@ def _changes(snap: RunSnapshot, scope: list[ReportProduct], flags: list[dict[str
     prev_flags = [f for f in snap.previous_flags if f["product_key"] in old or f["product_key"] in cur]
     new_products = [cur[k] for k in cur if k not in old]
     removed_products = [old[k] for k in old if k not in cur]
-    reformulated = []
+    reformulated: list[dict[str, Any]] = []
     for k in cur:
         if k in old and old[k].product_id != cur[k].product_id:
-            diff = nutrient_diff(snap.nutrients.get(old[k].product_id or "", []), snap.nutrients.get(cur[k].product_id or "", []))
+            diff = nutrient_diff(snap.nutrients.get(old[k].product_id or "", []),
+                                 snap.nutrients.get(cur[k].product_id or "", []))
             reformulated.append({"old": old[k], "new": cur[k], "diff": diff})
     now_pairs = {(f["product_key"], f["rule_id"]) for f in flags}
     then_pairs = {(f["product_key"], f["rule_id"]) for f in prev_flags}
@@ -531,17 +576,24 @@ def _changes(snap: RunSnapshot, scope: list[ReportProduct], flags: list[dict[str
         return {"product_key": key, "brand": p and p.brand, "product_name": p and p.product_name,
                 "sku": p and p.sku, "source_file": p and p.source_file}
 
-    new_flags = [dict(describe(f["product_key"], cur), rule_id=f["rule_id"], severity=f["severity"], message=f["message"],
+    new_flags = [dict(describe(f["product_key"], cur), rule_id=f["rule_id"], severity=f["severity"],
+                      message=f["message"],
                       why=("new product" if f["product_key"] not in old else
-                           "label changed" if f["product_key"] in reformulated_keys else "same label; rules or thresholds changed"))
+                           "label changed" if f["product_key"] in reformulated_keys else
+                           "same label; rules or thresholds changed"))
                  for f in flags if (f["product_key"], f["rule_id"]) not in then_pairs]
-    resolved = [dict(describe(f["product_key"], old), rule_id=f["rule_id"], severity=f["severity"], message=f["message"],
+    resolved = [dict(describe(f["product_key"], old), rule_id=f["rule_id"], severity=f["severity"],
+                     message=f["message"],
                      why=("product removed from the catalog" if f["product_key"] not in cur else
                           "label reformulated" if f["product_key"] in reformulated_keys else
                           "same label; rules or thresholds changed"))
                 for f in prev_flags if (f["product_key"], f["rule_id"]) not in now_pairs
                 and (f["product_key"] in old)]
-    key = lambda d: (SEVERITY_ORDER.get(d.get("severity"), 9), (d.get("brand") or "").lower(), d.get("product_name") or "")
+
+    def key(d: dict[str, Any]) -> tuple[int, str, str]:
+        severity = SEVERITY_ORDER.get(d.get("severity") or "", 9)
+        return severity, (d.get("brand") or "").lower(), d.get("product_name") or ""
+
     return {
         "new_flags": sorted(new_flags, key=key), "resolved_flags": sorted(resolved, key=key),
         "new_products": new_products, "removed_products": removed_products, "reformulated": reformulated,

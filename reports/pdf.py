@@ -24,6 +24,7 @@ This module imports neither DuckDB nor matplotlib: it runs in spawned worker pro
 """
 from __future__ import annotations
 
+import contextlib
 import re
 import zlib
 from dataclasses import dataclass, field
@@ -50,7 +51,8 @@ _CHUNK_CSS = ("<style>@page{" + "".join(f"@{m}{{content:none}}" for m in _MARGIN
 _CONTINUED_CSS = ("<style>html,body{margin-top:0!important;padding-top:0!important;border-top-width:0!important}"
                   "</style>")
 # The footer document draws the margin boxes only: no page or root background over the content.
-_FOOTER_CSS = "<style>@page{background:none!important;border:none!important}html,body{background:none!important}</style>"
+_FOOTER_CSS = ("<style>@page{background:none!important;border:none!important}"
+               "html,body{background:none!important}</style>")
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 _REF = re.compile(rb"(\d+) 0 R")
 
@@ -84,8 +86,9 @@ class _Splitter(HTMLParser):
         self.lines = [0] + [m.end() for m in re.finditer("\n", html)]
         self.stack: list[str] = []
         self.in_body = False
-        self.body_start = self.body_end = None
-        self.blocks: list[list] = []       # [start, end, rows[[start, end]]]
+        self.body_start: int | None = None
+        self.body_end: int | None = None
+        self.blocks: list[list[Any]] = []  # [start, end, rows[[start, end]]]
 
     def _pos(self) -> int:
         line, col = self.getpos()
@@ -94,11 +97,14 @@ class _Splitter(HTMLParser):
     def _tag_end(self, start: int) -> int:
         return self.src.index(">", start) + 1
 
-    def handle_starttag(self, tag, attrs):
+    def _start_tag_length(self) -> int:
+        return len(self.get_starttag_text() or "")  # set while a start tag is handled
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         pos = self._pos()
         if tag == "body" and not self.in_body:
             self.in_body = True
-            self.body_start = pos + len(self.get_starttag_text())
+            self.body_start = pos + self._start_tag_length()
             self.stack = []
             return
         if not self.in_body:
@@ -106,19 +112,19 @@ class _Splitter(HTMLParser):
         if not self.stack:
             self.blocks.append([pos, None, []])
             if tag in _VOID:
-                self.blocks[-1][1] = pos + len(self.get_starttag_text())
+                self.blocks[-1][1] = pos + self._start_tag_length()
                 return
         elif tag == "tr" and self.stack == ["table", "tbody"]:
             self.blocks[-1][2].append([pos, None])
         if tag not in _VOID:
             self.stack.append(tag)
 
-    def handle_startendtag(self, tag, attrs):
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if self.in_body and not self.stack:
             pos = self._pos()
-            self.blocks.append([pos, pos + len(self.get_starttag_text()), []])
+            self.blocks.append([pos, pos + self._start_tag_length(), []])
 
-    def handle_endtag(self, tag):
+    def handle_endtag(self, tag: str) -> None:
         if not self.in_body:
             return
         pos = self._pos()
@@ -136,7 +142,7 @@ class _Splitter(HTMLParser):
         if not self.stack:
             self.blocks[-1][1] = self._tag_end(pos)
 
-    def handle_data(self, data):
+    def handle_data(self, data: str) -> None:
         if self.in_body and not self.stack and data.strip():
             pos = self._pos()
             self.blocks.append([pos, pos + len(data), []])
@@ -218,7 +224,8 @@ def _chunk_html(doc: _Doc, start: int, weight: int, pins: dict[int, tuple[list[f
                     cut = opening.index(">") + 1
                     tag = opening[:cut]
                     style = f"table-layout:fixed;width:{width!r}px"
-                    tag = tag.replace(' style="', f' style="{style};', 1) if ' style="' in tag else _mark(tag, f' style="{style}"')
+                    tag = (tag.replace(' style="', f' style="{style};', 1) if ' style="' in tag
+                           else _mark(tag, f' style="{style}"'))
                     cols = "".join(f'<col style="width:{v!r}px">' for v in widths)
                     opening = f"{tag}<colgroup>{cols}</colgroup>{opening[cut:]}"
                 out.append(opening)
@@ -234,9 +241,9 @@ def _chunk_html(doc: _Doc, start: int, weight: int, pins: dict[int, tuple[list[f
     return "".join(out), i
 
 
-def _table_widths(pages, block: int) -> tuple[list[float], float] | None:
+def _table_widths(pages: list[Any], block: int) -> tuple[list[float], float] | None:
     """Column widths and width of the table of ``block`` as laid out on ``pages``."""
-    def walk(box):
+    def walk(box: Any) -> Any:
         el = getattr(box, "element", None)
         if type(box).__name__ == "TableBox" and el is not None and el.get("data-lat") == str(block):
             return box
@@ -253,18 +260,17 @@ def _table_widths(pages, block: int) -> tuple[list[float], float] | None:
     return None
 
 
-def _page_units(page) -> list[int]:
+def _page_units(page: Any) -> list[int]:
     """The units on a laid-out page, in order of appearance."""
     seen: list[int] = []
 
-    def walk(box):
+    def walk(box: Any) -> None:
         el = getattr(box, "element", None)
         u = el.get("data-lau") if el is not None and hasattr(el, "get") else None
         if u is not None:
             u = int(u)
-            if not seen or seen[-1] != u:
-                if u not in seen:
-                    seen.append(u)
+            if (not seen or seen[-1] != u) and u not in seen:
+                seen.append(u)
             return
         for child in getattr(box, "children", ()) or ():
             walk(child)
@@ -279,11 +285,11 @@ class _Captured(Exception):
     pass
 
 
-def _pdf_objects(document):
+def _pdf_objects(document: Any) -> Any:
     """The pydyf PDF WeasyPrint builds for ``document``, before it is written."""
     got: dict[str, Any] = {}
 
-    def finisher(_doc, pdf):
+    def finisher(_doc: Any, pdf: Any) -> None:
         got["pdf"] = pdf
         raise _Captured
 
@@ -294,7 +300,7 @@ def _pdf_objects(document):
     raise RuntimeError("WeasyPrint did not call the finisher")
 
 
-def _packed(obj):
+def _packed(obj: Any) -> Any:
     """A stream as one compressed bytes item (so a chunk's content costs its compressed size)."""
     import pydyf
 
@@ -310,7 +316,7 @@ def _packed(obj):
     return new
 
 
-def _remap(obj, mapping: dict[int, int], seen: set[int]) -> Any:
+def _remap(obj: Any, mapping: dict[int, int], seen: set[int]) -> Any:
     """Rewrite the indirect references inside ``obj`` (dictionaries, arrays, stream dictionaries)."""
     import pydyf
 
@@ -319,7 +325,7 @@ def _remap(obj, mapping: dict[int, int], seen: set[int]) -> Any:
     if isinstance(obj, (dict, list, pydyf.Stream)):
         seen.add(id(obj))
 
-    def fix(v):
+    def fix(v: Any) -> Any:
         if isinstance(v, bytes):
             return _REF.sub(lambda m: b"%d 0 R" % mapping[int(m.group(1))], v)
         if isinstance(v, (dict, list, pydyf.Stream)):
@@ -345,7 +351,7 @@ class _PageStub:                   # what weasyprint's bookmark tree needs of a 
 
 
 class _Assembler:
-    def __init__(self):
+    def __init__(self) -> None:
         import pydyf
 
         self.pdf = pydyf.PDF()
@@ -356,7 +362,7 @@ class _Assembler:
         self.info = None
         self.lang = None
 
-    def _import(self, doc, keep_pages: bool) -> tuple[dict[int, int], set[int], list]:
+    def _import(self, doc: Any, keep_pages: bool) -> tuple[dict[int, int], set[int], list[Any]]:
         """Copy ``doc``'s objects into the joined PDF, renumbered, their references rewritten.
         With ``keep_pages`` its pages become pages of the joined PDF; otherwise they are not added
         but returned (references rewritten too), with the number mapping and the remap's ``seen``."""
@@ -385,7 +391,7 @@ class _Assembler:
             _remap(obj, mapping, seen)
         return mapping, seen, held
 
-    def add(self, chunk, stubs: list[_PageStub], fake_names: set[str]) -> None:
+    def add(self, chunk: Any, stubs: list[_PageStub], fake_names: set[str]) -> None:
         mapping, seen, _ = self._import(chunk, keep_pages=True)
         names = chunk.catalog.get("Names", {}).get("Dests", {}).get("Names", [])
         for i in range(0, len(names) - 1, 2):
@@ -398,14 +404,14 @@ class _Assembler:
             self.lang = chunk.catalog.get("Lang")
         self.stubs += stubs
 
-    def add_footers(self, footer) -> None:
+    def add_footers(self, footer: Any) -> None:
         """Draw page i of the ``footer`` document (margin boxes only) over page i."""
         import pydyf
 
         _, _, footer_pages = self._import(footer, keep_pages=False)
         opening = pydyf.Stream([b"q"])
         self.pdf.add_object(opening)
-        for i, (page, fpage) in enumerate(zip(self.pages, footer_pages)):
+        for i, (page, fpage) in enumerate(zip(self.pages, footer_pages, strict=False)):
             form = self.by_number[int(fpage["Contents"].split()[0])]
             form.extra.update({"Type": "/XObject", "Subtype": "/Form", "BBox": fpage["MediaBox"],
                                "Resources": fpage["Resources"]})
@@ -499,7 +505,7 @@ def render_pdf(html: str, path: Path | str, base_url: str | None = None, chunk_w
                     keep, next_start = k, units[k][0]
                     break
         b, r = doc.units[next_start] if next_start < n else (None, None)
-        if r and not doc.blocks[b].fixed and b not in pins:
+        if b is not None and r and not doc.blocks[b].fixed and b not in pins:
             found = _table_widths(pages, b)
             if found is None:
                 raise RuntimeError(f"no laid-out table for block {b}")
@@ -535,10 +541,8 @@ def render_pdf(html: str, path: Path | str, base_url: str | None = None, chunk_w
 
 def warm_up() -> None:
     """Import WeasyPrint (about a second) in a fresh worker before its first job arrives."""
-    try:
+    with contextlib.suppress(Exception):  # reported by the job itself
         import weasyprint  # noqa: F401
-    except Exception:  # reported by the job itself
-        pass
 
 
 class PdfEngineMissing(RuntimeError):

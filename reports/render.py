@@ -17,14 +17,16 @@ from __future__ import annotations
 
 import base64
 import csv
+import functools
 import multiprocessing
 import os
 import re
 import sys
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import duckdb
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -34,8 +36,18 @@ from labelaudit.contracts.reference import IU_PER_MCG_VITAMIN_D, UPPER_LIMITS
 from reports.cells import cell, name_stem
 from reports.charts import brand_flag_share, daily_vitamin_d_histogram, high_dose_coverage
 from reports.crops import DPI, crop_file, png_size
-from reports.data import (ReportData, ReportProduct, RunSnapshot, fmt_amount, load_snapshot, report_data, resolve_run,
-                          rule_titles, servings_text)
+from reports.data import (
+    ReportData,
+    ReportProduct,
+    RunSnapshot,
+    fmt_amount,
+    load_snapshot,
+    report_data,
+    resolve_run,
+    rule_sources,
+    rule_titles,
+    servings_text,
+)
 from reports.pdf import PdfEngineMissing
 
 FORMATS = ("html", "pdf", "csv", "xlsx")
@@ -59,7 +71,8 @@ def _env() -> Environment:
 
 
 def slug(name: str) -> str:
-    return re.sub(r"-+", "-", "".join(c if c.isascii() and c.isalnum() else "-" for c in name.lower())).strip("-") or "unnamed"
+    dashed = "".join(c if c.isascii() and c.isalnum() else "-" for c in name.lower())
+    return re.sub(r"-+", "-", dashed).strip("-") or "unnamed"
 
 
 def title_for(data: ReportData) -> str:
@@ -80,7 +93,8 @@ class _Crops:
         boxes = [(r["x0"], r["top"], r["x1"], r["bottom"]) for r in rows if (r.get("page") or page) == page]
         key = (p.source_file, p.product_id, page, p.panel_box, tuple(boxes))
         if key not in self.done:
-            crop = crop_file(self.catalog, p.source_file, page, p.product_id, p.panel_box, boxes,
+            # The id names the cached image; a flagged product always has one (the key is a fallback).
+            crop = crop_file(self.catalog, p.source_file, page, p.product_id or p.product_key, p.panel_box, boxes,
                              self.cache_dir)
             width = None
             if crop.path:
@@ -143,7 +157,7 @@ def thresholds(data: ReportData) -> list[dict[str, Any]]:
 
 
 def _charts(data: ReportData) -> dict[str, str]:
-    charts = getattr(data, "_charts", None)
+    charts = data.chart_svgs
     if charts is None:
         limit = data.params["high_dose_vitamin_d_mcg"]
         charts = {
@@ -151,7 +165,7 @@ def _charts(data: ReportData) -> dict[str, str]:
             "coverage": high_dose_coverage(data.high_dose, limit_mcg=limit),
             "brands": brand_flag_share(data.brands) if data.brands else "",
         }
-        data._charts = charts  # the HTML and the PDF show the same charts: draw them once
+        data.chart_svgs = charts  # the HTML and the PDF show the same charts: draw them once
     return charts
 
 
@@ -160,10 +174,13 @@ def _html_chunks(data: ReportData, evidence_limit: int | None = None, pdf: bool 
     limit = data.params["high_dose_vitamin_d_mcg"]
     chunks = _env().get_template("summary.html.j2").generate(
         title=title_for(data), run=data.run, prev=data.previous_run, retailer=data.retailer, retailers=data.retailers,
-        h=data.headline, hd=data.high_dose, brands=data.brands, limit_mcg=limit, charts=_charts(data), flagged=data.flagged,
+        h=data.headline, hd=data.high_dose, brands=data.brands, limit_mcg=limit, charts=_charts(data),
+        flagged=data.flagged,
         noted=data.noted, thresholds=thresholds(data), iu_per_mcg=IU_PER_MCG_VITAMIN_D,
         adult_ul_mcg=UPPER_LIMITS["vitamin_d_adult_mcg"],
-        needs_review=data.needs_review, changes=data.changes, rules=data.rules, fmt=fmt_amount, servings=servings_text, titles=rule_titles(),
+        needs_review=data.needs_review, changes=data.changes, rules=data.rules, fmt=fmt_amount, servings=servings_text,
+        titles=rule_titles(), sources=rule_sources(),
+        corrections=data.corrections, corrections_by_id={c["correction_id"]: c for c in data.corrections},
         evidence=data.flagged if evidence_limit is None else data.flagged[:evidence_limit],
         crop_src=crop_src or (_file_uri if pdf else _data_uri), pdf=pdf,
     )
@@ -209,7 +226,8 @@ def flagged_rows(data: ReportData) -> list[dict[str, Any]]:
         rows.append({
             "brand": p.brand, "product_name": p.product_name, "sku": p.sku, "retailer": p.retailer,
             "source_file": p.source_file, "page": p.page, "panel": p.panel, "product_key": p.product_key,
-            "daily_vitamin_d3_mcg": _r(d3), "daily_vitamin_d3_iu": _r(d3 * IU_PER_MCG_VITAMIN_D) if d3 is not None else None,
+            "daily_vitamin_d3_mcg": _r(d3),
+            "daily_vitamin_d3_iu": _r(d3 * IU_PER_MCG_VITAMIN_D) if d3 is not None else None,
             "daily_vitamin_k2_mcg": _r(p.k2_mcg or 0.0), "daily_magnesium_mg": _r(p.mg_mg or 0.0),
             "servings_per_day": _r(p.servings_per_day), "servings_per_day_assumed": bool(p.servings_per_day_assumed),
             "rules": ";".join(p.rule_ids), "severity": p.severity,
@@ -283,7 +301,8 @@ class _PdfWorkers:
 
                 for _ in range(n):
                     self.pool.submit(warm_up)
-            except (OSError, AssertionError, RuntimeError) as e:  # no processes here (e.g. a daemon): lay out in-process
+            # No processes here (e.g. a daemon): lay out in-process.
+            except (OSError, AssertionError, RuntimeError) as e:
                 print(f"warning: PDF reports are laid out in this process ({e})", file=sys.stderr)
                 self.close()
 
@@ -331,7 +350,7 @@ def _write(snap: RunSnapshot, scopes: list[str | None], out_dir: Path, formats: 
     if visual:
         for data in datas:
             for p in data.flagged:
-                p.panel_box = panel_boxes.get(p.product_id)
+                p.panel_box = panel_boxes.get(p.product_id or "")
     out: list[dict[str, Path]] = [{} for _ in scopes]
     pending: list[tuple[int, Any, str, Path]] = []
     try:
@@ -342,7 +361,7 @@ def _write(snap: RunSnapshot, scopes: list[str | None], out_dir: Path, formats: 
                 attach_crops(data, cache_dir, data.flagged[:PDF_EVIDENCE_LIMIT], crops)
                 html = _pdf_html(data)
                 path = out_dir / f"{stems[i]}.pdf"
-                job = workers.submit(html, path) if workers else (lambda h=html, p=path: render_pdf(h, p))
+                job = workers.submit(html, path) if workers else functools.partial(render_pdf, html, path)
                 pending.append((i, job, html if not callable(job) else "", path))
                 del html
         for i, data in enumerate(datas):
@@ -369,7 +388,8 @@ def _write(snap: RunSnapshot, scopes: list[str | None], out_dir: Path, formats: 
 
 
 def write_report(con: duckdb.DuckDBPyConnection, run_id: str | None, out_dir: Path, retailer: str | None = None,
-                 formats: Iterable[str] = FORMATS, cache_dir: Path | None = None, catalog: str | None = None) -> dict[str, Path]:
+                 formats: Iterable[str] = FORMATS, cache_dir: Path | None = None, catalog: str | None = None,
+                 ) -> dict[str, Path]:
     """One report (the catalog summary, or one retailer's) in the formats asked for."""
     formats = [f for f in FORMATS if f in set(formats)]
     out_dir = Path(out_dir)
@@ -407,8 +427,8 @@ def write_reports(db: Path, run_id: str | None, out_dir: Path, retailer: str | N
         run_id = run["audit_run_id"]
         if retailer:
             if retailer not in snap.retailers:
-                raise LookupError(f"no products of retailer {retailer!r} in run {run_id}; "
-                                  f"retailers: {', '.join(snap.retailers) or 'none (the catalog has no manifest retailer)'}")
+                known = ", ".join(snap.retailers) or "none (the catalog has no manifest retailer)"
+                raise LookupError(f"no products of retailer {retailer!r} in run {run_id}; retailers: {known}")
             scopes: list[str | None] = [retailer]
         else:
             scopes = [None, *snap.retailers]
@@ -418,7 +438,7 @@ def write_reports(db: Path, run_id: str | None, out_dir: Path, retailer: str | N
         if workers:
             workers.close(abort=not done)
     paths: dict[str, Path] = {}
-    for r, res in zip(scopes, results):
+    for r, res in zip(scopes, results, strict=True):
         paths.update({(f"{r}: {k}" if r else k): v for k, v in res.items()})
     return paths
 
@@ -442,13 +462,14 @@ def summary_markdown(paths: dict[str, Path], db: Path, run_id: str | None = None
         f"Flags: {fl['high']} high, {fl['warning']} warning, {fl['info']} info (waived flags not counted; "
         f"{h['flags_waived']} waived).",
     ]
-    if data.changes:
+    if data.changes and data.previous_run is not None:
         c = data.changes
         lines.append(f"Since run {data.previous_run['audit_run_id']}: {len(c['new_flags'])} new flag(s), "
                      f"{len(c['resolved_flags'])} resolved, {len(c['new_products'])} new product(s), "
                      f"{len(c['removed_products'])} removed, {len(c['reformulated'])} reformulated.")
     lines += ["", "| report | file |", "|---|---|"] + [f"| {k} | `{v}` |" for k, v in sorted(paths.items())]
-    table = [{k: r[k] for k in ("brand", "product_name", "sku", "retailer", "daily_vitamin_d3_iu", "daily_vitamin_k2_mcg",
-                                "daily_magnesium_mg", "rules", "severity")} for r in flagged_rows(data)]
+    columns = ("brand", "product_name", "sku", "retailer", "daily_vitamin_d3_iu", "daily_vitamin_k2_mcg",
+               "daily_magnesium_mg", "rules", "severity")
+    table = [{k: r[k] for k in columns} for r in flagged_rows(data)]
     return {"markdown": "\n".join(lines), "table": table, "catalog": data.catalog,
             "artifact_key": "labelaudit-" + slug(Path(data.catalog).name)[:40]}

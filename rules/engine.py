@@ -16,8 +16,13 @@ import duckdb
 
 from labelaudit.contracts.errors import ConfigError
 from labelaudit.contracts.records import Flag
-from labelaudit.contracts.reference import (CANONICAL_UNITS, IU_PER_MCG_VITAMIN_D, UPPER_LIMITS, daily_values_rows,
-                                            sql_constants)
+from labelaudit.contracts.reference import (
+    CANONICAL_UNITS,
+    IU_PER_MCG_VITAMIN_D,
+    UPPER_LIMITS,
+    daily_values_rows,
+    sql_constants,
+)
 from rules.config import SEVERITIES, validate_user_config
 from warehouse.units import round_sig
 
@@ -197,7 +202,8 @@ def prepare(con: duckdb.DuckDBPyConnection, catalog: str) -> None:
     con.execute(_sql("summary.sql"))
 
 
-def dose_summary(con: duckdb.DuckDBPyConnection, product_ids: list[str], params: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def dose_summary(con: duckdb.DuckDBPyConnection, product_ids: list[str], params: dict[str, Any],
+                 ) -> dict[str, dict[str, Any]]:
     """The rules' daily amounts of each label version in ``product_ids`` (doses.sql), with the verdicts
     of the run's thresholds on them, compared as the rules compare: ``high_dose`` (D3 at or above
     ``high_dose_vitamin_d_mcg`` after 6-significant-digit rounding), ``has_k2``, ``has_mg``. For the
@@ -213,7 +219,7 @@ def dose_summary(con: duckdb.DuckDBPyConnection, product_ids: list[str], params:
         {"ids": sorted(set(product_ids)), "high": float(params["high_dose_vitamin_d_mcg"]),
          "cof": float(params["min_cofactor_amount"])})
     cols = [c[0] for c in cur.description]
-    return {r[0]: dict(zip(cols, r)) for r in cur.fetchall()}
+    return {r[0]: dict(zip(cols, r, strict=True)) for r in cur.fetchall()}
 
 
 def evaluate(con: duckdb.DuckDBPyConnection, ruleset: RuleSet, catalog: str) -> list[Flag]:
@@ -241,7 +247,7 @@ def evaluate(con: duckdb.DuckDBPyConnection, ruleset: RuleSet, catalog: str) -> 
             raise ConfigError(f"rule {rule.id}: its message names {', '.join(sorted(unknown))}, which is neither a "
                               "column its SQL returns nor a parameter")
         for values in rows:
-            row = dict(zip(cols, values))
+            row = dict(zip(cols, values, strict=True))
             flags.append(Flag(
                 rule_id=rule.id, severity=rule.severity, product_key=row["product_key"], product_id=row["product_id"],
                 message=_message(rule, ruleset.params, row),
@@ -259,8 +265,10 @@ def lock_out_files(con: duckdb.DuckDBPyConnection) -> None:
     written, whose rows are not yet on disk for any other connection to see), so that
     connection stays without file access for the rest of its life. It needs none: it only
     inserts rows registered from Python, checkpoints and closes."""
-    external, locked = con.execute(
+    settings = con.execute(
         "SELECT current_setting('enable_external_access'), current_setting('lock_configuration')").fetchone()
+    assert settings is not None  # a SELECT without FROM has one row
+    external, locked = settings
     if external:
         con.execute("SET enable_external_access = false")
     if not locked:
@@ -328,10 +336,11 @@ class _EvidenceIndex:
                 FROM nutrients n JOIN (SELECT DISTINCT product_id FROM run_products) p USING (product_id)
                 ORDER BY n.product_id, n.row_index"""
         ).fetchall():
-            self.rows.setdefault(values[0], []).append(dict(zip(_EVIDENCE_COLS, values[1:])))
+            self.rows.setdefault(values[0], []).append(dict(zip(_EVIDENCE_COLS, values[1:], strict=True)))
         self.serving = {
             r[0]: r[1:] for r in con.execute(
-                "SELECT product_id, servings_per_day, servings_per_day_assumed, serving_size, directions FROM run_products"
+                "SELECT product_id, servings_per_day, servings_per_day_assumed, serving_size, directions "
+                "FROM run_products"
             ).fetchall()
         }
 

@@ -6,10 +6,13 @@ from typing import Any
 
 import duckdb
 
+from labelaudit.contracts.records import Flag
+
 KEY_NUTRIENTS = ("vitamin_d", "vitamin_k", "magnesium", "calcium", "vitamin_a")
 
 
-def apply_waivers(con: duckdb.DuckDBPyConnection, catalog: str, flags: list[dict[str, Any]], today: date | None = None) -> int:
+def apply_waivers(con: duckdb.DuckDBPyConnection, catalog: str, flags: list[Flag],
+                  today: date | None = None) -> int:
     """Mark the flags an analyst accepted: same product, rule and label version, not expired."""
     today = today or date.today()
     rows = con.execute(
@@ -27,26 +30,41 @@ def apply_waivers(con: duckdb.DuckDBPyConnection, catalog: str, flags: list[dict
     return waived
 
 
-def verdicts(con: duckdb.DuckDBPyConnection, catalog: str, flags: list[dict[str, Any]], min_ocr_confidence: float) -> list[dict[str, Any]]:
+def verdicts(con: duckdb.DuckDBPyConnection, catalog: str, flags: list[Flag], min_ocr_confidence: float,
+             ) -> list[dict[str, Any]]:
     """``pass``, ``flagged`` (an unwaived warning or high flag) or ``needs_review``, with reasons."""
+    from warehouse.corrections import confirmed_products
+
+    # Rows an analyst set or checked by hand: what the reader was unsure of is settled.
+    settled: dict[str, set[str]] = {}
+    for key, label in con.execute(
+        """SELECT p.product_key, n.label_text FROM nutrients n JOIN products p ON p.product_id = n.product_id
+           WHERE p.catalog = ? AND (n.corrected OR n.confirmed)""", [catalog]).fetchall():
+        settled.setdefault(key, set()).add(label)
+    confirmed = confirmed_products(con, catalog)
     review: dict[str, list[str]] = {}
+    unread: set[str] = set()  # no reading this run: any flags are its last reading's, for a person to confirm
     for key, status, detail, assumed, directions in con.execute(
-        "SELECT product_key, status, status_detail, servings_per_day_assumed, directions FROM products WHERE catalog = ?",
+        "SELECT product_key, status, status_detail, servings_per_day_assumed, directions FROM products "
+        "WHERE catalog = ?",
         [catalog],
     ).fetchall():
         reasons = []
         if status != "ok":
             reasons.append(f"panel not read ({status}: {detail})")
+            unread.add(key)
         elif detail:
             # An ok panel carries in status_detail what extraction or the directions left
             # unsettled (a heading with no rows, readers that disagree, a dose not understood).
-            reasons.append(detail)
+            reasons.extend(part for part in detail.split("; ")
+                           if not any(part.startswith(f"{label}:") for label in settled.get(key, ())))
         if assumed:
             reasons.append("servings per day assumed to be 1: " + (
-                "the label gives no directions" if not directions else "the directions give no dose or frequency the reader understood"))
-        review[key] = reasons
+                "the label gives no directions" if not directions
+                else "the directions give no dose or frequency the reader understood"))
+        review[key] = [] if key in confirmed and status == "ok" else reasons
     misread: set[str] = set()  # products whose verdict waits for a person, flags or not
-    for key, nutrient, label, what in con.execute(
+    for key, _nutrient, label, what in con.execute(
         """SELECT p.product_key, n.nutrient, n.label_text,
                   CASE WHEN n.amount IS NULL THEN 'no amount'
                        WHEN NOT coalesce(n.figures_consistent, true) AND n.read_method = 'ocr'
@@ -58,21 +76,24 @@ def verdicts(con: duckdb.DuckDBPyConnection, catalog: str, flags: list[dict[str,
            WHERE p.catalog = ? AND list_contains(?, n.nutrient) AND (
                  n.amount IS NULL
               OR NOT coalesce(n.figures_consistent, true)
-              OR (n.read_method = 'ocr' AND n.confidence < ?))""",
+              OR (n.read_method = 'ocr' AND n.confidence < ?))
+             AND NOT (n.corrected OR n.confirmed)""",
         [catalog, list(KEY_NUTRIENTS), min_ocr_confidence],
     ).fetchall():
+        if key in confirmed:
+            continue
         if f"{label}:" not in " ".join(review.get(key, [])):  # extraction may have said it already
             review.setdefault(key, []).append(f"{label}: {what}")
         if what.startswith("read by OCR"):
             misread.add(key)
-    by_product: dict[str, list[dict]] = {}
+    by_product: dict[str, list[Flag]] = {}
     for f in flags:
         by_product.setdefault(f["product_key"], []).append(f)
     ids = dict(con.execute("SELECT product_key, product_id FROM products WHERE catalog = ?", [catalog]).fetchall())
     out = []
     for key, reasons in review.items():
         live = [f for f in by_product.get(key, []) if not f.get("waived") and f["severity"] in ("warning", "high")]
-        if key in misread:
+        if key in misread or key in unread:
             # A misread key figure could make or unmake any flag: a person looks first.
             verdict, why = "needs_review", reasons + [f"would be flagged {f['rule_id']}" for f in live]
         elif live:
@@ -81,5 +102,6 @@ def verdicts(con: duckdb.DuckDBPyConnection, catalog: str, flags: list[dict[str,
             verdict, why = "needs_review", reasons
         else:
             verdict, why = "pass", []
-        out.append({"product_key": key, "product_id": ids.get(key), "verdict": verdict, "reasons": "; ".join(why) or None})
+        out.append({"product_key": key, "product_id": ids.get(key), "verdict": verdict,
+                    "reasons": "; ".join(why) or None})
     return out

@@ -12,6 +12,8 @@ if [ "${1:-}" = "--test" ]; then
   # documents carry (LibreOffice's and Word's defaults: Liberation, Carlito; DejaVu): without
   # them LibreOffice falls back to a Type 1 font and the tests never see an embedded TrueType.
   PKGS+=(poppler-utils ghostscript libreoffice-writer-nogui fonts-crosextra-carlito)
+  # The analyst's page is tested in headless chromium (Playwright drives /usr/bin/chromium).
+  PKGS+=(chromium)
 fi
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 missing=()

@@ -73,4 +73,9 @@ def test_servings_per_day_agrees_with_dsld_where_both_give_a_count(dsld, capsys)
         for d in disagreements:
             print(f"    id {d[0]} serving {d[1]!r}: ours {d[2]:g}, DSLD {d[3]:g} :: {d[4]}")
     assert compared >= 100
-    assert agree / compared >= 0.90
+    # 95.7% (132/138) with the directions grammar (issue 18). The six left disagree by the SPEC's
+    # choices, not by misreading: DSLD's figure is the children's where it is the larger (the
+    # SPEC takes the adults'), the first dose where the label states its own daily maximum ("do
+    # not exceed 12 lozenges", "no more than two in one day": the maximum), and the lower end of
+    # "once or twice a day" or of an optional higher dose (a range takes its upper end).
+    assert agree / compared >= 0.95

@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows import pipeline
+import flows.run
 from flows.pipeline import audit_catalog, reevaluate
 from labelaudit import cli
 from labelaudit.contracts.errors import SchemaVersionError
@@ -211,7 +211,7 @@ def test_a_warehouse_newer_than_the_code_is_refused_and_left_as_it_was(tmp_path,
     def no_extraction(*a, **k):
         raise AssertionError("extraction started on a warehouse the audit cannot write")
 
-    monkeypatch.setattr(pipeline, "run_extraction", no_extraction)
+    monkeypatch.setattr(flows.run, "extractor", no_extraction)
     with pytest.raises(SchemaVersionError, match=newer):
         audit_catalog(SAMPLE, db, ruleset, workers=1)
 

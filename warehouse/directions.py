@@ -1,131 +1,579 @@
-"""Servings per day from the directions, per SPEC "Dose semantics"."""
+"""Servings per day from the directions, per SPEC "Dose semantics".
+
+A small grammar, not a phrase list. The directions are cut into tokens:
+
+- a *dose*: a count or range ("2", "two (2)", "1 to 2", "1/2", "½") before a dose unit in any of
+  the label languages ("capsules", "gélules", "Kapseln", "capsule", "cápsulas", "tabletten"), or a
+  bare count next to a frequency or a time of day ("2 in the morning", "take two daily");
+- a *frequency*: "N times a day/week/month" (and its words in six languages, "2x", "zweimal"),
+  "once or twice daily", "daily", "weekly", "every other/second day", "every N days",
+  "every N hours", "N days a week", "with each meal";
+- a *time of day* ("in the morning", "at bedtime", "with dinner", "abends", "le soir"): one intake;
+- a *ceiling*: "do not exceed 8 lozenges per day", "maximum daily usage ... 12 lozenges".
+
+Then: each dose takes the frequency or time of day printed with it; doses joined by "and" add up
+(split doses), doses offered as alternatives ("3 at mealtime or 1 three times a day") take the
+larger; a later sentence adds to the earlier ones when it says so ("another 2 tablets") or doses at
+other times of day, otherwise it restates them. A label's own daily ceiling is the daily figure
+(like a range's upper end). Only the adults' directions count when children get their own.
+
+Where the SPEC is silent (what a compliance analyst expects of a maximum daily dose):
+- "with each meal" is three intakes a day (three main meals);
+- "once or twice daily" is twice, a range of frequencies taking its upper end like a range of counts;
+- "every N hours" is 24 / N intakes, the shortest interval of a range ("every 2-4 hours" -> 12);
+- a month is taken as 30 days, and the product still goes to review (the SPEC gives no month).
+"""
 from __future__ import annotations
 
+import functools
 import re
+from dataclasses import dataclass, field
+
+# ---------------------------------------------------------------- numbers
 
 WORD_NUMBERS = {
-    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "half": 0.5, "one-half": 0.5,
+    # English
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "half": 0.5, "one-half": 0.5, "one half": 0.5, "a half": 0.5,
+    # French, German, Italian, Spanish, Dutch
+    "un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5,
+    "ein": 1, "eine": 1, "einen": 1, "zwei": 2, "drei": 3, "vier": 4, "fünf": 5, "sechs": 6,
+    "uno": 1, "una": 1, "due": 2, "tre": 3, "quattro": 4, "cinque": 5, "sei": 6,
+    "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6,
+    "een": 1, "één": 1, "twee": 2, "drie": 3, "vijf": 5, "zes": 6,
 }
-_NUM = r"(?:\d+(?:\.\d+)?|one-half|half|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
-_RANGE = rf"(?P<lo>{_NUM})(?:\s*(?:-|–|to|or)\s*(?P<hi>{_NUM}))?"
-_UNITS = (
-    r"(?:veggie\s+|vegetable\s+|vegetarian\s+|liquid\s+|soft\s+)?"
-    r"(?:softgels?|soft\s*gels?|capsules?|caps|vcaps?|tablets?|tabs?|caplets?|gummies|gummy|lozenges?|chewables?|"
-    r"drops?|scoops?|packets?|servings?|teaspoons?|tsp|tablespoons?|tbsp|ml|sprays?|pumps?|wafers?|chews?|pearls?)"
-)
-DOSE_RE = re.compile(rf"\b{_RANGE}\s+(?P<unit>{_UNITS})\b", re.IGNORECASE)
-_TIMES = re.compile(rf"\b{_RANGE}\s+times?\s+(?:a|per|each|every)?\s*(?P<per>day|daily|week|weekly)\b", re.IGNORECASE)
+_FRACTIONS = {"½": 0.5, "¼": 0.25, "¾": 0.75, "⅓": 1 / 3, "⅔": 2 / 3}
+_WORDS = "|".join(sorted((re.escape(w) for w in WORD_NUMBERS), key=len, reverse=True))
+# a count as printed: "1", "1.5", "1,5", "1/2", "1 1/2", "1½", "½", or a word
+_QTY = rf"(?:\d+\s+\d\s*/\s*\d|\d+\s*/\s*\d+|\d*\s?[½¼¾⅓⅔]|\d+(?:[.,]\d+)?|(?:{_WORDS})(?![\w-]))"
+_JOIN = r"(?:-|–|—|to|or|à|a|bis|oder|ou|o|tot|of)"
+_RANGE = rf"(?:{_QTY}(?:\s*{_JOIN}\s*{_QTY})?)"
 
-# (pattern, times per day); the first that matches decides.
-FREQUENCIES: list[tuple[re.Pattern[str], float]] = [
-    (re.compile(r"every\s+other\s+day|every\s+(?:2|two)\s+days|alternate\s+days", re.I), 0.5),
-    (re.compile(r"once\s+(?:a|per|each|every)\s+week|once\s+weekly|\bweekly\b|per\s+week|each\s+week|every\s+week", re.I), 1 / 7),
-    (re.compile(r"\btwice\s+(?:a\s+|per\s+|each\s+)?(?:day|daily)|\btwice\b", re.I), 2.0),
-    (re.compile(r"\bthrice\b", re.I), 3.0),
-    (re.compile(r"with\s+(?:each|every)\s+meal", re.I), 3.0),
-    (re.compile(r"\bdaily\b|per\s+day|a\s+day|each\s+day|every\s+day|once\s+a\s+day|\bday\b", re.I), 1.0),
-]
-# "Do not exceed 8 lozenges per day", "Maximum daily usage should not exceed 12 lozenges",
-# "up to 12 drops per day": the label's own ceiling, the upper end of what it allows.
-_MAX_RE = re.compile(
-    rf"(?P<pre>maximum\s+daily\s+(?:usage|use|dose|intake|amount)?\s*(?:should\s+not\s+exceed|is|of)?|"
-    rf"(?:do\s+)?not\s+(?:to\s+)?exceed|no\s+more\s+than|up\s+to)\s+(?P<n>{_NUM})\s+(?P<unit>{_UNITS})\b"
-    rf"(?P<tail>[^.;]{{0,30}})",
+
+def number(text: str) -> float:
+    """One count as printed: digits, a fraction, or a number word in a label language."""
+    t = re.sub(r"\s+", " ", text.strip().lower())
+    if t in WORD_NUMBERS:
+        return float(WORD_NUMBERS[t])
+    m = re.fullmatch(r"(\d+) (\d) ?/ ?(\d)", t)
+    if m:
+        return int(m[1]) + int(m[2]) / int(m[3])
+    m = re.fullmatch(r"(\d+) ?/ ?(\d+)", t)
+    if m:
+        return int(m[1]) / int(m[2]) if int(m[2]) else float(m[1])
+    m = re.fullmatch(r"(\d*) ?([½¼¾⅓⅔])", t)
+    if m:
+        return (int(m[1]) if m[1] else 0) + _FRACTIONS[m[2]]
+    return float(t.replace(",", "."))
+
+
+def upper_end(text: str) -> float:
+    """A range's upper end ("1 to 2" -> 2, "two (2) to four (4)" -> 4), or the one count."""
+    parts = re.findall(_QTY, text, re.IGNORECASE)
+    return max(number(p) for p in parts) if parts else 1.0
+
+
+# ---------------------------------------------------------------- units
+
+_ADJ = (r"(?:veggie|vegetable|vegetarian|vegan|veg|plant[- ]based|liquid|soft|small|large|chewable|sublingual|"
+        r"delicious|tasty|flavou?red|coated|enteric[- ]coated|film[- ]coated|easy[- ]to[- ]swallow|full|level|"
+        r"heaping|rounded|\w+[- ]dissolving|dissolving|rapid[- ]release|extended[- ]release|mini|gelatin)")
+_SERVING_UNITS = r"(?:servings?|portions?|doses?|portionen|porzione|porzioni|porciones|porción)"
+_PIECE_UNITS = (
+    # English
+    r"softgels?|soft\s*gels?|gelcaps?|capsules?|caps|v-?caps?|vegcaps?|tablets?|tabs?|caplets?|gumm(?:y|ies)|"
+    r"lozenges?|pastilles?|chewables?|chews?|drops?|dropperfuls?|droppers?|scoops?|packets?|sachets?|sticks?|"
+    r"teaspoons?|tsp|tablespoons?|tbsp|sprays?|pumps?|wafers?|pearls?|pieces?|beadlets?|gels|vials?|ampoules?|"
+    r"ml|"
+    # French
+    r"gélules?|comprimés?|gouttes?|cuillères?|cuillerées?|perles?|gommes?|"
+    # German
+    r"kapseln?|weichkapseln?|tabletten?|kautabletten?|lutschtabletten?|brausetabletten?|dragees?|tropfen|"
+    r"beutel|messlöffel|presslinge?|perlen?|"
+    # Italian
+    r"capsul[ae]|perl[ae]|compress[ae]|tavolett[ae]|bustin[ae]|gocce|goccia|pastigli[ae]|opercol[oi]|"
+    r"caramell[ae]|misurin[oi]|"
+    # Spanish
+    r"c[áa]psulas?|perlas?|comprimidos?|tabletas?|gomitas?|sobres?|gotas?|pastillas?|cucharad(?:it)?as?|"
+    # Dutch
+    r"tabletten|softgels?|kauwtabletten?|zuigtabletten?|druppels?|zakjes?|maatschepjes?|parels?"
+)
+_UNIT = rf"(?:{_SERVING_UNITS}|{_PIECE_UNITS})(?:\(s\)|\(en\))?"
+# Units a serving is measured in that a count of pieces cannot be divided by.
+_MEASURE_UNITS = re.compile(r"^\s*[\d.,]+\s*(?:g|gram|grams|gram\(s\)|mg|ml|mL|oz|fl|teaspoon|tsp|tablespoon|tbsp|"
+                            r"scoop|dropper|drops?)(?![^\W\d_])", re.IGNORECASE)  # not "2 gélules"
+_NOT_A_DOSE_UNIT = (r"(?:minutes?|mins?|hours?|hrs?|h|seconds?|years?|yrs?|months?|weeks?|days?|jours?|tage?n?|"
+                    r"giorni|días|dagen|lbs?|pounds?|kg|kilos?|mg|mcg|µg|ug|g|iu|i\.u\.|oz|ounces?|cups?|glass(?:es)?|"
+                    r"%|percent|am|pm|times?|x|×|fois|volte|veces|keer|maal|mal|ans|jahre?n?|anni|años|jaar)")
+
+# ---------------------------------------------------------------- frequencies
+
+_DAY = (r"(?:day|daily|24[\s-]*(?:hours?|hrs?|h)(?:\s*period)?|jour|journée|tag|täglich|giorno|giornata|día|dia|dag|daags|"
+        r"dagelijks)")
+_WEEK = r"(?:week|weekly|semaine|woche|wöchentlich|settimana|semana|wekelijks)"
+_MONTH = r"(?:month|monthly|mois|monat|monatlich|mese|mes|maand)"
+_PER = (r"(?:a|an|per|each|every|in|any|in\s+any|/|par|pro|am|je|in\s+der|al|alla|a\s+la|por|cada|in\s+de|"
+        r"per\s+la|ogni)")
+_TIMES_WORD = r"(?:times?|x|×|-?mal|fois|volte|volta|veces|vez|keer|maal)"
+_ONCE = {"once": 1, "twice": 2, "thrice": 3, "einmal": 1, "zweimal": 2, "dreimal": 3, "viermal": 4,
+         "eenmaal": 1, "tweemaal": 2, "driemaal": 3}
+_ONCE_RE = "|".join(_ONCE)
+_EVERY_OTHER = (
+    r"(?:once\s+)?(?:every|each)\s+(?:other|second|2nd|alternate)\s+day|(?:on\s+)?alternate\s+days|"
+    r"un\s+jour\s+sur\s+deux|jeden\s+(?:zweiten|2\.)\s+tag|a\s+giorni\s+alterni|un\s+giorno\s+s[iì]\s+e\s+uno\s+no|"
+    r"(?:en\s+)?d[íi]as\s+alternos|un\s+d[íi]a\s+s[íi]\s+y\s+otro\s+no|om\s+de\s+(?:andere\s+)?dag")
+_EVERY_N_DAYS = (rf"(?:once\s+)?every\s+(?P<nd>{_QTY}|third|fourth)\s+days?|tous\s+les\s+(?P<nd2>{_QTY})\s+jours|"
+                 rf"alle\s+(?P<nd3>{_QTY})\s+tage|ogni\s+(?P<nd4>{_QTY})\s+giorni|cada\s+(?P<nd5>{_QTY})\s+d[íi]as|"
+                 rf"(?:om\s+de|elke)\s+(?P<nd6>{_QTY})\s+dagen")
+_EVERY_N_HOURS = (rf"every\s+(?P<nh>{_RANGE})\s*(?:-|to)?\s*(?:hours?|hrs?|h)\b|toutes\s+les\s+(?P<nh2>{_RANGE})\s+heures|"
+                  rf"alle\s+(?P<nh3>{_RANGE})\s+stunden|ogni\s+(?P<nh4>{_RANGE})\s+ore|cada\s+(?P<nh5>{_RANGE})\s+horas|"
+                  rf"(?:om\s+de|elke)\s+(?P<nh6>{_RANGE})\s+uur")
+_MEAL = (r"(?:with|at|during)\s+(?:each|every)\s+(?:of\s+(?:your\s+)?(?:three|3)\s+(?:main\s+|daily\s+)?)?meals?|"
+         r"with\s+(?:three|3)\s+meals|à\s+chaque\s+repas|zu\s+jeder\s+(?:haupt)?mahlzeit|ad?\s+ogni\s+pasto|"
+         r"con\s+cada\s+comida|bij\s+(?:elke|iedere)\s+maaltijd")
+_WHEN = (
+    r"(?:in\s+the\s+|each\s+|every\s+)?(?:morning|evening|afternoon)|at\s+(?:bed\s*time|night|noon|lunch(?:time)?|"
+    r"dinner(?:time)?|breakfast)|(?:before|after|with|at)\s+(?:your\s+)?(?:breakfast|lunch|dinner|supper|bed(?:time)?|"
+    r"(?:desired\s+)?bedtime|mealtime|the\s+evening\s+meal|the\s+morning\s+meal)|upon\s+(?:waking|rising)|nightly|"
+    r"le\s+matin|le\s+soir|le\s+midi|au\s+coucher|au\s+(?:petit[- ])?d[ée]jeuner|au\s+d[îi]ner|"
+    r"morgens|abends|mittags|am\s+(?:morgen|abend|mittag)|zum\s+(?:frühstück|mittagessen|abendessen)|"
+    r"vor\s+dem\s+schlafengehen|"
+    r"al\s+mattino|la\s+mattina|alla\s+sera|la\s+sera|a\s+colazione|a\s+pranzo|a\s+cena|prima\s+di\s+coricarsi|"
+    r"por\s+la\s+(?:mañana|noche|tarde)|(?:con|en)\s+el\s+desayuno|con\s+la\s+(?:comida|cena)|al\s+acostarse|"
+    r"['’]s\s*(?:ochtends|morgens|avonds|middags)|bij\s+(?:het\s+)?(?:ontbijt|avondeten|avondmaal|de\s+lunch)|"
+    r"voor\s+het\s+slapen(?:gaan)?")
+_DAILY = (
+    r"(?:once\s+)?(?:daily|a\s+day|per\s+day|each\s+day|every\s+day|everyday|(?:per|a|in\s+(?:any\s+)?)\s*24[\s-]*(?:hours?|hrs?|h))|"
+    r"(?:une\s+fois\s+)?(?:par\s+jour|/\s*jour|chaque\s+jour|quotidiennement)|"
+    r"(?:einmal\s+)?(?:täglich|pro\s+tag|am\s+tag|je\s+tag|jeden\s+tag)|"
+    r"(?:una\s+volta\s+)?(?:al\s+giorno|giornalmente|ogni\s+giorno|quotidianamente)|"
+    r"(?:una\s+vez\s+)?(?:al\s+d[íi]a|por\s+d[íi]a|diariamente|cada\s+d[íi]a)|"
+    r"(?:(?:eenmaal|één\s+keer|een\s+keer)\s+)?(?:per\s+dag|dagelijks|elke\s+dag|iedere\s+dag|daags)")
+_WEEKLY = (r"(?:once\s+)?(?:weekly|a\s+week|per\s+week|each\s+week|every\s+week)|"
+           r"(?:une\s+fois\s+)?(?:par\s+semaine|chaque\s+semaine)|(?:einmal\s+)?(?:wöchentlich|pro\s+woche|jede\s+woche)|"
+           r"(?:una\s+volta\s+)?(?:alla\s+settimana|a\s+settimana|ogni\s+settimana)|"
+           r"(?:una\s+vez\s+)?(?:a\s+la\s+semana|por\s+semana|cada\s+semana)|(?:eenmaal\s+)?(?:wekelijks|elke\s+week)")
+_MONTHLY = r"(?:once\s+)?(?:monthly|a\s+month|per\s+month|each\s+month|every\s+month)"
+
+_FREQ_RE = re.compile(
+    # every token starts a word: the lookbehind fails fast where none can start
+    rf"(?<![\w])(?:(?P<other>{_EVERY_OTHER})(?![\w])"
+    rf"|(?P<ndays>{_EVERY_N_DAYS})(?![\w])"
+    rf"|(?P<hours>{_EVERY_N_HOURS})"
+    rf"|(?P<times>(?:up\s+to\s+)?(?P<tn>{_RANGE})\s*{_TIMES_WORD}(?:\s*(?:{_PER}\s*)?(?P<tp>{_DAY}|{_WEEK}|{_MONTH}))?)(?![\w])"
+    rf"|(?P<once>(?:up\s+to\s+)?(?P<on>(?:{_ONCE_RE})(?:\s*(?:or|to|-|oder|ou|o|of)\s*(?:{_ONCE_RE}))?)"
+    rf"(?:\s*(?:{_PER}\s*)?(?P<op>{_DAY}|{_WEEK}|{_MONTH}))?)(?![\w])"
+    rf"|(?P<dpw>(?P<dn>{_RANGE})\s+days?\s+(?:a|per|each)\s+week)(?![\w])"
+    rf"|(?P<meal>{_MEAL})(?![\w])"
+    rf"|(?P<weekly>{_WEEKLY})(?![\w])"
+    rf"|(?P<monthly>{_MONTHLY})(?![\w])"
+    rf"|(?P<daily>{_DAILY})(?![\w])"
+    rf"|(?P<when>{_WHEN})(?![\w])"
+    r"|(?P<latin>\b(?:q\.?d|b\.?i\.?d|t\.?i\.?d|q\.?i\.?d)\b\.?))",
     re.IGNORECASE,
 )
-_DAY_CONTEXT = re.compile(r"\b(?:per|a|each|in(?:\s+(?:any|one|a))?)\s+(?:day|24)|\bdaily\b", re.IGNORECASE)
-# Units a serving is measured in that a count of pieces cannot be divided by.
-_MEASURE_UNITS = re.compile(r"^\s*[\d.]+\s*(?:g|gram|grams|gram\(s\)|mg|ml|mL|oz|fl|teaspoon|tsp|tablespoon|tbsp|scoop)(?![a-z])", re.IGNORECASE)
-_CHILD = re.compile(r"\b(?:children|kids|child)\b[^.:;]*(?::|\bunder\b|\bages?\b)", re.IGNORECASE)
-_ADULT = re.compile(r"\badults?\b", re.IGNORECASE)
+# The words a frequency can begin with (besides counts): only there is the long pattern tried.
+_FREQ_FIRST = frozenset(
+    "up once twice thrice morning evening afternoon everyday einmal zweimal dreimal viermal eenmaal tweemaal driemaal every each on alternate un une "
+    "jeden a ad om en días dias tous alle ogni cada elke with at during à zu con bij in before after upon nightly "
+    "le au morgens abends mittags am zum vor al la alla prima por voor 's ’s daily per chaque quotidiennement "
+    "täglich pro je una giornalmente quotidianamente diariamente één een iedere daags dagelijks weekly "
+    "wöchentlich wekelijks monthly q b t /".split()) | frozenset(WORD_NUMBERS)
+_WORD_AT = re.compile(r"(?<![\w])([\w'’]+|[^\s\w])")
 
 
-def number(word: str) -> float:
-    w = word.lower()
-    return float(WORD_NUMBERS[w]) if w in WORD_NUMBERS else float(w)
+def _scan(rx: re.Pattern, firsts: frozenset, s: str):
+    """``rx.finditer(s)``, tried only where a word in ``firsts`` (or a count) begins: a long
+    alternation tried at every position of a sentence costs a millisecond."""
+    end = 0
+    for w in _WORD_AT.finditer(s):
+        if w.start() < end:
+            continue
+        word = w.group(1).lower()
+        if word[0].isdigit() or word[0] in "½¼¾⅓⅔" or word in firsts:
+            m = rx.match(s, w.start())
+            if m:
+                yield m
+                end = m.end()
 
+
+_LATIN = {"qd": 1.0, "bid": 2.0, "tid": 3.0, "qid": 4.0}
+# a product's own name between count and unit: "one Ultra Zinc Lozenge(R)", "one ViraBLOC® lozenge"
+_NAME_WORD = r"(?-i:[A-Z])[\w'-]*(?:®|™|\((?:R|TM)\))?"
+# one plain word too ("one zinc lozenge"), not a word that joins or times ("2 and 3", "1 daily")
+_ANY_WORD = (r"(?!(?:and|or|to|with|in|of|per|a|an|the|daily|times?|each|every|at|for|take|than|und|et|e|y|en|"
+             r"oder|ou|o|of)\b)[^\W\d_][\w-]*")
+_DOSE_RE = re.compile(
+    rf"(?<![\w/.,])(?:up\s+to\s+)?(?P<q>{_RANGE})\s*(?:[-–]\s*)?(?:(?:{_ADJ}|{_NAME_WORD})\s+){{0,3}}"
+    rf"(?:{_ANY_WORD}\s+)?(?:[^\W\d_]+-)?(?P<unit>{_UNIT})(?:®|™|\((?:R|TM)\))?(?![\w])",
+    re.IGNORECASE)
+# a count with no unit; not one that another count restates ("take one 1-2 lozenges")
+_BARE_RE = re.compile(rf"(?<![\w/.,%-])(?P<q>{_RANGE})(?![\w/%])(?!\s*{_NOT_A_DOSE_UNIT}(?![\w]))(?!\s*{_QTY})",
+                      re.IGNORECASE)
+_DOSE_VERB = re.compile(r"(?:take|chew|dissolve|swallow|consume|use|give|mix|add|prendre|croquer|einnehmen|nehmen|"
+                        r"kauen|assumere|prendere|tomar|ingerir|neem|nemen|innemen|gebruik)\s*$", re.IGNORECASE)
+# "do not exceed 8 lozenges per day", "maximum daily usage should not exceed 12 lozenges", "up to 12
+# drops per day", "ne pas dépasser 4 gélules par jour", "nicht mehr als 2 Kapseln täglich"
+_CEILING_RE = re.compile(
+    rf"(?<![\w])(?P<pre>maximum\s+(?:daily\s+)?(?:usage|use|dose|intake|amount)?\s*(?:should\s+not\s+exceed|is|of)?|"
+    rf"max(?:imum)?\.?\s*:?|(?:do\s+)?not\s+(?:to\s+)?exceed|no\s+more\s+than|up\s+to|ne\s+pas\s+d[ée]passer|"
+    rf"nicht\s+mehr\s+als|höchstens|maximal|non\s+superare|non\s+pi[uù]\s+di|no\s+(?:superar|exceder|tomar\s+m[áa]s\s+de)|"
+    rf"niet\s+meer\s+dan|maximaal|(?:do\s+not\s+)?take\s+more\s+than)\s+(?P<n>{_QTY})\s+"
+    rf"(?:(?:{_ADJ}\s+)?(?P<unit>{_UNIT})(?![\w]))?(?P<tail>[^.;]{{0,30}})",
+    re.IGNORECASE)
+_DAY_CONTEXT = re.compile(rf"^\s*(?:{_PER}\s*)?(?:1\s+)?(?:{_DAY})|\b(?:{_DAILY})", re.IGNORECASE)
+_VEHICLE = re.compile(r"^\s*(?:of\s+)?(?:water|juice|milk|liquid|beverage|fluid|wasser|eau|acqua|agua|water)\b|"
+                      r"^\s*(?:of\s+)?(?:cold|warm|hot|room)", re.IGNORECASE)
+# ("o" and "of", Italian/Spanish and Dutch for "or", are left out: English "of" is everywhere)
+_ALTERNATIVE = re.compile(r"(?:^|\W)(?:or|ou|oder|alternatively|otherwise)(?:\W|$)", re.IGNORECASE)
+_ADDS = re.compile(r"\b(?:another|additional|an\s+extra|also\s+take|plus|then\s+take|encore|weitere|otra|otro|altre?|"
+                   r"nog)\b", re.IGNORECASE)
+_SENTENCES = re.compile(r"(?<=[.!?;~|])\s+|\s+~\s*|\s*\|\s*")
+
+# ---------------------------------------------------------------- ages
+
+_CHILD = (r"(?:children|child|kids|teens?|teenagers|infants?|toddlers|enfants?|kinder(?:n)?|bambini|ni[ñn]os|"
+          r"kinderen)")
+_ADULT = r"(?:adults?|adultes?|erwachsene|adulti|adultos|volwassenen)"
+_CHILD_START = re.compile(
+    rf"(?:(?<=^)|(?<=[.:;!|(]\s)|(?<=[.:;!|(])|(?<=\bfor\s))\s*(?:for\s+)?{_CHILD}\b"
+    rf"(?P<age>(?:[^.:;]|\.(?=\s*[a-z]))"  # "Children under 60 lbs. should use ..."
+    rf"{{0,50}}?)"
+    rf"(?::|(?=\b(?:take|chew|give|dissolve|use|should|may|prendre|nehmen|assumere|tomar|neem)\b)|,)"
+    rf"|\b{_CHILD}\b(?P<age2>\s*(?:\(?\s*(?:ages?|aged|from|under|over|\d)[^.:;]{{0,40}}?)):",
+    re.IGNORECASE)
+_ADULT_START = re.compile(rf"\b{_ADULT}\b(?!\s+(?:dose|dosage|amount|serving))", re.IGNORECASE)
+_AGE = re.compile(r"(?P<n>\d+(?:\.\d+)?)\s*(?:-|–|to)?\s*(?:\d+\s*)?(?P<unit>months?|mos?|years?|yrs?)?", re.IGNORECASE)
+
+
+def _age_parts(text: str) -> tuple[str, list[tuple[str, str]]]:
+    """(the adults' text, [(children's age words, children's text)]). A children's part runs from
+    "Children 4 to 12 years:" to the end of its sentence or the next adults' part; "Adults and
+    children 12 years and older" is the adults' part."""
+    children: list[tuple[str, str]] = []
+    adult = text
+    for m in reversed(list(_CHILD_START.finditer(text))):
+        before = text[max(0, m.start() - 20):m.start()]
+        if re.search(rf"\b{_ADULT}\s*(?:and|&|,|/)\s*$", before, re.IGNORECASE):
+            continue
+        end = m.end()
+        stop = re.search(r"[.;!|](?:\s|$)", text[end:])
+        nxt = _ADULT_START.search(text, end)
+        cut = len(text) if stop is None else end + stop.end()
+        if nxt is not None and nxt.start() < cut:
+            cut = nxt.start()
+        children.append((m.group("age") or m.group("age2") or "", text[end:cut]))
+        adult = adult[:m.start()] + " " + adult[cut:]
+    return adult, children[::-1]
+
+
+# ---------------------------------------------------------------- the reading
+
+
+@dataclass
+class _Part:
+    count: float
+    unit: str | None
+    start: int
+    freq: list[float] = field(default_factory=list)
+    when: set[str] = field(default_factory=set)
+
+    def per_day(self) -> float:
+        # "1 capsule in the morning and evening": each time of day is one intake
+        return self.count * (max(self.freq) if self.freq else max(1, len(self.when)))
+
+
+@dataclass
+class Reading:
+    """What the grammar read: units a day per dose, in its unit; the label's ceiling; problems."""
+    parts: list[tuple[float, str | None]] = field(default_factory=list)  # (units a day, unit) of the chosen doses
+    ceiling: tuple[float, str | None] | None = None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def read(self) -> bool:
+        return bool(self.parts) or self.ceiling is not None
+
+
+_WORD_PAREN = re.compile(r"\b([^\W\d_][\w-]*)\s*[(\[](\d+)[)\]]")
+_TENS = re.compile(r"(?:twenty|thirty|forty|fifty|sixty)(?:-\w+)?$", re.IGNORECASE)
+
+
+_ARTICLE = re.compile(rf"\b(?:a|an|un|une|ein|eine|een|uno|una)\s+(?=(?:{_ADJ}\s+)?(?:{_PIECE_UNITS})\b)", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=4096)
+def _plain(text: str) -> str:
+    """ "one (1) lozenge" -> "1 lozenge"; "Three [3] tablets" -> "3 tablets"; one dash, one space."""
+    text = re.sub(r"[‐‑‒–—]", "-", text)
+    text = re.sub(r"\s*\n\s*", " | ", text.strip())  # a line of its own (a table under the directions) is a sentence
+    text = _WORD_PAREN.sub(lambda m: m[2] if (m[1].lower() in WORD_NUMBERS or _TENS.match(m[1])) else m[0], text)
+    text = re.sub(r"[(\[](\d+)[)\]]", r"\1", text)
+    text = _ARTICLE.sub("1 ", text)
+    return re.sub(r"\s+", " ", text)
+
+
+def _freq_value(m: re.Match) -> tuple[float, str]:
+    """(intakes a day, kind) of one frequency token."""
+    def per(period: str | None) -> float:
+        if not period:
+            return 1.0
+        p = period.lower()
+        if re.fullmatch(_WEEK, p, re.IGNORECASE):
+            return 1 / 7
+        if re.fullmatch(_MONTH, p, re.IGNORECASE):
+            return 1 / 30
+        return 1.0
+    if m.group("times"):
+        return upper_end(m.group("tn")) * per(m.group("tp")), "month" if _is_month(m.group("tp")) else "freq"
+    if m.group("once"):
+        n = max(_ONCE[w.lower()] for w in re.findall(_ONCE_RE, m.group("on"), re.IGNORECASE))
+        return n * per(m.group("op")), "month" if _is_month(m.group("op")) else "freq"
+    if m.group("dpw"):
+        return upper_end(m.group("dn")) / 7, "freq"
+    if m.group("other"):
+        return 0.5, "freq"
+    if m.group("ndays"):
+        n = next(g for g in (m.group("nd"), m.group("nd2"), m.group("nd3"), m.group("nd4"), m.group("nd5"),
+                             m.group("nd6")) if g)
+        days = {"third": 3.0, "fourth": 4.0}.get(n.lower()) or number(n)
+        return 1 / days, "freq"
+    if m.group("hours"):
+        n = next(g for g in (m.group("nh"), m.group("nh2"), m.group("nh3"), m.group("nh4"), m.group("nh5"),
+                             m.group("nh6")) if g)
+        low = min(number(p) for p in re.findall(_QTY, n, re.IGNORECASE))
+        return (24 / low if low else 1.0), "freq"
+    if m.group("meal"):
+        return 3.0, "freq"  # three main meals: the most "with each meal" allows (module docstring)
+    if m.group("weekly"):
+        return 1 / 7, "freq"
+    if m.group("monthly"):
+        return 1 / 30, "month"
+    if m.group("daily"):
+        return 1.0, "daily"
+    if m.group("latin"):
+        return _LATIN[re.sub(r"\W", "", m.group("latin").lower())], "freq"
+    return 1.0, "when"
+
+
+def _is_month(period: str | None) -> bool:
+    return bool(period) and re.fullmatch(_MONTH, period, re.IGNORECASE) is not None
+
+
+def _when_key(text: str) -> str:
+    t = text.lower()
+    for key, words in (("morning", r"morning|breakfast|waking|rising|matin|morgen|mattin|colazione|mañana|desayuno|"
+                                   r"ochtend|ontbijt|d[ée]jeuner|frühstück"),
+                       ("noon", r"noon|lunch|afternoon|midi|mittag|pranzo|tarde|middag"),
+                       ("evening", r"evening|dinner|supper|soir|abend|sera|cena|avond|d[îi]ner|comida"),
+                       ("night", r"bed|night|coucher|schlafen|coricarsi|noche|acostarse|slapen")):
+        if re.search(words, t):
+            return key
+    return t
+
+
+@functools.lru_cache(maxsize=4096)
+def read_directions(text: str) -> Reading:
+    """The adults' doses, frequencies and ceiling in one set of directions (cached: one panel's
+    directions are read for its servings, its children's dose and its review reasons; treat the
+    reading as read-only)."""
+    adult, kids = _age_parts(_plain(text))
+    if kids and not _DOSE_RE.search(adult) and not re.search(_ADULT, adult, re.IGNORECASE):
+        adult = " ".join(t for _, t in kids)  # a children's product: its only directions are the children's
+    out = Reading()
+    ceilings: list[tuple[float, str]] = []
+    for m in _CEILING_RE.finditer(adult):
+        if _is_limit(m) and (re.search(r"daily|day", m.group("pre"), re.IGNORECASE)
+                             or _DAY_CONTEXT.search(m.group("tail"))):
+            ceilings.append((number(m.group("n")), m.group("unit")))
+    if ceilings:
+        out.ceiling = max(ceilings, key=lambda c: c[0])
+    totals = []
+    for sentence in _SENTENCES.split(adult):
+        # a limit ("do not exceed 2 at a time") is not one more dose
+        parts = _sentence_parts(_CEILING_RE.sub(lambda m: " " if _is_limit(m) else m[0], sentence).strip(), out)
+        if parts:
+            totals.append(parts)
+    out.parts = _combine(totals)
+    if not out.parts and out.ceiling is None:
+        # "Take twice daily": no count anywhere, one serving each time
+        freqs = [_freq_value(m) for m in _scan(_FREQ_RE, _FREQ_FIRST, adult)]
+        freqs = [v for v, kind in freqs if kind in ("freq", "daily", "month")]
+        if freqs:
+            out.parts = [(max(freqs), "serving")]
+    return out
+
+
+def _is_limit(m: re.Match) -> bool:
+    """A limit on units ("do not exceed 8 lozenges", "no more than 2 in one day"); "up to 4 times
+    daily" is a frequency instead."""
+    if m.group("unit") is not None:
+        return True
+    return not (re.match(r"\s*up\s+to", m.group("pre"), re.I)
+                or re.match(rf"\s*{_TIMES_WORD}(?![\w])", m.group("tail"), re.I))
+
+
+def _sentence_parts(s: str, out: Reading):
+    """([(units a day, unit)] of the doses the sentence adds up, their times of day, the sentence)."""
+    tokens: list[tuple[int, int, str, object]] = []
+    taken = [False] * (len(s) + 1)
+
+    def free(a: int, b: int) -> bool:
+        return not any(taken[a:b])
+
+    def take(a: int, b: int) -> None:
+        for i in range(a, b):
+            taken[i] = True
+
+    for m in _scan(_FREQ_RE, _FREQ_FIRST, s):
+        value, kind = _freq_value(m)
+        tokens.append((m.start(), m.end(), kind, (value, m.group(0))))
+        take(m.start(), m.end())
+        if kind == "month":
+            out.problems.append(f"the directions give a monthly dose (\"{m.group(0).strip()}\"), taken as 30 days")
+    for m in _DOSE_RE.finditer(s):
+        if not free(m.start("q"), m.end()):
+            continue
+        if m.group("unit").lower() == "ml" and (_VEHICLE.match(s[m.end():]) or
+                                                 re.search(r"\b(?:with|in|into|to)\s+(?:about\s+)?$", s[:m.start()], re.I)):
+            continue  # "with 250 ml of water": what to take it in, not a dose
+        tokens.append((m.start(), m.end(), "dose", (upper_end(m.group("q")), m.group("unit").lower())))
+        take(m.start(), m.end())
+    for m in _BARE_RE.finditer(s):
+        if not free(m.start(), m.end()):
+            continue
+        after = s[m.end():]
+        nxt = next((t for t in sorted(tokens) if t[0] >= m.end()), None)
+        near_freq = nxt is not None and nxt[2] != "dose" and re.fullmatch(r"[\s,]*", s[m.end():nxt[0]])
+        by_verb = _DOSE_VERB.search(s[:m.start()]) and not re.match(r"\s*(?:of|to|or|-|et|und|e|y|en)\b", after)
+        if near_freq or by_verb:
+            tokens.append((m.start(), m.end(), "dose", (upper_end(m.group("q")), None)))
+            take(m.start(), m.end())
+    tokens.sort()
+    parts: list[_Part] = []
+    pending: list[tuple[str, tuple]] = []  # frequencies printed before their dose ("Täglich 1 Kapsel")
+    for start, end, kind, val in tokens:
+        if kind == "dose":
+            p = _Part(count=val[0], unit=val[1], start=start)
+            for k, v in pending:
+                _attach(p, k, v)
+            pending.clear()
+            parts.append(p)
+        elif parts:
+            _attach(parts[-1], kind, val)
+        else:
+            pending.append((kind, val))
+    if not parts:
+        return None
+    # alternatives: doses joined by "or" are offered one instead of the other
+    groups: list[list[_Part]] = [[parts[0]]]
+    for prev, p in zip(parts, parts[1:]):
+        if _ALTERNATIVE.search(_strip_tokens(s[prev.start:p.start])):
+            groups.append([p])
+        else:
+            groups[-1].append(p)
+    best = max(groups, key=lambda g: sum(p.per_day() for p in g))
+    return [(p.per_day(), p.unit) for p in best], set().union(*(p.when for p in best)), s
+
+
+def _strip_tokens(gap: str) -> str:
+    """The words between two doses without the frequency words that hold an "or" of their own."""
+    for m in reversed(list(_scan(_FREQ_RE, _FREQ_FIRST, gap))):
+        gap = gap[:m.start()] + " " + gap[m.end():]
+    return re.sub(rf"{_RANGE}", " ", gap, flags=re.IGNORECASE)
+
+
+def _attach(p: _Part, kind: str, val: tuple) -> None:
+    value, words = val
+    if kind == "when":
+        p.when.add(_when_key(words))
+    elif kind in ("freq", "daily", "month"):
+        p.freq.append(value)
+
+
+def _combine(sentences) -> list[tuple[float, str | None]]:
+    """A later sentence adds its doses when it says so or doses at other times of day; else it
+    restates the directions (in another language, or in other words) and the larger stands."""
+    chosen: list[tuple[float, str | None]] = []
+    times: set[str] = set()
+    for parts, when, text in sentences:
+        if not chosen:
+            chosen, times = list(parts), set(when)
+            continue
+        if _ADDS.search(text) or (when and times and not (when & times)):
+            chosen += parts
+            times |= when
+        elif sum(u for u, _ in parts) > sum(u for u, _ in chosen):
+            chosen, times = list(parts), set(when)
+    return chosen
+
+
+# ---------------------------------------------------------------- servings
 
 def serving_quantity(serving_size: str | None) -> float:
+    """The count in the (adults') serving size: "2 Capsules (adults), 1 Capsule (children)" -> 2,
+    "Adults 2 Capsules; Children 1 Capsule" -> 2, "1/2 Tablet" -> 0.5."""
     if serving_size:
-        m = re.match(rf"\s*(?P<n>{_NUM}|\d+/\d+)\b", serving_size, re.IGNORECASE)
+        s = _plain(serving_size)
+        s = re.sub(rf"\b{_CHILD}\b[^;,]*", " ", s, flags=re.IGNORECASE) if re.search(_ADULT, s, re.I) else s
+        m = re.search(rf"(?<![\w.])(?P<n>{_QTY})", s, re.IGNORECASE)
         if m:
-            n = m.group("n")
-            if "/" in n:
-                a, b = n.split("/")
-                return float(a) / float(b)
-            return number(n)
+            n = number(m.group("n"))
+            if n > 0:
+                return n
     return 1.0
 
 
-def adults_part(directions: str) -> str:
-    """The adults' directions where a label gives adults' and children's apart."""
-    if _ADULT.search(directions) and _CHILD.search(directions):
-        child = _CHILD.search(directions)
-        adult = _ADULT.search(directions)
-        if re.fullmatch(r"\s*(?:and|&|,)\s*", directions[adult.end():child.start()]):
-            return directions  # "Adults and children 12 years and older: ..." is one set of directions
-        if adult.start() < child.start():
-            return directions[: child.start()]
-        return directions[adult.start():]
-    return directions
-
-
-def frequency(text: str) -> float | None:
-    m = _TIMES.search(text)
-    if m:
-        per_week = m.group("per").lower().startswith("week")
-        n = number(m.group("hi") or m.group("lo"))
-        return n / 7 if per_week else n
-    for pattern, per_day in FREQUENCIES:
-        if pattern.search(text):
-            return per_day
-    return None
-
-
-def _plain(text: str) -> str:
-    """ "one (1) lozenge" -> "1 lozenge"; "Three [3] tablets" -> "3 tablets"."""
-    text = re.sub(rf"\b{_NUM}\s*[(\[](\d+)[)\]]", r"\1", text, flags=re.IGNORECASE)
-    return re.sub(r"[(\[](\d+)[)\]]", r"\1", text)
-
-
-def _label_ceiling(text: str) -> tuple[float, str] | None:
-    for m in _MAX_RE.finditer(text):
-        if "daily" in m.group("pre").lower() or _DAY_CONTEXT.search(m.group("tail")):
-            return number(m.group("n")), m.group("unit")
-    return None
+def _is_serving_unit(unit: str | None) -> bool:
+    return bool(unit) and re.fullmatch(_SERVING_UNITS + r"(?:\(s\))?", unit, re.IGNORECASE) is not None
 
 
 def servings_per_day(directions: str | None, serving_size: str | None) -> tuple[float, bool]:
     """(servings per day, assumed). A range takes its upper end; no usable directions -> (1, True)."""
     if not directions or not directions.strip():
         return 1.0, True
-    text = _plain(adults_part(directions))
-    dose = DOSE_RE.search(text)
-    freq = frequency(text)
-    ceiling = _label_ceiling(text)
-    if dose is None and freq is None and ceiling is None:
+    r = read_directions(directions)
+    if not r.read:
         return 1.0, True
-    if dose is None and ceiling is None:
-        return round(freq, 6), False
-    units, unit = 0.0, ""
-    if dose is not None:
-        units = number(dose.group("hi") or dose.group("lo")) * (freq if freq is not None else 1.0)
-        unit = dose.group("unit")
-    if ceiling is not None and ceiling[0] > units:
-        units, unit = ceiling
-    # A count of servings, or of pieces when the serving is a weight or volume ("3 Gram(s)"
-    # of drops), is already servings; pieces are divided by the pieces in one serving.
-    if unit.lower().startswith("serving") or (serving_size and _MEASURE_UNITS.match(serving_size)):
-        return round(units, 6), False
-    return round(units / serving_quantity(serving_size), 6), False
+    return round(_to_servings(r, serving_size), 6), False
 
 
-_CHILD_PART = re.compile(
-    r"\b(?:children|kids|child)\b(?P<age>[^.:;]{0,40}?)(?::|(?=\btake\b|\bchew\b|\bgive\b|\bdissolve\b))(?P<text>[^.;]*)",
-    re.IGNORECASE,
+_UNIT_CLASSES = (
+    ("softgel", r"softgel|soft\s*gel|gelcap|weichkapsel|perl|parel|capsules?\s+moll"),
+    ("capsule", r"cap|gélule|kapsel|c[áa]psul|opercol"),
+    ("tablet", r"tab|caplet|comprim|compress|tavolett|dragee|pressling"),
+    ("lozenge", r"lozenge|pastil"),
+    ("gummy", r"gumm|gomit|chew"),
+    ("drop", r"drop|goutt|tropfen|gocc|gota|druppel"),
 )
-_AGE = re.compile(r"(?P<n>\d+(?:\.\d+)?)\s*(?:-|–|to)?\s*(?:\d+\s*)?(?P<unit>months?|mos?|years?|yrs?)?", re.IGNORECASE)
+
+
+def _unit_class(unit: str | None) -> str | None:
+    if not unit:
+        return None
+    u = unit.lower()
+    return next((name for name, pattern in _UNIT_CLASSES if re.match(pattern, u)), None)
+
+
+def _to_servings(r: Reading, serving_size: str | None) -> float:
+    q = serving_quantity(serving_size)
+    measured = bool(serving_size and _MEASURE_UNITS.match(serving_size))
+    serving_unit = _unit_class(re.sub(r"^[\s\d.,/½¼¾]+", "", _plain(serving_size))) if serving_size else None
+    kinds = {_unit_class(u) for _, u in r.parts if u}
+    if serving_unit in kinds and len(kinds) > 1:
+        # "one tablet and one softgel capsule daily" against "Serving Size 1 Tablet": a pack of two
+        # products, its servings counted in the serving's own unit
+        r = Reading(parts=[(n, u) for n, u in r.parts if u is None or _unit_class(u) == serving_unit],
+                    ceiling=r.ceiling)
+
+    def servings(units: float, unit: str | None) -> float:
+        # A count of servings, or of pieces when the serving is a weight or volume ("3 Gram(s)" of
+        # drops), is already servings; pieces are divided by the pieces in one serving.
+        return units if (_is_serving_unit(unit) or measured) else units / q
+
+    if r.ceiling is not None:
+        return servings(*r.ceiling)  # the label's own daily maximum
+    return sum(servings(u, unit) for u, unit in r.parts)
 
 
 def children_dose(directions: str | None, serving_size: str | None) -> tuple[float, float | None] | None:
@@ -133,33 +581,28 @@ def children_dose(directions: str | None, serving_size: str | None) -> tuple[flo
     the label gives children their own directions with a count; else None."""
     if not directions:
         return None
-    m = _CHILD_PART.search(_plain(directions))
-    if not m:
+    adult, kids = _age_parts(_plain(directions))
+    if not re.search(_ADULT, adult, re.IGNORECASE) and not _DOSE_RE.search(adult):
         return None
-    spd, assumed = servings_per_day(m.group("text"), serving_size)
-    if assumed:
-        return None
-    age = _AGE.search(m.group("age") or "")
-    years = None
-    if age:
-        years = float(age.group("n"))
-        if (age.group("unit") or "").lower().startswith("m"):
-            years /= 12.0
-    return spd, years
+    for age_words, text in kids:
+        spd, assumed = servings_per_day(text, serving_size)
+        if assumed:
+            continue
+        age = _AGE.search(age_words or "")
+        years = None
+        if age:
+            years = float(age.group("n"))
+            if (age.group("unit") or "").lower().startswith("m"):
+                years /= 12.0
+        return spd, years
+    return None
 
 
-# A quantity before a dose unit, in any spelling a label uses, understood or not: fractions
-# ("1/2", "½", "1½"), "one and a half", "a few". Where DOSE_RE reads none of them at that place,
-# the directions name a dose the reader did not understand (SPEC "Dose semantics": review).
-_ANY_QTY = (r"(?:\d+\s*/\s*\d+|\d*\s*[½¼¾⅓⅔]|\d+(?:[.,]\d+)?|one[\s-]+and[\s-]+a[\s-]+half|"
-            r"one-half|half|several|a\s+few|few|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)")
-_ANY_DOSE = re.compile(rf"(?<![\w/.,])(?P<q>{_ANY_QTY}(?:\s*(?:-|–|to|or)\s*{_ANY_QTY})?)\s*{_UNITS}\b",
-                       re.IGNORECASE)
-# Frequencies the parser has no rule for: "2x daily", "3× a day", "every 8 hours", "q.d.".
-_ODD_FREQUENCY = re.compile(
-    r"\b\d+\s*[x×]\s*(?:a\s+|per\s+|each\s+|/\s*)?(?:day|daily|week|weekly)\b|\bevery\s+\d+\s*(?:hours?|hrs?|h)\b|"
-    r"\b(?:\d+|one|two|three|four|five|six)\s+times?\s+(?:a|per|each|every)?\s*month\b|\bmonthly\b",
-    re.IGNORECASE)
+# A quantity before a dose unit in any spelling a label uses, understood or not ("a few capsules",
+# "several tablets"): where the grammar read none at that place, the directions name a dose the
+# reader did not understand (SPEC "Dose semantics": review).
+_ANY_DOSE = re.compile(rf"(?<![\w/.,])(?P<q>(?:several|a\s+few|few|some|multiple|mehrere|plusieurs|alcune|varias|"
+                       rf"enkele)\s+(?:{_ADJ}\s+)?{_UNIT})(?![\w])", re.IGNORECASE)
 
 
 def dose_problem(directions: str | None) -> str | None:
@@ -167,14 +610,27 @@ def dose_problem(directions: str | None) -> str | None:
     turn into a figure, else None."""
     if not directions or not directions.strip():
         return None
-    text = _plain(adults_part(directions))
-    understood = {(m.start(), m.end()) for m in DOSE_RE.finditer(text)}
-    for m in _ANY_DOSE.finditer(text):
-        # Understood only where the parser read this very quantity: "1/2 tablet" read as
-        # "2 tablet", or "one and a half" as "half", is a misreading, not a reading.
-        if (m.start(), m.end()) not in understood:
-            return f"the directions give a dose the reader did not understand (\"{m.group(0).strip()}\")"
-    odd = _ODD_FREQUENCY.search(text)
+    r = read_directions(directions)
+    adult, _ = _age_parts(_plain(directions))
+    odd = _ANY_DOSE.search(adult)
     if odd:
-        return f"the directions give a frequency the reader did not understand (\"{odd.group(0).strip()}\")"
+        return f"the directions give a dose the reader did not understand (\"{odd.group(0).strip()}\")"
+    if r.problems:
+        return r.problems[0]
+    if not r.read and re.search(rf"\b(?:take|chew|dissolve|swallow|prendre|einnehmen|assumere|tomar|neem)\b", adult, re.I) \
+            and re.search(rf"(?<![\w/.,])\d", adult):
+        return "the directions give a dose the reader did not understand"
+    return None
+
+
+def serving_problem(directions: str | None, serving_size: str | None) -> str | None:
+    """Plain words when the directions count pieces ("take 2 capsules twice daily") but no serving
+    size was read to count them against: the servings per day would be a guess."""
+    if not directions or (serving_size and re.search(rf"(?<![\w.]){_QTY}", _plain(serving_size), re.IGNORECASE)):
+        return None
+    r = read_directions(directions)
+    counts = [(n, u) for n, u in (r.parts + ([r.ceiling] if r.ceiling else [])) if not _is_serving_unit(u)]
+    if counts:
+        return ("no serving size was read, so the directions' count of units a day could not be turned into "
+                "servings per day")
     return None

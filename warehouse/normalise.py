@@ -9,7 +9,7 @@ from typing import Any
 from extract.checks import row_consistent
 from labelaudit.contracts.records import FileExtraction, PanelRecord, RowRecord
 from labelaudit.contracts.reference import NRV
-from warehouse.directions import children_dose, dose_problem, servings_per_day
+from warehouse.directions import children_dose, dose_problem, serving_problem, servings_per_day
 from warehouse.names import identify
 from warehouse.units import canonical_amount, round_sig
 
@@ -59,6 +59,10 @@ def normalise_panel(sha256: str, panel: PanelRecord, extractor_version: str) -> 
     problem = dose_problem(panel.directions)
     if problem:
         review.append(problem)
+    if not (panel.per_daily_dose and not panel.serving_size):
+        problem = serving_problem(panel.directions, panel.serving_size)
+        if problem:
+            review.append(problem)
     box = panel.bbox or (None, None, None, None)
     version = {
         "product_id": pid, "sha256": sha256, "page": panel.page, "panel": panel.panel,

@@ -47,7 +47,8 @@ CREATE TABLE IF NOT EXISTS label_versions (
     page_count INTEGER,
     x0 DOUBLE, top DOUBLE, x1 DOUBLE, bottom DOUBLE
 );
-CREATE TABLE IF NOT EXISTS nutrients (
+-- What extraction read, row by row; the `nutrients` view below applies analysts' corrections.
+CREATE TABLE IF NOT EXISTS nutrients_as_read (
     product_id VARCHAR,
     row_index INTEGER,
     nutrient VARCHAR,
@@ -117,16 +118,18 @@ CREATE TABLE IF NOT EXISTS flags (
 ALTER TABLE label_versions ADD COLUMN IF NOT EXISTS fine_print VARCHAR;
 ALTER TABLE label_versions ADD COLUMN IF NOT EXISTS child_servings_per_day DOUBLE;
 ALTER TABLE label_versions ADD COLUMN IF NOT EXISTS child_min_age_years DOUBLE;
-ALTER TABLE nutrients ADD COLUMN IF NOT EXISTS alt_amount DOUBLE;
-ALTER TABLE nutrients ADD COLUMN IF NOT EXISTS alt_unit VARCHAR;
+ALTER TABLE nutrients_as_read ADD COLUMN IF NOT EXISTS alt_amount DOUBLE;
+ALTER TABLE nutrients_as_read ADD COLUMN IF NOT EXISTS alt_unit VARCHAR;
 -- false where the row's own figures disagree (IU vs mcg, amount vs printed %DV).
-ALTER TABLE nutrients ADD COLUMN IF NOT EXISTS figures_consistent BOOLEAN;
-ALTER TABLE nutrients ADD COLUMN IF NOT EXISTS percent_nrv DOUBLE;   -- EU %NRV as printed; percent_dv stays NULL
+ALTER TABLE nutrients_as_read ADD COLUMN IF NOT EXISTS figures_consistent BOOLEAN;
+ALTER TABLE nutrients_as_read ADD COLUMN IF NOT EXISTS percent_nrv DOUBLE;   -- EU %NRV as printed; percent_dv stays NULL
 ALTER TABLE flags ADD COLUMN IF NOT EXISTS waived BOOLEAN DEFAULT false;
 ALTER TABLE flags ADD COLUMN IF NOT EXISTS waiver_id VARCHAR;
 ALTER TABLE audit_runs ADD COLUMN IF NOT EXISTS kind VARCHAR;            -- audit | reevaluate
 ALTER TABLE audit_runs ADD COLUMN IF NOT EXISTS products_needing_review INTEGER;
 ALTER TABLE audit_runs ADD COLUMN IF NOT EXISTS products_waived INTEGER;
+-- true where an analyst's correction sets a value in force (servings per day, or a row).
+ALTER TABLE products ADD COLUMN IF NOT EXISTS corrected BOOLEAN DEFAULT false;
 
 -- Per product per run: pass, flagged or needs_review, and why.
 CREATE TABLE IF NOT EXISTS verdicts (
@@ -150,6 +153,40 @@ CREATE TABLE IF NOT EXISTS waivers (
     expires_on DATE,
     revoked_at TIMESTAMP
 );
+-- An analyst's correction of what extraction read (SPEC `corrections`): one row per act.
+-- It holds while the label version (product_id) is the one it was made on and, for a row,
+-- while the row is still read as it was (label_text, amount_read, unit_read); otherwise
+-- judging stamps lapsed_in_run and the reports list it to redo.
+CREATE TABLE IF NOT EXISTS corrections (
+    correction_id VARCHAR PRIMARY KEY,
+    catalog VARCHAR,
+    product_key VARCHAR,
+    product_id VARCHAR,            -- the label version it was made on
+    nutrient VARCHAR,              -- NULL for product-level fields
+    field VARCHAR,                 -- amount | unit | form | servings_per_day | added | removed | confirmed
+    value_read VARCHAR,            -- as read, in words: "250 mcg"
+    value_set VARCHAR,             -- as set, in words: "25 mcg"
+    reason VARCHAR,
+    "by" VARCHAR,
+    "at" TIMESTAMP,
+    lapsed_in_run VARCHAR,         -- the run that found its label version or row changed
+    lapse_reason VARCHAR,
+    undone_at TIMESTAMP,           -- taken back (labelaudit correct --undo), or replaced by a later correction
+    undone_by VARCHAR,
+    -- the row it applies to, as read (NULL for an added row and product-level fields)
+    label_text VARCHAR,
+    form_read VARCHAR,
+    amount_read DOUBLE,            -- for servings_per_day: the figure read
+    unit_read VARCHAR,
+    extractor_version VARCHAR,     -- of the reading corrected or confirmed
+    -- what it sets
+    form VARCHAR,
+    amount DOUBLE,
+    unit VARCHAR,
+    amount_canonical DOUBLE,
+    canonical_unit VARCHAR,
+    servings_per_day DOUBLE
+);
 -- Reference values the rules compare against (FDA Daily Values, current and pre-2016).
 CREATE TABLE IF NOT EXISTS daily_values (
     nutrient VARCHAR,
@@ -168,3 +205,62 @@ CREATE OR REPLACE VIEW flagged_products AS
     FROM flags f
     JOIN latest_runs r ON r.audit_run_id = f.audit_run_id AND r.catalog = f.catalog
     JOIN products p ON p.catalog = f.catalog AND p.product_key = f.product_key;
+-- Corrections in force: not undone, not lapsed. A row correction applies only to the row it
+-- was made on, as read (same label version, name and value read), so a re-read that changes
+-- the value leaves the new reading in force even before judging marks the correction lapsed.
+CREATE OR REPLACE VIEW corrections_in_force AS
+    SELECT * FROM corrections WHERE undone_at IS NULL AND lapsed_in_run IS NULL;
+-- SPEC `nutrients`: the rows in force. Rows as read are in `nutrients_as_read`; `corrected`
+-- marks a row whose amount, unit or daily amount an analyst set (or added), `confirmed` one
+-- an analyst checked against the label and accepted as read.
+CREATE OR REPLACE VIEW nutrients AS
+WITH spd AS (
+    SELECT c.product_id, arg_max(c.servings_per_day, c."at") AS servings_per_day
+    FROM corrections_in_force c JOIN label_versions lv ON lv.product_id = c.product_id
+    WHERE c.field = 'servings_per_day' AND lv.servings_per_day IS NOT DISTINCT FROM c.amount_read
+    GROUP BY c.product_id
+), fixed AS (
+    SELECT n.*,
+           c.field AS fix_field, c.amount AS fix_amount, c.unit AS fix_unit, c.form AS fix_form,
+           c.amount_canonical AS fix_canonical, c.correction_id AS fix_id,
+           EXISTS (SELECT 1 FROM corrections_in_force k
+                   WHERE k.field = 'confirmed' AND k.product_id = n.product_id AND k.nutrient = n.nutrient
+                     AND k.label_text IS NOT DISTINCT FROM n.label_text
+                     AND k.amount_read IS NOT DISTINCT FROM n.amount
+                     AND k.unit_read IS NOT DISTINCT FROM n.unit) AS confirmed
+    FROM nutrients_as_read n
+    LEFT JOIN corrections_in_force c
+        ON c.field IN ('amount', 'unit', 'form', 'removed') AND c.product_id = n.product_id
+       AND c.nutrient = n.nutrient AND c.label_text IS NOT DISTINCT FROM n.label_text
+       AND c.amount_read IS NOT DISTINCT FROM n.amount AND c.unit_read IS NOT DISTINCT FROM n.unit
+), in_force AS (
+    SELECT f.*, CASE WHEN f.fix_field IN ('amount', 'unit') THEN f.fix_canonical ELSE f.amount_canonical END AS canonical
+    FROM fixed f WHERE f.fix_field IS DISTINCT FROM 'removed'
+)
+SELECT n.* EXCLUDE (fix_field, fix_amount, fix_unit, fix_form, fix_canonical, fix_id, confirmed, canonical) REPLACE (
+           CASE WHEN n.fix_field = 'form' THEN n.fix_form ELSE n.form END AS form,
+           CASE WHEN n.fix_field IN ('amount', 'unit') THEN n.fix_amount ELSE n.amount END AS amount,
+           CASE WHEN n.fix_field IN ('amount', 'unit') THEN n.fix_unit ELSE n.unit END AS unit,
+           -- a second printed figure (IU beside mcg) no longer describes a corrected amount
+           CASE WHEN n.fix_field IN ('amount', 'unit') THEN NULL ELSE n.alt_amount END AS alt_amount,
+           CASE WHEN n.fix_field IN ('amount', 'unit') THEN NULL ELSE n.alt_unit END AS alt_unit,
+           n.canonical AS amount_canonical,
+           CASE WHEN n.fix_field IN ('amount', 'unit') OR s.servings_per_day IS NOT NULL
+                THEN n.canonical * coalesce(s.servings_per_day, lv.servings_per_day)
+                ELSE n.daily_amount_canonical END AS daily_amount_canonical,
+           CASE WHEN n.fix_field IS NOT NULL THEN NULL ELSE n.figures_consistent END AS figures_consistent),
+       (n.fix_field IS NOT NULL OR s.servings_per_day IS NOT NULL) AS corrected,
+       n.confirmed,
+       n.fix_id AS correction_id
+FROM in_force n
+LEFT JOIN spd s ON s.product_id = n.product_id
+LEFT JOIN label_versions lv ON lv.product_id = n.product_id
+UNION ALL BY NAME
+SELECT c.product_id, 1000 + CAST(row_number() OVER (PARTITION BY c.product_id ORDER BY c."at", c.correction_id) AS INTEGER) AS row_index,
+       c.nutrient, c.form, c.label_text, c.amount, c.unit, c.amount_canonical, c.canonical_unit,
+       c.amount_canonical * coalesce(s.servings_per_day, lv.servings_per_day) AS daily_amount_canonical,
+       'analyst' AS read_method, 1.0 AS confidence, true AS corrected, false AS confirmed, c.correction_id
+FROM corrections_in_force c
+JOIN label_versions lv ON lv.product_id = c.product_id
+LEFT JOIN spd s ON s.product_id = c.product_id
+WHERE c.field = 'added';

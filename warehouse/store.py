@@ -15,9 +15,9 @@ import fcntl
 import os
 import shutil
 import uuid
+from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
-from typing import Iterator
 
 import duckdb
 
@@ -136,7 +136,11 @@ def staged_write(db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
                 leftover.unlink()
 
 
-def connect_read_only(db: Path, config: dict[str, object] | None = None) -> duckdb.DuckDBPyConnection:
+# DuckDB's connection settings, as duckdb.connect takes them.
+DuckDBConfig = dict[str, str | bool | int | float | list[str]]
+
+
+def connect_read_only(db: Path, config: DuckDBConfig | None = None) -> duckdb.DuckDBPyConnection:
     """A read-only connection, for a warehouse of a schema version this code can query.
     ``config`` is DuckDB's (e.g. external access off, for `labelaudit sql`)."""
     if not db.exists():

@@ -1,8 +1,8 @@
-"""Printed amounts to the SPEC's canonical units (see ../shared/reference.md)."""
+"""Printed amounts to the SPEC's canonical units (see docs/references.md)."""
 from __future__ import annotations
 
-from labelaudit.contracts.reference import IU_PER_MCG_VITAMIN_D, MCG_RAE_PER_IU_VITAMIN_A
 from labelaudit.contracts.records import RowRecord
+from labelaudit.contracts.reference import IU_PER_MCG_VITAMIN_D, MCG_RAE_PER_IU_VITAMIN_A
 
 _MASS_TO_MG = {"g": 1000.0, "mg": 1.0, "mcg": 0.001}
 _MASS_TO_MCG = {"g": 1_000_000.0, "mg": 1000.0, "mcg": 1.0}

@@ -141,4 +141,4 @@ class AuditRun:
         return getattr(self, name)
 
 
-__all__ = ["BBox", "RowRecord", "PanelRecord", "FileExtraction", "Flag", "AuditRun"]
+__all__ = ["AuditRun", "BBox", "FileExtraction", "Flag", "PanelRecord", "RowRecord"]

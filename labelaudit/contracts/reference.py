@@ -49,5 +49,15 @@ def sql_constants() -> dict[str, float]:
     return {"iu_per_mcg_vitamin_d": IU_PER_MCG_VITAMIN_D, "mcg_rae_per_iu_vitamin_a": MCG_RAE_PER_IU_VITAMIN_A}
 
 
-__all__ = ["IU_PER_MCG_VITAMIN_D", "MCG_RAE_PER_IU_VITAMIN_A", "KEY_NUTRIENTS", "CANONICAL_UNITS", "DAILY_VALUES",
-           "DAILY_VALUE_UNITS", "NRV", "UPPER_LIMITS", "daily_values_rows", "sql_constants"]
+__all__ = [
+    "CANONICAL_UNITS",
+    "DAILY_VALUES",
+    "DAILY_VALUE_UNITS",
+    "IU_PER_MCG_VITAMIN_D",
+    "KEY_NUTRIENTS",
+    "MCG_RAE_PER_IU_VITAMIN_A",
+    "NRV",
+    "UPPER_LIMITS",
+    "daily_values_rows",
+    "sql_constants",
+]

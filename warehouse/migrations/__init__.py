@@ -37,10 +37,10 @@ from __future__ import annotations
 
 import importlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
-from typing import Callable
 
 import duckdb
 
@@ -59,7 +59,10 @@ class Migration:
 
 
 def _sql_step(text: str) -> Callable[[duckdb.DuckDBPyConnection], None]:
-    return lambda con: con.execute(text)
+    def step(con: duckdb.DuckDBPyConnection) -> None:
+        con.execute(text)
+
+    return step
 
 
 def discover(folder: Traversable | None = None, package: str = __name__) -> list[Migration]:
