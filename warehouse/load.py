@@ -157,7 +157,7 @@ def _unread_rows(e: CatalogEntry, catalog: str, run_id: str, last: list[dict]) -
     problem = e.problem or "changed while being read; it is read again on the next audit"
     last = [r for r in last if r["sha256"] is not None]  # not a file row of an earlier failure
     if last:
-        return [{**r, "status": "error", "audit_run_id": run_id,
+        return [{**r, "status": "error", "audit_run_id": run_id, "_manifest_brand": bool(e.brand),
                  "status_detail": f"{problem}; its last reading is kept for review"} for r in last]
     return [{
         "catalog": catalog, "product_key": product_key(e, None, None, 0),
@@ -168,6 +168,7 @@ def _unread_rows(e: CatalogEntry, catalog: str, run_id: str, last: list[dict]) -
         "serving_size": None, "servings_per_day": None, "servings_per_day_assumed": None, "directions": None,
         "status": "error", "status_detail": problem,
         "attributes": json.dumps(e.attributes, sort_keys=True) if e.attributes else None, "audit_run_id": run_id,
+        "_manifest_brand": bool(e.brand),
     }]
 
 
