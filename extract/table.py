@@ -72,18 +72,30 @@ def merge_titles(lines: list[Line], first_row: int) -> list[Line]:
     return out + lines[first_row:]
 
 
+def _anchors(lines: list[Line]) -> list[int]:
+    """The lines that carry a row's amount. A figure that goes on a note opened on the line
+    above ("400 mg (providing" / "80 mg of" / "elemental magnesium)") is the note's, not a row's."""
+    out = []
+    for i, l in enumerate(lines):
+        if not _amount_x(l) or _HEAD.search(l.text) or l.words[0].text.startswith("("):
+            continue
+        prev = lines[i - 1].text if i else ""
+        if prev.count("(") > prev.count(")") and _NOTE.search(prev.rsplit("(", 1)[-1]):
+            continue
+        out.append(i)
+    return out
+
+
 def reline(lines: list[Line]) -> list[Line]:
     """The panel's lines with each row's cells gathered onto the line of its amount.
 
     Only rows whose cells stand on other lines change; a table whose rows sit each on one
     baseline comes back as it was."""
-    anchors = [i for i, l in enumerate(lines)
-               if _amount_x(l) and not _HEAD.search(l.text) and not l.words[0].text.startswith("(")]
+    anchors = _anchors(lines)
     if not anchors:
         return lines
     lines = merge_titles(lines, anchors[0])
-    anchors = [i for i, l in enumerate(lines)
-               if _amount_x(l) and not _HEAD.search(l.text) and not l.words[0].text.startswith("(")]
+    anchors = _anchors(lines)
     size = max(1.0, sorted(l.size for l in lines)[len(lines) // 2])
     xs = sorted(x for i in anchors for x in _amount_x(lines[i]))
     # The amount columns' left edge: the first amount of the rows that have a name before it
@@ -143,8 +155,12 @@ def reline(lines: list[Line]) -> list[Line]:
             else:
                 loose.append(l)
             continue
+        row_cells = " ".join(w.text for w in cells[above[-1]]) if above else ""
+        # A note opened in the row above ("400 mg (providing") and not yet closed goes on over
+        # the next lines ("80 mg of" / "elemental" / "magnesium)"), whatever rows follow.
+        open_note = row_cells.count("(") > row_cells.count(")")
         if _NOTE.search(" ".join(w.text for w in l.words)) or (
-                above and _NOTE.search(" ".join(w.text for w in cells[above[-1]])) and not below):
+                above and _NOTE.search(row_cells) and (not below or open_note)):
             loose.append(l)  # "(providing 80 mg elemental ...)": the row reader joins notes to their row
             continue
         k = nearest(l.top, l.bottom)
