@@ -21,9 +21,10 @@ from extract.prepass import MAX_CHARS_PER_PAGE, PagePlan, plan_pages
 from extract.panel import clean, find_headings, panel_regions, read_panel, reading_order
 from extract.records import FileExtraction, PanelRecord
 from extract.checks import key_nutrient, panel_problems
+from labelaudit.contracts.limits import DEFAULT_MAX_PAGES
 
 EXTRACTOR_VERSION = "9"  # bump when extraction output changes: stored versions get re-read
-MAX_PAGES = 500  # the audit sets it per run from --max-pages (flows/executor.py)
+MAX_PAGES = DEFAULT_MAX_PAGES  # the audit sets it per run from --max-pages (flows/executor.py)
 
 
 def extract_pdf(source: str | Path | bytes) -> FileExtraction:

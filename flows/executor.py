@@ -26,11 +26,9 @@ from extract import EXTRACTOR_VERSION, extract_pdf
 from extract.records import FileExtraction
 from labelaudit.contracts.catalog import CatalogLocation, unreadable
 from labelaudit.contracts.errors import TerminalError
+from labelaudit.contracts.limits import DEFAULT_FILE_TIMEOUT_S, DEFAULT_MAX_PAGES, DEFAULT_MEMORY_MB
 from warehouse.normalise import normalise_file
 
-DEFAULT_FILE_TIMEOUT_S = 60.0
-DEFAULT_MEMORY_MB = 2048
-DEFAULT_MAX_PAGES = 500  # pages read of one PDF; a file past it says so in its status_detail
 # Transient failures are not remembered as "read": the next run reads the file again.
 RETRY_NEXT_RUN = "retry"
 

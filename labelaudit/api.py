@@ -17,6 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from labelaudit.contracts.limits import DEFAULT_FILE_TIMEOUT_S, DEFAULT_MAX_PAGES, DEFAULT_MEMORY_MB
+
 if TYPE_CHECKING:
     import duckdb
 
@@ -27,9 +29,6 @@ if TYPE_CHECKING:
 DEFAULT_DB = "labelaudit.duckdb"
 DEFAULT_WORKERS = 2
 DEFAULT_BATCH_SIZE = 100
-DEFAULT_FILE_TIMEOUT_S = 60.0
-DEFAULT_MEMORY_MB = 2048
-DEFAULT_MAX_PAGES = 500
 
 StrPath = str | os.PathLike[str]
 

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from labelaudit.contracts.errors import LabelAuditError
+from labelaudit.contracts.limits import DEFAULT_FILE_TIMEOUT_S, DEFAULT_MAX_PAGES, DEFAULT_MEMORY_MB
 from labelaudit.contracts.records import AuditRun
 
 DEFAULT_DB = "labelaudit.duckdb"
@@ -73,15 +74,15 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--batch-size", type=int, default=100,
                    help="files a worker reads per job; smaller jobs balance better, larger ones cost less "
                    "(default: %(default)s)")
-    a.add_argument("--file-timeout", type=float, default=60.0, metavar="SECONDS",
+    a.add_argument("--file-timeout", type=float, default=DEFAULT_FILE_TIMEOUT_S, metavar="SECONDS",
                    help="stop reading a file after this long and record it as an error (default: %(default)s)")
-    a.add_argument("--memory-mb", type=int, default=2048,
+    a.add_argument("--memory-mb", type=int, default=DEFAULT_MEMORY_MB,
                    help="memory a worker process may use before its file is recorded as an error "
                    "(default: %(default)s)")
     a.add_argument("--total-memory-mb", type=int, default=None, metavar="MB",
                    help="bound for the whole process tree (this process and its workers): fewer workers, or less "
                    "memory each, so that it holds (default: no bound beyond --workers x --memory-mb + ~512)")
-    a.add_argument("--max-pages", type=int, default=500,
+    a.add_argument("--max-pages", type=int, default=DEFAULT_MAX_PAGES,
                    help="pages read of one PDF; a longer file says in its status_detail that it was cut "
                    "(default: %(default)s)")
     a.add_argument("--dask-address", metavar="tcp://HOST:PORT",
