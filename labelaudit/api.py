@@ -70,7 +70,8 @@ def audit(
     Extraction runs in ``workers`` isolated processes, ``batch_size`` files per job, each file
     stopped after ``file_timeout`` seconds or ``memory_mb`` of memory and recorded as an
     error, the whole process tree held within ``total_memory_mb`` when given, at most
-    ``max_pages`` pages read of one file (a longer one says so); or on the Dask cluster at ``dask_address`` (needs the ``dask`` extra).
+    ``max_pages`` pages read of one file (a longer one says so); or on the Dask cluster at
+    ``dask_address`` (needs the ``dask`` extra).
     ``progress`` receives one line of text per step. With ``prefect``, the audit runs as the
     Prefect flow ``labelaudit-audit`` (as the CLI does: a temporary local server unless
     ``PREFECT_API_URL`` is set), and progress lines go to stderr unless ``progress`` is None.

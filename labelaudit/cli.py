@@ -165,7 +165,8 @@ def build_parser() -> argparse.ArgumentParser:
     wv.add_argument("--db", default=_db_default(), help="DuckDB warehouse file (default: %(default)s)")
     wv.add_argument("--catalog", help="catalog (folder or URL, as audited), when the key is in several")
     wv.add_argument("--config", help="TOML rules config to judge with")
-    wv.add_argument("--force", action="store_true", help="waive a rule the product does not raise now (ahead of a flag)")
+    wv.add_argument("--force", action="store_true",
+                    help="waive a rule the product does not raise now (ahead of a flag)")
 
     wl = sub.add_parser("waivers", help="list waivers and whether they still hold")
     wl.add_argument("--db", default=_db_default(), help="DuckDB warehouse file (default: %(default)s)")
@@ -182,11 +183,13 @@ def build_parser() -> argparse.ArgumentParser:
                         "holds for this label version while its value is read the same way, and lapses visibly (the "
                         "report lists it to redo) when the file or the reading changes. While an audit is writing "
                         "the warehouse the correction is queued and applied when the audit publishes.")
-    co.add_argument("product_key", metavar="PRODUCT_KEY", nargs="?", help="as `labelaudit review` and the reports show it")
+    co.add_argument("product_key", metavar="PRODUCT_KEY", nargs="?",
+                    help="as `labelaudit review` and the reports show it")
     co.add_argument("--nutrient", metavar="NAME", help="the row's nutrient, e.g. vitamin_d")
     sel = co.add_mutually_exclusive_group()
     sel.add_argument("--form", metavar="F", help="pick the row by its form (D3, K2...); with --add, the new row's form")
-    sel.add_argument("--row", metavar="TEXT", help="pick the row by its name as printed; with --add, the new row's name")
+    sel.add_argument("--row", metavar="TEXT",
+                     help="pick the row by its name as printed; with --add, the new row's name")
     co.add_argument("--amount", type=float, metavar="X", help="the amount per serving the label prints")
     co.add_argument("--unit", metavar="U", help="mcg, mg, g, IU, mcg RAE, mcg DFE")
     co.add_argument("--set-form", metavar="F", help="the row's form as the label says it (D3, D2, K1, K2...)")
@@ -642,7 +645,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handlers = {"audit": cmd_audit, "extract": cmd_extract, "sql": cmd_sql, "rules": cmd_rules, "report": cmd_report,
                 "reevaluate": cmd_reevaluate, "waive": cmd_waive, "waivers": cmd_waivers, "schedule": cmd_schedule,
-                "upgrade": cmd_upgrade, "review": cmd_review, "correct": cmd_correct, "corrections": cmd_corrections, "ui": cmd_ui}
+                "upgrade": cmd_upgrade, "review": cmd_review, "correct": cmd_correct, "corrections": cmd_corrections,
+                "ui": cmd_ui}
     try:
         return handlers[args.command](args)
     except LabelAuditError as e:

@@ -260,7 +260,8 @@ class CatalogLocation:
             fd = os.open(path, flags)
         except OSError as e:
             if e.errno == errno.ELOOP:
-                raise OutsideCatalog(e.errno, "a link that was not there when the catalog was listed; not followed") from e
+                raise OutsideCatalog(
+                    e.errno, "a link that was not there when the catalog was listed; not followed") from e
             raise
         try:
             before = os.fstat(fd)
