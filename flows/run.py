@@ -117,6 +117,7 @@ def run_audit(
     config: str | os.PathLike[str] | None = None,
     out: str | os.PathLike[str] | None = None,
     report_formats: Sequence[str] | None = None,
+    self_contained: bool = True,
     workers: int = 2,
     batch_size: int = 100,
     file_timeout: float = DEFAULT_FILE_TIMEOUT_S,
@@ -129,7 +130,8 @@ def run_audit(
 ) -> AuditResult:
     """Audit ``catalog`` (a folder, or a URL such as ``file:///...`` or ``s3://bucket/catalog``)
     into the warehouse ``db``; with ``out``, write the run's reports there (``report_formats``,
-    default all). ``ruleset``, else ``config`` (a TOML file), else the default rules.
+    default all; the HTML linking its crops when not ``self_contained``). ``ruleset``, else ``config``
+    (a TOML file), else the default rules.
     Extraction runs in ``workers`` isolated processes here, or on the Dask cluster at
     ``dask_address``. ``progress`` receives one line of text per step and per batch read.
     Memory: each worker may use ``memory_mb``; ``total_memory_mb`` bounds the whole process
@@ -187,7 +189,8 @@ def run_audit(
         def write() -> dict[str, Path]:
             from reports import FORMATS, write_reports
 
-            return write_reports(db, run_id, Path(out), formats=report_formats or FORMATS)
+            return write_reports(db, run_id, Path(out), formats=report_formats or FORMATS,
+                                 self_contained=self_contained)
 
         result.reports = steps.reports(write, db, run_id)
     return result
