@@ -157,6 +157,9 @@ def run_audit(
         pause_point("discovered")  # files listed and hashed, none read yet
         run_id = new_run_id()
         rows = ExtractedRows()
+        if out is not None and jobs:
+            # Report code loads (about a second) while the workers read and this process waits.
+            threading.Thread(target=_prepare_reports, daemon=True, name="prepare-reports").start()
         if jobs:
             size = batch_size_for(len(jobs), workers, batch_size)
             done, lock = [0], threading.Lock()
@@ -194,6 +197,15 @@ def run_audit(
 
         result.reports = steps.reports(write, db, run_id)
     return result
+
+
+def _prepare_reports() -> None:
+    try:
+        from reports.render import prepare
+
+        prepare()
+    except Exception:  # only a head start: writing the reports imports the same and says why
+        pass
 
 
 def changed_files(entries: list[CatalogEntry], jobs: list[FileJob], rows: ExtractedRows) -> list[FileJob]:
