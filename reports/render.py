@@ -216,16 +216,35 @@ def thresholds(data: ReportData) -> list[dict[str, Any]]:
              "iu": data.params[k] * IU_PER_MCG_VITAMIN_D} for k in CHART_THRESHOLDS]
 
 
-def _charts(data: ReportData) -> dict[str, str]:
+def _charts(data: ReportData, cache_dir: Path | None = None) -> dict[str, str]:
+    """The report's charts as SVG, drawn once for its HTML and PDF; with ``cache_dir``, a chart whose data
+    was drawn before (another report, an earlier run) is read back instead of drawn (0.2-0.4 s each)."""
     charts = data.chart_svgs
     if charts is None:
         limit = data.params["high_dose_vitamin_d_mcg"]
-        charts = {
-            "dose": daily_vitamin_d_histogram(data.daily_d, [(t["mcg"], t["name"]) for t in thresholds(data)]),
-            "coverage": high_dose_coverage(data.high_dose, limit_mcg=limit),
-            "brands": brand_flag_share(data.brands) if data.brands else "",
+        lines = [(t["mcg"], t["name"]) for t in thresholds(data)]
+        draw: dict[str, tuple[Callable[[], str], Any]] = {
+            "dose": (lambda: daily_vitamin_d_histogram(data.daily_d, lines), (data.daily_d, lines)),
+            "coverage": (lambda: high_dose_coverage(data.high_dose, limit_mcg=limit), (data.high_dose, limit)),
+            "brands": (lambda: brand_flag_share(data.brands) if data.brands else "", data.brands),
         }
-        data.chart_svgs = charts  # the HTML and the PDF show the same charts: draw them once
+        charts = {}
+        for name, (fn, inputs) in draw.items():
+            if cache_dir is None:
+                charts[name] = fn()
+                continue
+            key = hashlib.sha256(json.dumps([name, _canon(inputs), _code_version()], sort_keys=True,
+                                            default=str).encode()).hexdigest()[:24]
+            path = cache_dir / f"{name}-{key}.svg"
+            try:
+                charts[name] = path.read_text(encoding="utf-8")
+            except OSError:
+                charts[name] = fn()
+                cache_dir.mkdir(parents=True, exist_ok=True)
+                tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+                tmp.write_text(charts[name], encoding="utf-8")
+                tmp.replace(path)
+        data.chart_svgs = charts
     return charts
 
 
@@ -564,6 +583,8 @@ def _write(snap: RunSnapshot, scopes: list[str | None], out_dir: Path, formats: 
             name = stems[i] + ext[f]
             part_fp = hashlib.sha256(f"{fp}:{f}:{opts.get(f, '')}".encode()).hexdigest()
             e = parts.reusable(name, part_fp)
+            if f == "html" and not self_contained and not (out_dir / CROPS_FOLDER).is_dir():
+                e = None  # its crops were removed: they are linked again
             if e is None:
                 todo[i].append(f)
                 continue
@@ -579,6 +600,9 @@ def _write(snap: RunSnapshot, scopes: list[str | None], out_dir: Path, formats: 
         RENDERED.append(name)
         parts.record(name, hashlib.sha256(f"{fps[i]}:{f}:{opts.get(f, '')}".encode()).hexdigest(), snap.run, snap.run)
 
+    for i, data in enumerate(datas):
+        if {"html", "pdf"} & set(todo[i]):
+            _charts(data, cache_dir.parent / "charts")
     if visual:  # every crop the parts to render need, cut once, in parallel when there are many
         crops.prefetch(p for i, data in enumerate(datas) if {"html", "pdf"} & set(todo[i]) for p in data.flagged)
     pending: list[tuple[int, Any, str, Path]] = []

@@ -67,7 +67,16 @@ def steps(tmp_path_factory):
     seen["index_after_unchanged"] = json.loads((out / ".cache" / "parts.json").read_text())["parts"]
     key, rule = _key(db, "alpha.pdf")  # Acme Drug's
     add_waiver(db, key, rule, "reviewed with the brand", "A. Analyst", date.today() + timedelta(days=30), ruleset)
-    rendered_by("waiver", lambda: write_reports(db, None, out))
+    drawn: list[str] = []
+    originals = {n: getattr(render, n) for n in ("daily_vitamin_d_histogram", "high_dose_coverage")}
+    for n, fn in originals.items():
+        setattr(render, n, lambda *a, _n=n, _fn=fn, **k: drawn.append(_n) or _fn(*a, **k))
+    try:
+        rendered_by("waiver", lambda: write_reports(db, None, out))
+    finally:
+        for n, fn in originals.items():
+            setattr(render, n, fn)
+    seen["charts_drawn_for_waiver"] = drawn
     key, _rule = _key(db, "bravo.pdf")  # Bolt Mart's
     correct(db, CorrectionRequest(key, reason="label prints 25 mcg", by="A. Analyst", nutrient="vitamin_d",
                                   amount=25.0, unit="mcg"), ruleset)
@@ -128,3 +137,9 @@ def test_the_html_can_link_its_crops_from_a_folder_beside_it(steps, tmp_path):
     assert all((folder / src).is_file() for src in linked)
     mailed = steps["out"] / "summary.html"
     assert paths["html"].stat().st_size < mailed.stat().st_size
+
+
+def test_charts_whose_data_a_waiver_leaves_alone_are_read_back_not_drawn(steps):
+    # A waiver changes flags, not daily doses or K2/magnesium coverage: those charts come from the cache.
+    assert steps["seen"]["charts_drawn_for_waiver"] == []
+    assert list((steps["out"] / ".cache" / "charts").glob("dose-*.svg"))
