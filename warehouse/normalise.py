@@ -20,7 +20,8 @@ def product_id(sha256: str, page: int | None, panel: int | None) -> str:
     return hashlib.sha256(f"{sha256}#{where}".encode()).hexdigest()[:20]
 
 
-def normalise_file(sha256: str, ext: FileExtraction, extractor_version: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def normalise_file(sha256: str, ext: FileExtraction,
+                   extractor_version: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(label_versions rows, nutrients rows) for one file's extraction."""
     if ext.status != "ok" or not ext.panels:
         version = {
@@ -44,7 +45,8 @@ def normalise_file(sha256: str, ext: FileExtraction, extractor_version: str) -> 
     return versions, nutrients
 
 
-def normalise_panel(sha256: str, panel: PanelRecord, extractor_version: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def normalise_panel(sha256: str, panel: PanelRecord,
+                    extractor_version: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     pid = product_id(sha256, panel.page, panel.panel)
     if panel.per_daily_dose and not panel.serving_size:
         # EU "per daily dose" with no quantity: the amounts are already a day's (SPEC "Dose semantics")
@@ -116,6 +118,7 @@ def eu_decimal_comma(nutrient: str, row: RowRecord) -> RowRecord:
     first = row.amount_text.split("(")[0]
     if not _THOUSANDS.search(first):
         return row
+    printed_nrv = row.percent_nrv
     alt = dataclasses.replace(row, amount=row.amount / 1000.0)
     if row.alt_amount is not None and row.alt_unit != "IU" and _THOUSANDS.search(row.amount_text[len(first):]):
         alt.alt_amount = row.alt_amount / 1000.0
@@ -124,6 +127,6 @@ def eu_decimal_comma(nutrient: str, row: RowRecord) -> RowRecord:
         c, _ = canonical_amount(nutrient, r)
         if not c:
             return float("inf")
-        return abs(c / NRV[nutrient] * 100.0 - row.percent_nrv) / max(row.percent_nrv, 1.0)
+        return abs(c / NRV[nutrient] * 100.0 - printed_nrv) / max(printed_nrv, 1.0)
 
     return alt if fit(alt) < 0.1 <= fit(row) else row
