@@ -181,7 +181,8 @@ class Extractor:
 
     def submit(self, jobs: list[FileJob]) -> ProcessFuture:
         assert self._pool is not None
-        return self._pool.schedule(extract_batch, args=(jobs, self.file_timeout, self.max_pages), timeout=self._hard_limit(len(jobs)))
+        return self._pool.schedule(extract_batch, args=(jobs, self.file_timeout, self.max_pages),
+                                   timeout=self._hard_limit(len(jobs)))
 
     def collect(self, future: ProcessFuture, jobs: list[FileJob]) -> ExtractedRows:
         """The batch's rows; a batch whose worker was killed is re-read file by file."""
