@@ -12,7 +12,7 @@ from extract.labeltext import find_directions, find_identity
 from extract.layout import Word, group_lines
 from extract.panel import find_headings, panel_regions, read_panel, reading_order
 from extract.records import PanelRecord
-from warehouse.normalise import normalise_panel
+from warehouse.normalise import LabelVersionRow, NutrientRow, normalise_panel
 
 KEY = ("vitamin_d", "vitamin_k", "magnesium", "calcium", "vitamin_a")
 
@@ -44,7 +44,7 @@ def read_words(words: list[Word], width: float, height: float, number: int) -> l
     return panels
 
 
-def ocr_panels(pdf: bytes, dpi: int = 300) -> tuple[list[dict], list[list[dict]]]:
+def ocr_panels(pdf: bytes, dpi: int = 300) -> tuple[list[LabelVersionRow], list[list[NutrientRow]]]:
     """(panel rows, nutrient rows per panel) for page 1 of ``pdf`` read by OCR."""
     import pypdfium2 as pdfium
 
@@ -62,7 +62,7 @@ def ocr_panels(pdf: bytes, dpi: int = 300) -> tuple[list[dict], list[list[dict]]
     return out_v, out_n
 
 
-def key_match(truth: dict, rows: list[dict]) -> tuple[int, int, int, list[str]]:
+def key_match(truth: dict, rows: list[NutrientRow]) -> tuple[int, int, int, list[str]]:
     """tp, fp, fn of the key nutrients (nutrient, form, amount_canonical within 1%)."""
     want = [n for n in truth["nutrients"] if n["nutrient"] in KEY]
     got = [r for r in rows if r["nutrient"] in KEY]

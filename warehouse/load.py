@@ -3,15 +3,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pandas as pd
 
 from labelaudit.contracts.records import AuditRun, Flag
 from warehouse.brands import one_spelling
+
+if TYPE_CHECKING:  # annotations only: importing normalise loads the extract stage's checks
+    from warehouse.normalise import LabelVersionRow, NutrientRow
 
 LABEL_VERSION_COLS = [
     "product_id", "sha256", "page", "panel", "region", "label_brand", "label_product_name", "serving_size",
@@ -54,7 +58,8 @@ def known_versions(con: duckdb.DuckDBPyConnection, sha256s: list[str], extractor
     return {r[0] for r in rows}
 
 
-def insert_label_versions(con: duckdb.DuckDBPyConnection, versions: list[dict], nutrients: list[dict]) -> None:
+def insert_label_versions(con: duckdb.DuckDBPyConnection, versions: Sequence[LabelVersionRow],
+                          nutrients: Sequence[NutrientRow]) -> None:
     if not versions:
         return
     vdf = pd.DataFrame(versions, columns=LABEL_VERSION_COLS)
