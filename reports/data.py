@@ -184,7 +184,8 @@ def retailers_of(con: duckdb.DuckDBPyConnection, run: dict[str, Any]) -> list[st
 
 
 def _flags(con: duckdb.DuckDBPyConnection, run_id: str) -> list[dict[str, Any]]:
-    rows = _q(con, "SELECT * FROM flags WHERE audit_run_id = ?", [run_id])
+    # In a fixed order: the reports list ties in it, and their fingerprints must not change with a scan's order.
+    rows = _q(con, "SELECT * FROM flags WHERE audit_run_id = ? ORDER BY product_key, rule_id", [run_id])
     for r in rows:
         r["evidence"] = json.loads(r["evidence"]) if r["evidence"] else {}
     return rows
@@ -214,7 +215,7 @@ def _waivers(con: duckdb.DuckDBPyConnection, run: dict[str, Any]) -> list[dict[s
     if not _table_exists(con, "waivers"):
         return []
     try:
-        rows = _q(con, "SELECT * FROM waivers")
+        rows = _q(con, "SELECT * FROM waivers ORDER BY waiver_id")
     except duckdb.Error:
         return []
     day = run["finished_at"].date() if hasattr(run.get("finished_at"), "date") else None
@@ -462,9 +463,10 @@ def report_data(snap: RunSnapshot, retailer: str | None = None) -> ReportData:
             n for n in p.nutrients if n["nutrient"] in ("vitamin_d", "vitamin_k", "magnesium")]
         p.directions = p.directions or p.flags[0]["evidence"].get("directions")
 
-    def order(p: ReportProduct) -> tuple[int, float, str, str]:
+    def order(p: ReportProduct) -> tuple[int, float, str, str, str]:
+        # Ending with the key: products of one brand and name keep one order from run to run.
         return (SEVERITY_ORDER.get(p.severity or "", 9), -(p.daily_d_mcg or 0),
-                (p.brand or "").lower(), (p.product_name or "").lower())
+                (p.brand or "").lower(), (p.product_name or "").lower(), p.product_key)
 
     # "Flagged" is the verdict (an unwaived warning or high flag, read with confidence); products whose
     # flags are information only, waived, or wait for a review are listed apart, never counted as flagged.

@@ -475,7 +475,11 @@ def _canon(v: Any) -> Any:
         return sorted(items, key=repr) if isinstance(v, (set, frozenset)) else items
     if isinstance(v, (dt.date, dt.datetime)):
         return v.isoformat()
-    if v is None or isinstance(v, (bool, int, float, str)):
+    if isinstance(v, float):
+        # DuckDB sums in parallel on a big warehouse, in no fixed order: the same doses differ in the last
+        # bits from run to run. Ten significant digits are more than any report prints.
+        return float(f"{v:.10g}")
+    if v is None or isinstance(v, (bool, int, str)):
         return v
     return str(v)
 

@@ -143,3 +143,24 @@ def test_charts_whose_data_a_waiver_leaves_alone_are_read_back_not_drawn(steps):
     # A waiver changes flags, not daily doses or K2/magnesium coverage: those charts come from the cache.
     assert steps["seen"]["charts_drawn_for_waiver"] == []
     assert list((steps["out"] / ".cache" / "charts").glob("dose-*.svg"))
+
+
+def test_the_fingerprint_does_not_depend_on_the_order_the_warehouse_returns_flags_in(steps):
+    # On a big warehouse DuckDB scans in parallel: flags come back in another order from run to run. Products
+    # that tie on severity, dose, brand and name (one brand's twin labels) must still list, and hash, the same.
+    from dataclasses import replace
+
+    from reports.data import load_snapshot, report_data
+
+    con = duckdb.connect(str(steps["db"]), read_only=True)
+    try:
+        snap = load_snapshot(con)
+    finally:
+        con.close()
+    twins = [replace(p, brand="Twin Labs", product_name="Twin D3", daily_d_mcg=125.0) for p in snap.products]
+    one = replace(snap, products=twins, flags=[dict(f) for f in snap.flags])
+    other = replace(snap, products=twins, flags=[dict(f) for f in reversed(snap.flags)])
+    a, b = report_data(one), report_data(other)
+    assert len(a.flagged) > 1
+    assert [p.product_key for p in a.flagged] == [p.product_key for p in b.flagged]
+    assert render.scope_fingerprint(one, a) == render.scope_fingerprint(other, b)
