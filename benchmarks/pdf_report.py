@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import sys
@@ -72,37 +73,71 @@ def _summary_data(db: Path, cache: Path) -> Any:
     return data, time.perf_counter() - t0
 
 
-def measure_pdf(db: Path, repeat: int = 3, work: Path | None = None) -> dict[str, Any]:
-    """Seconds (medians of ``repeat``) to write the catalog summary PDF of ``db``'s latest run with every card."""
+def _cpu() -> float:
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_SELF)  # this process, all its threads (Typst lays out on several)
+    return r.ru_utime + r.ru_stime
+
+
+def _one_pdf(db: str, cache: str, out: str) -> dict[str, float]:
+    """In a fresh process (Typst memoises layout within a process: a second compile of the same report
+    is several times faster, which no audit sees): the summary PDF, timed alone, and its Typst compile."""
+    from reports.render import _charts, brand_chart_title, render_pdf, thresholds, title_for
+    from reports.typeset import document
+
+    data, _ = _summary_data(Path(db), Path(cache))
+    t0, c0 = time.perf_counter(), _cpu()
+    render_pdf(data, Path(out))
+    wall, cpu = time.perf_counter() - t0, _cpu() - c0
+    doc = json.dumps(document(data, title_for(data), _charts(data), thresholds(data), brand_chart_title(data)))
+    return {"wall": wall, "cpu": cpu, "json_mb": len(doc.encode()) / 1e6}
+
+
+def _typst_cold(db: str, cache: str) -> dict[str, float]:
+    """In a fresh process: the Typst compile alone (charts drawn and data built beforehand)."""
     import typst
 
-    from reports.render import _charts, brand_chart_title, render_pdf, thresholds, title_for
+    from reports.render import _charts, brand_chart_title, thresholds, title_for
     from reports.typeset import _template, document, font_dir
 
+    data, _ = _summary_data(Path(db), Path(cache))
+    doc = json.dumps(document(data, title_for(data), _charts(data), thresholds(data), brand_chart_title(data)))
+    t0, c0 = time.perf_counter(), _cpu()
+    typst.compile(_template(), format="pdf", root="/", font_paths=[str(font_dir())], ignore_system_fonts=True,
+                  sys_inputs={"data": doc})
+    return {"wall": time.perf_counter() - t0, "cpu": _cpu() - c0}
+
+
+def _fresh(fn: Any, *args: Any) -> Any:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(fn, *args).result()
+
+
+def measure_pdf(db: Path, repeat: int = 3, work: Path | None = None) -> dict[str, Any]:
+    """The catalog summary PDF of ``db``'s latest run with every card: medians of ``repeat`` fresh processes,
+    wall and CPU seconds (CPU tells the work apart from a busy machine's waiting)."""
     work = Path(work or tempfile.mkdtemp(prefix="pdf-report-"))
     cache = work / "crops"
     shutil.rmtree(cache, ignore_errors=True)
-    data, crops_s = _summary_data(db, cache)
-    pdf_s, typst_s = [], []
+    data, crops_s = _summary_data(db, cache)  # fills the crop cache (the HTML report needs it too)
     path = work / "summary.pdf"
-    for _ in range(repeat):
-        data.chart_svgs = None  # the charts are drawn for each PDF, as a report run does
-        t0 = time.perf_counter()
-        render_pdf(data, path)
-        pdf_s.append(time.perf_counter() - t0)
-    doc = json.dumps(document(data, title_for(data), _charts(data), thresholds(data), brand_chart_title(data)))
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        typst.compile(_template(), output=str(work / "typst-only.pdf"), root="/", font_paths=[str(font_dir())],
-                      ignore_system_fonts=True, sys_inputs={"data": doc})
-        typst_s.append(time.perf_counter() - t0)
+    runs = [_fresh(_one_pdf, str(db), str(cache), str(path)) for _ in range(repeat)]
+    typ = [_fresh(_typst_cold, str(db), str(cache)) for _ in range(repeat)]
     import pypdfium2 as pdfium
 
     pages = len(pdfium.PdfDocument(str(path)))
+
+    def med(rs: list[dict[str, float]], k: str) -> float:
+        return round(statistics.median(r[k] for r in rs), 2)
+
     return {"flagged": len(data.flagged), "cards": len(data.flagged), "pages": pages,
             "pdf_mb": round(path.stat().st_size / 1e6, 1), "crops_s": round(crops_s, 2),
-            "pdf_s": round(statistics.median(pdf_s), 2), "typst_s": round(statistics.median(typst_s), 2),
-            "json_mb": round(len(doc.encode()) / 1e6, 1)}
+            "pdf_s": med(runs, "wall"), "pdf_cpu_s": med(runs, "cpu"), "typst_s": med(typ, "wall"),
+            "typst_cpu_s": med(typ, "cpu"), "json_mb": round(runs[0]["json_mb"], 1)}
 
 
 def weasyprint_vs_typst(db: Path, work: Path) -> dict[str, Any] | None:
@@ -141,8 +176,11 @@ def main(argv: list[str] | None = None) -> int:
         r = measure_pdf(db, a.repeat, Path(tmp))
     print(f"N = {a.n}: {r['flagged']} flagged products, every evidence card: {r['pages']} pages, {r['pdf_mb']} MB")
     print(f"  crops (not PDF work)   {r['crops_s']:6.2f} s")
-    print(f"  PDF summary            {r['pdf_s']:6.2f} s   (median of {a.repeat}; target <= 10 s)")
-    print(f"  of which Typst compile {r['typst_s']:6.2f} s   (JSON data {r['json_mb']} MB)")
+    print(f"  PDF summary            {r['pdf_s']:6.2f} s wall, {r['pdf_cpu_s']:6.2f} s CPU "
+          f"(median of {a.repeat} fresh processes; target <= 10 s)")
+    print(f"  of which Typst compile {r['typst_s']:6.2f} s wall, {r['typst_cpu_s']:6.2f} s CPU "
+          f"(JSON data {r['json_mb']} MB)")
+    print(f"  load average now: {' '.join(f'{v:.1f}' for v in os.getloadavg())} (2 cores here)")
     if a.weasyprint_n:
         _cat, small = audited(a.out, a.weasyprint_n, a.seed)
         with tempfile.TemporaryDirectory(prefix="pdf-weasy-") as tmp:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +36,11 @@ def font_dir() -> Path:
     return Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 
 
-def _template() -> bytes:
-    return resources.files("reports").joinpath("templates", "summary.typ").read_bytes()
+TEMPLATE = Path(__file__).with_name("templates") / "summary.typ"
+
+
+def _template() -> str:
+    return str(TEMPLATE)
 
 
 def _date(v: Any) -> str:
@@ -222,10 +224,14 @@ def write_pdf(doc: dict[str, Any], path: Path) -> Path:
     # template reads only the paths this module put in the data.
     root = Path(path.resolve().anchor)
     try:
-        typst.compile(_template(), output=str(tmp), root=str(root), font_paths=[str(font_dir())],
-                      ignore_system_fonts=True, sys_inputs={"data": json.dumps(doc, ensure_ascii=False)},
-                      timestamp=0)
+        pdf = typst.compile(_template(), format="pdf", root=str(root), font_paths=[str(font_dir())],
+                            ignore_system_fonts=True, sys_inputs={"data": json.dumps(doc, ensure_ascii=False)})
+        if not isinstance(pdf, bytes):
+            raise RuntimeError(f"Typst returned no PDF for {path.name}")
+        tmp.write_bytes(pdf)
         tmp.replace(path)
+    except typst.TypstError as e:  # a template or data fault: say where, not just "unclosed delimiter"
+        raise RuntimeError(f"the PDF report {path.name} could not be laid out: {e.diagnostic}") from e
     finally:
         tmp.unlink(missing_ok=True)
     return path

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import random
+import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -90,6 +91,15 @@ def test_the_pdf_footer_counts_its_pages(reports):
         n = len(pdf.pages)
         last = pdf.pages[-1].extract_text() or ""
     assert n >= 2 and f"page {n} of {n}" in last
+
+
+def test_the_pdf_uses_the_dejavu_fonts_it_ships_whatever_the_machine_has(reports):
+    # Typst sees no system font (reports.typeset): every glyph comes from matplotlib's DejaVu files, embedded.
+    listed = subprocess.run(["pdffonts", str(reports["paths"]["pdf"])], capture_output=True, text=True,
+                            check=True).stdout.splitlines()[2:]
+    fonts = {line.split()[0].split("+", 1)[-1]: line.split()[-5] for line in listed}  # name -> emb (yes/no)
+    assert fonts and all(name.startswith("DejaVu") for name in fonts), fonts
+    assert set(fonts.values()) == {"yes"}, fonts
 
 
 class _Text(HTMLParser):
