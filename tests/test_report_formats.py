@@ -209,6 +209,16 @@ def test_the_flagged_table_filters_on_the_text_typed(page):
     assert len(_column(page, 1)) == len(LABELS)
 
 
+def test_no_cell_of_the_flagged_table_runs_over_the_next(page):
+    # A SKU such as =HYPERLINK(...) or a one-word name wraps inside its own column.
+    wide = page.eval_on_selector_all("#flagged-table td", """cells => cells.filter(td => {
+        const box = td.getBoundingClientRect();
+        return [...td.querySelectorAll('*')].some(e => e.getBoundingClientRect().right > box.right + 0.5)
+            || td.scrollWidth > td.clientWidth + 1;
+    }).map(td => td.textContent.trim())""")
+    assert wide == []
+
+
 def test_rule_badges_stay_inside_their_column(page):
     overflow = page.eval_on_selector_all("#flagged-table td:nth-child(7)", """cells => cells.flatMap(td => {
         const box = td.getBoundingClientRect();
