@@ -18,9 +18,9 @@ reports) into a warehouse kept beside it. Then, in this process:
 :func:`measure_pdf` is what benchmarks/bench.py can call for its table.
 
 Measured 2026-11-25 on the 2-core machine with a load average of 12-16 (other jobs): N = 2,000, 926
-flagged, 428 pages, 35 MB: PDF summary 4.8 s CPU (14.8 s wall), of which Typst 4.5 s CPU; crops
-21 s apart. N = 100 (53 cards), the same report: WeasyPrint 5.0 s CPU (16.9 s wall) against Typst
-0.6 s (2.1 s wall), 8x.
+flagged, 425 pages, 35 MB: PDF summary 4.6 s CPU (18.9 s wall at load 16), of which Typst 4.4 s CPU;
+peak RSS 1.26 GB; crops 23 s apart. N = 100 (53 cards), the same report: WeasyPrint 5.0 s CPU
+(16.9 s wall) against Typst 0.6 s (2.1 s wall), 8x.
 """
 from __future__ import annotations
 
