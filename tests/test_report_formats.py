@@ -227,3 +227,25 @@ def test_rule_badges_stay_inside_their_column(page):
     })""")
     assert page.locator("#flagged-table .sev", has_text="ANTICOAGULANT").count() == 1
     assert overflow == []
+
+
+def test_the_brand_chart_says_when_it_shows_the_top_brands_and_sorts_by_flagged_count():
+    from reports.charts import BRAND_CHART_TOP, brand_chart_title, brand_flag_share, brands_by_flagged
+
+    rng = random.Random(3)
+    brands = []
+    for i in range(BRAND_CHART_TOP + 5):
+        products = rng.randint(1, 40)
+        high = rng.randint(0, products)
+        warning = rng.randint(0, products - high)
+        brands.append({"brand": f"Brand {i:02d}", "products": products, "flagged": high + warning, "high": high,
+                       "warning": warning})
+    shown = brands_by_flagged(brands)[:BRAND_CHART_TOP]
+    assert [b["flagged"] for b in shown] == sorted((b["flagged"] for b in brands), reverse=True)[:BRAND_CHART_TOP]
+    assert brand_chart_title(brands) == (f"Flagged products by brand: top {BRAND_CHART_TOP} of {len(brands)} brands "
+                                         "by flagged count")
+    assert brand_chart_title(brands[:3]) == "Flagged products by brand (all 3 brands)"
+    svg = brand_flag_share(brands)
+    # Every brand shown is named on the chart (matplotlib writes each tick label's text as a comment).
+    assert all(f"<!-- {b['brand']} -->" in svg for b in shown)
+    assert sum(f"<!-- {b['brand']} -->" in svg for b in brands) == BRAND_CHART_TOP
