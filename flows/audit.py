@@ -69,24 +69,21 @@ def report_task(write: Callable[[], dict[str, Path]], db: str, run_id: str) -> d
 
 
 class PrefectSteps(Steps):
-    """run_audit's steps as Prefect tasks.
+    """run_audit's steps as three Prefect tasks: extraction (one task: every batch goes to the
+    run's one pool of isolated workers), load and judge, reports.
 
-    The extraction batches are dealt into 2 tasks per worker, submitted together (Prefect's
-    thread runner), all feeding the run's one pool of isolated workers. A task run costs ~7 ms
-    here and ~30 ms of server CPU, on the cores the extraction needs: one task per batch (20
-    for 2,000 labels) added ~0.3 s to the audit, 4 tasks add under 0.1 s.
+    A task run costs 4-7 ms here plus ~30 ms of server CPU, on the cores the extraction needs;
+    a task per batch or per file would show nothing the run's log does not (progress is
+    logged per batch) and cost that for each (benchmarks/orchestration.py measures it).
     """
-
-    def extract_shares(self, workers: int) -> int:
-        return 2 * max(1, workers)
 
     def extract(self, shares: list[list[FileJob]],
                 read: Callable[[list[FileJob]], ExtractedRows]) -> Iterable[ExtractedRows]:
-        # quote(): Prefect would otherwise walk every job to find futures in the inputs.
-        # quote() is unwrapped by Prefect before the task runs: the task receives the list.
-        futures = [extract_task.submit(read, cast(list[FileJob], quote(share))) for share in shares]
-        for fut in futures:
-            yield fut.result()
+        # quote(): Prefect would otherwise walk every job to find futures in the inputs; it is
+        # unwrapped before the task runs, so the task receives the list. Called, not submitted:
+        # no thread runner, and progress reaches the display from this thread.
+        for share in shares:
+            yield extract_task(read, cast(list[FileJob], quote(share)))
 
     def load(self, load: Callable[[], AuditRun]) -> AuditRun:
         return load_task(load)
