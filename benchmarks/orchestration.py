@@ -37,11 +37,14 @@ def _children_cpu() -> float:
 
 
 def _task_runs(api_url: str, flow_run_id: str) -> list[str]:
+    import uuid
+
     from prefect.client.orchestration import SyncPrefectClient
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
     with SyncPrefectClient(api_url) as client:
-        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
+        runs = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[uuid.UUID(flow_run_id)])))
     return sorted(r.name.rsplit("-", 1)[0] for r in runs)
 
 
@@ -65,7 +68,8 @@ def child(kind: str, catalog: str, db: str, workers: int, result: str) -> None:
 
 def main() -> int:
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
-        child(*sys.argv[2:4], sys.argv[4], int(sys.argv[5]), sys.argv[6])
+        kind, catalog, db, workers, result = sys.argv[2:7]
+        child(kind, catalog, db, int(workers), result)
         return 0
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=int, default=200)
@@ -74,13 +78,15 @@ def main() -> int:
     ap.add_argument("--out", default=str(HERE / ".bench"))
     args = ap.parse_args()
 
+    import importlib
     import subprocess
 
-    from bench import DEFAULT_SEED, PrefectServer, generate_catalog, prefect_env
+    bench = importlib.import_module("bench")  # benchmarks/bench.py: the catalog and server `make bench` uses
+    PrefectServer, generate_catalog, prefect_env = bench.PrefectServer, bench.generate_catalog, bench.prefect_env
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    cat = generate_catalog(out, args.n, DEFAULT_SEED)
+    cat = generate_catalog(out, args.n, bench.DEFAULT_SEED)
     work = Path(tempfile.mkdtemp(prefix="orch-", dir=out))
     base = {**os.environ, "PYTHONPATH": str(ROOT)}
     server = PrefectServer(sys.executable, base, work / "server")
@@ -122,8 +128,8 @@ def main() -> int:
     print(f"{'run_audit() directly':<28}{wall_p:9.2f}{cpu_p:9.2f}")
     print(f"{'Prefect flow (server)':<28}{wall_f:9.2f}{cpu_f:9.2f}   (the server's extra cpu: "
           f"{server_extra:.2f}; import prefect+flows {med('flow', 'import_s'):.2f} s)")
-    print(f"{'orchestration':<28}{wall_f - wall_p:9.2f}{cpu_f - cpu_p:9.2f}   = {100 * (wall_f - wall_p) / wall_f:.1f}% "
-          f"of the flow's wall, {100 * (cpu_f - cpu_p) / cpu_f:.1f}% of its cpu")
+    print(f"{'orchestration':<28}{wall_f - wall_p:9.2f}{cpu_f - cpu_p:9.2f}   = "
+          f"{100 * (wall_f - wall_p) / wall_f:.1f}% of the flow's wall, {100 * (cpu_f - cpu_p) / cpu_f:.1f}% of its cpu")
     print(f"task runs per flow run: {len(tasks)} ({', '.join(sorted(set(tasks)))}); per task "
           f"{1000 * (wall_f - wall_p) / max(1, len(tasks)):.0f} ms of wall if all of it were the tasks'")
     return 0
