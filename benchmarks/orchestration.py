@@ -97,11 +97,11 @@ def main() -> int:
     try:
         for r in range(args.repeat):
             for kind in ("plain", "flow"):
-                db = work / f"{kind}-{r}.duckdb"
+                db_path = work / f"{kind}-{r}.duckdb"
                 res = work / f"{kind}-{r}.json"
                 env = prefect_env(base, work / f"home-{kind}-{r}", server.url)
                 cpu0, scpu0, t0 = _children_cpu(), server.cpu_s(), time.perf_counter()
-                subprocess.run([sys.executable, __file__, "--child", kind, str(cat), str(db), str(args.workers),
+                subprocess.run([sys.executable, __file__, "--child", kind, str(cat), str(db_path), str(args.workers),
                                 str(res)], env=env, cwd=ROOT, check=True, timeout=3600)
                 m = json.loads(res.read_text())
                 m.update(wall_s=time.perf_counter() - t0, cpu_s=_children_cpu() - cpu0,
@@ -129,7 +129,8 @@ def main() -> int:
     print(f"{'Prefect flow (server)':<28}{wall_f:9.2f}{cpu_f:9.2f}   (the server's extra cpu: "
           f"{server_extra:.2f}; import prefect+flows {med('flow', 'import_s'):.2f} s)")
     print(f"{'orchestration':<28}{wall_f - wall_p:9.2f}{cpu_f - cpu_p:9.2f}   = "
-          f"{100 * (wall_f - wall_p) / wall_f:.1f}% of the flow's wall, {100 * (cpu_f - cpu_p) / cpu_f:.1f}% of its cpu")
+          f"{100 * (wall_f - wall_p) / wall_f:.1f}% of the flow's wall, "
+          f"{100 * (cpu_f - cpu_p) / cpu_f:.1f}% of its cpu")
     print(f"task runs per flow run: {len(tasks)} ({', '.join(sorted(set(tasks)))}); per task "
           f"{1000 * (wall_f - wall_p) / max(1, len(tasks)):.0f} ms of wall if all of it were the tasks'")
     return 0
