@@ -103,7 +103,7 @@ def test_the_flagged_table_leaves_out_columns_empty_in_every_row(tmp_path, rules
     result = run_audit(root, tmp_path / "w.duckdb", ruleset=ruleset, workers=1)
     rows, n = flagged_table(tmp_path / "w.duckdb", result.run.audit_run_id)
     assert n == len(rows) == result.run.products_flagged > 0
-    assert "Retailer" not in rows[0] and list(rows[0])[0] == "Product"
+    assert "Retailer" not in rows[0] and next(iter(rows[0])) == "Product"
 
 
 def _free_port() -> int:
