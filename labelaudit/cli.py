@@ -490,7 +490,10 @@ def cmd_server(args: argparse.Namespace) -> int:
             _, msg = server.stop(state_dir)
             print(msg)
             return 0
-        if (old := server.running(state_dir)) is None:
+        old, msg = server.status(state_dir)  # says, and removes, a record its server did not outlive
+        if old is None:
+            if "stale" in msg:
+                print(msg, file=sys.stderr)
             print(f"starting a Prefect server on port {args.port} (10-20 s the first time) ...", file=sys.stderr,
                   flush=True)
         st, started = server.start(state_dir, port=args.port, timeout=args.timeout)
