@@ -116,6 +116,37 @@ def _cli(*args: object, env: dict[str, str], cwd: Path, timeout: float = 300) ->
     return subprocess.run([*CLI, *map(str, args)], capture_output=True, text=True, env=env, cwd=cwd, timeout=timeout)
 
 
+def _cli_on_terminal(*args: object, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The command with its stderr on a pseudo-terminal (as a person runs it), stdout on a pipe."""
+    import pty
+    import threading
+
+    master, slave = pty.openpty()
+    chunks: list[bytes] = []
+
+    def drain() -> None:  # a full terminal buffer would block the writer
+        while True:
+            try:
+                data = os.read(master, 65536)
+            except OSError:
+                return
+            if not data:
+                return
+            chunks.append(data)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    try:
+        proc = subprocess.run([*CLI, *map(str, args)], stdout=subprocess.PIPE, stderr=slave, text=True,
+                              env={**env, "TERM": "xterm-256color", "COLUMNS": "120"}, cwd=cwd, timeout=300)
+    finally:
+        os.close(slave)
+        reader.join(10)
+        os.close(master)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, proc.stdout,
+                                       b"".join(chunks).decode("utf-8", "replace"))
+
+
 @pytest.mark.prefect
 def test_server_start_status_stop_and_audits_use_the_running_server(tmp_path):
     home = tmp_path / "home"
@@ -143,6 +174,11 @@ def test_server_start_status_stop_and_audits_use_the_running_server(tmp_path):
         # Output to a pipe: plain lines with the rate, no terminal escape codes.
         assert "\x1b" not in audit.stderr and "\x1b" not in audit.stdout
         assert "files/s" in audit.stderr
+        # On a terminal: the live bar, drawn in place, with the rate and the time left.
+        term = _cli_on_terminal("audit", catalog, "--db", tmp_path / "w2.duckdb", env=env, cwd=tmp_path)
+        assert term.returncode == 0, term.stdout[-3000:]
+        assert "\x1b[" in term.stderr and "files/s" in term.stderr and "left" in term.stderr
+        assert f"{len(list(catalog.rglob('*.pdf')))}/{len(list(catalog.rglob('*.pdf')))}" in term.stderr
         flow_run_id = audit.stdout.split("/runs/flow-run/")[1].split()[0]
         from prefect.client.orchestration import SyncPrefectClient
 
