@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import statistics
 import sys
 import tempfile
@@ -86,6 +87,8 @@ def main() -> int:
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    if not (out / ".gitignore").exists():  # generated catalogs and warehouses: never committed
+        (out / ".gitignore").write_text("*\n")
     cat = generate_catalog(out, args.n, bench.DEFAULT_SEED)
     work = Path(tempfile.mkdtemp(prefix="orch-", dir=out))
     base = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -113,6 +116,7 @@ def main() -> int:
                       f"{m['server_cpu_s']:5.2f} s  load {m['load']:.1f}", file=sys.stderr, flush=True)
     finally:
         server.stop()
+        shutil.rmtree(work, ignore_errors=True)  # the warehouses and the server's database
 
     def med(kind: str, key: str) -> float:
         return statistics.median(x[key] for x in rows[kind])
