@@ -1,5 +1,5 @@
 """The audit as a Prefect flow: a thin wrapper over :func:`flows.run.run_audit` whose steps
-(extraction shares, load and judge, reports) run as Prefect tasks, so the UI shows them.
+(extraction, load and judge, reports) run as three Prefect tasks, so the UI shows them.
 
 What the Prefect UI tells of a run: its name (the catalog and the date), tags (``labelaudit``,
 the catalog, its retailers), the run's progress and summary in its log, and two artifacts: the

@@ -39,7 +39,8 @@ class AuditEvents:
     """What :func:`run_audit` tells as it goes. Here each event becomes a line of text for
     ``say`` (what a plain ``progress`` callable receives); a display for a person
     (flows/progress.py) or the Prefect flow's run log (flows/audit.py) overrides what it shows
-    otherwise. Called from several threads under Prefect (extract tasks finish batches there)."""
+    otherwise. ``read`` may come from another thread than the audit's (a Steps that runs
+    extraction shares concurrently)."""
 
     def __init__(self, say: Progress | None = None) -> None:
         self.say: Progress = say or (lambda msg: None)
