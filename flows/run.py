@@ -141,6 +141,7 @@ def run_audit(
     config: str | os.PathLike[str] | None = None,
     out: str | os.PathLike[str] | None = None,
     report_formats: Sequence[str] | None = None,
+    self_contained: bool = True,
     workers: int = 2,
     batch_size: int = 100,
     file_timeout: float = DEFAULT_FILE_TIMEOUT_S,
@@ -153,7 +154,8 @@ def run_audit(
 ) -> AuditResult:
     """Audit ``catalog`` (a folder, or a URL such as ``file:///...`` or ``s3://bucket/catalog``)
     into the warehouse ``db``; with ``out``, write the run's reports there (``report_formats``,
-    default all). ``ruleset``, else ``config`` (a TOML file), else the default rules.
+    default all; the HTML linking its crops when not ``self_contained``). ``ruleset``, else ``config``
+    (a TOML file), else the default rules.
     Extraction runs in ``workers`` isolated processes here, or on the Dask cluster at
     ``dask_address``. ``progress`` receives one line of text per step and per batch read
     (or, an :class:`AuditEvents`, the events themselves).
@@ -182,6 +184,9 @@ def run_audit(
         pause_point("discovered")  # files listed and hashed, none read yet
         run_id = new_run_id()
         rows = ExtractedRows()
+        if out is not None and jobs:
+            # Report code loads (about a second) while the workers read and this process waits.
+            threading.Thread(target=_prepare_reports, daemon=True, name="prepare-reports").start()
         if jobs:
             size = batch_size_for(len(jobs), workers, batch_size)
             done, lock = [0], threading.Lock()
@@ -216,10 +221,20 @@ def run_audit(
         def write() -> dict[str, Path]:
             from reports import FORMATS, write_reports
 
-            return write_reports(db, run_id, Path(out), formats=report_formats or FORMATS)
+            return write_reports(db, run_id, Path(out), formats=report_formats or FORMATS,
+                                 self_contained=self_contained)
 
         result.reports = steps.reports(write, db, run_id)
     return result
+
+
+def _prepare_reports() -> None:
+    try:
+        from reports.render import prepare
+
+        prepare()
+    except Exception:  # only a head start: writing the reports imports the same and says why
+        pass
 
 
 def changed_files(entries: list[CatalogEntry], jobs: list[FileJob], rows: ExtractedRows) -> list[FileJob]:

@@ -128,6 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--retailer", metavar="NAME",
                     help="only this retailer's report (products.retailer, from the manifest)")
     rp.add_argument("--format", default="html,pdf,csv,xlsx", help="comma-separated formats (default: %(default)s)")
+    rp.add_argument("--self-contained", action=argparse.BooleanOptionalAction, default=True,
+                    help="the HTML as one file that can be mailed, crops inside it (default); --no-self-contained: "
+                    "crops in a crops/ folder beside it")
 
     r = sub.add_parser("rules", help="list the rules with their severity, thresholds and rationale")
     r.add_argument("--config", help="TOML file overriding rule thresholds and switches")
@@ -403,7 +406,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         return 2
     catalog = _catalog_id(args.catalog)
     try:
-        paths = write_reports(db, args.run, Path(args.out), retailer=args.retailer, formats=formats, catalog=catalog)
+        paths = write_reports(db, args.run, Path(args.out), retailer=args.retailer, formats=formats, catalog=catalog,
+                              self_contained=args.self_contained)
     except LookupError as e:
         print(f"error: {e.args[0] if e.args else e}", file=sys.stderr)
         return 2
