@@ -143,19 +143,24 @@ def assign_directions(words: list[Word], headings: list[Box], tables: list[Box])
     out: list[str | None] = [None] * len(tables)
     if not blocks or not tables:
         return out
-
-    def distance(b: Box, t: Box) -> float:
-        dx = max(0.0, t[0] - b[2], b[0] - t[2])
-        dy = max(0.0, t[1] - b[3], b[1] - t[3])
-        return 3 * dx + dy  # a paragraph in the panel's column, above or below, before one beside it
-
     best: dict[int, tuple[float, str]] = {}
     for text, box in blocks:
-        i = min(range(len(tables)), key=lambda k: distance(box, tables[k]))
-        d = distance(box, tables[i])
+        i = min(range(len(tables)), key=lambda k: _distance(box, tables[k]))
+        d = _distance(box, tables[i])
         if i not in best or d < best[i][0]:
             best[i] = (d, text)
     for i, (_, text) in best.items():
         out[i] = text
     return out
 
+
+def _distance(b: Box, t: Box) -> float:
+    """How far a directions paragraph stands from a panel's table. A paragraph whose middle lies
+    across the table's width is in the panel's column, above or below it, and comes before one
+    beside it: panels side by side can be set so close that the left one's %DV column touches the
+    right one's paragraph, and edge distance alone would give it to the wrong panel."""
+    dx = max(0.0, t[0] - b[2], b[0] - t[2])
+    dy = max(0.0, t[1] - b[3], b[1] - t[3])
+    middle = (b[0] + b[2]) / 2
+    in_column = t[0] <= middle <= t[2]
+    return dy if in_column else 3 * dx + dy + 40.0
