@@ -34,7 +34,8 @@ from dataclasses import dataclass, field
 WORD_NUMBERS = {
     # English
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10, "eleven": 11, "twelve": 12, "half": 0.5, "one-half": 0.5, "one half": 0.5, "a half": 0.5,
+    "ten": 10, "eleven": 11, "twelve": 12, "fourteen": 14, "fifteen": 15, "twenty": 20, "thirty": 30,
+    "half": 0.5, "one-half": 0.5, "one half": 0.5, "a half": 0.5,
     # French, German, Italian, Spanish, Dutch
     "un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5,
     "ein": 1, "eine": 1, "einen": 1, "zwei": 2, "drei": 3, "vier": 4, "fünf": 5, "sechs": 6,
@@ -65,6 +66,10 @@ def number(text: str) -> float:
     if m:
         return (int(m[1]) if m[1] else 0) + _FRACTIONS[m[2]]
     return float(t.replace(",", "."))
+
+
+def number_text(n: float) -> str:
+    return f"{n:g}"
 
 
 def upper_end(text: str) -> float:
@@ -125,6 +130,11 @@ _EVERY_OTHER = (
 _EVERY_N_DAYS = (rf"(?:once\s+)?every\s+(?P<nd>{_QTY}|third|fourth)\s+days?|tous\s+les\s+(?P<nd2>{_QTY})\s+jours|"
                  rf"alle\s+(?P<nd3>{_QTY})\s+tage|ogni\s+(?P<nd4>{_QTY})\s+giorni|cada\s+(?P<nd5>{_QTY})\s+d[íi]as|"
                  rf"(?:om\s+de|elke)\s+(?P<nd6>{_QTY})\s+dagen")
+# "every 2 weeks" (a high dose taken fortnightly), "every other week", "toutes les 2 semaines"
+_EVERY_N_WEEKS = (rf"(?:once\s+)?(?:every|each)\s+(?P<nw>{_QTY}|other|second|2nd|alternate)\s+weeks?|"
+                  rf"toutes\s+les\s+(?P<nw2>{_QTY})\s+semaines|alle\s+(?P<nw3>{_QTY})\s+wochen|"
+                  rf"jede\s+(?P<nw4>zweite|2\.)\s+woche|ogni\s+(?P<nw5>{_QTY})\s+settimane|"
+                  rf"cada\s+(?P<nw6>{_QTY})\s+semanas|(?:om\s+de|elke)\s+(?P<nw7>{_QTY})\s+weken")
 _EVERY_N_HOURS = (rf"every\s+(?P<nh>{_RANGE})\s*(?:-|to)?\s*(?:hours?|hrs?|h)\b|toutes\s+les\s+(?P<nh2>{_RANGE})\s+heures|"
                   rf"alle\s+(?P<nh3>{_RANGE})\s+stunden|ogni\s+(?P<nh4>{_RANGE})\s+ore|cada\s+(?P<nh5>{_RANGE})\s+horas|"
                   rf"(?:om\s+de|elke)\s+(?P<nh6>{_RANGE})\s+uur")
@@ -159,6 +169,7 @@ _FREQ_RE = re.compile(
     # every token starts a word: the lookbehind fails fast where none can start
     rf"(?<![\w])(?:(?P<other>{_EVERY_OTHER})(?![\w])"
     rf"|(?P<ndays>{_EVERY_N_DAYS})(?![\w])"
+    rf"|(?P<nweeks>{_EVERY_N_WEEKS})(?![\w])"
     rf"|(?P<hours>{_EVERY_N_HOURS})"
     rf"|(?P<times>(?:up\s+to\s+)?(?P<tn>{_RANGE})\s*{_TIMES_WORD}(?:\s*(?:{_PER}\s*)?(?P<tp>{_DAY}|{_WEEK}|{_MONTH}))?)(?![\w])"
     rf"|(?P<once>(?:up\s+to\s+)?(?P<on>(?:{_ONCE_RE})(?:\s*(?:or|to|-|oder|ou|o|of)\s*(?:{_ONCE_RE}))?)"
@@ -178,7 +189,7 @@ _FREQ_FIRST = frozenset(
     "jeden a ad om en días dias tous alle ogni cada elke with at during à zu con bij in before after upon nightly "
     "le au morgens abends mittags am zum vor al la alla prima por voor 's ’s daily per chaque quotidiennement "
     "täglich pro je una giornalmente quotidianamente diariamente één een iedere daags dagelijks weekly "
-    "wöchentlich wekelijks monthly q b t /".split()) | frozenset(WORD_NUMBERS)
+    "wöchentlich wekelijks monthly q b t / jede toutes".split()) | frozenset(WORD_NUMBERS)
 _WORD_AT = re.compile(r"(?<![\w])([\w'’]+|[^\s\w])")
 
 
@@ -302,6 +313,9 @@ _TENS = re.compile(r"(?:twenty|thirty|forty|fifty|sixty)(?:-\w+)?$", re.IGNORECA
 _ARTICLE = re.compile(rf"\b(?:a|an|un|une|ein|eine|een|uno|una)\s+(?=(?:{_ADJ}\s+)?(?:{_PIECE_UNITS})\b)", re.IGNORECASE)
 
 
+_GLUED = re.compile(r"\b(to|or|up|than|exceed|take|of|à|bis|a)(?=\d)", re.IGNORECASE)
+
+
 @functools.lru_cache(maxsize=4096)
 def _plain(text: str) -> str:
     """ "one (1) lozenge" -> "1 lozenge"; "Three [3] tablets" -> "3 tablets"; one dash, one space."""
@@ -310,6 +324,7 @@ def _plain(text: str) -> str:
     text = _WORD_PAREN.sub(lambda m: m[2] if (m[1].lower() in WORD_NUMBERS or _TENS.match(m[1])) else m[0], text)
     text = re.sub(r"[(\[](\d+)[)\]]", r"\1", text)
     text = _ARTICLE.sub("1 ", text)
+    text = _GLUED.sub(r"\1 ", text)  # "up to4 times daily": a space lost in the text layer
     return re.sub(r"\s+", " ", text)
 
 
@@ -338,6 +353,11 @@ def _freq_value(m: re.Match) -> tuple[float, str]:
                              m.group("nd6")) if g)
         days = {"third": 3.0, "fourth": 4.0}.get(n.lower()) or number(n)
         return 1 / days, "freq"
+    if m.group("nweeks"):
+        n = next(g for g in (m.group("nw"), m.group("nw2"), m.group("nw3"), m.group("nw4"), m.group("nw5"),
+                             m.group("nw6"), m.group("nw7")) if g)
+        weeks = 2.0 if n.lower() in ("other", "second", "2nd", "alternate", "zweite", "2.") else number(n)
+        return 1 / (7 * weeks), "freq"
     if m.group("hours"):
         n = next(g for g in (m.group("nh"), m.group("nh2"), m.group("nh3"), m.group("nh4"), m.group("nh5"),
                              m.group("nh6")) if g)
@@ -388,6 +408,14 @@ def read_directions(text: str) -> Reading:
             ceilings.append((number(m.group("n")), m.group("unit")))
     if ceilings:
         out.ceiling = max(ceilings, key=lambda c: c[0])
+        doses = [upper_end(m.group("q")) for m in _DOSE_RE.finditer(_CEILING_RE.sub(" ", adult))
+                 if out.ceiling[1] is None or _unit_class(m.group("unit")) == _unit_class(out.ceiling[1])]
+        if doses and max(doses) > out.ceiling[0]:
+            # "take 2 tablets ... do not exceed 1 tablet per day": one of the two figures is misread
+            # (or misprinted); the dose stands and an analyst decides
+            out.problems.append(f"the directions' daily maximum ({number_text(out.ceiling[0])}) is less than "
+                                f"one dose they give ({number_text(max(doses))})")
+            out.ceiling = None
     totals = []
     for sentence in _SENTENCES.split(adult):
         # a limit ("do not exceed 2 at a time") is not one more dose
