@@ -21,6 +21,9 @@ DIRECTIONS_RE = re.compile(
 )
 # A directions heading set on a line of its own, with or without its colon ("SUGGESTED USE").
 _HEADING_ALONE = re.compile(r"^\s*" + DIRECTIONS_RE.pattern[:-len(r"\s*:\s*")] + r"\s*:?\s*$", re.IGNORECASE)
+# A bilingual heading broken after its slash ("RECOMMENDED DOSE / DOSE" over "RECOMMANDÉE: Take ..."):
+# read together with the line under it.
+_HEADING_BROKEN = re.compile(r"^\s*" + DIRECTIONS_RE.pattern[:-len(r"\s*:\s*")] + r"\s*/[^:]*$", re.IGNORECASE)
 # Sentences that begin another section of the label, not the directions.
 _STOP = re.compile(
     r"^(?:keep|caution|warning|warnings|not\s+intended|do\s+not(?!\s+(?:exceed|take\s+more))|store|storage|if\s+you|consult|other\s+ingredients|"
@@ -83,7 +86,8 @@ def directions_blocks(words: list[Word], headings: list[Box]) -> list[tuple[str,
     blocks: list[tuple[str, Box]] = []
     for i, seg in enumerate(segs):
         alone = _HEADING_ALONE.match(clean(seg.text))
-        if i in used or not (alone or DIRECTIONS_RE.search(clean(seg.text))):
+        broken = not alone and _HEADING_BROKEN.match(clean(seg.text))
+        if i in used or not (alone or broken or DIRECTIONS_RE.search(clean(seg.text))):
             continue
         flow, last = [seg], seg
         while len(" ".join(g.text for g in flow)) < 600:
@@ -161,6 +165,6 @@ def _distance(b: Box, t: Box) -> float:
     right one's paragraph, and edge distance alone would give it to the wrong panel."""
     dx = max(0.0, t[0] - b[2], b[0] - t[2])
     dy = max(0.0, t[1] - b[3], b[1] - t[3])
-    middle = (b[0] + b[2]) / 2
+    middle = (b[0] + b[2]) / 2  # any panel's own column wins over a paragraph beside it
     in_column = t[0] <= middle <= t[2]
-    return dy if in_column else 3 * dx + dy + 40.0
+    return dy if in_column else 3 * dx + dy + 1000.0

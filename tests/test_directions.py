@@ -76,7 +76,8 @@ WORDINGS = [
     ("1 capsule every other day.", "1 Capsule", 0.5),
     ("Take one tablet weekly.", "1 Tablet", round(1 / 7, 6)),
     ("Prendre 1 capsule par jour. Ne pas dépasser la dose journalière recommandée.", "1 Capsule", 1),
-    ("Adults: take 1 softgel every other day. Adultes : prendre 1 capsule molle tous les deux jours.", "1 Softgel", 0.5),
+    ("Adults: take 1 softgel every other day. Adultes : prendre 1 capsule molle tous les deux jours.", "1 Softgel",
+     0.5),
     ("Take 1 capsule as needed, not to exceed 4 per day.", "1 Capsule", 4),
     # intervals of weeks: a high dose taken fortnightly
     ("Take 1 capsule once every 2 weeks.", "1 Capsule", round(1 / 14, 6)),
@@ -206,16 +207,33 @@ def test_two_columns_with_a_narrow_gutter_do_not_run_into_each_other():
 
 def test_panels_side_by_side_each_take_the_paragraph_in_their_own_column():
     """The left panel's %DV column reaches to 1 pt from the right panel's paragraph: by edge distance
-    alone the right panel's directions went to the left panel and the right one had none."""
+    alone the right panel's directions went to the left panel and the right one had none. And a
+    paragraph far under its own panel still beats one just beside the other panel."""
     from extract.labeltext import assign_directions
 
-    left = [(57, 222, "Directions: Adults take two gummies with breakfast"), (57, 232, "and two with dinner.")]
+    left = [(57, 262, "Directions: Adults take two gummies with breakfast"), (57, 272, "and two with dinner.")]
     right = [(287, 182, "Directions: Adults take 2 chewable tablets twice a week.")]
     words = _words(left + right)
     heads = [(58, 70, 178, 86), (289, 70, 425, 86)]
     tables = [(57, 68, 286, 200), (282, 68, 567, 173)]
     assert assign_directions(words, heads, tables) == ["Adults take two gummies with breakfast and two with dinner.",
                                                         "Adults take 2 chewable tablets twice a week."]
+
+
+def test_a_bilingual_directions_heading_broken_after_its_slash_still_starts_the_directions():
+    """Canadian "RECOMMENDED DOSE / DOSE" over "RECOMMANDÉE: Take 1 capsule ...": the heading is
+    read across the line break, and the panel beside the other panel's paragraph gets its own."""
+    from extract.labeltext import assign_directions
+
+    left = [(57, 77, "RECOMMENDED DOSE: DISSOLVE 1 TABLET"), (57, 88, "IN MOUTH EVERY 2-4 HOURS.")]
+    right = [(312, 77, "RECOMMENDED DOSE / DOSE"), (312, 88, "RECOMMANDÉE: TAKE 1 CAPSULE EVERY 3"),
+             (312, 100, "TO 4 HOURS. MAXIMUM DAILY USAGE"), (312, 112, "SHOULD NOT EXCEED 2 CAPSULES.")]
+    words = _words(left + right)
+    heads = [(58, 302, 222, 330), (314, 302, 478, 330)]
+    tables = [(57, 300, 300, 500), (312, 300, 560, 500)]
+    assert assign_directions(words, heads, tables) == [
+        "DISSOLVE 1 TABLET IN MOUTH EVERY 2-4 HOURS.",
+        "TAKE 1 CAPSULE EVERY 3 TO 4 HOURS. MAXIMUM DAILY USAGE SHOULD NOT EXCEED 2 CAPSULES."]
 
 
 def test_bilingual_headings_wrapped_on_two_lines_side_by_side_are_two_panels():
