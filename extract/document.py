@@ -353,12 +353,9 @@ def read_words(words: list[Word], width: float, height: float, number: int, read
             rec.review.append(f"a {_HEADING_NAMES[head.region]} heading on page {number} but no nutrient rows "
                               "could be read under it")
         panels.append(rec)
-    # Directions wherever they stand on the label: under, above or beside their panel. A heading
-    # with nothing read under it (no rows, no serving size) is not a panel they could belong to.
-    live = [i for i, rec in enumerate(panels) if rec.rows or rec.serving_size] or list(range(len(panels)))
-    boxes = [(h.x0, h.top, h.x1, h.bottom) for h in heads]
-    for i, directions in zip(live, assign_directions(words, boxes, [tables[i] for i in live]), strict=True):
-        panels[i].directions = directions
+    # Directions wherever they stand on the label: under, above or beside their panel.
+    for rec, directions in zip(panels, assign_directions(words, [(h.x0, h.top, h.x1, h.bottom) for h in heads], tables)):
+        rec.directions = directions
     if len(panels) == 1 and panels[0].directions is None:
         panels[0].directions = find_directions(group_lines(words))
     return panels
