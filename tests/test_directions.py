@@ -85,6 +85,14 @@ WORDINGS = [
     ("Take 1 softgel every fourteen days.", "1 Softgel", round(1 / 14, 6)),
     ("Prendre 1 capsule toutes les 2 semaines.", "1 capsule", round(1 / 14, 6)),
     ("1 Kapsel alle 2 Wochen einnehmen.", "1 Kapsel", round(1 / 14, 6)),
+    # a weekday names a weekly dose; Canadian French "aux deux jours"; "par semaine" with no "une fois"
+    ("Take 1 capsule every Monday.", "1 Capsule", round(1 / 7, 6)),
+    ("Take 1 softgel once a week on Sundays with a meal.", "1 Softgel", round(1 / 7, 6)),
+    ("Adults: take 1 capsule every other day. Adultes: prendre 1 capsule aux deux jours.", "1 Capsule", 0.5),
+    ("Adults: take 1 tablet per week. Adultes : prendre 1 comprimé par semaine.", "1 Tablet", round(1 / 7, 6)),
+    ("Prendre 1 comprimé 2 fois par semaine.", "1 comprimé", round(2 / 7, 6)),
+    # a German ordinal's full stop does not end the sentence
+    ("1 Kapsel jeden 2. Tag einnehmen.", "1 Kapsel", 0.5),
     # a space the text layer lost between a word and the count after it
     ("TAKE 2 TABLETS UP TO4 TIMES DAILY AS NEEDED.", "2 TABLETS", 4),
 ]

@@ -125,7 +125,7 @@ _ONCE = {"once": 1, "twice": 2, "thrice": 3, "einmal": 1, "zweimal": 2, "dreimal
 _ONCE_RE = "|".join(_ONCE)
 _EVERY_OTHER = (
     r"(?:once\s+)?(?:every|each)\s+(?:other|second|2nd|alternate)\s+day|(?:on\s+)?alternate\s+days|"
-    r"un\s+jour\s+sur\s+deux|jeden\s+(?:zweiten|2\.)\s+tag|a\s+giorni\s+alterni|un\s+giorno\s+s[iì]\s+e\s+uno\s+no|"
+    r"un\s+jour\s+sur\s+deux|aux\s+(?:deux|2)\s+jours|jeden\s+(?:zweiten|2\.)\s+tag|a\s+giorni\s+alterni|un\s+giorno\s+s[iì]\s+e\s+uno\s+no|"
     r"(?:en\s+)?d[íi]as\s+alternos|un\s+d[íi]a\s+s[íi]\s+y\s+otro\s+no|om\s+de\s+(?:andere\s+)?dag")
 _EVERY_N_DAYS = (rf"(?:once\s+)?every\s+(?P<nd>{_QTY}|third|fourth)\s+days?|tous\s+les\s+(?P<nd2>{_QTY})\s+jours|"
                  rf"alle\s+(?P<nd3>{_QTY})\s+tage|ogni\s+(?P<nd4>{_QTY})\s+giorni|cada\s+(?P<nd5>{_QTY})\s+d[íi]as|"
@@ -159,7 +159,9 @@ _DAILY = (
     r"(?:una\s+volta\s+)?(?:al\s+giorno|giornalmente|ogni\s+giorno|quotidianamente)|"
     r"(?:una\s+vez\s+)?(?:al\s+d[íi]a|por\s+d[íi]a|diariamente|cada\s+d[íi]a)|"
     r"(?:(?:eenmaal|één\s+keer|een\s+keer)\s+)?(?:per\s+dag|dagelijks|elke\s+dag|iedere\s+dag|daags)")
+_WEEKDAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
 _WEEKLY = (r"(?:once\s+)?(?:weekly|a\s+week|per\s+week|each\s+week|every\s+week)|"
+           rf"(?:every|each)\s+{_WEEKDAY}|on\s+{_WEEKDAY}s|"  # "1 capsule every Monday"
            r"(?:une\s+fois\s+)?(?:par\s+semaine|chaque\s+semaine)|(?:einmal\s+)?(?:wöchentlich|pro\s+woche|jede\s+woche)|"
            r"(?:una\s+volta\s+)?(?:alla\s+settimana|a\s+settimana|ogni\s+settimana)|"
            r"(?:una\s+vez\s+)?(?:a\s+la\s+semana|por\s+semana|cada\s+semana)|(?:eenmaal\s+)?(?:wekelijks|elke\s+week)")
@@ -189,7 +191,7 @@ _FREQ_FIRST = frozenset(
     "jeden a ad om en días dias tous alle ogni cada elke with at during à zu con bij in before after upon nightly "
     "le au morgens abends mittags am zum vor al la alla prima por voor 's ’s daily per chaque quotidiennement "
     "täglich pro je una giornalmente quotidianamente diariamente één een iedere daags dagelijks weekly "
-    "wöchentlich wekelijks monthly q b t / jede toutes".split()) | frozenset(WORD_NUMBERS)
+    "wöchentlich wekelijks monthly q b t / jede toutes par aux".split()) | frozenset(WORD_NUMBERS)
 _WORD_AT = re.compile(r"(?<![\w])([\w'’]+|[^\s\w])")
 
 
@@ -239,7 +241,8 @@ _VEHICLE = re.compile(r"^\s*(?:of\s+)?(?:water|juice|milk|liquid|beverage|fluid|
 _ALTERNATIVE = re.compile(r"(?:^|\W)(?:or|ou|oder|alternatively|otherwise)(?:\W|$)", re.IGNORECASE)
 _ADDS = re.compile(r"\b(?:another|additional|an\s+extra|also\s+take|plus|then\s+take|encore|weitere|otra|otro|altre?|"
                    r"nog)\b", re.IGNORECASE)
-_SENTENCES = re.compile(r"(?<=[.!?;~|])\s+|\s+~\s*|\s*\|\s*")
+# (not after a German ordinal: "jeden 2. Tag" is one sentence)
+_SENTENCES = re.compile(r"(?<=[.!?;~|])\s+(?!(?:tag|woche|monat)\b)|\s+~\s*|\s*\|\s*", re.IGNORECASE)
 
 # ---------------------------------------------------------------- ages
 
