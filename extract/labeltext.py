@@ -139,11 +139,13 @@ def _on_heading(seg: Line, headings: list[Box]) -> bool:
     return any(seg.x0 < x1 and seg.x1 > x0 and seg.top < bottom and seg.bottom > top for x0, top, x1, bottom in headings)
 
 
-def assign_directions(words: list[Word], headings: list[Box], tables: list[Box]) -> list[str | None]:
+def assign_directions(words: list[Word], headings: list[Box], tables: list[Box],
+                      blocks: list[tuple[str, Box]] | None = None) -> list[str | None]:
     """Each panel's directions (``tables``: where each panel stands, heading to last row): every
-    directions paragraph goes to the panel nearest to it (its own column first), and a panel takes
-    the nearest paragraph it was given."""
-    blocks = directions_blocks(words, headings)
+    directions paragraph (``blocks``, found here if not given) goes to the panel nearest to it (its
+    own column first), and a panel takes the nearest paragraph it was given."""
+    if blocks is None:
+        blocks = directions_blocks(words, headings)
     out: list[str | None] = [None] * len(tables)
     if not blocks or not tables:
         return out

@@ -266,3 +266,18 @@ def test_panels_side_by_side_set_at_different_heights_are_read_left_to_right():
     left, right = Heading(26, 129, 296, 151), Heading(518, 67, 761, 89)
     under = Heading(26, 400, 296, 422)
     assert reading_order([right, under, left]) == [left, right, under]
+
+
+def test_directions_beside_a_canadian_panel_are_not_read_as_its_rows(tmp_path):
+    """Bilingual directions set beside the panel, a narrow gutter away: their lines ("... take one
+    tablet 1 to / 3 times daily with food.") joined the panel's rows and its nutrients were lost
+    (a silent miss where the product then passed)."""
+    force = {"market": "ca", "directions_pos": "beside", "arrangement": "single", "producer": "reportlab",
+             "tracking": "none"}
+    for k, label in enumerate(draw_labels(5303, 8, force)):
+        for truth, p, v in _audit_label(label, tmp_path / f"{k}.pdf"):
+            _, rows = normalise_panel("x", p, "x")
+            read = {(r["nutrient"], round(r["amount_canonical"], 3)) for r in rows if r["amount_canonical"] is not None}
+            want = {(n["nutrient"], round(n["amount_canonical"], 3)) for n in truth["nutrients"]}
+            assert want <= read, (k, [r["label_text"] for r in rows])
+            assert v["servings_per_day"] == pytest.approx(truth["servings_per_day"]), (k, p.directions)
