@@ -20,7 +20,7 @@ from extract.chars import page_chars
 from extract.prepass import MAX_CHARS_PER_PAGE, PagePlan, plan_pages
 from extract.panel import clean, find_headings, panel_regions, read_panel, reading_order
 from extract.records import FileExtraction, PanelRecord
-from extract.checks import key_nutrient, panel_problems
+from extract.checks import key_nutrient, panel_problems, stated_d_doses, stated_dose_problem, vitamin_d_dose_named
 from labelaudit.contracts.limits import DEFAULT_MAX_PAGES
 
 EXTRACTOR_VERSION = "9"  # bump when extraction output changes: stored versions get re-read
@@ -198,8 +198,7 @@ def settle(data: bytes, index: int, first: str, panels: list[PanelRecord],
             continue  # a mention, not a panel
         p.review.extend(panel_problems(p.rows))
         if disagree:
-            p.review.append("the readers disagree on its figures (" + "; ".join(
-                f"{_READER_NAMES[m]}: {_summary(ps)}" for m, ps in with_rows) + ")")
+            p.review.append(_disagreement(with_rows))
     return best
 
 
@@ -207,9 +206,37 @@ def _panels_seen(panels: list[PanelRecord]) -> int:
     return sum(bool(p.rows or p.review) for p in panels)
 
 
-def _summary(panels: list[PanelRecord]) -> str:
-    rows = [f"{r.label_text} {r.amount_text}".strip() for p in panels for r in p.rows if key_nutrient(r.label_text)]
-    return ", ".join(rows) or "no key nutrient rows"
+def _key_rows(panels: list[PanelRecord]) -> dict[str, list[str]]:
+    """Each key nutrient's rows as a reader read them (amount and %DV), in reading order."""
+    out: dict[str, list[str]] = {}
+    for p in panels:
+        for r in p.rows:
+            key = key_nutrient(r.label_text)
+            if key:
+                dv = r.dv_text.strip()
+                read = " ".join(x for x in (r.amount_text.strip(), dv and f"{dv} DV") if x)
+                out.setdefault(key, []).append(read or "no amount")
+    return out
+
+
+def _short(text: str, most: int = 40) -> str:
+    # OCR noise makes a row's text run on: the reason names the row, it does not reprint it.
+    text = " ".join(text.split())
+    return text if len(text) <= most else text[:most - 1].rstrip() + "…"
+
+
+def _disagreement(readings: list[tuple[str, list[PanelRecord]]]) -> str:
+    """One plain sentence and the first key row the readers read differently (not every reader's
+    whole panel: OCR noise made that reason run to hundreds of characters)."""
+    rows = [(m, _key_rows(ps)) for m, ps in readings]
+    names = {key_nutrient(r.label_text): r.label_text for _, ps in reversed(readings) for p in ps for r in p.rows}
+    order = list(dict.fromkeys(k for _, by in rows for k in by))
+    for key in order:
+        seen = [(m, by.get(key, [])) for m, by in rows]
+        if len({repr(v) for _, v in seen}) > 1:
+            what = "; ".join(f"{_READER_NAMES[m]} {_short(', '.join(v)) if v else 'no such row'}" for m, v in seen)
+            return f"the readers disagree on its figures, first on {_short(names.get(key) or key)} ({what})"
+    return "the readers disagree on its figures"
 
 
 def _finish(out: FileExtraction, image_only_pages: int) -> FileExtraction:
@@ -341,9 +368,16 @@ def read_words(words: list[Word], width: float, height: float, number: int, read
         else:
             fine = below
         rec.fine_print = clean(" ".join(l.text for l in fine))[:4000] or None
+        context = _context_lines(words, heads, head, region)
         rec.brand, rec.product_name = find_identity(
-            _context_lines(words, heads, head, region), body_size, panel_text=" ".join(r.label_text for r in rec.rows),
+            context, body_size, panel_text=" ".join(r.label_text for r in rec.rows),
             anchor=(head.x0, head.top, head.x1), fine_print=fine)
+        label_text = " ".join([*(line.text for line in context), rec.fine_print or ""])
+        if rec.rows and not any(key_nutrient(r.label_text) == "vitamin_d" for r in rec.rows) and vitamin_d_dose_named(
+                label_text):
+            rec.review.append("the label states a vitamin D dose but its panel was read without a vitamin D row")
+        elif (stated := stated_dose_problem(stated_d_doses(label_text), rec.rows)) is not None:
+            rec.review.append(stated)
         rec.read_method = read_method
         for row in rec.rows:
             row.read_method = read_method

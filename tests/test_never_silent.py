@@ -20,13 +20,14 @@ from tests.labelgen import random_product, render_label, render_label_bytes
 CLEAN = 100
 
 
-def _canvas_label(path, rows: list[tuple[str, str, str]], directions: str, table_image: bool = False) -> None:
+def _canvas_label(path, rows: list[tuple[str, str, str]], directions: str, table_image: bool = False,
+                  name: str = "Bone Support - 60 Capsules") -> None:
     """A plain one-panel label: heading, serving lines, rows (name, amount, %DV), directions."""
     c = canvas.Canvas(str(path), pagesize=(300, 420))
     c.setFont("Helvetica-Bold", 12)
     c.drawString(18, 395, "Northwind Labs")
     c.setFont("Helvetica", 9)
-    c.drawString(18, 382, "Bone Support - 60 Capsules")
+    c.drawString(18, 382, name)
     c.setFont("Helvetica-Bold", 16)
     c.drawString(18, 350, "Supplement Facts")
     y = 334
@@ -76,6 +77,13 @@ SHORT = {
     "figures-disagree.pdf": dict(rows=[("Vitamin D3 (as cholecalciferol)", "25 mcg (1,000 IU)", "125%"),
                                        ("Magnesium (as magnesium glycinate)", "100 mg", "2%")],
                                  directions="Take 1 capsule daily."),
+    # The masthead states a vitamin D dose, the panel was read without a vitamin D row (text set
+    # beside a panel read as its rows, the row itself lost): the row that decides the D3 flags.
+    "d-dose-named-no-d-row.pdf": dict(rows=[("Magnesium (as magnesium glycinate)", "100 mg", "24%")],
+                                      directions="Take 1 capsule daily.", name="Vitamin D3 5,000 IU - 60 Capsules"),
+    # Rows read, not one of them with an amount: nothing the rules could judge.
+    "no-amount-on-any-row.pdf": dict(rows=[("Proprietary blend", "", ""), ("Herbal extract", "", "")],
+                                     directions="Take 1 capsule daily."),
     # "a few capsules" names a dose with no figure (the grammar reads fractions such as "1½" now).
     "dose-not-understood.pdf": dict(rows=[("Vitamin D3 (as cholecalciferol)", "25 mcg (1,000 IU)", "125%"),
                                           ("Magnesium (as magnesium glycinate)", "100 mg", "24%")],
@@ -115,6 +123,8 @@ def audited(tmp_path_factory, ruleset):
     ("heading-no-rows.pdf", "Supplement Facts heading on page 1 but no nutrient rows could be read"),
     ("key-amount-unread.pdf", "Magnesium (as magnesium citrate)"),
     ("figures-disagree.pdf", "figures disagree"),
+    ("d-dose-named-no-d-row.pdf", "states a vitamin D dose but its panel was read without a vitamin D row"),
+    ("no-amount-on-any-row.pdf", "no amount could be read on any of its rows"),
     ("dose-not-understood.pdf", "dose the reader did not understand (\"a few capsules\")"),
 ])
 def test_what_was_not_read_goes_to_review_with_its_reason(audited, name, reason):
@@ -245,3 +255,22 @@ def test_a_fallback_reading_that_sees_fewer_panels_does_not_replace_the_page(mon
     kept = doc.settle(b"", 0, "pdfium", first, [20])
     assert [p.panel for p in kept] == [0, 1]
     assert kept[1].review
+
+
+def test_a_canadian_panel_with_its_directions_beside_it_is_never_a_silent_pass(tmp_path, ruleset):
+    """Canadian panels with the recommended dose set beside them: the dose's lines were read as the
+    panel's rows and the vitamin D row was lost, and the product passed without its D3 flags. A
+    panel that loses the row must go to review; one read right must carry its flags."""
+    from tests.labelgen.measure import read_warehouse, score_panel
+    from tests.labelgen.producers import render_space_catalog
+    from tests.labelgen.space import draw_labels
+
+    force = {"market": "ca", "directions_pos": "beside", "arrangement": "single", "producer": "fpdf2",
+             "columns": "one", "product": "d3_only"}
+    root = tmp_path / "catalog"
+    truth = render_space_catalog(draw_labels(11, 8, force), root)
+    audit_catalog(root, tmp_path / "w.duckdb", ruleset, workers=2)
+    wh = read_warehouse(tmp_path / "w.duckdb")
+    scored = [(t["file"], score_panel(t, wh)) for t in truth]
+    assert sum(f.expect_flag for _, f in scored) >= 2
+    assert [name for name, f in scored if f.silent] == []
