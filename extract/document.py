@@ -197,8 +197,8 @@ def settle(data: bytes, index: int, first: str, panels: list[PanelRecord],
         if not p.rows and not p.review:
             continue  # a mention, not a panel
         p.review.extend(panel_problems(p.rows))
-        if disagree:
-            p.review.append(_disagreement(with_rows))
+        if disagree and (why := _disagreement(p, best, with_rows)) is not None:
+            p.review.append(why)
     return best
 
 
@@ -206,17 +206,27 @@ def _panels_seen(panels: list[PanelRecord]) -> int:
     return sum(bool(p.rows or p.review) for p in panels)
 
 
-def _key_rows(panels: list[PanelRecord]) -> dict[str, list[str]]:
-    """Each key nutrient's rows as a reader read them (amount and %DV), in reading order."""
-    out: dict[str, list[str]] = {}
+def _key_rows(panels: list[PanelRecord]) -> dict[str, list[tuple[float | None, str | None, float | None]]]:
+    """Each key nutrient's amounts as a reader read them, in reading order: what decides the
+    flags (a %DV read on one reader's row and on the next row by another does not)."""
+    out: dict[str, list[tuple[float | None, str | None, float | None]]] = {}
     for p in panels:
         for r in p.rows:
             key = key_nutrient(r.label_text)
             if key:
-                dv = r.dv_text.strip()
-                read = " ".join(x for x in (r.amount_text.strip(), dv and f"{dv} DV") if x)
-                out.setdefault(key, []).append(read or "no amount")
+                out.setdefault(key, []).append((r.amount, (r.unit or "").lower() or None, r.alt_amount))
     return out
+
+
+def _key_texts(panels: list[PanelRecord], key: str) -> str:
+    """A key nutrient's rows as printed, for a reason: amount and %DV."""
+    out = []
+    for p in panels:
+        for r in p.rows:
+            if key_nutrient(r.label_text) == key:
+                dv = r.dv_text.strip()
+                out.append(" ".join(x for x in (r.amount_text.strip(), dv and f"{dv} DV") if x) or "no amount")
+    return ", ".join(out)
 
 
 def _short(text: str, most: int = 40) -> str:
@@ -225,18 +235,39 @@ def _short(text: str, most: int = 40) -> str:
     return text if len(text) <= most else text[:most - 1].rstrip() + "…"
 
 
-def _disagreement(readings: list[tuple[str, list[PanelRecord]]]) -> str:
-    """One plain sentence and the first key row the readers read differently (not every reader's
-    whole panel: OCR noise made that reason run to hundreds of characters)."""
-    rows = [(m, _key_rows(ps)) for m, ps in readings]
-    names = {key_nutrient(r.label_text): r.label_text for _, ps in reversed(readings) for p in ps for r in p.rows}
-    order = list(dict.fromkeys(k for _, by in rows for k in by))
-    for key in order:
-        seen = [(m, by.get(key, [])) for m, by in rows]
-        if len({repr(v) for _, v in seen}) > 1:
-            what = "; ".join(f"{_READER_NAMES[m]} {_short(', '.join(v)) if v else 'no such row'}" for m, v in seen)
-            return f"the readers disagree on its figures, first on {_short(names.get(key) or key)} ({what})"
-    return "the readers disagree on its figures"
+def _disagreement(panel: PanelRecord, best: list[PanelRecord],
+                 readings: list[tuple[str, list[PanelRecord]]]) -> str | None:
+    """Where the readers read this panel's key rows differently: one plain sentence and the first
+    such row (not every reader's whole page: OCR noise made that reason run to hundreds of
+    characters). A reader that did not see a row of this panel does not disagree on it (OCR often
+    drops a row the text layer holds); one that read a key row this panel lacks, or read it with
+    other figures or none, does. None when every reader agrees on this panel, as on a clean panel
+    beside one that failed its checks."""
+    mine = _key_rows([panel])
+    seen_best = [q for q in best if q.rows]
+    at = next((i for i, q in enumerate(seen_best) if q is panel), None)
+    best_keys = set(_key_rows(best))
+    views: list[tuple[str, list[PanelRecord]]] = []
+    differ: list[str] = []
+    for method, ps in readings:
+        seen = [q for q in ps if q.rows]
+        aligned = at is not None and len(seen) == len(seen_best)
+        view = [seen[at]] if aligned and at is not None else ps
+        theirs = _key_rows(view)
+        views.append((method, view))
+        for key, rows in theirs.items():
+            if key in mine:
+                if (rows != mine[key]) if aligned else any(x not in rows for x in mine[key]):
+                    differ.append(key)
+            elif aligned or key not in best_keys:
+                differ.append(key)
+    if not differ:
+        return None
+    first = next((k for k in mine if k in differ), differ[0])
+    names = {key_nutrient(r.label_text): r.label_text for _, ps in reversed(readings) for q in ps for r in q.rows}
+    names.update({key_nutrient(r.label_text): r.label_text for r in panel.rows})
+    what = " vs ".join(f"{_READER_NAMES[m]} {_short(_key_texts(v, first)) or 'no such row'}" for m, v in views)
+    return f"the readers disagree on its figures, first on {_short(names.get(first) or first)} ({what})"
 
 
 def _finish(out: FileExtraction, image_only_pages: int) -> FileExtraction:

@@ -84,6 +84,17 @@ SHORT = {
     # Rows read, not one of them with an amount: nothing the rules could judge.
     "no-amount-on-any-row.pdf": dict(rows=[("Proprietary blend", "", ""), ("Herbal extract", "", "")],
                                      directions="Take 1 capsule daily."),
+    # The masthead's 2,000 IU against the panel's 1,000 IU: the children's column of an
+    # adults/children panel read, or the amount misread; it halves the daily dose the flags judge.
+    "stated-d-dose-not-borne-out.pdf": dict(rows=[("Vitamin D3 (as cholecalciferol)", "25 mcg (1,000 IU)", "125%")],
+                                            directions="Take 1 capsule daily.", name="Vitamin D3 2,000 IU"),
+    # The next column's figures run into the name, higher than the amount read.
+    "higher-figure-in-name.pdf": dict(rows=[("Vitamin D3 50 mcg (2,000 IU)", "25 mcg (1,000 IU)", "125%")],
+                                      directions="Take 1 capsule daily."),
+    # A vitamin D row whose name no nutrient name matches once figures ran into it: left out, the
+    # D3 flags could not be raised.
+    "key-row-not-identified.pdf": dict(rows=[("2,500 Vitamin D3 IU (62.5 mcg) 313%", "5,000 IU (125 mcg)", "625%")],
+                                       directions="Take 1 capsule daily."),
     # "a few capsules" names a dose with no figure (the grammar reads fractions such as "1½" now).
     "dose-not-understood.pdf": dict(rows=[("Vitamin D3 (as cholecalciferol)", "25 mcg (1,000 IU)", "125%"),
                                           ("Magnesium (as magnesium glycinate)", "100 mg", "24%")],
@@ -125,6 +136,9 @@ def audited(tmp_path_factory, ruleset):
     ("figures-disagree.pdf", "figures disagree"),
     ("d-dose-named-no-d-row.pdf", "states a vitamin D dose but its panel was read without a vitamin D row"),
     ("no-amount-on-any-row.pdf", "no amount could be read on any of its rows"),
+    ("stated-d-dose-not-borne-out.pdf", "the label states 2,000 IU of vitamin D but its panel reads 25 mcg (1,000 IU)"),
+    ("higher-figure-in-name.pdf", "its name holds a higher amount (50 mcg) than the one read"),
+    ("key-row-not-identified.pdf", "a key nutrient named among other words, its row not identified"),
     ("dose-not-understood.pdf", "dose the reader did not understand (\"a few capsules\")"),
 ])
 def test_what_was_not_read_goes_to_review_with_its_reason(audited, name, reason):
