@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 
-from labelaudit.contracts.reference import (CANONICAL_UNITS, DAILY_VALUE_UNITS, DAILY_VALUES,
-                                            IU_PER_MCG_VITAMIN_D as IU_PER_MCG_D, KEY_NUTRIENTS,
-                                            MCG_RAE_PER_IU_VITAMIN_A as MCG_RAE_PER_IU_A)
+from labelaudit.contracts.records import RowRecord
+from labelaudit.contracts.reference import CANONICAL_UNITS, DAILY_VALUE_UNITS, DAILY_VALUES, KEY_NUTRIENTS
+from labelaudit.contracts.reference import IU_PER_MCG_VITAMIN_D as IU_PER_MCG_D
+from labelaudit.contracts.reference import MCG_RAE_PER_IU_VITAMIN_A as MCG_RAE_PER_IU_A
 
 _MASS_MCG = {"mcg": 1.0, "mg": 1000.0, "g": 1_000_000.0}
 PAIR_REL_TOL = 0.02     # mcg vs IU may differ this much (printed rounding)
@@ -37,9 +39,7 @@ def _half_step(x: float) -> float:
     return 0.5 * 10.0 ** (-_decimals(x))
 
 
-def _unit(u: str | None) -> str | None:
-    if u is None:
-        return None
+def _unit(u: str) -> str:
     low = u.strip().lower().replace("µ", "mc").replace("μ", "mc")
     if low in ("ug", "mcg", "mcg rae", "mcg dfe", "mcgrae"):
         return "mcg RAE" if "rae" in low else "mcg"
@@ -98,9 +98,11 @@ DAILY_VALUES_CHECKED: dict[str, list[tuple[float, str]]] = {
 }
 
 
-def pair_consistent(nutrient: str | None, amount, unit, alt_amount, alt_unit) -> bool:
+def pair_consistent(nutrient: str | None, amount: float | None, unit: str | None, alt_amount: float | None,
+                    alt_unit: str | None) -> bool:
     """Two printed amounts of one row ("125 mcg (5,000 IU)") name the same quantity."""
-    if nutrient not in DAILY_VALUES_CHECKED or None in (amount, unit, alt_amount, alt_unit):
+    if (nutrient is None or nutrient not in DAILY_VALUES_CHECKED or amount is None or unit is None
+            or alt_amount is None or alt_unit is None):
         return True
     u1, u2 = _unit(unit), _unit(alt_unit)
     if u1 == u2:
@@ -116,9 +118,10 @@ def pair_consistent(nutrient: str | None, amount, unit, alt_amount, alt_unit) ->
     return abs(a - converted) <= tol
 
 
-def dv_consistent(nutrient: str | None, amount, unit, percent_dv) -> bool:
+def dv_consistent(nutrient: str | None, amount: float | None, unit: str | None, percent_dv: float | None) -> bool:
     """``amount unit`` fits the printed %DV under the current or the pre-2016 Daily Value."""
-    if nutrient not in DAILY_VALUES_CHECKED or percent_dv is None or amount is None or unit is None:
+    if (nutrient is None or nutrient not in DAILY_VALUES_CHECKED or percent_dv is None or amount is None
+            or unit is None):
         return True
     u = _unit(unit)
     pct = float(percent_dv)
@@ -134,8 +137,9 @@ def dv_consistent(nutrient: str | None, amount, unit, percent_dv) -> bool:
     return False
 
 
-def row_consistent(nutrient: str | None, amount, unit, alt_amount, alt_unit, percent_dv,
-                   elemental_amount=None, elemental_unit=None) -> bool:
+def row_consistent(nutrient: str | None, amount: float | None, unit: str | None, alt_amount: float | None,
+                   alt_unit: str | None, percent_dv: float | None,
+                   elemental_amount: float | None = None, elemental_unit: str | None = None) -> bool:
     """Do a row's printed figures agree with each other?
 
     - vitamin D printed in mcg and IU: at the shared IU factor, within the printed precision or ~2%;
@@ -259,7 +263,7 @@ def _same_amount(nutrient: str, value: float, unit: str, amounts: list[tuple[flo
     return False
 
 
-def _read_amounts(r) -> list[tuple[float, str]]:
+def _read_amounts(r: RowRecord) -> list[tuple[float, str]]:
     return [(float(a), _unit(u) or u) for a, u in ((r.amount, r.unit), (r.alt_amount, r.alt_unit))
             if a is not None and u is not None]
 
@@ -273,7 +277,7 @@ def stated_d_doses(text: str | None) -> list[tuple[float, str]]:
     return out
 
 
-def stated_dose_problem(stated: list[tuple[float, str]], rows) -> str | None:
+def stated_dose_problem(stated: list[tuple[float, str]], rows: Iterable[RowRecord]) -> str | None:
     """A vitamin D dose the label states that no vitamin D row of its panel bears out. A stated
     per-unit dose is a share of a serving of several units (1,000 IU a softgel, 2 a serving), so the
     read amount may be up to 4 times it; a read amount below it is another column's (the
@@ -299,7 +303,7 @@ def _head(text: str | None) -> str:
     return text[:cut.start()] if cut and cut.start() > 0 else text
 
 
-def _name_figures(r, key: str) -> str | None:
+def _name_figures(r: RowRecord, key: str) -> str | None:
     """A figure in a key row's name ("Vitamin D 2,000 IU (50 mcg)" read as the name while the
     amount came from the next column) that is not the amount read: two columns or two rows ran
     together, and the amount may be the wrong one."""
@@ -320,8 +324,9 @@ def _name_figures(r, key: str) -> str | None:
     return None
 
 
-def panel_problems(rows) -> list[str]:
+def panel_problems(rows: Iterable[RowRecord]) -> list[str]:
     """What keeps a panel's reading from passing its own checks, in plain words."""
+    rows = list(rows)
     out = []
     if rows and not any(r.amount is not None or r.elemental_amount is not None
                         or _MEASURE.search(f"{r.label_text} {r.amount_text}") for r in rows):
@@ -347,7 +352,7 @@ def panel_problems(rows) -> list[str]:
     return out
 
 
-def _figures(r) -> str:
+def _figures(r: RowRecord) -> str:
     parts = [r.amount_text or ""]
     if r.dv_text:
         parts.append(f"{r.dv_text} DV")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 from extract.identity import find_identity  # noqa: F401 - brand and name live in extract/identity.py
 from extract.layout import Line, Word, group_lines, split_on_gaps
@@ -39,7 +40,7 @@ _SENTENCE = re.compile(r"(?<=[.!])\s+(?=[A-ZÀ-ÖØ-Ý*†(])")
 
 
 def find_directions(lines: list[Line]) -> str | None:
-    return directions_in(clean(" ".join(l.text for l in lines)))
+    return directions_in(clean(" ".join(line.text for line in lines)))
 
 
 def directions_in(text: str) -> str | None:
@@ -75,8 +76,8 @@ def directions_blocks(words: list[Word], headings: list[Box]) -> list[tuple[str,
     columns: dict[int, list[Word]] = {}
     for w in words:
         columns.setdefault(sum(w.x0 >= c for c in cuts), []).append(w)
-    segs = [part for col in columns.values() for l in group_lines(col)
-            for part in split_on_gaps(l, max(14.0, 2.5 * l.size))]
+    segs = [part for col in columns.values() for line in group_lines(col)
+            for part in split_on_gaps(line, max(14.0, 2.5 * line.size))]
     segs = _split_at_column_edges(segs)
     segs.sort(key=lambda g: (g.top, g.x0))
     used: set[int] = set()
@@ -118,10 +119,10 @@ def _split_at_column_edges(segs: list[Line]) -> list[Line]:
         return segs
     out: list[Line] = []
     for g in segs:
-        gaps = sorted(w.x0 - prev.x1 for prev, w in zip(g.words, g.words[1:]))
+        gaps = sorted(w.x0 - prev.x1 for prev, w in pairwise(g.words))
         space = gaps[len(gaps) // 2] if gaps else 0.0  # this line's own word space
         parts: list[list[Word]] = [[g.words[0]]]
-        for prev, w in zip(g.words, g.words[1:]):
+        for prev, w in pairwise(g.words):
             gap = w.x0 - prev.x1
             if gap > max(1.4 * space, 0.15 * w.size) and any(abs(w.x0 - e) <= 2.0 for e in edges):
                 parts.append([w])
@@ -132,7 +133,8 @@ def _split_at_column_edges(segs: list[Line]) -> list[Line]:
 
 
 def _on_heading(seg: Line, headings: list[Box]) -> bool:
-    return any(seg.x0 < x1 and seg.x1 > x0 and seg.top < bottom and seg.bottom > top for x0, top, x1, bottom in headings)
+    return any(seg.x0 < x1 and seg.x1 > x0 and seg.top < bottom and seg.bottom > top
+               for x0, top, x1, bottom in headings)
 
 
 def assign_directions(words: list[Word], headings: list[Box], tables: list[Box]) -> list[str | None]:

@@ -19,13 +19,12 @@ from flows.settings import importing_prefect, run_settings
 with importing_prefect():
     # flow_engine, task_engine and visualization (Flow.__call__): what every flow run imports
     # on its first call anyway, imported here with the rest.
+    import prefect.flow_engine
+    import prefect.task_engine
+    import prefect.utilities.visualization  # noqa: F401
     from prefect import Flow, task
     from prefect.cache_policies import NO_CACHE
     from prefect.utilities.annotations import quote
-
-    import prefect.flow_engine  # noqa: F401
-    import prefect.task_engine  # noqa: F401
-    import prefect.utilities.visualization  # noqa: F401
 
 from flows.executor import DEFAULT_FILE_TIMEOUT_S, DEFAULT_MAX_PAGES, DEFAULT_MEMORY_MB, ExtractedRows, FileJob
 from flows.run import AuditResult, Steps, run_audit, say_on_stderr, task_shares

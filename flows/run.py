@@ -19,11 +19,11 @@ from flows.executor import (
     DEFAULT_FILE_TIMEOUT_S,
     DEFAULT_MAX_PAGES,
     DEFAULT_MEMORY_MB,
+    RETRY_NEXT_RUN,
     DaskExtractor,
     ExtractedRows,
     Extractor,
     FileJob,
-    RETRY_NEXT_RUN,
 )
 from flows.pipeline import batch_size_for, batches, load_and_judge, new_run_id, pause_point, plan_reads
 from labelaudit.contracts.catalog import CatalogLocation
@@ -209,7 +209,8 @@ def changed_files(entries: list[CatalogEntry], jobs: list[FileJob], rows: Extrac
     return again
 
 
-def settle_changed(entries: list[CatalogEntry], again: list[FileJob], second: ExtractedRows, rows: ExtractedRows) -> None:
+def settle_changed(entries: list[CatalogEntry], again: list[FileJob], second: ExtractedRows,
+                   rows: ExtractedRows) -> None:
     """Point each re-read file's entry at the bytes of its second reading, when that reading is
     the same bytes as the first one or as discovery (the file has settled); a file that gave
     other bytes on each look is ``error`` "changed while being read" for this run. Readings are
@@ -236,7 +237,8 @@ def mark_unread(entries: list[CatalogEntry], rows: ExtractedRows) -> None:
     read = {v["sha256"] for v in rows.versions if v["extractor_version"] != RETRY_NEXT_RUN}
     failed_ids = {v["product_id"] for v in rows.versions
                   if v["extractor_version"] == RETRY_NEXT_RUN and v["sha256"] in read}
-    rows.versions = [v for v in rows.versions if v["product_id"] not in failed_ids or v["extractor_version"] != RETRY_NEXT_RUN]
+    rows.versions = [v for v in rows.versions
+                     if v["product_id"] not in failed_ids or v["extractor_version"] != RETRY_NEXT_RUN]
 
 
 def say_on_stderr(msg: str) -> None:

@@ -48,7 +48,8 @@ WORDINGS = [
     ("Children 4 to 12 years: take 1 capsule daily. Adults: take 2 capsules twice daily.", "2 Capsules", 2),
     ("Adults and children 12 years and older: take 3 capsules daily. Children 4 years and older: take 1 "
      "capsule every other day.", "3 Capsules", 1),
-    ("Take 2 capsules daily. Children under 60 lbs. should use 1/2 capsule.", "Adults 2 Capsules; Children 1 Capsule", 1),
+    ("Take 2 capsules daily. Children under 60 lbs. should use 1/2 capsule.", "Adults 2 Capsules; Children 1 Capsule",
+     1),
     ("Children 4 years and older: chew 1 gummy daily.", "1 Gummy", 1),
     # a bilingual restatement is one set of directions, not two
     ("Adults: take 2 capsules twice daily. Adultes : prendre 2 capsules deux fois par jour.", "2 Capsules", 2),
@@ -129,7 +130,8 @@ def _audit_label(label, path):
 def test_directions_are_found_wherever_they_stand(tmp_path, where, force):
     for k, label in enumerate(_labels({**force, "directions": "daily"}, 6, 5101)):
         for truth, p, v in _audit_label(label, tmp_path / f"{k}.pdf"):
-            assert p.directions and p.directions.split()[:3] == truth["directions"].split()[:3], (where, k, p.directions)
+            assert p.directions and p.directions.split()[:3] == truth["directions"].split()[:3], (
+                where, k, p.directions)
             assert v["servings_per_day"] == pytest.approx(truth["servings_per_day"]), (where, k, p.directions)
 
 
@@ -137,7 +139,8 @@ def test_directions_are_found_wherever_they_stand(tmp_path, where, force):
                                   "each_meal", "range", "ages"])
 def test_a_label_with_the_wording_gets_its_servings_per_day(tmp_path, kind):
     """Split doses were a silent miss (the first dose alone read); the others read wrong or not at all."""
-    for k, label in enumerate(_labels({"directions": kind, "directions_pos": "below", "arrangement": "single"}, 5, 5202)):
+    for k, label in enumerate(_labels({"directions": kind, "directions_pos": "below", "arrangement": "single"}, 5,
+                                      5202)):
         for truth, p, v in _audit_label(label, tmp_path / f"{k}.pdf"):
             assert v["servings_per_day"] == pytest.approx(truth["servings_per_day"]), (kind, p.directions)
             assert v["servings_per_day_assumed"] is False
@@ -164,7 +167,8 @@ def test_a_heading_on_its_own_line_without_a_colon_starts_the_directions():
     words = _words([(20, 300, "SUGGESTED USE"), (20, 310, "Take 2 capsules in the morning"),
                     (20, 320, "and 2 in the evening."), (20, 330, "Keep out of reach of children.")])
     table = [(20, 100, 200, 280)]
-    assert assign_directions(words, [(20, 100, 120, 115)], table) == ["Take 2 capsules in the morning and 2 in the evening."]
+    assert assign_directions(words, [(20, 100, 120, 115)],
+                             table) == ["Take 2 capsules in the morning and 2 in the evening."]
 
 
 def test_two_columns_with_a_narrow_gutter_do_not_run_into_each_other():

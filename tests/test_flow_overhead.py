@@ -36,9 +36,9 @@ def test_in_process_runs_send_no_heartbeat_unless_one_was_configured():
     with run_settings():
         assert get_current_settings().flows.heartbeat_frequency is None
     assert get_current_settings().flows.heartbeat_frequency == default
-    with temporary_settings(updates={"flows.heartbeat_frequency": 60}):  # as PREFECT_FLOWS_HEARTBEAT_FREQUENCY=60
-        with run_settings():
-            assert get_current_settings().flows.heartbeat_frequency == 60
+    # as PREFECT_FLOWS_HEARTBEAT_FREQUENCY=60
+    with temporary_settings(updates={"flows.heartbeat_frequency": 60}), run_settings():
+        assert get_current_settings().flows.heartbeat_frequency == 60
 
 
 @pytest.mark.parametrize("section, name, value", [
@@ -56,9 +56,9 @@ def test_in_process_runs_use_labelaudits_defaults_unless_configured(section, nam
     if name not in getattr(get_current_settings(), section).model_fields_set:
         with run_settings():
             assert current() is value
-    with temporary_settings(updates={f"{section}.{name}": not value}):  # as the environment or a profile sets it
-        with run_settings():
-            assert current() is (not value)
+    # as the environment or a profile sets it
+    with temporary_settings(updates={f"{section}.{name}": not value}), run_settings():
+        assert current() is (not value)
 
 
 def test_importing_the_flow_changes_no_environment():

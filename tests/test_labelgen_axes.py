@@ -248,7 +248,7 @@ def _floors_literal(figs) -> str:
         v = fig.values()
         vals = tuple(_floor(v[m], v[DENOM[m]]) for m in METRICS)
         lines.append(f"    {name!r}: {vals!r},")
-    return "\n".join(lines + ["}"])
+    return "\n".join([*lines, "}"])
 
 
 def _groups():
@@ -263,7 +263,7 @@ def test_axis_value_holds_its_floor(sample, group):
     v = figs[group].values()
     floors = FLOORS.get(group)
     assert floors is not None, f"{group} has no floor: add it ({_floors_literal({group: figs[group]})})"
-    for metric, floor in zip(METRICS, floors):
+    for metric, floor in zip(METRICS, floors, strict=True):
         if floor is None:
             continue
         assert v[metric] is not None and v[metric] >= floor, (group, metric, v[metric], floor)

@@ -31,7 +31,7 @@ FIRST = {
 
 
 def _write(root: Path, entries: dict) -> None:
-    for name, (sku, brand, product, retailer, over) in sorted(entries.items()):
+    for name, (_sku, _brand, _product, _retailer, over) in sorted(entries.items()):
         # One seed per file: a reformulated label differs in what its kind changes, not in everything.
         rec = random_product(random.Random(sum(map(ord, name))), directions_style="daily", **over)
         render_label(rec, root / name)
@@ -129,7 +129,7 @@ def test_the_html_lists_every_flagged_product_with_a_crop_of_its_label(two_runs)
     cards = _cards(html)
     flagged = _flagged(two_runs["db"])
     assert flagged and len(cards) == len(flagged)
-    for name, sku, _ in flagged:
+    for name, _sku, _ in flagged:
         card = next(c for c in cards if name in c["title"])
         assert len(card["imgs"]) == 1 and card["imgs"][0].startswith("data:image/png;base64,"), name
         img = Image.open(io.BytesIO(base64.b64decode(card["imgs"][0].split(",", 1)[1])))
@@ -166,7 +166,7 @@ def test_the_xlsx_reopens_with_one_row_per_flagged_product(two_runs):
     flagged = _flagged(two_runs["db"])
     assert sorted(r[CSV_COLUMNS.index("sku")] for r in rows[1:]) == sorted(s for _, s, _ in flagged)
     assert ws.freeze_panes == "A2" and ws.auto_filter.ref.startswith("A1:")
-    by_sku = {r[CSV_COLUMNS.index("sku")]: dict(zip(CSV_COLUMNS, r)) for r in rows[1:]}
+    by_sku = {r[CSV_COLUMNS.index("sku")]: dict(zip(CSV_COLUMNS, r, strict=True)) for r in rows[1:]}
     assert by_sku["AL-1"]["daily_vitamin_d3_iu"] == 5000 and by_sku["AL-1"]["rules"] == "D3_HIGH_NO_K2;D3_HIGH_NO_MG"
     with open(two_runs["out"] / "summary-flagged.csv", newline="") as fh:
         assert len(list(csv.DictReader(fh))) == len(rows) - 1
@@ -177,10 +177,11 @@ def test_a_retailers_report_holds_its_products_only(two_runs):
     acme = (out / "retailer-acme-drug.html").read_text(encoding="utf-8")
     bolt = (out / "retailer-bolt-mart.html").read_text(encoding="utf-8")
     entries = {**FIRST, "foxtrot.pdf": ("FO-6", "Foxtrot Farms", "Foxtrot D3 10000", "Bolt Mart", {})}
-    for sku, brand, name, retailer, _ in entries.values():
-        mine, other = (acme, bolt) if retailer == "Acme Drug" else (bolt, acme)
+    for sku, _brand, name, retailer, _ in entries.values():
+        _mine, other = (acme, bolt) if retailer == "Acme Drug" else (bolt, acme)
         assert sku not in other and name not in other, (name, retailer)
-    assert {c["title"].split("— ")[-1].strip() for c in _cards(acme)} == {n for n, _, _ in _flagged(two_runs["db"], "Acme Drug")}
+    titles = {c["title"].split("— ")[-1].strip() for c in _cards(acme)}
+    assert titles == {n for n, _, _ in _flagged(two_runs["db"], "Acme Drug")}
     with open(out / "retailer-bolt-mart-flagged.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert rows and {r["retailer"] for r in rows} == {"Bolt Mart"}
@@ -273,12 +274,14 @@ def test_the_pdf_carries_the_most_serious_evidence_and_the_html_all_of_it(tmp_pa
     from flows.pipeline import audit_catalog as _audit
     from reports import write_reports as _write
     from rules import load_ruleset as _rules
-    from tests.labelgen import random_product as _product, render_label as _render
+    from tests.labelgen import random_product as _product
+    from tests.labelgen import render_label as _render
 
     root = tmp_path / "cat"
     root.mkdir()
     for i in range(3):
-        _render(_product(_random.Random(500 + i), kind="d3_only", d_iu=5000, directions_style="daily"), root / f"d{i}.pdf")
+        _render(_product(_random.Random(500 + i), kind="d3_only", d_iu=5000, directions_style="daily"),
+                root / f"d{i}.pdf")
     db = tmp_path / "w.duckdb"
     _audit(root, db, _rules())
     monkeypatch.setattr(render, "PDF_EVIDENCE_LIMIT", 1)
@@ -336,7 +339,7 @@ def test_a_pdf_laid_out_in_chunks_is_the_one_pass_pdf(tmp_path):
     """Chunks (reports.pdf) bound WeasyPrint's memory; the PDF must not show it: same pages, page by page,
     footers "page N of M", outline, links across chunks, an automatic-layout table cut between chunks."""
     rng = random.Random(7)
-    words = "vitamin magnesium label serving daily dose capsule tablet softgel calcium".split()
+    words = ["vitamin", "magnesium", "label", "serving", "daily", "dose", "capsule", "tablet", "softgel", "calcium"]
     say = lambda k: " ".join(rng.choice(words) for _ in range(k))  # noqa: E731
     product = lambda i: f'<a href="#ev-{i}">Product {i}</a>' if i <= 12 else f"Product {i}"  # noqa: E731
     rows = "".join(f"<tr><td>Brand {i}</td><td>{product(i)}</td><td>{say(rng.randint(2, 30))}</td></tr>"

@@ -27,7 +27,10 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import pairwise
+from typing import Any
 
 # ---------------------------------------------------------------- numbers
 
@@ -108,8 +111,8 @@ _NOT_A_DOSE_UNIT = (r"(?:minutes?|mins?|hours?|hrs?|h|seconds?|years?|yrs?|month
 
 # ---------------------------------------------------------------- frequencies
 
-_DAY = (r"(?:day|daily|24[\s-]*(?:hours?|hrs?|h)(?:\s*period)?|jour|journée|tag|täglich|giorno|giornata|día|dia|dag|daags|"
-        r"dagelijks)")
+_DAY = (r"(?:day|daily|24[\s-]*(?:hours?|hrs?|h)(?:\s*period)?|jour|journée|tag|täglich|giorno|giornata|día|dia|"
+        r"dag|daags|dagelijks)")
 _WEEK = r"(?:week|weekly|semaine|woche|wöchentlich|settimana|semana|wekelijks)"
 _MONTH = r"(?:month|monthly|mois|monat|monatlich|mese|mes|maand)"
 _PER = (r"(?:a|an|per|each|every|in|any|in\s+any|/|par|pro|am|je|in\s+der|al|alla|a\s+la|por|cada|in\s+de|"
@@ -125,7 +128,8 @@ _EVERY_OTHER = (
 _EVERY_N_DAYS = (rf"(?:once\s+)?every\s+(?P<nd>{_QTY}|third|fourth)\s+days?|tous\s+les\s+(?P<nd2>{_QTY})\s+jours|"
                  rf"alle\s+(?P<nd3>{_QTY})\s+tage|ogni\s+(?P<nd4>{_QTY})\s+giorni|cada\s+(?P<nd5>{_QTY})\s+d[íi]as|"
                  rf"(?:om\s+de|elke)\s+(?P<nd6>{_QTY})\s+dagen")
-_EVERY_N_HOURS = (rf"every\s+(?P<nh>{_RANGE})\s*(?:-|to)?\s*(?:hours?|hrs?|h)\b|toutes\s+les\s+(?P<nh2>{_RANGE})\s+heures|"
+_EVERY_N_HOURS = (rf"every\s+(?P<nh>{_RANGE})\s*(?:-|to)?\s*(?:hours?|hrs?|h)\b|"
+                  rf"toutes\s+les\s+(?P<nh2>{_RANGE})\s+heures|"
                   rf"alle\s+(?P<nh3>{_RANGE})\s+stunden|ogni\s+(?P<nh4>{_RANGE})\s+ore|cada\s+(?P<nh5>{_RANGE})\s+horas|"
                   rf"(?:om\s+de|elke)\s+(?P<nh6>{_RANGE})\s+uur")
 _MEAL = (r"(?:with|at|during)\s+(?:each|every)\s+(?:of\s+(?:your\s+)?(?:three|3)\s+(?:main\s+|daily\s+)?)?meals?|"
@@ -173,16 +177,19 @@ _FREQ_RE = re.compile(
     re.IGNORECASE,
 )
 # The words a frequency can begin with (besides counts): only there is the long pattern tried.
-_FREQ_FIRST = frozenset(
-    "up once twice thrice morning evening afternoon everyday einmal zweimal dreimal viermal eenmaal tweemaal driemaal every each on alternate un une "
-    "jeden a ad om en días dias tous alle ogni cada elke with at during à zu con bij in before after upon nightly "
-    "le au morgens abends mittags am zum vor al la alla prima por voor 's ’s daily per chaque quotidiennement "
-    "täglich pro je una giornalmente quotidianamente diariamente één een iedere daags dagelijks weekly "
-    "wöchentlich wekelijks monthly q b t /".split()) | frozenset(WORD_NUMBERS)
+_FREQ_FIRST = frozenset([
+    "up", "once", "twice", "thrice", "morning", "evening", "afternoon", "everyday", "einmal", "zweimal", "dreimal",
+    "viermal", "eenmaal", "tweemaal", "driemaal", "every", "each", "on", "alternate", "un", "une", "jeden", "a",
+    "ad", "om", "en", "días", "dias", "tous", "alle", "ogni", "cada", "elke", "with", "at", "during", "à", "zu",
+    "con", "bij", "in", "before", "after", "upon", "nightly", "le", "au", "morgens", "abends", "mittags", "am",
+    "zum", "vor", "al", "la", "alla", "prima", "por", "voor", "'s", "’s", "daily", "per", "chaque",
+    "quotidiennement", "täglich", "pro", "je", "una", "giornalmente", "quotidianamente", "diariamente", "één",
+    "een", "iedere", "daags", "dagelijks", "weekly", "wöchentlich", "wekelijks", "monthly", "q", "b", "t", "/",
+]) | frozenset(WORD_NUMBERS)
 _WORD_AT = re.compile(r"(?<![\w])([\w'’]+|[^\s\w])")
 
 
-def _scan(rx: re.Pattern, firsts: frozenset, s: str):
+def _scan(rx: re.Pattern[str], firsts: frozenset[str], s: str) -> Iterator[re.Match[str]]:
     """``rx.finditer(s)``, tried only where a word in ``firsts`` (or a count) begins: a long
     alternation tried at every position of a sentence costs a millisecond."""
     end = 0
@@ -283,6 +290,10 @@ class _Part:
         return self.count * (max(self.freq) if self.freq else max(1, len(self.when)))
 
 
+# What one sentence of directions gives: its doses as (units a day, unit), their times of day, the sentence.
+_SentenceDoses = tuple[list[tuple[float, str | None]], set[str], str]
+
+
 @dataclass
 class Reading:
     """What the grammar read: units a day per dose, in its unit; the label's ceiling; problems."""
@@ -299,7 +310,8 @@ _WORD_PAREN = re.compile(r"\b([^\W\d_][\w-]*)\s*[(\[](\d+)[)\]]")
 _TENS = re.compile(r"(?:twenty|thirty|forty|fifty|sixty)(?:-\w+)?$", re.IGNORECASE)
 
 
-_ARTICLE = re.compile(rf"\b(?:a|an|un|une|ein|eine|een|uno|una)\s+(?=(?:{_ADJ}\s+)?(?:{_PIECE_UNITS})\b)", re.IGNORECASE)
+_ARTICLE = re.compile(rf"\b(?:a|an|un|une|ein|eine|een|uno|una)\s+(?=(?:{_ADJ}\s+)?(?:{_PIECE_UNITS})\b)",
+                      re.IGNORECASE)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -357,7 +369,7 @@ def _freq_value(m: re.Match) -> tuple[float, str]:
 
 
 def _is_month(period: str | None) -> bool:
-    return bool(period) and re.fullmatch(_MONTH, period, re.IGNORECASE) is not None
+    return period is not None and re.fullmatch(_MONTH, period, re.IGNORECASE) is not None
 
 
 def _when_key(text: str) -> str:
@@ -397,8 +409,8 @@ def read_directions(text: str) -> Reading:
     out.parts = _combine(totals)
     if not out.parts and out.ceiling is None:
         # "Take twice daily": no count anywhere, one serving each time
-        freqs = [_freq_value(m) for m in _scan(_FREQ_RE, _FREQ_FIRST, adult)]
-        freqs = [v for v, kind in freqs if kind in ("freq", "daily", "month")]
+        values = [_freq_value(m) for m in _scan(_FREQ_RE, _FREQ_FIRST, adult)]
+        freqs = [v for v, kind in values if kind in ("freq", "daily", "month")]
         if freqs:
             out.parts = [(max(freqs), "serving")]
     return out
@@ -413,9 +425,9 @@ def _is_limit(m: re.Match) -> bool:
                 or re.match(rf"\s*{_TIMES_WORD}(?![\w])", m.group("tail"), re.I))
 
 
-def _sentence_parts(s: str, out: Reading):
+def _sentence_parts(s: str, out: Reading) -> _SentenceDoses | None:
     """([(units a day, unit)] of the doses the sentence adds up, their times of day, the sentence)."""
-    tokens: list[tuple[int, int, str, object]] = []
+    tokens: list[tuple[int, int, str, tuple[Any, ...]]] = []
     taken = [False] * (len(s) + 1)
 
     def free(a: int, b: int) -> bool:
@@ -434,8 +446,9 @@ def _sentence_parts(s: str, out: Reading):
     for m in _DOSE_RE.finditer(s):
         if not free(m.start("q"), m.end()):
             continue
-        if m.group("unit").lower() == "ml" and (_VEHICLE.match(s[m.end():]) or
-                                                 re.search(r"\b(?:with|in|into|to)\s+(?:about\s+)?$", s[:m.start()], re.I)):
+        if m.group("unit").lower() == "ml" and (
+                _VEHICLE.match(s[m.end():])
+                or re.search(r"\b(?:with|in|into|to)\s+(?:about\s+)?$", s[:m.start()], re.I)):
             continue  # "with 250 ml of water": what to take it in, not a dose
         tokens.append((m.start(), m.end(), "dose", (upper_end(m.group("q")), m.group("unit").lower())))
         take(m.start(), m.end())
@@ -452,7 +465,7 @@ def _sentence_parts(s: str, out: Reading):
     tokens.sort()
     parts: list[_Part] = []
     pending: list[tuple[str, tuple]] = []  # frequencies printed before their dose ("Täglich 1 Kapsel")
-    for start, end, kind, val in tokens:
+    for start, _end, kind, val in tokens:
         if kind == "dose":
             p = _Part(count=val[0], unit=val[1], start=start)
             for k, v in pending:
@@ -467,7 +480,7 @@ def _sentence_parts(s: str, out: Reading):
         return None
     # alternatives: doses joined by "or" are offered one instead of the other
     groups: list[list[_Part]] = [[parts[0]]]
-    for prev, p in zip(parts, parts[1:]):
+    for prev, p in pairwise(parts):
         if _ALTERNATIVE.search(_strip_tokens(s[prev.start:p.start])):
             groups.append([p])
         else:
@@ -491,7 +504,7 @@ def _attach(p: _Part, kind: str, val: tuple) -> None:
         p.freq.append(value)
 
 
-def _combine(sentences) -> list[tuple[float, str | None]]:
+def _combine(sentences: list[_SentenceDoses]) -> list[tuple[float, str | None]]:
     """A later sentence adds its doses when it says so or doses at other times of day; else it
     restates the directions (in another language, or in other words) and the larger stands."""
     chosen: list[tuple[float, str | None]] = []
@@ -525,7 +538,7 @@ def serving_quantity(serving_size: str | None) -> float:
 
 
 def _is_serving_unit(unit: str | None) -> bool:
-    return bool(unit) and re.fullmatch(_SERVING_UNITS + r"(?:\(s\))?", unit, re.IGNORECASE) is not None
+    return unit is not None and re.fullmatch(_SERVING_UNITS + r"(?:\(s\))?", unit, re.IGNORECASE) is not None
 
 
 def servings_per_day(directions: str | None, serving_size: str | None) -> tuple[float, bool]:
@@ -617,8 +630,8 @@ def dose_problem(directions: str | None) -> str | None:
         return f"the directions give a dose the reader did not understand (\"{odd.group(0).strip()}\")"
     if r.problems:
         return r.problems[0]
-    if not r.read and re.search(rf"\b(?:take|chew|dissolve|swallow|prendre|einnehmen|assumere|tomar|neem)\b", adult, re.I) \
-            and re.search(rf"(?<![\w/.,])\d", adult):
+    if not r.read and re.search(r"\b(?:take|chew|dissolve|swallow|prendre|einnehmen|assumere|tomar|neem)\b",
+                                adult, re.I) and re.search(r"(?<![\w/.,])\d", adult):
         return "the directions give a dose the reader did not understand"
     return None
 
