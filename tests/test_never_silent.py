@@ -289,3 +289,48 @@ def test_a_canadian_panel_with_its_directions_beside_it_is_never_a_silent_pass(t
     scored = [(t["file"], score_panel(t, wh)) for t in truth]
     assert sum(f.expect_flag for _, f in scored) >= 2
     assert [name for name, f in scored if f.silent] == []
+
+
+def _rows(*rows):
+    """Rows (name, amount as printed, amount, unit); a magnesium amount is printed with 9% DV, which
+    fits no amount but 36 mg: every reading here fails its checks, as the chain needs to compare."""
+    from extract.records import RowRecord
+
+    return [RowRecord(name, amount_text=text, amount=amount, unit=unit,
+                      **({"dv_text": "9%", "percent_dv": 9.0} if "agnesium" in name and amount else {}))
+            for name, text, amount, unit in rows]
+
+
+def test_the_readers_disagree_reason_names_the_first_differing_row_in_one_sentence(monkeypatch):
+    # OCR noise once made this reason list every row of every reader, hundreds of characters long.
+    import extract.document as doc
+    from extract.records import PanelRecord
+
+    noise = "Magnesium (as magnesium glycinate) 57% Keep out of reach of children store in a cool dry place"
+    first = [PanelRecord(page=1, panel=0, rows=_rows(("Vitamin D3", "125 mcg", 125.0, "mcg"),
+                                                     ("Magnesium (as magnesium glycinate)", "", None, None)))]
+    monkeypatch.setattr(doc, "ocr_available", lambda: "no OCR engine")
+    monkeypatch.setattr(doc, "_other_reading", lambda data, index, method: [PanelRecord(
+        page=1, panel=0, rows=_rows(("Vitamin D3", "125 mcg", 125.0, "mcg"), (noise, "999 mg", 999.0, "mg")))])
+    kept = doc.settle(b"", 0, "pdfium", first, [20])
+    why = [r for r in kept[0].review if "readers disagree" in r]
+    assert len(why) == 1 and len(why[0]) < 200, why
+    assert "first on Magnesium" in why[0] and "PDFium no amount" in why[0] and "pdfplumber 999 mg" in why[0], why
+    assert "Vitamin D3" not in why[0]
+
+
+def test_a_clean_panel_beside_one_the_readers_disagree_on_keeps_a_clean_reading(monkeypatch):
+    import extract.document as doc
+    from extract.records import PanelRecord
+
+    def page(mg_amount):
+        return [PanelRecord(page=1, panel=0, rows=_rows(("Vitamin D3", "125 mcg", 125.0, "mcg"),
+                                                        ("Magnesium", f"{mg_amount or ''}", mg_amount, "mg"))),
+                PanelRecord(page=1, panel=1, rows=_rows(("Vitamin D3", "25 mcg", 25.0, "mcg"),
+                                                        ("Vitamin K2 (as MK-7)", "100 mcg", 100.0, "mcg")))]
+
+    monkeypatch.setattr(doc, "ocr_available", lambda: "no OCR engine")
+    monkeypatch.setattr(doc, "_other_reading", lambda data, index, method: page(999.0))
+    kept = doc.settle(b"", 0, "pdfium", page(None), [20])
+    assert any("readers disagree" in r and "Magnesium" in r for r in kept[0].review), kept[0].review
+    assert kept[1].review == []
