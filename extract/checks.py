@@ -7,6 +7,12 @@ checksum: a misread digit ("725 mcg (5,000 IU)", "125 mcg ... 6250%") breaks it.
 Daily Values: the current ones (21 CFR 101.9, 2016 rule) and the older ones still printed on
 IU-only labels. A %DV may follow either set. The values and the unit factors are the shared
 reference (labelaudit/contracts/reference.toml).
+
+The label also checks its panel from outside: a vitamin D dose stated in the masthead or claims
+("2,000 IU of vitamin D per serving") must be borne out by a vitamin D row, and figures that ran
+into a row's name must not exceed the amount read. ``panel_problems`` and ``stated_dose_problem``
+say in plain words what fails; the fallback chain (extract/document.py ``settle``) then tries
+another reader and keeps the reading that passes, else the panel goes to review.
 """
 from __future__ import annotations
 
