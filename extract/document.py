@@ -15,7 +15,7 @@ from extract.chars import page_chars
 from extract.checks import key_nutrient, panel_problems, stated_d_doses, stated_dose_problem, vitamin_d_dose_named
 from extract.errors import CorruptPdf, EmptyFile, EncryptedPdf, ExtractError, NotAPdf, TruncatedPdf
 from extract.identity import find_identity
-from extract.labeltext import assign_directions, find_directions
+from extract.labeltext import assign_directions, directions_blocks, find_directions
 from extract.layout import Line, Word, group_lines, page_words
 from extract.ocr import ocr_available, ocr_page
 from extract.panel import Heading, clean, find_headings, panel_regions, read_panel, reading_order
@@ -387,15 +387,19 @@ def read_words(words: list[Word], width: float, height: float, number: int,
     heads = reading_order(find_headings(words))
     if not heads:
         return []
-    regions = panel_regions(heads, width, height, words)
+    head_boxes = [(h.x0, h.top, h.x1, h.bottom) for h in heads]
+    # Directions paragraphs first: set beside a panel, their lines are no part of its rows or its region.
+    blocks = directions_blocks(words, head_boxes)
+    table_words = _outside(words, [box for _, box in blocks])
+    regions = panel_regions(heads, width, height, table_words)
     body_size = statistics.median([w.size for w in words]) if words else 8.0
     panels: list[PanelRecord] = []
     tables: list[tuple[float, float, float, float]] = []
     for index, (head, region) in enumerate(zip(heads, regions, strict=True)):
-        rec, end_y = read_panel(words, region, number, index, region=head.region)
+        rec, end_y = read_panel(table_words, region, number, index, region=head.region)
         left, top, right, bottom = region
         below = group_lines([w for w in words if w.x0 >= left - 4 and w.x1 <= right + 1 and end_y < w.top <= bottom])
-        tables.append(_table_box(words, region, end_y))
+        tables.append(_table_box(table_words, region, end_y))
         # The label's other words (cautions, claims) for rules that read them: the column
         # under the panel, or the whole page outside the table when it holds one panel.
         if len(heads) == 1:
@@ -424,12 +428,19 @@ def read_words(words: list[Word], width: float, height: float, number: int,
                               "could be read under it")
         panels.append(rec)
     # Directions wherever they stand on the label: under, above or beside their panel.
-    heads_boxes = [(h.x0, h.top, h.x1, h.bottom) for h in heads]
-    for rec, directions in zip(panels, assign_directions(words, heads_boxes, tables), strict=True):
+    for rec, directions in zip(panels, assign_directions(words, head_boxes, tables, blocks), strict=True):
         rec.directions = directions
     if len(panels) == 1 and panels[0].directions is None:
         panels[0].directions = find_directions(group_lines(words))
     return panels
+
+
+def _outside(words: list[Word], boxes: list[tuple[float, float, float, float]]) -> list[Word]:
+    """The words that stand in none of ``boxes``."""
+    if not boxes:
+        return words
+    return [w for w in words if not any(x0 - 1 <= w.x0 and w.x1 <= x1 + 1 and top - 1 <= w.top
+                                        and w.bottom <= bottom + 1 for x0, top, x1, bottom in boxes)]
 
 
 def _table_box(words: list[Word], region: tuple[float, float, float, float],

@@ -22,6 +22,9 @@ DIRECTIONS_RE = re.compile(
 )
 # A directions heading set on a line of its own, with or without its colon ("SUGGESTED USE").
 _HEADING_ALONE = re.compile(r"^\s*" + DIRECTIONS_RE.pattern[:-len(r"\s*:\s*")] + r"\s*:?\s*$", re.IGNORECASE)
+# A bilingual heading broken after its slash ("RECOMMENDED DOSE / DOSE" over "RECOMMANDÉE: Take ..."):
+# read together with the line under it.
+_HEADING_BROKEN = re.compile(r"^\s*" + DIRECTIONS_RE.pattern[:-len(r"\s*:\s*")] + r"\s*/[^:]*$", re.IGNORECASE)
 # Sentences that begin another section of the label, not the directions.
 _STOP = re.compile(
     r"^(?:keep|caution|warning|warnings|not\s+intended|do\s+not(?!\s+(?:exceed|take\s+more))|store|storage|if\s+you|consult|other\s+ingredients|"
@@ -84,7 +87,8 @@ def directions_blocks(words: list[Word], headings: list[Box]) -> list[tuple[str,
     blocks: list[tuple[str, Box]] = []
     for i, seg in enumerate(segs):
         alone = _HEADING_ALONE.match(clean(seg.text))
-        if i in used or not (alone or DIRECTIONS_RE.search(clean(seg.text))):
+        broken = not alone and _HEADING_BROKEN.match(clean(seg.text))
+        if i in used or not (alone or broken or DIRECTIONS_RE.search(clean(seg.text))):
             continue
         flow, last = [seg], seg
         while len(" ".join(g.text for g in flow)) < 600:
@@ -137,27 +141,34 @@ def _on_heading(seg: Line, headings: list[Box]) -> bool:
                for x0, top, x1, bottom in headings)
 
 
-def assign_directions(words: list[Word], headings: list[Box], tables: list[Box]) -> list[str | None]:
+def assign_directions(words: list[Word], headings: list[Box], tables: list[Box],
+                      blocks: list[tuple[str, Box]] | None = None) -> list[str | None]:
     """Each panel's directions (``tables``: where each panel stands, heading to last row): every
-    directions paragraph goes to the panel nearest to it (its own column first), and a panel takes
-    the nearest paragraph it was given."""
-    blocks = directions_blocks(words, headings)
+    directions paragraph (``blocks``, found here if not given) goes to the panel nearest to it (its
+    own column first), and a panel takes the nearest paragraph it was given."""
+    if blocks is None:
+        blocks = directions_blocks(words, headings)
     out: list[str | None] = [None] * len(tables)
     if not blocks or not tables:
         return out
-
-    def distance(b: Box, t: Box) -> float:
-        dx = max(0.0, t[0] - b[2], b[0] - t[2])
-        dy = max(0.0, t[1] - b[3], b[1] - t[3])
-        return 3 * dx + dy  # a paragraph in the panel's column, above or below, before one beside it
-
     best: dict[int, tuple[float, str]] = {}
     for text, box in blocks:
-        i = min(range(len(tables)), key=lambda k: distance(box, tables[k]))
-        d = distance(box, tables[i])
+        i = min(range(len(tables)), key=lambda k: _distance(box, tables[k]))
+        d = _distance(box, tables[i])
         if i not in best or d < best[i][0]:
             best[i] = (d, text)
     for i, (_, text) in best.items():
         out[i] = text
     return out
 
+
+def _distance(b: Box, t: Box) -> float:
+    """How far a directions paragraph stands from a panel's table. A paragraph whose middle lies
+    across the table's width is in the panel's column, above or below it, and comes before one
+    beside it: panels side by side can be set so close that the left one's %DV column touches the
+    right one's paragraph, and edge distance alone would give it to the wrong panel."""
+    dx = max(0.0, t[0] - b[2], b[0] - t[2])
+    dy = max(0.0, t[1] - b[3], b[1] - t[3])
+    middle = (b[0] + b[2]) / 2  # any panel's own column wins over a paragraph beside it
+    in_column = t[0] <= middle <= t[2]
+    return dy if in_column else 3 * dx + dy + 1000.0

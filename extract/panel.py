@@ -89,6 +89,7 @@ def find_headings(words: list[Word]) -> list[Heading]:
     A weak heading ("Zusammensetzung", "Composition") counts only alone on its line with a
     panel's column titles (per daily dose, %NRV) under it: elsewhere it heads an ingredient list."""
     heads: list[Heading] = []
+    ends: list[int] = []  # index of each heading's last word
     last_end = -10  # index of the last word of the previous heading
     for i, w in enumerate(words):
         if _fold_word(w.text)[:3] not in _heading_prefixes():
@@ -100,10 +101,15 @@ def find_headings(words: list[Word]) -> list[Heading]:
         prev = _neighbour(words, i, -1)
         if prev is not None and _fold_word(words[prev].text).rstrip(":").endswith(("non", "non-")):
             continue  # "Non medicinal ingredients"
-        if heads and _bilingual(words, last_end, i, heads[-1], region):
-            h = heads[-1]  # the same heading in the other language
+        twin = len(heads) - 1 if heads and _bilingual(words, last_end, i, heads[-1], region) else None
+        if twin is None:
+            # panels side by side: the translation under the left heading comes after the right one's
+            twin = next((k for k in range(len(heads) - 1, -1, -1)
+                         if _stacked(words[ends[k]], words[i], heads[k], region)), None)
+        if twin is not None:
+            h = heads[twin]  # the same heading in the other language
             h.x1, h.bottom = max(h.x1, words[end].x1), max(h.bottom, words[end].bottom)
-            last_end = end
+            ends[twin] = last_end = end
             continue
         if region != "us" and prev is not None and prev != last_end:
             # inside a sentence or a footnote ("*VNR : valeurs nutritionnelles de référence"); a
@@ -114,6 +120,7 @@ def find_headings(words: list[Word]) -> list[Heading]:
         ws = [words[j] for j in used]
         heads.append(Heading(w.x0, min(x.top for x in ws), max(x.x1 for x in ws), max(x.bottom for x in ws), region,
                              max(x.size for x in ws), all(x.bold for x in ws)))
+        ends.append(end)
         last_end = end
     return heads
 
@@ -194,6 +201,12 @@ def _bilingual(words: list[Word], last_end: int, i: int, last: Heading, region: 
         if slash:
             return not between
         return bool(between) and all(t in ("/", "|") for t in between)
+    return _stacked(prev, w, last, region)
+
+
+def _stacked(prev: Word, w: Word, last: Heading, region: str) -> bool:
+    """Is ``w`` the translation of the heading ``last`` (ending in ``prev``) set under it, flush with it?"""
+    slash = prev.text.endswith(("/", "|")) or w.text.startswith(("/", "|"))
     stacked = -1 < w.top - prev.bottom < 0.8 * w.size and abs(w.x0 - last.x0) < w.size
     return stacked and (slash or region == last.region)
 
@@ -212,7 +225,11 @@ def reading_order(heads: list[Heading]) -> list[Heading]:
     """Rows of panels top to bottom, left to right within a row (SPEC ``panel``)."""
     rows: list[list[Heading]] = []
     for h in sorted(heads, key=lambda h: h.top):
-        if rows and abs(rows[-1][0].top - h.top) < 20:
+        # Panels side by side are one row even when their mastheads or directions above them differ
+        # in height and push one heading down: a heading clear of the row's columns and close
+        # under its first heading joins it (a panel under another overlaps its column).
+        beside = rows and all(h.x0 >= x.x1 or h.x1 <= x.x0 for x in rows[-1])
+        if rows and (abs(rows[-1][0].top - h.top) < 20 or (beside and h.top - rows[-1][0].top < 80)):
             rows[-1].append(h)
         else:
             rows.append([h])

@@ -36,7 +36,7 @@ def test_audit_exits_zero_and_says_where_things_are(audited, sample_truth):
     assert "products flagged" in out.stdout
     assert f"warehouse: {(tmp / 'w.duckdb').resolve()}" in out.stdout
     assert "report (html)" in out.stdout
-    assert "starting Prefect" in out.stderr and "to read" in out.stderr
+    assert "starting a temporary Prefect server" in out.stderr and "to read" in out.stderr
     flagged_truth = {t["file"] + f"#{t['page']}#{t['panel']}" for t in sample_truth if t.get("flags")}
     with open(tmp / "reports" / "summary-flagged.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))

@@ -37,7 +37,8 @@ from typing import Any
 WORD_NUMBERS = {
     # English
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10, "eleven": 11, "twelve": 12, "half": 0.5, "one-half": 0.5, "one half": 0.5, "a half": 0.5,
+    "ten": 10, "eleven": 11, "twelve": 12, "fourteen": 14, "fifteen": 15, "twenty": 20, "thirty": 30,
+    "half": 0.5, "one-half": 0.5, "one half": 0.5, "a half": 0.5,
     # French, German, Italian, Spanish, Dutch
     "un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5,
     "ein": 1, "eine": 1, "einen": 1, "zwei": 2, "drei": 3, "vier": 4, "fünf": 5, "sechs": 6,
@@ -68,6 +69,10 @@ def number(text: str) -> float:
     if m:
         return (int(m[1]) if m[1] else 0) + _FRACTIONS[m[2]]
     return float(t.replace(",", "."))
+
+
+def number_text(n: float) -> str:
+    return f"{n:g}"
 
 
 def upper_end(text: str) -> float:
@@ -123,11 +128,16 @@ _ONCE = {"once": 1, "twice": 2, "thrice": 3, "einmal": 1, "zweimal": 2, "dreimal
 _ONCE_RE = "|".join(_ONCE)
 _EVERY_OTHER = (
     r"(?:once\s+)?(?:every|each)\s+(?:other|second|2nd|alternate)\s+day|(?:on\s+)?alternate\s+days|"
-    r"un\s+jour\s+sur\s+deux|jeden\s+(?:zweiten|2\.)\s+tag|a\s+giorni\s+alterni|un\s+giorno\s+s[iì]\s+e\s+uno\s+no|"
+    r"un\s+jour\s+sur\s+deux|aux\s+(?:deux|2)\s+jours|jeden\s+(?:zweiten|2\.)\s+tag|a\s+giorni\s+alterni|un\s+giorno\s+s[iì]\s+e\s+uno\s+no|"
     r"(?:en\s+)?d[íi]as\s+alternos|un\s+d[íi]a\s+s[íi]\s+y\s+otro\s+no|om\s+de\s+(?:andere\s+)?dag")
 _EVERY_N_DAYS = (rf"(?:once\s+)?every\s+(?P<nd>{_QTY}|third|fourth)\s+days?|tous\s+les\s+(?P<nd2>{_QTY})\s+jours|"
                  rf"alle\s+(?P<nd3>{_QTY})\s+tage|ogni\s+(?P<nd4>{_QTY})\s+giorni|cada\s+(?P<nd5>{_QTY})\s+d[íi]as|"
                  rf"(?:om\s+de|elke)\s+(?P<nd6>{_QTY})\s+dagen")
+# "every 2 weeks" (a high dose taken fortnightly), "every other week", "toutes les 2 semaines"
+_EVERY_N_WEEKS = (rf"(?:once\s+)?(?:every|each)\s+(?P<nw>{_QTY}|other|second|2nd|alternate)\s+weeks?|"
+                  rf"toutes\s+les\s+(?P<nw2>{_QTY})\s+semaines|alle\s+(?P<nw3>{_QTY})\s+wochen|"
+                  rf"jede\s+(?P<nw4>zweite|2\.)\s+woche|ogni\s+(?P<nw5>{_QTY})\s+settimane|"
+                  rf"cada\s+(?P<nw6>{_QTY})\s+semanas|(?:om\s+de|elke)\s+(?P<nw7>{_QTY})\s+weken")
 _EVERY_N_HOURS = (rf"every\s+(?P<nh>{_RANGE})\s*(?:-|to)?\s*(?:hours?|hrs?|h)\b|"
                   rf"toutes\s+les\s+(?P<nh2>{_RANGE})\s+heures|"
                   rf"alle\s+(?P<nh3>{_RANGE})\s+stunden|ogni\s+(?P<nh4>{_RANGE})\s+ore|cada\s+(?P<nh5>{_RANGE})\s+horas|"
@@ -153,7 +163,9 @@ _DAILY = (
     r"(?:una\s+volta\s+)?(?:al\s+giorno|giornalmente|ogni\s+giorno|quotidianamente)|"
     r"(?:una\s+vez\s+)?(?:al\s+d[íi]a|por\s+d[íi]a|diariamente|cada\s+d[íi]a)|"
     r"(?:(?:eenmaal|één\s+keer|een\s+keer)\s+)?(?:per\s+dag|dagelijks|elke\s+dag|iedere\s+dag|daags)")
+_WEEKDAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
 _WEEKLY = (r"(?:once\s+)?(?:weekly|a\s+week|per\s+week|each\s+week|every\s+week)|"
+           rf"(?:every|each)\s+{_WEEKDAY}|on\s+{_WEEKDAY}s|"  # "1 capsule every Monday"
            r"(?:une\s+fois\s+)?(?:par\s+semaine|chaque\s+semaine)|(?:einmal\s+)?(?:wöchentlich|pro\s+woche|jede\s+woche)|"
            r"(?:una\s+volta\s+)?(?:alla\s+settimana|a\s+settimana|ogni\s+settimana)|"
            r"(?:una\s+vez\s+)?(?:a\s+la\s+semana|por\s+semana|cada\s+semana)|(?:eenmaal\s+)?(?:wekelijks|elke\s+week)")
@@ -163,6 +175,7 @@ _FREQ_RE = re.compile(
     # every token starts a word: the lookbehind fails fast where none can start
     rf"(?<![\w])(?:(?P<other>{_EVERY_OTHER})(?![\w])"
     rf"|(?P<ndays>{_EVERY_N_DAYS})(?![\w])"
+    rf"|(?P<nweeks>{_EVERY_N_WEEKS})(?![\w])"
     rf"|(?P<hours>{_EVERY_N_HOURS})"
     rf"|(?P<times>(?:up\s+to\s+)?(?P<tn>{_RANGE})\s*{_TIMES_WORD}(?:\s*(?:{_PER}\s*)?(?P<tp>{_DAY}|{_WEEK}|{_MONTH}))?)(?![\w])"
     rf"|(?P<once>(?:up\s+to\s+)?(?P<on>(?:{_ONCE_RE})(?:\s*(?:or|to|-|oder|ou|o|of)\s*(?:{_ONCE_RE}))?)"
@@ -185,6 +198,7 @@ _FREQ_FIRST = frozenset([
     "zum", "vor", "al", "la", "alla", "prima", "por", "voor", "'s", "’s", "daily", "per", "chaque",
     "quotidiennement", "täglich", "pro", "je", "una", "giornalmente", "quotidianamente", "diariamente", "één",
     "een", "iedere", "daags", "dagelijks", "weekly", "wöchentlich", "wekelijks", "monthly", "q", "b", "t", "/",
+    "jede", "toutes", "par", "aux",
 ]) | frozenset(WORD_NUMBERS)
 _WORD_AT = re.compile(r"(?<![\w])([\w'’]+|[^\s\w])")
 
@@ -235,7 +249,8 @@ _VEHICLE = re.compile(r"^\s*(?:of\s+)?(?:water|juice|milk|liquid|beverage|fluid|
 _ALTERNATIVE = re.compile(r"(?:^|\W)(?:or|ou|oder|alternatively|otherwise)(?:\W|$)", re.IGNORECASE)
 _ADDS = re.compile(r"\b(?:another|additional|an\s+extra|also\s+take|plus|then\s+take|encore|weitere|otra|otro|altre?|"
                    r"nog)\b", re.IGNORECASE)
-_SENTENCES = re.compile(r"(?<=[.!?;~|])\s+|\s+~\s*|\s*\|\s*")
+# (not after a German ordinal: "jeden 2. Tag" is one sentence)
+_SENTENCES = re.compile(r"(?<=[.!?;~|])\s+(?!(?:tag|woche|monat)\b)|\s+~\s*|\s*\|\s*", re.IGNORECASE)
 
 # ---------------------------------------------------------------- ages
 
@@ -314,6 +329,9 @@ _ARTICLE = re.compile(rf"\b(?:a|an|un|une|ein|eine|een|uno|una)\s+(?=(?:{_ADJ}\s
                       re.IGNORECASE)
 
 
+_GLUED = re.compile(r"\b(to|or|up|than|exceed|take|of|à|bis|a)(?=\d)", re.IGNORECASE)
+
+
 @functools.lru_cache(maxsize=4096)
 def _plain(text: str) -> str:
     """ "one (1) lozenge" -> "1 lozenge"; "Three [3] tablets" -> "3 tablets"; one dash, one space."""
@@ -322,6 +340,7 @@ def _plain(text: str) -> str:
     text = _WORD_PAREN.sub(lambda m: m[2] if (m[1].lower() in WORD_NUMBERS or _TENS.match(m[1])) else m[0], text)
     text = re.sub(r"[(\[](\d+)[)\]]", r"\1", text)
     text = _ARTICLE.sub("1 ", text)
+    text = _GLUED.sub(r"\1 ", text)  # "up to4 times daily": a space lost in the text layer
     return re.sub(r"\s+", " ", text)
 
 
@@ -350,6 +369,11 @@ def _freq_value(m: re.Match) -> tuple[float, str]:
                              m.group("nd6")) if g)
         days = {"third": 3.0, "fourth": 4.0}.get(n.lower()) or number(n)
         return 1 / days, "freq"
+    if m.group("nweeks"):
+        n = next(g for g in (m.group("nw"), m.group("nw2"), m.group("nw3"), m.group("nw4"), m.group("nw5"),
+                             m.group("nw6"), m.group("nw7")) if g)
+        weeks = 2.0 if n.lower() in ("other", "second", "2nd", "alternate", "zweite", "2.") else number(n)
+        return 1 / (7 * weeks), "freq"
     if m.group("hours"):
         n = next(g for g in (m.group("nh"), m.group("nh2"), m.group("nh3"), m.group("nh4"), m.group("nh5"),
                              m.group("nh6")) if g)
@@ -400,6 +424,14 @@ def read_directions(text: str) -> Reading:
             ceilings.append((number(m.group("n")), m.group("unit")))
     if ceilings:
         out.ceiling = max(ceilings, key=lambda c: c[0])
+        doses = [upper_end(m.group("q")) for m in _DOSE_RE.finditer(_CEILING_RE.sub(" ", adult))
+                 if out.ceiling[1] is None or _unit_class(m.group("unit")) == _unit_class(out.ceiling[1])]
+        if doses and max(doses) > out.ceiling[0]:
+            # "take 2 tablets ... do not exceed 1 tablet per day": one of the two figures is misread
+            # (or misprinted); the dose stands and an analyst decides
+            out.problems.append(f"the directions' daily maximum ({number_text(out.ceiling[0])}) is less than "
+                                f"one dose they give ({number_text(max(doses))})")
+            out.ceiling = None
     totals = []
     for sentence in _SENTENCES.split(adult):
         # a limit ("do not exceed 2 at a time") is not one more dose
