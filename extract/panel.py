@@ -206,11 +206,19 @@ def _weak_heading_holds(words: list[Word], i: int, end: int, last_end: int) -> b
     return bool(vocab.panel_cue().search(vocab.head_in_english(" ".join(below))))
 
 
+_BESIDE = 60.0  # points between the tops of two headings that stand side by side
+
+
 def reading_order(heads: list[Heading]) -> list[Heading]:
-    """Rows of panels top to bottom, left to right within a row (SPEC ``panel``)."""
+    """Rows of panels top to bottom, left to right within a row (SPEC ``panel``).
+
+    Panels side by side need not start level: a masthead printed over one panel and not the
+    other drops its heading by a few lines. A heading beside (not under) every heading of the row
+    and within the reach that makes neighbours of panels (``_heading_regions``) joins the row."""
     rows: list[list[Heading]] = []
     for h in sorted(heads, key=lambda h: h.top):
-        if rows and abs(rows[-1][0].top - h.top) < 20:
+        if rows and abs(rows[-1][0].top - h.top) < _BESIDE \
+                and all(h.x0 >= o.x1 or h.x1 <= o.x0 for o in rows[-1]):
             rows[-1].append(h)
         else:
             rows.append([h])
@@ -237,7 +245,7 @@ def _heading_regions(heads: list[Heading], width: float, height: float) -> list[
         for o in heads:
             if o is h:
                 continue
-            side_by_side = abs(o.top - h.top) < 60
+            side_by_side = abs(o.top - h.top) < _BESIDE
             if side_by_side and o.x0 > h.x0:
                 right = min(right, o.x0 - 1)  # gutters may be a few points: the neighbour starts at its heading
             elif side_by_side and o.x0 < h.x0:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+from extract import vocab
+from extract.amounts import parse_row_text
 from extract.layout import Line, Word
 
 _FIGURE = re.compile(r"^<?\d[\d,]*(?:\.\d+)?$|^<?\.\d+$")
@@ -45,31 +47,54 @@ def _continuation(prev: str, text: str) -> bool:
 
 def merge_titles(lines: list[Line], first_row: int) -> list[Line]:
     """Column titles set over two or three lines ("1" / "Lozenge", "Per 2" / "Softgels", "% Daily" /
-    "Value") joined column by column into one line: each word of a lower line follows the word
-    above it whose centre is nearest. Title lines stand right of the name column, tight over each
-    other, before the first row."""
+    "Value") joined column by column into one line. Title lines stand right of the name column,
+    tight over each other, before the first row.
+
+    A column is a stack of phrases (a line's words a space or so apart) that overlap horizontally
+    from line to line; columns are read left to right, each top to bottom. Columns may stand
+    closer than a word space in the merged line ("% DV" between "1 / Tablet" and "2 / Tablets"),
+    so nothing but overlap joins phrases of different lines."""
     if first_row < 2:
         return lines
     size = max(1.0, sorted(l.size for l in lines)[len(lines) // 2])
     name_x = min(l.x0 for l in lines)
     out = list(lines[:first_row])
+
+    def title(line: Line) -> bool:
+        return line.x0 > name_x + 2 * size and not _amount_x(line)
+
     i = 0
     while i < len(out) - 1:
-        a, b = out[i], out[i + 1]
-        if a.x0 > name_x + 2 * size and b.x0 > name_x + 2 * size and b.top - a.bottom < 0.6 * size \
-                and not _amount_x(a) and not _amount_x(b):
-            # cells: runs of words, on either line, that overlap or stand within a space or so
-            cells: list[list[Word]] = []
-            for w in sorted(a.words + b.words, key=lambda w: w.x0):
-                if cells and w.x0 <= max(x.x1 for x in cells[-1]) + 1.0 * size:
-                    cells[-1].append(w)
-                else:
-                    cells.append([w])
-            words = [w for cell in cells for w in sorted(cell, key=lambda w: (round(w.top), w.x0))]
-            out[i:i + 2] = [Line(words)]
-            continue
+        j = i
+        while j + 1 < len(out) and title(out[j]) and title(out[j + 1]) and out[j + 1].top - out[j].bottom < 0.6 * size:
+            j += 1
+        if j > i:
+            out[i:j + 1] = [Line(_stack_columns(out[i:j + 1], size))]
         i += 1
     return out + lines[first_row:]
+
+
+def _stack_columns(run: list[Line], size: float) -> list[Word]:
+    phrases: list[list[Word]] = []
+    for line in run:
+        for w in line.words:
+            if phrases and phrases[-1][-1] in line.words and w.x0 - phrases[-1][-1].x1 <= 0.3 * size:
+                phrases[-1].append(w)
+            else:
+                phrases.append([w])
+    cols: list[list[list[Word]]] = []
+    for ph in sorted(phrases, key=lambda p: p[0].x0):
+        x0, x1 = ph[0].x0, ph[-1].x1
+        hit = [c for c in cols if any(p[0].x0 < x1 and x0 < p[-1].x1 for p in c)]
+        for c in hit[1:]:
+            hit[0].extend(c)
+            cols.remove(c)
+        if hit:
+            hit[0].append(ph)
+        else:
+            cols.append([ph])
+    cols.sort(key=lambda c: min(p[0].x0 for p in c))
+    return [w for c in cols for p in sorted(c, key=lambda p: (p[0].top, p[0].x0)) for w in p]
 
 
 def _anchors(lines: list[Line]) -> list[int]:
@@ -91,6 +116,7 @@ def reline(lines: list[Line]) -> list[Line]:
 
     Only rows whose cells stand on other lines change; a table whose rows sit each on one
     baseline comes back as it was."""
+    lines = [_unglue_alt(line) for line in lines]
     anchors = _anchors(lines)
     if not anchors:
         return lines
@@ -113,7 +139,7 @@ def reline(lines: list[Line]) -> list[Line]:
     # the body: from the first anchor to the last, and the lines set tight under the last one
     end = last
     while end + 1 < len(lines) and lines[end + 1].top - lines[end].bottom < 0.6 * size \
-            and lines[end + 1].top < lines[last].bottom + 2.2 * size:
+            and lines[end + 1].top < lines[last].bottom + 2.2 * size and not _straddles(lines[end + 1], left, size):
         end += 1
     start = first
     while start - 1 >= 0 and lines[start].top - lines[start - 1].bottom < 0.6 * size \
@@ -133,10 +159,20 @@ def reline(lines: list[Line]) -> list[Line]:
         return min(range(len(anchor_lines)),
                    key=lambda k: (abs(centre(anchor_lines[k].top, anchor_lines[k].bottom) - c), k))
 
+    col_x = _columns([x for x in xs if x >= left], size)
+
+    def column(w: Word) -> int:
+        return sum((w.x0 + w.x1) / 2 >= x for x in col_x)
+
+    def open_paren(k: int, col: int) -> bool:
+        t = "".join(w.text for w in cells[k] if column(w) == col)
+        return t.count("(") > t.count(")")
+
     names: list[list[Word]] = [[w for w in l.words if w.x1 <= left] for l in anchor_lines]
     cells: list[list[Word]] = [[w for w in l.words if w.x1 > left] for l in anchor_lines]
     loose: list[Line] = []
     changed = set()
+    dest: dict[int, set[int | None]] = {}  # id of a body line: the rows its words went to (None: left loose)
     for l in body:
         if l in anchor_lines:
             continue
@@ -164,10 +200,24 @@ def reline(lines: list[Line]) -> list[Line]:
             loose.append(l)  # "(providing 80 mg elemental ...)": the row reader joins notes to their row
             continue
         k = nearest(l.top, l.bottom)
-        cells[k].extend(cell_part)
-        changed.add(k)
+        sent = dest.setdefault(id(l), set())
+        firsts: dict[int, Word] = {}
+        for w in sorted(cell_part, key=lambda w: w.x0):
+            firsts.setdefault(column(w), w)
+        opens = {c for c, w in firsts.items() if w.text.startswith("(")}
+        for w in cell_part:
+            # The rest of an amount wrapped in its cell ("25 mcg (1,000" / "IU)") closes the
+            # parenthesis the row above opened in that column, and a cell that opens with second
+            # units ("(100 mcg)") converts the amount above it: both go to the row above, however
+            # near the next row stands.
+            up = above and k != above[-1] and (open_paren(above[-1], column(w)) or column(w) in opens)
+            j = above[-1] if up else k
+            cells[j].append(w)
+            changed.add(j)
+            sent.add(j)
         if not name_part:
             continue
+        sent.add(None)
         prev_name = " ".join(w.text for w in names[above[-1]]) if above else ""
         if above and prev_name and _continuation(prev_name, text):
             names[above[-1]].extend(name_part)
@@ -179,24 +229,70 @@ def reline(lines: list[Line]) -> list[Line]:
             names[k].extend(name_part)  # beside the row's own figures: its name's next line
         else:
             loose.append(Line(name_part))
-    col_x = _columns([x for x in xs if x >= left], size)
-    if not changed or (len(col_x) < 2 and all(names[k] for k in range(len(anchor_lines)))):
-        # one amount column whose rows all carry their names: the row reader's own joining of
-        # wrapped names and notes is enough, and safer
-        return lines
-    rebuilt: list[Line] = []
-    for k, a in enumerate(anchor_lines):
-        if k not in changed:
-            rebuilt.append(a)
-            continue
-        name = sorted(names[k], key=lambda w: (round(w.top), w.x0))
+    def order(w: Word) -> tuple:
+        return (column(w), bool(_PERCENT.match(w.text)), round(w.top), w.x0)
 
-        def order(w: Word) -> tuple:
-            col = sum((w.x0 + w.x1) / 2 >= x for x in col_x)
-            return (col, bool(_PERCENT.match(w.text)), round(w.top), w.x0)
-        rebuilt.append(Line(name + sorted(cells[k], key=order)))
+    def row_line(k: int) -> Line:
+        name = sorted(names[k], key=lambda w: (round(w.top), w.x0))
+        return Line(name + sorted(cells[k], key=order))
+
+    if not changed:
+        return lines
+    if len(col_x) < 2 and all(names[k] for k in range(len(anchor_lines))):
+        # One amount column whose rows all carry their names: the row reader's own joining of
+        # wrapped names and notes is enough, and safer, except for a row whose amount cell
+        # wrapped ("10,000 IU (250" / "mcg)"): unreadable on its line, readable gathered.
+        fix = {k for k in changed if parse_row_text(anchor_lines[k].text) is None
+               and parse_row_text(row_line(k).text) is not None}
+        fix -= {k for sent in dest.values() if not sent <= fix for k in sent if k is not None}
+        if not fix:
+            return lines
+        gone = {i for i, sent in dest.items() if sent <= fix}
+        fixed = {id(anchor_lines[k]): row_line(k) for k in fix}
+        return [fixed.get(id(line), line) for line in lines if id(line) not in gone]
+    rebuilt = [row_line(k) if k in changed else a for k, a in enumerate(anchor_lines)]
     out = lines[:start] + sorted(rebuilt + loose, key=lambda l: (l.top, l.x0)) + lines[end + 1:]
     return out
+
+
+_GLUED_ALT = re.compile(r"^\((?P<d>\d[\d,.]*\d)%(?P<m>[*†‡§¶]*)$")
+_PLAIN_NUMBER = re.compile(r"^(?:[1-9]\d{0,2}(?:,\d{3})+|0|[1-9]\d*)(?:\.\d+)?$")
+_IU_PER_MCG = 40.0  # vitamin D: 1 mcg = 40 IU
+
+
+def _unglue_alt(line: Line) -> Line:
+    """Vitamin D's second units and its %DV set with no space between them, the units' closing
+    half wrapped under ("10,000 IU (2501,250%" / "mcg)"): one word of digits. The split is the one
+    whose figure converts the amount before it (IU to mcg, mcg to IU); no split that does, no
+    change."""
+    ws = line.words
+    for i in range(2, len(ws)):
+        m = _GLUED_ALT.match(ws[i].text)
+        if not m or not _FIGURE.match(ws[i - 2].text):
+            continue
+        unit = ws[i - 1].text.lower().rstrip("*†‡§¶")
+        amount = float(ws[i - 2].text.lstrip("<").replace(",", ""))
+        want = amount / _IU_PER_MCG if unit in ("iu", "i.u.", "i.u") else \
+            amount * _IU_PER_MCG if unit in ("mcg", "µg", "μg", "ug") else None
+        if want is None:
+            continue
+        d = m.group("d")
+        cuts = [p for p in range(1, len(d)) if _PLAIN_NUMBER.match(d[:p]) and _PLAIN_NUMBER.match(d[p:])
+                and abs(float(d[:p].replace(",", "")) - want) <= 0.02 * want]
+        if len(cuts) != 1:
+            continue
+        w, p = ws[i], cuts[0] + 1  # + 1: the "("
+        x = w.x0 + (w.x1 - w.x0) * p / len(w.text)
+        head = Word(w.text[:p], w.x0, w.top, x, w.bottom, w.size, w.bold, w.orig, w.confidence)
+        tail = Word(w.text[p:], x, w.top, w.x1, w.bottom, w.size, w.bold, w.orig, w.confidence)
+        return _unglue_alt(Line([*ws[:i], head, tail, *ws[i + 1:]]))
+    return line
+
+
+def _straddles(line: Line, left: float, size: float) -> bool:
+    """A line of prose (directions, a footnote) under the table: a word of it stands across the
+    amount column's left edge, where no cell of the table does."""
+    return any(w.x0 < left - 0.5 * size and w.x1 > left + 0.5 * size for w in line.words)
 
 
 def _columns(xs: list[float], size: float) -> list[float]:
@@ -236,14 +332,73 @@ def gutter_right(words: list[Word], head, box: tuple[float, float, float, float]
 
 
 def _first_gutter(ws: list[Word], start: float, min_gap: float, right: float) -> float | None:
-    spans = sorted((w.x0, w.x1) for w in ws)
-    reach = None
-    for x0, x1 in spans:
-        if reach is not None and x0 - reach >= min_gap and reach >= start:
-            beyond = [w for w in ws if w.x0 >= x0 - 0.5]
-            lines_with_figures = {round(w.top / 2) for w in beyond
-                                  if _TABLE_WORD.search(w.text) and any(ch.isdigit() or ch == "%" for ch in w.text)}
-            if len(lines_with_figures) < 2:
-                return reach + 1.0
-        reach = x1 if reach is None else max(reach, x1)
+    """The first gap, left to right, after which stands only text rather than the table's columns.
+    Each gap is judged by the strip of words between it and the next gap: a strip with the
+    table's figures or titles is a column of the panel (a panel of one row has its amount alone in
+    its strip); a strip without them, or with one figure among several lines, is text."""
+    spans = sorted((w.x0, w.x1, w.size) for w in ws)
+    reach, reach_size = None, 0.0
+    gaps: list[tuple[float, float]] = []  # (where the text before it reaches, where the next starts)
+    for x0, x1, size in spans:
+        # wider than a word space of the type on either side (a heading's spaces are wide)
+        need = max(min_gap, 0.6 * max(size, reach_size))
+        if reach is not None and x0 - reach >= min(min_gap, 0.5) and reach >= start \
+                and (x0 - reach >= need or _flush_block(ws, x0)):
+            gaps.append((reach, x0))
+        if reach is None or x1 > reach:
+            reach, reach_size = x1, size
+    text = []
+    for i, (_, x0) in enumerate(gaps):
+        end = gaps[i + 1][0] + 0.5 if i + 1 < len(gaps) else float("inf")
+        strip = [w for w in ws if w.x0 >= x0 - 0.5 and w.x1 <= end]
+        figures = _amount_lines(strip)
+        text.append(not figures or (len(figures) < 2 and _prose(strip)))
+    # text beside the panel stands right of all of the table: a strip of words without figures
+    # between two columns of figures is a title or a name, not the text beside
+    for i, (edge, _) in enumerate(gaps):
+        if all(text[i:]):
+            return edge + 1.0
     return None
+
+
+_TITLE = re.compile(r"amount\s+per|per\s+serving|daily\s+value|%\s*(?:dv|nrv|ri|vnr|vrn)\b|per\s+daily|\bnrv\b|"
+                    r"per\s+\d", re.IGNORECASE)
+
+
+def _amount_lines(ws: list[Word]) -> set[int]:
+    """Lines (by rounded top) that hold a table's figures or titles: an amount with its unit, a %DV,
+    a "% DV" title, a figure or a unit alone (each set in a column of its own). A count in prose ("take
+    2 capsules", "NPN 80012345") is not one."""
+    by_line: dict[int, list[Word]] = {}
+    for w in ws:
+        by_line.setdefault(round(w.top / 2), []).append(w)
+    out = set()
+    for key, line in by_line.items():
+        line.sort(key=lambda w: w.x0)
+        if _TITLE.search(vocab.head_in_english(" ".join(w.text for w in line))) \
+                or all(_FIGURE.match(w.text.rstrip("*†‡§¶")) or _UNIT.match(w.text) for w in line):
+            out.add(key)
+            continue
+        for i, w in enumerate(line):
+            if (_PERCENT.match(w.text) and "%" in w.text) or _GLUED.match(w.text) or (
+                    _FIGURE.match(w.text) and i + 1 < len(line) and _UNIT.match(line[i + 1].text)):
+                out.add(key)
+                break
+    return out
+
+
+def _prose(ws: list[Word]) -> bool:
+    """Several lines of running text: at least three, the widest many words long (a table's
+    column, titles included, is a few words wide)."""
+    lines: dict[int, list[Word]] = {}
+    for w in ws:
+        lines.setdefault(round(w.top / 2), []).append(w)
+    size = sorted(w.size for w in ws)[len(ws) // 2]
+    return len(lines) >= 3 and max(max(w.x1 for w in ln) - min(w.x0 for w in ln) for ln in lines.values()) > 15 * size
+
+
+def _flush_block(ws: list[Word], x0: float) -> bool:
+    """Text set flush left at ``x0`` on several lines: a column of its own, even where a table
+    cell beside it reaches to within a point of it (LibreOffice keeps no gutter inside a layout
+    table)."""
+    return len({round(w.top) for w in ws if abs(w.x0 - x0) < 0.6}) >= 3
