@@ -45,7 +45,7 @@ def _continuation(prev: str, text: str) -> bool:
     return not _complete(prev) or text[:1].islower() or text.startswith(("(", "["))
 
 
-def merge_titles(lines: list[Line], first_row: int) -> list[Line]:
+def merge_titles(lines: list[Line], first_row: int, edges: list[float] | None = None) -> list[Line]:
     """Column titles set over two or three lines ("1" / "Lozenge", "Per 2" / "Softgels", "% Daily" /
     "Value") joined column by column into one line. Title lines stand right of the name column,
     tight over each other, before the first row.
@@ -53,7 +53,8 @@ def merge_titles(lines: list[Line], first_row: int) -> list[Line]:
     A column is a stack of phrases (a line's words a space or so apart) that overlap horizontally
     from line to line; columns are read left to right, each top to bottom. Columns may stand
     closer than a word space in the merged line ("% DV" between "1 / Tablet" and "2 / Tablets"),
-    so nothing but overlap joins phrases of different lines."""
+    so nothing but overlap joins phrases of different lines, and no phrase runs across the left
+    edge of an amount column (``edges``)."""
     if first_row < 2:
         return lines
     size = max(1.0, sorted(l.size for l in lines)[len(lines) // 2])
@@ -69,16 +70,19 @@ def merge_titles(lines: list[Line], first_row: int) -> list[Line]:
         while j + 1 < len(out) and title(out[j]) and title(out[j + 1]) and out[j + 1].top - out[j].bottom < 0.6 * size:
             j += 1
         if j > i:
-            out[i:j + 1] = [Line(_stack_columns(out[i:j + 1], size))]
+            out[i:j + 1] = [Line(_stack_columns(out[i:j + 1], size, edges or []))]
         i += 1
     return out + lines[first_row:]
 
 
-def _stack_columns(run: list[Line], size: float) -> list[Word]:
+def _stack_columns(run: list[Line], size: float, edges: list[float]) -> list[Word]:
     phrases: list[list[Word]] = []
-    for line in run:
+    row: dict[int, int] = {}  # id of a word: its line in the run (glyph tops of one line differ)
+    for n, line in enumerate(run):
         for w in line.words:
-            if phrases and phrases[-1][-1] in line.words and w.x0 - phrases[-1][-1].x1 <= 0.3 * size:
+            row[id(w)] = n
+            if phrases and phrases[-1][-1] in line.words and w.x0 - phrases[-1][-1].x1 <= 0.5 * size \
+                    and not any(phrases[-1][-1].x1 - 0.5 <= e <= w.x0 + 0.5 for e in edges):
                 phrases[-1].append(w)
             else:
                 phrases.append([w])
@@ -94,7 +98,7 @@ def _stack_columns(run: list[Line], size: float) -> list[Word]:
         else:
             cols.append([ph])
     cols.sort(key=lambda c: min(p[0].x0 for p in c))
-    return [w for c in cols for p in sorted(c, key=lambda p: (p[0].top, p[0].x0)) for w in p]
+    return [w for c in cols for p in sorted(c, key=lambda p: (row[id(p[0])], p[0].x0)) for w in p]
 
 
 def _anchors(lines: list[Line]) -> list[int]:
@@ -116,13 +120,16 @@ def reline(lines: list[Line]) -> list[Line]:
 
     Only rows whose cells stand on other lines change; a table whose rows sit each on one
     baseline comes back as it was."""
-    lines = [_unglue_alt(line) for line in lines]
+    lines = _join_wrapped_units([_unglue_alt(line) for line in lines])
     anchors = _anchors(lines)
     if not anchors:
         return lines
-    lines = merge_titles(lines, anchors[0])
-    anchors = _anchors(lines)
     size = max(1.0, sorted(l.size for l in lines)[len(lines) // 2])
+    edges = _columns([x for i in anchors for x in _amount_x(lines[i])], size)[1:]
+    if edges:
+        lines = [_split_at_edges(line, edges) for line in lines[:anchors[0]]] + lines[anchors[0]:]
+    lines = merge_titles(lines, anchors[0], edges)
+    anchors = _anchors(lines)
     xs = sorted(x for i in anchors for x in _amount_x(lines[i]))
     # The amount columns' left edge: the first amount of the rows that have a name before it
     # (a figure inside a name, far left of the others, does not move it).
@@ -133,7 +140,7 @@ def reline(lines: list[Line]) -> list[Line]:
         named = sorted(_amount_x(lines[i])[0] for i in anchors if lines[i].x0 > name_x + 2 * size)
         if not named:
             return lines
-    mid = named[len(named) // 2]
+    mid = named[(len(named) - 1) // 2]  # of two rows, the one whose amount stands further left
     left = min(x for x in named if x >= mid - 3.0 * size) - 1.0
     first, last = anchors[0], anchors[-1]
     # the body: from the first anchor to the last, and the lines set tight under the last one
@@ -293,6 +300,69 @@ def _straddles(line: Line, left: float, size: float) -> bool:
     """A line of prose (directions, a footnote) under the table: a word of it stands across the
     amount column's left edge, where no cell of the table does."""
     return any(w.x0 < left - 0.5 * size and w.x1 > left + 0.5 * size for w in line.words)
+
+
+_TITLE_END = re.compile(r"^%?(?:dv|daily|value|nrv|ri|vnr|vrn)[*†‡§¶]*$", re.IGNORECASE)
+_TITLE_START = re.compile(r"^[^\W_]", re.IGNORECASE)
+
+
+def _split_at_edges(line: Line, edges: list[float]) -> Line:
+    """Column titles of neighbouring columns set with no space between them ("% DVPER" / "2
+    SOFTGELS", "% DV2 Veggie Capsules", "VALUESOFTGELS"): a word that runs across the left edge of
+    an amount column, just after a whole title word (DV, Value, NRV), is two words. Glyph boxes are
+    not kept, so the cut is placed by the share of the word's width, to within a character."""
+    out: list[Word] = []
+    for w in line.words:
+        cut = None
+        for e in edges:
+            if w.x0 < e < w.x1 and len(w.text) > 1:
+                guess = round((e - w.x0) / (w.x1 - w.x0) * len(w.text))
+                for p in sorted(range(max(1, guess - 1), min(len(w.text), guess + 2)), key=lambda p: abs(p - guess)):
+                    if _TITLE_END.search(w.text[:p]) and _TITLE_START.match(w.text[p:]):
+                        cut = (p, e)
+                        break
+            if cut:
+                break
+        if cut is None:
+            out.append(w)
+            continue
+        p, e = cut
+        out.append(Word(w.text[:p], w.x0, w.top, e, w.bottom, w.size, w.bold, w.orig, w.confidence))
+        out.append(Word(w.text[p:], e, w.top, w.x1, w.bottom, w.size, w.bold, w.orig, w.confidence))
+    return line if len(out) == len(line.words) else Line(out)
+
+
+def _join_wrapped_units(lines: list[Line]) -> list[Line]:
+    """A figure whose unit wrapped in its cell ("10000" / "I.U.", "0.05" / "MG**"): the unit, set
+    tight under the figure and overlapping it, is moved up beside it, so the row has an amount on
+    its own line."""
+    out = list(lines)
+    for n in range(len(out) - 1):
+        a, b = out[n], out[n + 1]
+        if not a.words or not b.words or b.top - a.bottom >= 0.6 * a.size:
+            continue
+        figs = [i for i, w in enumerate(a.words) if _FIGURE.match(w.text)
+                and not (i + 1 < len(a.words) and _UNIT.match(a.words[i + 1].text))]
+        moved: dict[int, Word] = {}
+        for j, u in enumerate(b.words):
+            if not _UNIT.match(u.text) or (j and _FIGURE.match(b.words[j - 1].text)):
+                continue  # not a unit, or the unit of a figure on its own line
+            hit = [i for i in figs if a.words[i].x0 < u.x1 and u.x0 < a.words[i].x1 and i not in moved]
+            if len(hit) == 1:
+                moved[hit[0]] = u
+        if not moved:
+            continue
+        words: list[Word] = []
+        for i, w in enumerate(a.words):
+            words.append(w)
+            if i in moved:
+                u = moved[i]
+                x = w.x1 + 0.01
+                words.append(Word(u.text, x, w.top, x + (u.x1 - u.x0), w.bottom, u.size, u.bold, u.orig, u.confidence))
+        out[n] = Line(words)
+        rest = [w for w in b.words if all(w is not u for u in moved.values())]
+        out[n + 1] = Line(rest) if rest else Line([])
+    return [line for line in out if line.words]
 
 
 def _columns(xs: list[float], size: float) -> list[float]:
