@@ -405,7 +405,8 @@ def _first_gutter(ws: list[Word], start: float, min_gap: float, right: float) ->
     """The first gap, left to right, after which stands only text rather than the table's columns.
     Each gap is judged by the strip of words between it and the next gap: a strip with the
     table's figures or titles is a column of the panel (a panel of one row has its amount alone in
-    its strip); a strip without them, or with one figure among several lines, is text."""
+    its strip); a strip without them, or with one figure among several lines, or whose lines are
+    mostly running text (claims quoting amounts: "1,000 IU of vitamin D per serving"), is text."""
     spans = sorted((w.x0, w.x1, w.size) for w in ws)
     reach, reach_size = None, 0.0
     gaps: list[tuple[float, float]] = []  # (where the text before it reaches, where the next starts)
@@ -422,7 +423,9 @@ def _first_gutter(ws: list[Word], start: float, min_gap: float, right: float) ->
         end = gaps[i + 1][0] + 0.5 if i + 1 < len(gaps) else float("inf")
         strip = [w for w in ws if w.x0 >= x0 - 0.5 and w.x1 <= end]
         figures = _amount_lines(strip)
-        text.append(not figures or (len(figures) < 2 and _prose(strip)))
+        prose = _prose_lines(strip)
+        text.append(not figures or (len(figures) < 2 and _prose(strip))
+                    or (len(prose) >= 3 and len(prose) > len(figures - prose)))
     # text beside the panel stands right of all of the table: a strip of words without figures
     # between two columns of figures is a title or a name, not the text beside
     for i, (edge, _) in enumerate(gaps):
@@ -465,6 +468,21 @@ def _prose(ws: list[Word]) -> bool:
         lines.setdefault(round(w.top / 2), []).append(w)
     size = sorted(w.size for w in ws)[len(ws) // 2]
     return len(lines) >= 3 and max(max(w.x1 for w in ln) - min(w.x0 for w in ln) for ln in lines.values()) > 15 * size
+
+
+_WORD = re.compile(r"^[^\W\d_]{2,}[.,:;)*]*$")
+
+
+def _prose_lines(ws: list[Word]) -> set[int]:
+    """Lines (by rounded top) of running text: three words or more that are neither figures nor
+    units nor column titles ("1,000 IU of vitamin D per serving", "Supports healthy bones"). A
+    table's cells and titles hold fewer ("% Daily Value", "25 mcg (1,000 IU)")."""
+    by_line: dict[int, list[Word]] = {}
+    for w in ws:
+        by_line.setdefault(round(w.top / 2), []).append(w)
+    return {k for k, line in by_line.items()
+            if sum(bool(_WORD.match(w.text)) and not _UNIT.match(w.text) and not _TITLE.search(w.text)
+                   for w in line) >= 3}
 
 
 def _flush_block(ws: list[Word], x0: float) -> bool:
