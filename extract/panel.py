@@ -33,9 +33,12 @@ EU_HEADER_RE = re.compile(r"per\s+daily\s+(?:dose|portion|intake)|%\s*nrv|\bnrv\
 DAILY_DOSE_QTY_RE = re.compile(r"per\s+daily\s+(?:dose|portion|intake)\s*\(\s*(?P<v>\d+\s+[^)]+?)\s*\)", re.IGNORECASE)
 # Canada: "Each softgel contains / Chaque capsule molle contient:", "Each 2 capsules contain"
 _EACH, _CONTAINS = vocab.each_alternation()
+# "Each dose (2 softgels) contains": the serving is the dose's count of units.
 EACH_RE = re.compile(
-    rf"^(?:{_EACH})\s+(?:(?P<n>\d+|one|two|three|four)\s+)?(?P<u>[^\W\d_][^\W\d_ -]*(?:[ -][^\W\d_]+)*?)\s+"
+    rf"^(?:{_EACH})\s+(?:(?:dose|serving|portion)\s*\(\s*(?P<dn>\d+)\s+(?P<du>[^\W\d_][^()]*?)\s*\)|"
+    rf"(?:(?P<n>\d+|one|two|three|four)\s+)?(?P<u>[^\W\d_][^\W\d_ -]*(?:[ -][^\W\d_]+)*?))\s+"
     rf"(?:{_CONTAINS})(?!\w)", re.IGNORECASE)
+EACH_START_RE = re.compile(rf"^(?:{_EACH})\s", re.IGNORECASE)
 # A line of a panel's head that is the French of the line before (bilingual Canadian panels).
 # A wrapped "Chaque capsule molle / contient :" leaves the verb alone on its line.
 FRENCH_HEAD_RE = re.compile(r"^(?:/\s*)?(?:chaque\b|ingr[ée]dients\s+m[ée]dicinaux|quantit[ée]|"
@@ -87,6 +90,7 @@ def find_headings(words: list[Word]) -> list[Heading]:
     A weak heading ("Zusammensetzung", "Composition") counts only alone on its line with a
     panel's column titles (per daily dose, %NRV) under it: elsewhere it heads an ingredient list."""
     heads: list[Heading] = []
+    ends: list[int] = []  # index of each heading's last word
     last_end = -10  # index of the last word of the previous heading
     for i, w in enumerate(words):
         if _fold_word(w.text)[:3] not in _heading_prefixes():
@@ -98,10 +102,14 @@ def find_headings(words: list[Word]) -> list[Heading]:
         prev = _neighbour(words, i, -1)
         if prev is not None and _fold_word(words[prev].text).rstrip(":").endswith(("non", "non-")):
             continue  # "Non medicinal ingredients"
-        if heads and _bilingual(words, last_end, i, heads[-1], region):
-            h = heads[-1]  # the same heading in the other language
+        # the same heading in the other language, beside it or under it; under a heading of a
+        # panel side by side with another, the other's heading may come between them in reading order
+        twin = next((k for k in range(len(heads) - 1, max(-1, len(heads) - 4), -1)
+                     if _bilingual(words, ends[k], i, heads[k], region)), None)
+        if twin is not None:
+            h = heads[twin]
             h.x1, h.bottom = max(h.x1, words[end].x1), max(h.bottom, words[end].bottom)
-            last_end = end
+            ends[twin] = last_end = end
             continue
         if region != "us" and prev is not None and prev != last_end:
             # inside a sentence or a footnote ("*VNR : valeurs nutritionnelles de référence"); a
@@ -112,6 +120,7 @@ def find_headings(words: list[Word]) -> list[Heading]:
         ws = [words[j] for j in used]
         heads.append(Heading(w.x0, min(x.top for x in ws), max(x.x1 for x in ws), max(x.bottom for x in ws), region,
                              max(x.size for x in ws), all(x.bold for x in ws)))
+        ends.append(end)
         last_end = end
     return heads
 
@@ -281,6 +290,7 @@ def read_panel(words: list[Word], box: tuple[float, float, float, float], page: 
 
     rows: list[tuple[RowRecord, list[Line]]] = []
     state = "head"
+    each_carry = ""  # the start of an "Each ... contains" line that wrapped
     pending: list[Line] = []
     end_y = box[1]
     raw_tail = ""  # text of a "(providing ...)" note under the last row, while it is open
@@ -307,11 +317,17 @@ def read_panel(words: list[Word], box: tuple[float, float, float, float], page: 
                 dd = DAILY_DOSE_QTY_RE.search(text)
                 if dd and rec.serving_size is None:
                     rec.serving_size = _title_units(dd.group("v"))
+            if each_carry:
+                text, each_carry = each_carry + " " + text, ""
             each = EACH_RE.match(text)
+            if each is None and EACH_START_RE.match(text) and len(text) < 60 and rec.serving_size is None:
+                each_carry = text  # "Each dose (2 softgels)" / "contains": set over two or three lines
+                end_y = line.bottom
+                continue
             if each and rec.serving_size is None:
                 # Canada: "Each softgel contains": the dosage unit is the serving
-                n = each.group("n") or "1"
-                rec.serving_size = f"{n} {_title_units(each.group('u'))}"
+                n = each.group("dn") or each.group("n") or "1"
+                rec.serving_size = f"{n} {_title_units(each.group('du') or each.group('u'))}"
                 take_columns(text)
                 state = "rows"
                 end_y = line.bottom

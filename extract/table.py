@@ -125,7 +125,12 @@ def reline(lines: list[Line]) -> list[Line]:
     if not anchors:
         return lines
     size = max(1.0, sorted(l.size for l in lines)[len(lines) // 2])
+    # where the amount columns (but the first) and the %DV columns begin: a title never runs
+    # across one of them
     edges = _columns([x for i in anchors for x in _amount_x(lines[i])], size)[1:]
+    edges += _columns([w.x0 for i in anchors for w in lines[i].words if _PERCENT.match(w.text) and "%" in w.text],
+                      size)
+    edges.sort()
     if edges:
         lines = [_split_at_edges(line, edges) for line in lines[:anchors[0]]] + lines[anchors[0]:]
     lines = merge_titles(lines, anchors[0], edges)
@@ -191,8 +196,12 @@ def reline(lines: list[Line]) -> list[Line]:
         tight_above = bool(below) and anchor_lines[below[0]].top - l.bottom < 0.9 * size
         if not cell_part:
             # a name-only line: the wrapped tail of a name is left to the row reader; only a name
-            # set above an amount that has no name of its own (centred beside it) joins here
-            if tight_above and not names[below[0]] and name_part:
+            # set above an amount that has no name of its own (centred beside it) joins here,
+            # unless it goes on with an unfinished name ("CALCIUM (AS" / "CALCIUM CITRATE)")
+            prev_name = " ".join(w.text for w in names[above[-1]]) if above else ""
+            if prev_name and above[-1] in changed and not _complete(prev_name):
+                names[above[-1]].extend(name_part)
+            elif tight_above and not names[below[0]] and name_part:
                 names[below[0]][:0] = name_part
                 changed.add(below[0])
             else:

@@ -35,6 +35,14 @@ CASES = {
     # claims beside the panel that quote amounts ("1,000 IU of vitamin D per serving"): running
     # text, not a column of the table
     "claims_with_amounts_beside": (4817, 300, 39, None),
+    # two Canadian panels side by side, each heading wrapped into its French line under it: two
+    # headings, not four
+    "bilingual_headings_side_by_side_wrapped": (4817, 300, 79, None),
+    # "EACH DOSE (2 SOFTGELS)" / "CONTAINS / CHAQUE DOSE" / "CONTIENT :" in a narrow column
+    "each_dose_contains_wrapped": (4817, 300, 193, None),
+    # names wrapped around amounts centred between their lines ("CALCIUM (AS" / amounts /
+    # "CALCIUM CITRATE)" / "CHOLECALCIFEROL" / amounts / "(VITAMIN D3)")
+    "names_wrapped_around_centred_amounts": (4817, 300, 175, None),
     # one-row Canadian panel whose amount stands alone between the name and the text beside it
     # (read before; guards the gutter search against taking the amount's strip for text)
     "one_row_amount_alone_before_text_beside": (4817, 300, 226, None),
