@@ -98,7 +98,20 @@ def _stack_columns(run: list[Line], size: float, edges: list[float]) -> list[Wor
         else:
             cols.append([ph])
     cols.sort(key=lambda c: min(p[0].x0 for p in c))
-    return [w for c in cols for p in sorted(c, key=lambda p: (row[id(p[0])], p[0].x0)) for w in p]
+    out: list[Word] = []
+    for c in cols:
+        for n, p in enumerate(sorted(c, key=lambda p: (row[id(p[0])], p[0].x0))):
+            first = p[0]
+            if n and out and len(first.text) == 1 and first.text.isalpha() and out[-1].text[-1:].isalpha() \
+                    and row[id(first)] > row.get(id(out[-1]), -1):
+                # a word broken at the cell's edge with no hyphen ("CHILDRE" / "N 4-11"): one word
+                a = out.pop()
+                out.append(Word(a.text + first.text, a.x0, a.top, max(a.x1, first.x1), max(a.bottom, first.bottom),
+                                a.size, a.bold, a.orig, min(a.confidence, first.confidence)))
+                out.extend(p[1:])
+                continue
+            out.extend(p)
+    return out
 
 
 def _anchors(lines: list[Line]) -> list[int]:
