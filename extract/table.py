@@ -53,8 +53,8 @@ def merge_titles(lines: list[Line], first_row: int, edges: list[float] | None = 
     A column is a stack of phrases (a line's words a space or so apart) that overlap horizontally
     from line to line; columns are read left to right, each top to bottom. Columns may stand
     closer than a word space in the merged line ("% DV" between "1 / Tablet" and "2 / Tablets"),
-    so nothing but overlap joins phrases of different lines, and no phrase runs across the left
-    edge of an amount column (``edges``)."""
+    so nothing but overlap joins phrases of different lines, and no phrase runs across the edge of
+    an amount or %DV column (``edges``)."""
     if first_row < 2:
         return lines
     size = max(1.0, sorted(l.size for l in lines)[len(lines) // 2])
@@ -79,9 +79,12 @@ def _stack_columns(run: list[Line], size: float, edges: list[float]) -> list[Wor
     phrases: list[list[Word]] = []
     row: dict[int, int] = {}  # id of a word: its line in the run (glyph tops of one line differ)
     for n, line in enumerate(run):
+        # a word space on this line: its narrowest gap (a monospaced or letter-spaced line has wide ones)
+        gaps = [b.x0 - a.x1 for a, b in zip(line.words, line.words[1:])]
+        space = min(0.8 * size, max(0.25 * size, 1.3 * min(gaps, default=0.0)))
         for w in line.words:
             row[id(w)] = n
-            if phrases and phrases[-1][-1] in line.words and w.x0 - phrases[-1][-1].x1 <= 0.5 * size \
+            if phrases and phrases[-1][-1] in line.words and w.x0 - phrases[-1][-1].x1 <= space \
                     and not any(phrases[-1][-1].x1 - 0.5 <= e <= w.x0 + 0.5 for e in edges):
                 phrases[-1].append(w)
             else:
@@ -441,11 +444,13 @@ def _first_gutter(ws: list[Word], start: float, min_gap: float, right: float) ->
         if reach is None or x1 > reach:
             reach, reach_size = x1, size
     text = []
-    for i, (_, x0) in enumerate(gaps):
+    for i, (edge, x0) in enumerate(gaps):
         end = gaps[i + 1][0] + 0.5 if i + 1 < len(gaps) else float("inf")
         strip = [w for w in ws if w.x0 >= x0 - 0.5 and w.x1 <= end]
         figures = _amount_lines(strip)
-        prose = _prose_lines(strip)
+        # a line of prose that runs across the gap (monospaced text lines its spaces up into a
+        # column) continues the text left of it: not text beside the panel
+        prose = _prose_lines(strip) - _prose_lines([w for w in ws if w.x1 <= edge + 0.5])
         text.append(not figures or (len(figures) < 2 and _prose(strip))
                     or (len(prose) >= 3 and len(prose) > len(figures - prose)))
     # text beside the panel stands right of all of the table: a strip of words without figures
@@ -504,7 +509,7 @@ def _prose_lines(ws: list[Word]) -> set[int]:
         by_line.setdefault(round(w.top / 2), []).append(w)
     return {k for k, line in by_line.items()
             if sum(bool(_WORD.match(w.text)) and not _UNIT.match(w.text) and not _TITLE.search(w.text)
-                   for w in line) >= 3}
+                   and not _TITLE_END.match(w.text) for w in line) >= 3}
 
 
 def _flush_block(ws: list[Word], x0: float) -> bool:
