@@ -155,18 +155,18 @@ def reline(lines: list[Line]) -> list[Line]:
         lines = [_split_at_edges(line, edges) for line in lines[:anchors[0]]] + lines[anchors[0]:]
     lines = merge_titles(lines, anchors[0], edges)
     anchors = _anchors(lines)
-    xs = sorted(x for i in anchors for x in _amount_x(lines[i]))
-    # The amount columns' left edge: the first amount of the rows that have a name before it
-    # (a figure inside a name, far left of the others, does not move it).
-    named = sorted(x for i in anchors for x in _amount_x(lines[i])[:1] if x > lines[i].x0 + size)
-    if not named:
-        # no row prints its name beside its amount: the amounts that stand clear of the name column
-        name_x = min(line.x0 for line in lines)
-        named = sorted(_amount_x(lines[i])[0] for i in anchors if lines[i].x0 > name_x + 2 * size)
-        if not named:
+    left = _amount_left(lines, anchors, size)
+    if left is None:
+        return lines
+    # The table ends at a line of prose standing across the amount column (directions, a footnote):
+    # an amount further down belongs to something else ("Sunshine D 5,000 IU" under the next panel).
+    prose = next((i for i in range(anchors[0] + 1, anchors[-1]) if _straddles(lines[i], left, size)), None)
+    if prose is not None:
+        anchors = [i for i in anchors if i < prose]
+        left = _amount_left(lines, anchors, size)
+        if left is None:
             return lines
-    mid = named[(len(named) - 1) // 2]  # of two rows, the one whose amount stands further left
-    left = min(x for x in named if x >= mid - 3.0 * size) - 1.0
+    xs = sorted(x for i in anchors for x in _amount_x(lines[i]))
     first, last = anchors[0], anchors[-1]
     # the body: from the first anchor to the last, and the lines set tight under the last one
     end = last
@@ -323,6 +323,20 @@ def _unglue_alt(line: Line) -> Line:
         tail = Word(w.text[p:], x, w.top, w.x1, w.bottom, w.size, w.bold, w.orig, w.confidence)
         return _unglue_alt(Line([*ws[:i], head, tail, *ws[i + 1:]]))
     return line
+
+
+def _amount_left(lines: list[Line], anchors: list[int], size: float) -> float | None:
+    """The amount columns' left edge: the first amount of the rows that have a name before it (a
+    figure inside a name, far left of the others, does not move it)."""
+    named = sorted(x for i in anchors for x in _amount_x(lines[i])[:1] if x > lines[i].x0 + size)
+    if not named:
+        # no row prints its name beside its amount: the amounts that stand clear of the name column
+        name_x = min(line.x0 for line in lines)
+        named = sorted(_amount_x(lines[i])[0] for i in anchors if lines[i].x0 > name_x + 2 * size)
+        if not named:
+            return None
+    mid = named[(len(named) - 1) // 2]  # of two rows, the one whose amount stands further left
+    return min(x for x in named if x >= mid - 3.0 * size) - 1.0
 
 
 def _straddles(line: Line, left: float, size: float) -> bool:
