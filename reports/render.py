@@ -1,15 +1,12 @@
 """Reports from the warehouse: a catalog summary and one report per retailer, each as one
-self-contained HTML file (charts as inline SVG, evidence crops as data URIs), a PDF of the
-same HTML (WeasyPrint), and the flagged products as CSV and XLSX.
+self-contained HTML file (charts as inline SVG, evidence crops as data URIs), a PDF with the
+same content and every evidence card (Typst, :mod:`reports.typeset`), and the flagged products
+as CSV and XLSX.
 
-How the work is laid out (2,000 labels, 1,113 flagged, a summary and 2 retailer reports on
-2 cores: 110 s and 0.9 GB when everything ran in one process, about 40 s and 450 MB now): the
-run is read once (:func:`reports.data.load_snapshot`, a few queries instead of one per
+The run is read once (:func:`reports.data.load_snapshot`, a few queries instead of one per
 product) and each report cut from it; each evidence crop is rendered once, into the crop
-cache, and the HTML reads it back as a data URI while it streams to disk; the PDFs, two
-thirds of the work, are laid out by WeasyPrint in spawned worker processes
-(:data:`PDF_PROCESSES`), a chunk of pages at a time (:mod:`reports.pdf`), while this process
-writes the HTML, CSV and XLSX.
+cache, and the HTML reads it back as a data URI while it streams to disk; the PDF embeds the
+cached files.
 
 No Prefect here: flows/audit.py's report_task calls :func:`write_reports`.
 """
@@ -28,17 +25,19 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
 import duckdb
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup, escape
 
 from labelaudit.contracts.catalog import CatalogLocation
 from labelaudit.contracts.reference import IU_PER_MCG_VITAMIN_D, UPPER_LIMITS
 from reports.cells import cell, name_stem
+from reports.charts import brand_chart_title as _brand_title
 from reports.charts import brand_flag_share, daily_vitamin_d_histogram, high_dose_coverage
 from reports.crops import DPI, Crop, cached_crop, crop_file, png_size
 from reports.data import (
@@ -53,7 +52,6 @@ from reports.data import (
     rule_titles,
     servings_text,
 )
-from reports.pdf import PdfEngineMissing
 
 FORMATS = ("html", "pdf", "csv", "xlsx")
 CSV_COLUMNS = [
@@ -61,10 +59,6 @@ CSV_COLUMNS = [
     "daily_vitamin_d3_mcg", "daily_vitamin_d3_iu", "daily_vitamin_k2_mcg", "daily_magnesium_mg",
     "servings_per_day", "servings_per_day_assumed", "rules", "severity", "waived", "reason", "reasons",
 ]
-# Worker processes that lay out the PDFs (spawned; 0: lay them out in the calling process). Each
-# holds WeasyPrint and one chunk of pages (reports.pdf.CHUNK_WEIGHT): about 100-120 MB.
-PDF_PROCESSES = 2
-
 _ENV: Environment | None = None
 
 
@@ -72,13 +66,21 @@ def _env() -> Environment:
     global _ENV
     if _ENV is None:
         _ENV = Environment(loader=PackageLoader("reports", "templates"), autoescape=select_autoescape(["html", "j2"]))
+        _ENV.filters["breakable"] = breakable
     return _ENV
+
+
+def breakable(text: Any) -> Markup:
+    """``text`` escaped, with a line-break opportunity after each underscore: a rule id such as
+    K_NO_ANTICOAGULANT_CAUTION wraps inside its column instead of running over the next one."""
+    return Markup(str(escape(text)).replace("_", "_<wbr>"))
 
 
 def prepare() -> None:
     """Import what writing reports needs (matplotlib, the templates, openpyxl): called on a thread while the
     extraction workers read, when this process only waits, so that the reports start at once."""
     import openpyxl  # noqa: F401
+    import typst  # noqa: F401
 
     _env().get_template("summary.html.j2")
 
@@ -185,11 +187,6 @@ def _data_uri(p: ReportProduct) -> str | None:
         return None
 
 
-def _file_uri(p: ReportProduct) -> str | None:
-    path = p.crop_path
-    return Path(path).resolve().as_uri() if path else None
-
-
 def _panel_boxes_of(con: duckdb.DuckDBPyConnection, snap: RunSnapshot) -> dict[str, tuple | None]:
     keys = {f["product_key"] for f in snap.flags}
     ids = [p.product_id for p in snap.products if p.product_key in keys]
@@ -201,11 +198,6 @@ def _panel_boxes_of(con: duckdb.DuckDBPyConnection, snap: RunSnapshot) -> dict[s
     return {r[0]: (tuple(r[1:]) if all(v is not None for v in r[1:]) else None) for r in rows}
 
 
-# WeasyPrint lays out every crop: a PDF with a thousand evidence cards took minutes and
-# gigabytes. The PDF carries the most serious ones; the HTML and XLSX carry every one.
-PDF_EVIDENCE_LIMIT = 60
-
-
 # The vitamin D thresholds of the run the dose chart draws, each labelled with its own name.
 CHART_THRESHOLDS = ("high_dose_vitamin_d_mcg", "noael_vitamin_d_mcg")
 
@@ -214,6 +206,10 @@ def thresholds(data: ReportData) -> list[dict[str, Any]]:
     """The run's vitamin D thresholds as the charts and the text show them: parameter, name, mcg, IU."""
     return [{"param": k, "name": data.param_names.get(k, k), "mcg": data.params[k],
              "iu": data.params[k] * IU_PER_MCG_VITAMIN_D} for k in CHART_THRESHOLDS]
+
+
+def brand_chart_title(data: ReportData) -> str:
+    return _brand_title(data.brands)
 
 
 def _charts(data: ReportData, cache_dir: Path | None = None) -> dict[str, str]:
@@ -248,7 +244,7 @@ def _charts(data: ReportData, cache_dir: Path | None = None) -> dict[str, str]:
     return charts
 
 
-def _html_chunks(data: ReportData, evidence_limit: int | None = None, pdf: bool = False,
+def _html_chunks(data: ReportData, evidence_limit: int | None = None,
                  crop_src: Callable[[ReportProduct], str | None] | None = None) -> Iterable[str]:
     limit = data.params["high_dose_vitamin_d_mcg"]
     chunks = _env().get_template("summary.html.j2").generate(
@@ -261,7 +257,7 @@ def _html_chunks(data: ReportData, evidence_limit: int | None = None, pdf: bool 
         titles=rule_titles(), sources=rule_sources(),
         corrections=data.corrections, corrections_by_id={c["correction_id"]: c for c in data.corrections},
         evidence=data.flagged if evidence_limit is None else data.flagged[:evidence_limit],
-        crop_src=crop_src or (_file_uri if pdf else _data_uri), pdf=pdf,
+        crop_src=crop_src or _data_uri, brand_title=brand_chart_title(data),
     )
     # Every attribute in the template is double-quoted, so an apostrophe needs no escaping: "Women's" stays
     # searchable as written. (An escaped value comes out of the template in one piece, never split; str.replace,
@@ -270,9 +266,9 @@ def _html_chunks(data: ReportData, evidence_limit: int | None = None, pdf: bool 
         yield str.replace(chunk, "&#39;", "'")
 
 
-def render_html(data: ReportData, evidence_limit: int | None = None, pdf: bool = False) -> str:
-    """The report as one HTML string (crops as data URIs; for ``pdf``, as file URIs into the crop cache)."""
-    return "".join(_html_chunks(data, evidence_limit, pdf=pdf))
+def render_html(data: ReportData, evidence_limit: int | None = None) -> str:
+    """The report as one HTML string (crops as data URIs)."""
+    return "".join(_html_chunks(data, evidence_limit))
 
 
 CROPS_FOLDER = "crops"  # beside the HTML reports written with self_contained=False
@@ -311,16 +307,12 @@ def write_html(data: ReportData, path: Path, self_contained: bool = True) -> Pat
     return path
 
 
-def _pdf_html(data: ReportData) -> str:
-    n = PDF_EVIDENCE_LIMIT
-    return render_html(data, None if len(data.flagged) <= n else n, pdf=True)
+def render_pdf(data: ReportData, path: Path) -> Path:
+    """The report as a PDF at ``path``: the HTML report's content, every evidence card (Typst, reports.typeset)."""
+    from reports.typeset import document, write_pdf
 
-
-def render_pdf(html: str, path: Path) -> Path:
-    """``html`` as a PDF at ``path``, laid out in this process (chunk by chunk, see reports.pdf)."""
-    from reports.pdf import pdf_job
-
-    return Path(pdf_job(html, str(path), str(path.parent)))
+    doc = document(data, title_for(data), _charts(data), thresholds(data), brand_chart_title(data))
+    return write_pdf(doc, path)
 
 
 def flagged_rows(data: ReportData) -> list[dict[str, Any]]:
@@ -389,57 +381,6 @@ def render_xlsx(data: ReportData, path: Path) -> Path:
     info.column_dimensions["B"].width = 70
     wb.save(path)
     return path
-
-
-class _PdfWorkers:
-    """PDF layout jobs: in spawned worker processes (started early, so that they import WeasyPrint while
-    this process reads the warehouse), or in this process when there are none."""
-
-    def __init__(self, jobs: int):
-        self.pool: ProcessPoolExecutor | None = None
-        n = min(PDF_PROCESSES, jobs, os.cpu_count() or 1)
-        if n >= 1 and jobs >= 1 and PDF_PROCESSES > 0:
-            try:
-                self.pool = ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"))
-                from reports.pdf import warm_up
-
-                for _ in range(n):
-                    self.pool.submit(warm_up)
-            # No processes here (e.g. a daemon): lay out in-process.
-            except (OSError, AssertionError, RuntimeError) as e:
-                print(f"warning: PDF reports are laid out in this process ({e})", file=sys.stderr)
-                self.close()
-
-    def submit(self, html: str, path: Path) -> Future | Callable[[], Path]:
-        from reports.pdf import pdf_job
-
-        if self.pool is not None:
-            try:
-                return self.pool.submit(pdf_job, html, str(path), str(path.parent))
-            except RuntimeError:  # the pool broke: lay out in this process
-                self.close()
-        return lambda: Path(pdf_job(html, str(path), str(path.parent)))
-
-    @staticmethod
-    def result(job: Future | Callable[[], Path], html: str, path: Path) -> Path:
-        if callable(job):
-            return job()
-        try:
-            return Path(job.result())
-        except BrokenProcessPool as e:  # a worker died (killed, out of memory): once more, in this process
-            print(f"warning: a PDF worker failed ({e}); laying out {path.name} in this process", file=sys.stderr)
-            from reports.pdf import pdf_job
-
-            return Path(pdf_job(html, str(path), str(path.parent)))
-
-    def close(self, abort: bool = False) -> None:
-        """Stop the workers; ``abort`` (the reports failed): without waiting for the PDFs under way."""
-        if self.pool is not None:
-            if abort:
-                for proc in list((getattr(self.pool, "_processes", None) or {}).values()):
-                    proc.terminate()
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None
 
 
 # ------------------------------------------------------------------ no work twice
@@ -555,8 +496,7 @@ def mark_unchanged(path: Path, since: dict[str, Any], run: dict[str, Any]) -> No
 
 
 def _write(snap: RunSnapshot, scopes: list[str | None], out_dir: Path, formats: list[str], cache_dir: Path,
-           panel_boxes: dict[str, tuple | None], pdf_workers: Callable[[], _PdfWorkers] | None,
-           self_contained: bool = True) -> list[dict[str, Path]]:
+           panel_boxes: dict[str, tuple | None], self_contained: bool = True) -> list[dict[str, Path]]:
     """Every report of ``scopes`` (None: the catalog summary) in ``formats``; one dict of paths per scope.
     A file whose inputs are those it was last rendered from (its fingerprint) is kept, not rendered again."""
     stems = [f"retailer-{name_stem(r)}" if r else "summary" for r in scopes]
@@ -605,27 +545,16 @@ def _write(snap: RunSnapshot, scopes: list[str | None], out_dir: Path, formats: 
             _charts(data, cache_dir.parent / "charts")
     if visual:  # every crop the parts to render need, cut once, in parallel when there are many
         crops.prefetch(p for i, data in enumerate(datas) if {"html", "pdf"} & set(todo[i]) for p in data.flagged)
-    pending: list[tuple[int, Any, str, Path]] = []
-    # The PDF workers start only when a PDF is to be laid out: an unchanged re-audit starts none.
-    workers = pdf_workers() if pdf_workers and any("pdf" in t for t in todo) else None
     try:
-        if "pdf" in formats:
-            # The PDFs first (the longest work, in the workers), biggest first: they need only their top crops.
-            for i in sorted(range(len(datas)), key=lambda i: -len(datas[i].flagged) - len(datas[i].needs_review)):
-                if "pdf" not in todo[i]:
-                    continue
-                data = datas[i]
-                attach_crops(data, cache_dir, data.flagged[:PDF_EVIDENCE_LIMIT], crops)
-                html = _pdf_html(data)
-                path = out_dir / f"{stems[i]}.pdf"
-                job = workers.submit(html, path) if workers else functools.partial(render_pdf, html, path)
-                pending.append((i, job, html if not callable(job) else "", path))
-                del html
         for i, data in enumerate(datas):
-            if "html" in todo[i]:
+            if {"html", "pdf"} & set(todo[i]):
                 attach_crops(data, cache_dir, None, crops)
+            if "html" in todo[i]:
                 out[i]["html"] = write_html(data, out_dir / f"{stems[i]}.html", self_contained)
                 done(i, "html")
+            if "pdf" in todo[i]:
+                out[i]["pdf"] = render_pdf(data, out_dir / f"{stems[i]}.pdf")
+                done(i, "pdf")
             if "csv" in todo[i]:
                 out[i]["csv"] = render_csv(data, out_dir / f"{stems[i]}-flagged.csv")
                 done(i, "csv")
@@ -633,18 +562,7 @@ def _write(snap: RunSnapshot, scopes: list[str | None], out_dir: Path, formats: 
                 out[i]["xlsx"] = render_xlsx(data, out_dir / f"{stems[i]}-flagged.xlsx")
                 done(i, "xlsx")
             datas[i] = None  # type: ignore[call-overload]  # done with it: free it before the next report
-        for i, job, html, path in pending:
-            try:
-                out[i]["pdf"] = _PdfWorkers.result(job, html, path)
-                done(i, "pdf")
-            except PdfEngineMissing as e:  # no PDF engine on this machine: the other formats still get written
-                if list(formats) == ["pdf"]:
-                    raise
-                print(f"warning: {e}", file=sys.stderr)
     finally:
-        for _i, job, _h, _p in pending:
-            if not callable(job):
-                job.cancel()
         parts.save()  # what was rendered before a failure stays known
     return [{f: o[f] for f in FORMATS if f in o} for o in out]
 
@@ -657,7 +575,7 @@ def write_report(con: duckdb.DuckDBPyConnection, run_id: str | None, out_dir: Pa
     out_dir = Path(out_dir)
     snap = load_snapshot(con, run_id, catalog, details="html" in formats or "pdf" in formats)
     boxes = _panel_boxes_of(con, snap) if ("html" in formats or "pdf" in formats) else {}
-    return _write(snap, [retailer], out_dir, formats, cache_dir or out_dir / ".cache" / "crops", boxes, None)[0]
+    return _write(snap, [retailer], out_dir, formats, cache_dir or out_dir / ".cache" / "crops", boxes)[0]
 
 
 def write_reports(db: Path, run_id: str | None, out_dir: Path, retailer: str | None = None,
@@ -677,35 +595,22 @@ def write_reports(db: Path, run_id: str | None, out_dir: Path, retailer: str | N
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     visual = "html" in formats or "pdf" in formats
-    started: list[_PdfWorkers] = []
-
-    def workers() -> _PdfWorkers:
-        started.append(_PdfWorkers(1 if retailer else PDF_PROCESSES))
-        return started[-1]
-
-    done = False
+    con = duckdb.connect(str(db), read_only=True)
     try:
-        con = duckdb.connect(str(db), read_only=True)
-        try:
-            run = resolve_run(con, run_id, catalog)
-            snap = load_snapshot(con, run["audit_run_id"], details=visual)
-            boxes = _panel_boxes_of(con, snap) if visual else {}
-        finally:
-            con.close()
-        run_id = run["audit_run_id"]
-        if retailer:
-            if retailer not in snap.retailers:
-                known = ", ".join(snap.retailers) or "none (the catalog has no manifest retailer)"
-                raise LookupError(f"no products of retailer {retailer!r} in run {run_id}; retailers: {known}")
-            scopes: list[str | None] = [retailer]
-        else:
-            scopes = [None, *snap.retailers]
-        results = _write(snap, scopes, out_dir, formats, cache_dir or out_dir / ".cache" / "crops", boxes,
-                         workers if "pdf" in formats else None, self_contained)
-        done = True
+        run = resolve_run(con, run_id, catalog)
+        snap = load_snapshot(con, run["audit_run_id"], details=visual)
+        boxes = _panel_boxes_of(con, snap) if visual else {}
     finally:
-        for w in started:
-            w.close(abort=not done)
+        con.close()
+    run_id = run["audit_run_id"]
+    if retailer:
+        if retailer not in snap.retailers:
+            known = ", ".join(snap.retailers) or "none (the catalog has no manifest retailer)"
+            raise LookupError(f"no products of retailer {retailer!r} in run {run_id}; retailers: {known}")
+        scopes: list[str | None] = [retailer]
+    else:
+        scopes = [None, *snap.retailers]
+    results = _write(snap, scopes, out_dir, formats, cache_dir or out_dir / ".cache" / "crops", boxes, self_contained)
     paths: dict[str, Path] = {}
     for r, res in zip(scopes, results, strict=True):
         paths.update({(f"{r}: {k}" if r else k): v for k, v in res.items()})
