@@ -7,6 +7,12 @@ checksum: a misread digit ("725 mcg (5,000 IU)", "125 mcg ... 6250%") breaks it.
 Daily Values: the current ones (21 CFR 101.9, 2016 rule) and the older ones still printed on
 IU-only labels. A %DV may follow either set. The values and the unit factors are the shared
 reference (labelaudit/contracts/reference.toml).
+
+The label also checks its panel from outside: a vitamin D dose stated in the masthead or claims
+("2,000 IU of vitamin D per serving") must be borne out by a vitamin D row, and figures that ran
+into a row's name must not exceed the amount read. ``panel_problems`` and ``stated_dose_problem``
+say in plain words what fails; the fallback chain (extract/document.py ``settle``) then tries
+another reader and keeps the reading that passes, else the panel goes to review.
 """
 from __future__ import annotations
 
@@ -195,6 +201,7 @@ def _key_names() -> tuple[tuple[str, re.Pattern[str]], ...]:
 _KEY_NAMES = _key_names()
 
 
+_MARKS = re.compile(r"[*†‡§¹²³⁴⁵⁶⁷⁸⁹⁰]")
 _SOURCE = re.compile(r"\(|\[|\bas\b|\bfrom\b|,", re.I)
 
 
@@ -202,7 +209,9 @@ def key_nutrient(label_text: str) -> str | None:
     """The key nutrient a row's name declares, else None. Only the name's head counts: the
     source in "Folate (as calcium L-methylfolate)" or "Vitamin C from calcium ascorbate" is not
     what the row declares."""
-    text = label_text or ""
+    # Footnote marks glued to a name ("Vitamin D¹") are no part of it: superscript digits are
+    # word characters to the regex, and "D¹" would not end a word.
+    text = _MARKS.sub(" ", label_text or "")
     cut = _SOURCE.search(text)
     head = text[:cut.start()] if cut and cut.start() > 0 else text
     hits = [(m.start(), key) for key, rx in _KEY_NAMES for m in [rx.search(head)] if m]
@@ -213,18 +222,139 @@ def starts_with_key_nutrient(text: str) -> bool:
     return any(rx.match(text or "") for _, rx in _KEY_NAMES)
 
 
+_NUMBER = r"\d[\d,.\s]*"
+_D_UNIT = r"(?:i\.?\s?u\.?|mcg|[µμu]g)(?!\w)"
+_D_NAME = dict(_KEY_NAMES)["vitamin_d"].pattern
+
+
+# A figure with what it counts: a mass, a unit, a percentage, a count of organisms.
+_MEASURE = re.compile(r"\d\s*(?:%|(?:mg|mcg|[µμu]g|g|iu|i\.u\.|kcal|kj|cfu|ufc|kbe|ml|billion|million)(?!\w))", re.I)
+
+_D_DOSE = re.compile(
+    # "Vitamin D3 5,000 IU", "Vitamin D 125 mcg (5,000 IU)": the name, at most a few words, the dose
+    rf"(?:{_D_NAME})[^\d\n.;]{{0,16}}{_NUMBER}{_D_UNIT}"
+    # "5,000 IU of vitamin D", "125 mcg vitamin D3 per serving"
+    rf"|{_NUMBER}{_D_UNIT}\s*(?:of\s+|de\s+|di\s+)?(?:{_D_NAME})", re.I)
+
+
+def vitamin_d_dose_named(text: str | None) -> bool:
+    """Does the label's own text (masthead, claims) state a vitamin D dose? Then its panel must
+    hold a vitamin D row: a panel read without one lost the row that decides the D3 flags."""
+    return bool(text) and _D_DOSE.search(text or "") is not None
+
+
+_FIGURE = re.compile(r"(\d{1,3}(?:[,\u00a0\u202f]\d{3})+|\d+(?:[.,]\d+)?)\s*(mcg|[µμu]g|mg|i\.?\s?u\.?)(?!\w)", re.I)
+
+
+def _figures_in(text: str) -> list[tuple[float, str]]:
+    out = []
+    for m in _FIGURE.finditer(text or ""):
+        raw = m.group(1)
+        # "2,000" and "2 000" group thousands; "12,5" is a decimal comma
+        raw = re.sub(r"[,\u00a0\u202f](?=\d{3}\b)", "", raw).replace(",", ".")
+        try:
+            out.append((float(raw), _unit(m.group(2)) or m.group(2)))
+        except ValueError:
+            continue
+    return out
+
+
+def _same_amount(nutrient: str, value: float, unit: str, amounts: list[tuple[float, str]]) -> bool:
+    for a, u in amounts:
+        if nutrient == "vitamin_d" and u == "mg":  # compare in mcg: the IU factor has no mg form
+            a, u = a * 1000.0, "mcg"
+        v = _in(value, unit, u, nutrient)
+        if v is not None and abs(v - a) <= max(PAIR_REL_TOL * max(abs(a), abs(v)), _half_step(a)):
+            return True
+    return False
+
+
+def _read_amounts(r: RowRecord) -> list[tuple[float, str]]:
+    return [(float(a), _unit(u) or u) for a, u in ((r.amount, r.unit), (r.alt_amount, r.alt_unit))
+            if a is not None and u is not None]
+
+
+def stated_d_doses(text: str | None) -> list[tuple[float, str]]:
+    """The vitamin D doses the label's text states outside its panel ("2,000 IU of vitamin D per
+    serving", "Vitamin D3 5,000 IU"): figures in mcg or IU next to a vitamin D name."""
+    out: list[tuple[float, str]] = []
+    for m in _D_DOSE.finditer(text or ""):
+        out += [(v, u) for v, u in _figures_in(m.group(0)) if u in ("mcg", "IU")]
+    return out
+
+
+def stated_dose_problem(stated: list[tuple[float, str]], rows: Iterable[RowRecord]) -> str | None:
+    """A vitamin D dose the label states that no vitamin D row of its panel bears out. A stated
+    per-unit dose is a share of a serving of several units (1,000 IU a softgel, 2 a serving), so the
+    read amount may be up to 4 times it; a read amount below it is another column's (the
+    children's) or a misread, and it decides the D3 flags."""
+    d_rows = [r for r in rows if key_nutrient(r.label_text) == "vitamin_d" and r.amount is not None]
+    if not stated or not d_rows:
+        return None
+    read = [a for r in d_rows for a in _read_amounts(r)]
+    for value, unit in stated:
+        if not any(_same_amount("vitamin_d", value * k, unit, read) for k in (1, 2, 3, 4)):
+            shown = f"{value:,.0f} {unit}" if value == int(value) else f"{value:g} {unit}"
+            return (f"the label states {shown} of vitamin D but its panel reads "
+                    f"{', '.join(r.amount_text for r in d_rows)}")
+    return None
+
+
+_VITAMIN = re.compile(r"\bvitamin[ae]?\b", re.I)
+
+
+def _head(text: str | None) -> str:
+    text = text or ""
+    cut = _SOURCE.search(text)
+    return text[:cut.start()] if cut and cut.start() > 0 else text
+
+
+def _name_figures(r: RowRecord, key: str) -> str | None:
+    """A figure in a key row's name ("Vitamin D 2,000 IU (50 mcg)" read as the name while the
+    amount came from the next column) that is not the amount read: two columns or two rows ran
+    together, and the amount may be the wrong one."""
+    head = _head(r.label_text)
+    read = _read_amounts(r)
+    if not read:
+        return None
+    for value, unit in _figures_in(head):
+        # Only a higher figure: a lower one is a per-unit column beside a per-serving or per-day
+        # one ("20 µg" beside "40 µg" a day), while a higher one may be the column that decides
+        # the flags (adults' beside the children's), or the amount itself misread.
+        amount, read_unit = read[0]
+        if key == "vitamin_d" and read_unit == "mg":
+            amount, read_unit = amount * 1000.0, "mcg"
+        as_read = _in(value, unit, read_unit, key)
+        if as_read is not None and as_read > amount and not _same_amount(key, value, unit, read):
+            return f"{value:g} {unit}"
+    return None
+
+
 def panel_problems(rows: Iterable[RowRecord]) -> list[str]:
     """What keeps a panel's reading from passing its own checks, in plain words."""
+    rows = list(rows)
     out = []
+    if rows and not any(r.amount is not None or r.elemental_amount is not None
+                        or _MEASURE.search(f"{r.label_text} {r.amount_text}") for r in rows):
+        # Text from beside the panel read as its rows, the real rows lost: nothing to judge, and
+        # a verdict of pass on it would be silent. (Counts such as "5 Billion CFU" are measures.)
+        out.append("no amount could be read on any of its rows")
     for r in rows:
         key = key_nutrient(r.label_text)
         if key is None:
+            if any(u in ("mcg", "IU") for _, u in _figures_in(_head(r.label_text))):
+                # "VITAMIN 50 MCG (2,000 250% D¹ IU)": a wrapped name and the next column's
+                # figures interleaved (by OCR too: "vy ANEN 50 MCG"); it may be vitamin D, read
+                # from any column.
+                out.append(f"{r.label_text}: a name that could not be told from the figures run into it")
             continue
         if r.amount is None and r.elemental_amount is None:
             out.append(f"{r.label_text}: named but no amount could be read")
         elif not row_consistent(key, r.amount, r.unit, r.alt_amount, r.alt_unit, r.percent_dv,
                                 r.elemental_amount, r.elemental_unit):
             out.append(f"{r.label_text}: its printed figures disagree ({_figures(r)})")
+        elif (other := _name_figures(r, key)) is not None:
+            out.append(f"{r.label_text}: its name holds a higher amount ({other}) than the one read ({_figures(r)})")
     return out
 
 

@@ -12,7 +12,7 @@ from pdfminer.pdfdocument import PDFPasswordIncorrect
 from pypdfium2 import PdfiumError
 
 from extract.chars import page_chars
-from extract.checks import key_nutrient, panel_problems
+from extract.checks import key_nutrient, panel_problems, stated_d_doses, stated_dose_problem, vitamin_d_dose_named
 from extract.errors import CorruptPdf, EmptyFile, EncryptedPdf, ExtractError, NotAPdf, TruncatedPdf
 from extract.identity import find_identity
 from extract.labeltext import assign_directions, directions_blocks, find_directions
@@ -198,9 +198,8 @@ def settle(data: bytes, index: int, first: str, panels: list[PanelRecord],
         if not p.rows and not p.review:
             continue  # a mention, not a panel
         p.review.extend(panel_problems(p.rows))
-        if disagree:
-            p.review.append("the readers disagree on its figures (" + "; ".join(
-                f"{_READER_NAMES[m]}: {_summary(ps)}" for m, ps in with_rows) + ")")
+        if disagree and (why := _disagreement(p, best, with_rows)) is not None:
+            p.review.append(why)
     return best
 
 
@@ -208,9 +207,68 @@ def _panels_seen(panels: list[PanelRecord]) -> int:
     return sum(bool(p.rows or p.review) for p in panels)
 
 
-def _summary(panels: list[PanelRecord]) -> str:
-    rows = [f"{r.label_text} {r.amount_text}".strip() for p in panels for r in p.rows if key_nutrient(r.label_text)]
-    return ", ".join(rows) or "no key nutrient rows"
+def _key_rows(panels: list[PanelRecord]) -> dict[str, list[tuple[float | None, str | None, float | None]]]:
+    """Each key nutrient's amounts as a reader read them, in reading order: what decides the
+    flags (a %DV read on one reader's row and on the next row by another does not)."""
+    out: dict[str, list[tuple[float | None, str | None, float | None]]] = {}
+    for p in panels:
+        for r in p.rows:
+            key = key_nutrient(r.label_text)
+            if key:
+                out.setdefault(key, []).append((r.amount, (r.unit or "").lower() or None, r.alt_amount))
+    return out
+
+
+def _key_texts(panels: list[PanelRecord], key: str) -> str:
+    """A key nutrient's rows as printed, for a reason: amount and %DV."""
+    out = []
+    for p in panels:
+        for r in p.rows:
+            if key_nutrient(r.label_text) == key:
+                dv = r.dv_text.strip()
+                out.append(" ".join(x for x in (r.amount_text.strip(), dv and f"{dv} DV") if x) or "no amount")
+    return ", ".join(out)
+
+
+def _short(text: str, most: int = 40) -> str:
+    # OCR noise makes a row's text run on: the reason names the row, it does not reprint it.
+    text = " ".join(text.split())
+    return text if len(text) <= most else text[:most - 1].rstrip() + "…"
+
+
+def _disagreement(panel: PanelRecord, best: list[PanelRecord],
+                 readings: list[tuple[str, list[PanelRecord]]]) -> str | None:
+    """Where the readers read this panel's key rows differently: one plain sentence and the first
+    such row (not every reader's whole page: OCR noise made that reason run to hundreds of
+    characters). A reader that did not see a row of this panel does not disagree on it (OCR often
+    drops a row the text layer holds); one that read a key row this panel lacks, or read it with
+    other figures or none, does. None when every reader agrees on this panel, as on a clean panel
+    beside one that failed its checks."""
+    mine = _key_rows([panel])
+    seen_best = [q for q in best if q.rows]
+    at = next((i for i, q in enumerate(seen_best) if q is panel), None)
+    best_keys = set(_key_rows(best))
+    views: list[tuple[str, list[PanelRecord]]] = []
+    differ: list[str] = []
+    for method, ps in readings:
+        seen = [q for q in ps if q.rows]
+        aligned = at is not None and len(seen) == len(seen_best)
+        view = [seen[at]] if aligned and at is not None else ps
+        theirs = _key_rows(view)
+        views.append((method, view))
+        for key, rows in theirs.items():
+            if key in mine:
+                if (rows != mine[key]) if aligned else any(x not in rows for x in mine[key]):
+                    differ.append(key)
+            elif aligned or key not in best_keys:
+                differ.append(key)
+    if not differ:
+        return None
+    first = next((k for k in mine if k in differ), differ[0])
+    names = {key_nutrient(r.label_text): r.label_text for _, ps in reversed(readings) for q in ps for r in q.rows}
+    names.update({key_nutrient(r.label_text): r.label_text for r in panel.rows})
+    what = " vs ".join(f"{_READER_NAMES[m]} {_short(_key_texts(v, first)) or 'no such row'}" for m, v in views)
+    return f"the readers disagree on its figures, first on {_short(names.get(first) or first)} ({what})"
 
 
 def _finish(out: FileExtraction, image_only_pages: int) -> FileExtraction:
@@ -352,9 +410,16 @@ def read_words(words: list[Word], width: float, height: float, number: int,
         else:
             fine = below
         rec.fine_print = clean(" ".join(line.text for line in fine))[:4000] or None
+        context = _context_lines(words, heads, head, region)
         rec.brand, rec.product_name = find_identity(
-            _context_lines(words, heads, head, region), body_size, panel_text=" ".join(r.label_text for r in rec.rows),
+            context, body_size, panel_text=" ".join(r.label_text for r in rec.rows),
             anchor=(head.x0, head.top, head.x1), fine_print=fine)
+        label_text = " ".join([*(line.text for line in context), rec.fine_print or ""])
+        if rec.rows and not any(key_nutrient(r.label_text) == "vitamin_d" for r in rec.rows) and vitamin_d_dose_named(
+                label_text):
+            rec.review.append("the label states a vitamin D dose but its panel was read without a vitamin D row")
+        elif (stated := stated_dose_problem(stated_d_doses(label_text), rec.rows)) is not None:
+            rec.review.append(stated)
         rec.read_method = read_method
         for row in rec.rows:
             row.read_method = read_method

@@ -9,6 +9,12 @@ import duckdb
 from labelaudit.contracts.records import Flag
 
 KEY_NUTRIENTS = ("vitamin_d", "vitamin_k", "magnesium", "calcium", "vitamin_a")
+# A row with an amount that no nutrient name matched, although it names a key nutrient among other
+# words ("2,500 Vitamin D3 IU (62.5 mcg) 313%", "CITRATE) VITAMIN D3": a column or the row above
+# ran into the name). Left out, it could unmake a flag without a word. Stems, so the label
+# languages' spellings match too (vitamine, vitamina, calcio, magnésium, menachinon).
+UNNAMED_KEY_ROW = (r"vitamin[ae]?\s*[adk]-?\d?\b|vit\.?\s*[dk]-?\d?\b|calcifer|menaquin|menachin|phyllo|"
+                   r"magnes|calci|retin")
 
 
 def apply_waivers(con: duckdb.DuckDBPyConnection, catalog: str, flags: list[Flag],
@@ -66,19 +72,22 @@ def verdicts(con: duckdb.DuckDBPyConnection, catalog: str, flags: list[Flag], mi
     misread: set[str] = set()  # products whose verdict waits for a person, flags or not
     for key, _nutrient, label, what in con.execute(
         """SELECT p.product_key, n.nutrient, n.label_text,
-                  CASE WHEN n.amount IS NULL THEN 'no amount'
+                  CASE WHEN n.nutrient IS NULL
+                            THEN 'a key nutrient named among other words, its row not identified'
+                       WHEN n.amount IS NULL THEN 'no amount'
                        WHEN NOT coalesce(n.figures_consistent, true) AND n.read_method = 'ocr'
                             THEN 'read by OCR, and its own figures disagree'
                        WHEN NOT coalesce(n.figures_consistent, true)
                             THEN 'its printed figures disagree (amount against %DV, or mcg against IU)'
                        ELSE 'low OCR confidence' END
            FROM nutrients n JOIN products p ON p.product_id = n.product_id
-           WHERE p.catalog = ? AND list_contains(?, n.nutrient) AND (
+           WHERE p.catalog = ? AND ((list_contains(?, n.nutrient) AND (
                  n.amount IS NULL
               OR NOT coalesce(n.figures_consistent, true)
-              OR (n.read_method = 'ocr' AND n.confidence < ?))
+              OR (n.read_method = 'ocr' AND n.confidence < ?)))
+              OR (n.nutrient IS NULL AND n.amount IS NOT NULL AND regexp_matches(n.label_text, ?, 'i')))
              AND NOT (n.corrected OR n.confirmed)""",
-        [catalog, list(KEY_NUTRIENTS), min_ocr_confidence],
+        [catalog, list(KEY_NUTRIENTS), min_ocr_confidence, UNNAMED_KEY_ROW],
     ).fetchall():
         if key in confirmed:
             continue

@@ -255,6 +255,15 @@ def _groups():
     return ["overall"] + [f"{a}={v}" for a, vs in AXES.items() for v in vs]
 
 
+def test_no_silent_miss_on_the_fixed_seed_sample(sample):
+    """Never silent (issue 18): an expected D3 flag that is not raised leaves its product in review,
+    never at pass, on every axis value of the sample."""
+    *_, figs = sample
+    assert figs["overall"].expect_flag > 0
+    silent = sorted(g for g, f in figs.items() if g != "overall" and f.silent)
+    assert figs["overall"].silent == 0, silent
+
+
 @pytest.mark.parametrize("group", _groups())
 def test_axis_value_holds_its_floor(sample, group):
     *_, figs = sample

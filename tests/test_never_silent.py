@@ -20,13 +20,14 @@ from tests.labelgen import random_product, render_label, render_label_bytes
 CLEAN = 100
 
 
-def _canvas_label(path, rows: list[tuple[str, str, str]], directions: str, table_image: bool = False) -> None:
+def _canvas_label(path, rows: list[tuple[str, str, str]], directions: str, table_image: bool = False,
+                  name: str = "Bone Support - 60 Capsules") -> None:
     """A plain one-panel label: heading, serving lines, rows (name, amount, %DV), directions."""
     c = canvas.Canvas(str(path), pagesize=(300, 420))
     c.setFont("Helvetica-Bold", 12)
     c.drawString(18, 395, "Northwind Labs")
     c.setFont("Helvetica", 9)
-    c.drawString(18, 382, "Bone Support - 60 Capsules")
+    c.drawString(18, 382, name)
     c.setFont("Helvetica-Bold", 16)
     c.drawString(18, 350, "Supplement Facts")
     y = 334
@@ -77,6 +78,24 @@ SHORT = {
     "figures-disagree.pdf": dict(rows=[("Vitamin D3 (as cholecalciferol)", "25 mcg (1,000 IU)", "125%"),
                                        ("Magnesium (as magnesium glycinate)", "100 mg", "2%")],
                                  directions="Take 1 capsule daily."),
+    # The masthead states a vitamin D dose, the panel was read without a vitamin D row (text set
+    # beside a panel read as its rows, the row itself lost): the row that decides the D3 flags.
+    "d-dose-named-no-d-row.pdf": dict(rows=[("Magnesium (as magnesium glycinate)", "100 mg", "24%")],
+                                      directions="Take 1 capsule daily.", name="Vitamin D3 5,000 IU - 60 Capsules"),
+    # Rows read, not one of them with an amount: nothing the rules could judge.
+    "no-amount-on-any-row.pdf": dict(rows=[("Proprietary blend", "", ""), ("Herbal extract", "", "")],
+                                     directions="Take 1 capsule daily."),
+    # The masthead's 2,000 IU against the panel's 1,000 IU: the children's column of an
+    # adults/children panel read, or the amount misread; it halves the daily dose the flags judge.
+    "stated-d-dose-not-borne-out.pdf": dict(rows=[("Vitamin D3 (as cholecalciferol)", "25 mcg (1,000 IU)", "125%")],
+                                            directions="Take 1 capsule daily.", name="Vitamin D3 2,000 IU"),
+    # The next column's figures run into the name, higher than the amount read.
+    "higher-figure-in-name.pdf": dict(rows=[("Vitamin D3 50 mcg (2,000 IU)", "25 mcg (1,000 IU)", "125%")],
+                                      directions="Take 1 capsule daily."),
+    # A vitamin D row whose name no nutrient name matches once figures ran into it: left out, the
+    # D3 flags could not be raised.
+    "key-row-not-identified.pdf": dict(rows=[("2,500 Vitamin D3 IU (62.5 mcg) 313%", "5,000 IU (125 mcg)", "625%")],
+                                       directions="Take 1 capsule daily."),
     # "a few capsules" names a dose with no figure (the grammar reads fractions such as "1½" now).
     "dose-not-understood.pdf": dict(rows=[("Vitamin D3 (as cholecalciferol)", "25 mcg (1,000 IU)", "125%"),
                                           ("Magnesium (as magnesium glycinate)", "100 mg", "24%")],
@@ -116,6 +135,11 @@ def audited(tmp_path_factory, ruleset):
     ("heading-no-rows.pdf", "Supplement Facts heading on page 1 but no nutrient rows could be read"),
     ("key-amount-unread.pdf", "Magnesium (as magnesium citrate)"),
     ("figures-disagree.pdf", "figures disagree"),
+    ("d-dose-named-no-d-row.pdf", "states a vitamin D dose but its panel was read without a vitamin D row"),
+    ("no-amount-on-any-row.pdf", "no amount could be read on any of its rows"),
+    ("stated-d-dose-not-borne-out.pdf", "the label states 2,000 IU of vitamin D but its panel reads 25 mcg (1,000 IU)"),
+    ("higher-figure-in-name.pdf", "its name holds a higher amount (50 mcg) than the one read"),
+    ("key-row-not-identified.pdf", "a key nutrient named among other words, its row not identified"),
     ("dose-not-understood.pdf", "dose the reader did not understand (\"a few capsules\")"),
 ])
 def test_what_was_not_read_goes_to_review_with_its_reason(audited, name, reason):
@@ -246,3 +270,67 @@ def test_a_fallback_reading_that_sees_fewer_panels_does_not_replace_the_page(mon
     kept = doc.settle(b"", 0, "pdfium", first, [20])
     assert [p.panel for p in kept] == [0, 1]
     assert kept[1].review
+
+
+def test_a_canadian_panel_with_its_directions_beside_it_is_never_a_silent_pass(tmp_path, ruleset):
+    """Canadian panels with the recommended dose set beside them: the dose's lines were read as the
+    panel's rows and the vitamin D row was lost, and the product passed without its D3 flags. A
+    panel that loses the row must go to review; one read right must carry its flags."""
+    from tests.labelgen.measure import read_warehouse, score_panel
+    from tests.labelgen.producers import render_space_catalog
+    from tests.labelgen.space import draw_labels
+
+    force = {"market": "ca", "directions_pos": "beside", "arrangement": "single", "producer": "fpdf2",
+             "columns": "one", "product": "d3_only"}
+    root = tmp_path / "catalog"
+    truth = render_space_catalog(draw_labels(11, 8, force), root)
+    audit_catalog(root, tmp_path / "w.duckdb", ruleset, workers=2)
+    wh = read_warehouse(tmp_path / "w.duckdb")
+    scored = [(t["file"], score_panel(t, wh)) for t in truth]
+    assert sum(f.expect_flag for _, f in scored) >= 2
+    assert [name for name, f in scored if f.silent] == []
+
+
+def _rows(*rows):
+    """Rows (name, amount as printed, amount, unit); a magnesium amount is printed with 9% DV, which
+    fits no amount but 36 mg: every reading here fails its checks, as the chain needs to compare."""
+    from extract.records import RowRecord
+
+    return [RowRecord(name, amount_text=text, amount=amount, unit=unit,
+                      **({"dv_text": "9%", "percent_dv": 9.0} if "agnesium" in name and amount else {}))
+            for name, text, amount, unit in rows]
+
+
+def test_the_readers_disagree_reason_names_the_first_differing_row_in_one_sentence(monkeypatch):
+    # OCR noise once made this reason list every row of every reader, hundreds of characters long.
+    import extract.document as doc
+    from extract.records import PanelRecord
+
+    noise = "Magnesium (as magnesium glycinate) 57% Keep out of reach of children store in a cool dry place"
+    first = [PanelRecord(page=1, panel=0, rows=_rows(("Vitamin D3", "125 mcg", 125.0, "mcg"),
+                                                     ("Magnesium (as magnesium glycinate)", "", None, None)))]
+    monkeypatch.setattr(doc, "ocr_available", lambda: "no OCR engine")
+    monkeypatch.setattr(doc, "_other_reading", lambda data, index, method: [PanelRecord(
+        page=1, panel=0, rows=_rows(("Vitamin D3", "125 mcg", 125.0, "mcg"), (noise, "999 mg", 999.0, "mg")))])
+    kept = doc.settle(b"", 0, "pdfium", first, [20])
+    why = [r for r in kept[0].review if "readers disagree" in r]
+    assert len(why) == 1 and len(why[0]) < 200, why
+    assert "first on Magnesium" in why[0] and "PDFium no amount" in why[0] and "pdfplumber 999 mg" in why[0], why
+    assert "Vitamin D3" not in why[0]
+
+
+def test_a_clean_panel_beside_one_the_readers_disagree_on_keeps_a_clean_reading(monkeypatch):
+    import extract.document as doc
+    from extract.records import PanelRecord
+
+    def page(mg_amount):
+        return [PanelRecord(page=1, panel=0, rows=_rows(("Vitamin D3", "125 mcg", 125.0, "mcg"),
+                                                        ("Magnesium", f"{mg_amount or ''}", mg_amount, "mg"))),
+                PanelRecord(page=1, panel=1, rows=_rows(("Vitamin D3", "25 mcg", 25.0, "mcg"),
+                                                        ("Vitamin K2 (as MK-7)", "100 mcg", 100.0, "mcg")))]
+
+    monkeypatch.setattr(doc, "ocr_available", lambda: "no OCR engine")
+    monkeypatch.setattr(doc, "_other_reading", lambda data, index, method: page(999.0))
+    kept = doc.settle(b"", 0, "pdfium", page(None), [20])
+    assert any("readers disagree" in r and "Magnesium" in r for r in kept[0].review), kept[0].review
+    assert kept[1].review == []
