@@ -23,7 +23,7 @@ from extract.prepass import MAX_CHARS_PER_PAGE, PagePlan, plan_pages
 from extract.records import FileExtraction, PanelRecord
 from labelaudit.contracts.limits import DEFAULT_MAX_PAGES
 
-EXTRACTOR_VERSION = "9"  # bump when extraction output changes: stored versions get re-read
+EXTRACTOR_VERSION = "10"  # bump when extraction output changes: stored versions get re-read
 MAX_PAGES = DEFAULT_MAX_PAGES  # the audit sets it per run from --max-pages (flows/executor.py)
 
 
@@ -388,10 +388,12 @@ def read_words(words: list[Word], width: float, height: float, number: int,
     if not heads:
         return []
     head_boxes = [(h.x0, h.top, h.x1, h.bottom) for h in heads]
-    # Directions paragraphs first: set beside a panel, their lines are no part of its rows or its region.
+    # Directions paragraphs first: set beside a panel, their lines are no part of its rows. (The
+    # regions' gutters are still found among all the words: a paragraph's lines under a panel keep
+    # a strip between its names and its amounts from passing for a gutter.)
     blocks = directions_blocks(words, head_boxes)
     table_words = _outside(words, [box for _, box in blocks])
-    regions = panel_regions(heads, width, height, table_words)
+    regions = panel_regions(heads, width, height, words)
     body_size = statistics.median([w.size for w in words]) if words else 8.0
     panels: list[PanelRecord] = []
     tables: list[tuple[float, float, float, float]] = []

@@ -207,8 +207,9 @@ def _split_after_percent(wchars: list[dict[str, Any]]) -> list[list[dict[str, An
     return [p for p in parts if p]
 
 
-_GLUED_FIGURE = re.compile(
-    r"^((?:mcg|µg|μg|ug|mg|g|i\.?u\.?|rae|dfe)?\)?[*†‡§¶]*)(?<=[a-zA-Z.)*†‡§¶])\d[\d,.]*(?:%|\s*$)", re.IGNORECASE)
+# ... or a name's closing parenthesis against the amount ("cholecalciferol)4,000")
+_GLUED_FIGURE = re.compile(r"^((?:mcg|µg|μg|ug|mg|g|i\.?u\.?|rae|dfe)?\)?[*†‡§¶]*|[^\W\d_]{2,}\)[*†‡§¶¹²³]*)"
+                           r"(?<=[a-zA-Z.)*†‡§¶¹²³])\d[\d,.]*(?:%|\s*$)", re.IGNORECASE)
 
 
 def merge_spaced(words: list[Word]) -> list[Word]:

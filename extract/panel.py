@@ -34,9 +34,12 @@ EU_HEADER_RE = re.compile(r"per\s+daily\s+(?:dose|portion|intake)|%\s*nrv|\bnrv\
 DAILY_DOSE_QTY_RE = re.compile(r"per\s+daily\s+(?:dose|portion|intake)\s*\(\s*(?P<v>\d+\s+[^)]+?)\s*\)", re.IGNORECASE)
 # Canada: "Each softgel contains / Chaque capsule molle contient:", "Each 2 capsules contain"
 _EACH, _CONTAINS = vocab.each_alternation()
+# "Each dose (2 softgels) contains": the serving is the dose's count of units.
 EACH_RE = re.compile(
-    rf"^(?:{_EACH})\s+(?:(?P<n>\d+|one|two|three|four)\s+)?(?P<u>[^\W\d_][^\W\d_ -]*(?:[ -][^\W\d_]+)*?)\s+"
+    rf"^(?:{_EACH})\s+(?:(?:dose|serving|portion)\s*\(\s*(?P<dn>\d+)\s+(?P<du>[^\W\d_][^()]*?)\s*\)|"
+    rf"(?:(?P<n>\d+|one|two|three|four)\s+)?(?P<u>[^\W\d_][^\W\d_ -]*(?:[ -][^\W\d_]+)*?))\s+"
     rf"(?:{_CONTAINS})(?!\w)", re.IGNORECASE)
+EACH_START_RE = re.compile(rf"^(?:{_EACH})\s", re.IGNORECASE)
 # A line of a panel's head that is the French of the line before (bilingual Canadian panels).
 # A wrapped "Chaque capsule molle / contient :" leaves the verb alone on its line.
 FRENCH_HEAD_RE = re.compile(r"^(?:/\s*)?(?:chaque\b|ingr[ée]dients\s+m[ée]dicinaux|quantit[ée]|"
@@ -221,6 +224,9 @@ def _weak_heading_holds(words: list[Word], i: int, end: int, last_end: int) -> b
     return bool(vocab.panel_cue().search(vocab.head_in_english(" ".join(below))))
 
 
+_BESIDE = 60.0  # points between the tops of two headings that stand side by side
+
+
 def reading_order(heads: list[Heading]) -> list[Heading]:
     """Rows of panels top to bottom, left to right within a row (SPEC ``panel``)."""
     rows: list[list[Heading]] = []
@@ -257,7 +263,7 @@ def _heading_regions(heads: list[Heading], width: float, height: float) -> list[
         for o in heads:
             if o is h:
                 continue
-            side_by_side = abs(o.top - h.top) < 60
+            side_by_side = abs(o.top - h.top) < _BESIDE
             if side_by_side and o.x0 > h.x0:
                 right = min(right, o.x0 - 1)  # gutters may be a few points: the neighbour starts at its heading
             elif side_by_side and o.x0 < h.x0:
@@ -293,6 +299,7 @@ def read_panel(words: list[Word], box: tuple[float, float, float, float], page: 
 
     rows: list[tuple[RowRecord, list[Line]]] = []
     state = "head"
+    each_carry = ""  # the start of an "Each ... contains" line that wrapped
     pending: list[Line] = []
     end_y = box[1]
     raw_tail = ""  # text of a "(providing ...)" note under the last row, while it is open
@@ -319,11 +326,17 @@ def read_panel(words: list[Word], box: tuple[float, float, float, float], page: 
                 dd = DAILY_DOSE_QTY_RE.search(text)
                 if dd and rec.serving_size is None:
                     rec.serving_size = _title_units(dd.group("v"))
+            if each_carry:
+                text, each_carry = each_carry + " " + text, ""
             each = EACH_RE.match(text)
+            if each is None and EACH_START_RE.match(text) and len(text) < 60 and rec.serving_size is None:
+                each_carry = text  # "Each dose (2 softgels)" / "contains": set over two or three lines
+                end_y = line.bottom
+                continue
             if each and rec.serving_size is None:
                 # Canada: "Each softgel contains": the dosage unit is the serving
-                n = each.group("n") or "1"
-                rec.serving_size = f"{n} {_title_units(each.group('u'))}"
+                n = each.group("dn") or each.group("n") or "1"
+                rec.serving_size = f"{n} {_title_units(each.group('du') or each.group('u'))}"
                 take_columns(text)
                 state = "rows"
                 end_y = line.bottom

@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from extract import vocab
+from extract.amounts import parse_row_text
 from extract.layout import Line, Word
 
 if TYPE_CHECKING:  # extract.panel imports this module
@@ -47,33 +49,76 @@ def _continuation(prev: str, text: str) -> bool:
     return not _complete(prev) or text[:1].islower() or text.startswith(("(", "["))
 
 
-def merge_titles(lines: list[Line], first_row: int) -> list[Line]:
+def merge_titles(lines: list[Line], first_row: int, edges: list[float] | None = None) -> list[Line]:
     """Column titles set over two or three lines ("1" / "Lozenge", "Per 2" / "Softgels", "% Daily" /
-    "Value") joined column by column into one line: each word of a lower line follows the word
-    above it whose centre is nearest. Title lines stand right of the name column, tight over each
-    other, before the first row."""
+    "Value") joined column by column into one line. Title lines stand right of the name column,
+    tight over each other, before the first row.
+
+    A column is a stack of phrases (a line's words a space or so apart) that overlap horizontally
+    from line to line; columns are read left to right, each top to bottom. Columns may stand
+    closer than a word space in the merged line ("% DV" between "1 / Tablet" and "2 / Tablets"),
+    so nothing but overlap joins phrases of different lines, and no phrase runs across the edge of
+    an amount or %DV column (``edges``)."""
     if first_row < 2:
         return lines
     size = max(1.0, sorted(line.size for line in lines)[len(lines) // 2])
     name_x = min(line.x0 for line in lines)
     out = list(lines[:first_row])
+
+    def title(line: Line) -> bool:
+        return line.x0 > name_x + 2 * size and not _amount_x(line)
+
     i = 0
     while i < len(out) - 1:
-        a, b = out[i], out[i + 1]
-        if a.x0 > name_x + 2 * size and b.x0 > name_x + 2 * size and b.top - a.bottom < 0.6 * size \
-                and not _amount_x(a) and not _amount_x(b):
-            # cells: runs of words, on either line, that overlap or stand within a space or so
-            cells: list[list[Word]] = []
-            for w in sorted(a.words + b.words, key=lambda w: w.x0):
-                if cells and w.x0 <= max(x.x1 for x in cells[-1]) + 1.0 * size:
-                    cells[-1].append(w)
-                else:
-                    cells.append([w])
-            words = [w for cell in cells for w in sorted(cell, key=lambda w: (round(w.top), w.x0))]
-            out[i:i + 2] = [Line(words)]
-            continue
+        j = i
+        while j + 1 < len(out) and title(out[j]) and title(out[j + 1]) and out[j + 1].top - out[j].bottom < 0.6 * size:
+            j += 1
+        if j > i:
+            out[i:j + 1] = [Line(_stack_columns(out[i:j + 1], size, edges or []))]
         i += 1
     return out + lines[first_row:]
+
+
+def _stack_columns(run: list[Line], size: float, edges: list[float]) -> list[Word]:
+    phrases: list[list[Word]] = []
+    row: dict[int, int] = {}  # id of a word: its line in the run (glyph tops of one line differ)
+    for n, line in enumerate(run):
+        # a word space on this line: its narrowest gap (a monospaced or letter-spaced line has wide ones)
+        gaps = [b.x0 - a.x1 for a, b in zip(line.words, line.words[1:], strict=False)]
+        space = min(0.8 * size, max(0.25 * size, 1.3 * min(gaps, default=0.0)))
+        for w in line.words:
+            row[id(w)] = n
+            if phrases and phrases[-1][-1] in line.words and w.x0 - phrases[-1][-1].x1 <= space \
+                    and not any(phrases[-1][-1].x1 - 0.5 <= e <= w.x0 + 0.5 for e in edges):
+                phrases[-1].append(w)
+            else:
+                phrases.append([w])
+    cols: list[list[list[Word]]] = []
+    for ph in sorted(phrases, key=lambda p: p[0].x0):
+        x0, x1 = ph[0].x0, ph[-1].x1
+        hit = [c for c in cols if any(p[0].x0 < x1 and x0 < p[-1].x1 for p in c)]
+        for c in hit[1:]:
+            hit[0].extend(c)
+            cols.remove(c)
+        if hit:
+            hit[0].append(ph)
+        else:
+            cols.append([ph])
+    cols.sort(key=lambda c: min(p[0].x0 for p in c))
+    out: list[Word] = []
+    for c in cols:
+        for n, p in enumerate(sorted(c, key=lambda p: (row[id(p[0])], p[0].x0))):
+            first = p[0]
+            if n and out and len(first.text) == 1 and first.text.isalpha() and out[-1].text[-1:].isalpha() \
+                    and row[id(first)] > row.get(id(out[-1]), -1):
+                # a word broken at the cell's edge with no hyphen ("CHILDRE" / "N 4-11"): one word
+                a = out.pop()
+                out.append(Word(a.text + first.text, a.x0, a.top, max(a.x1, first.x1), max(a.bottom, first.bottom),
+                                a.size, a.bold, a.orig, min(a.confidence, first.confidence)))
+                out.extend(p[1:])
+                continue
+            out.extend(p)
+    return out
 
 
 def _anchors(lines: list[Line]) -> list[int]:
@@ -95,29 +140,38 @@ def reline(lines: list[Line]) -> list[Line]:
 
     Only rows whose cells stand on other lines change; a table whose rows sit each on one
     baseline comes back as it was."""
+    lines = _join_wrapped_units([_unglue_alt(line) for line in lines])
     anchors = _anchors(lines)
     if not anchors:
         return lines
-    lines = merge_titles(lines, anchors[0])
-    anchors = _anchors(lines)
     size = max(1.0, sorted(line.size for line in lines)[len(lines) // 2])
-    xs = sorted(x for i in anchors for x in _amount_x(lines[i]))
-    # The amount columns' left edge: the first amount of the rows that have a name before it
-    # (a figure inside a name, far left of the others, does not move it).
-    named = sorted(x for i in anchors for x in _amount_x(lines[i])[:1] if x > lines[i].x0 + size)
-    if not named:
-        # no row prints its name beside its amount: the amounts that stand clear of the name column
-        name_x = min(line.x0 for line in lines)
-        named = sorted(_amount_x(lines[i])[0] for i in anchors if lines[i].x0 > name_x + 2 * size)
-        if not named:
+    # where the amount columns (but the first) and the %DV columns begin: a title never runs
+    # across one of them
+    edges = _columns([x for i in anchors for x in _amount_x(lines[i])], size)[1:]
+    edges += _columns([w.x0 for i in anchors for w in lines[i].words if _PERCENT.match(w.text) and "%" in w.text],
+                      size)
+    edges.sort()
+    if edges:
+        lines = [_split_at_edges(line, edges) for line in lines[:anchors[0]]] + lines[anchors[0]:]
+    lines = merge_titles(lines, anchors[0], edges)
+    anchors = _anchors(lines)
+    left = _amount_left(lines, anchors, size)
+    if left is None:
+        return lines
+    # The table ends at a line of prose standing across the amount column (directions, a footnote):
+    # an amount further down belongs to something else ("Sunshine D 5,000 IU" under the next panel).
+    prose = next((i for i in range(anchors[0] + 1, anchors[-1]) if _straddles(lines[i], left, size)), None)
+    if prose is not None:
+        anchors = [i for i in anchors if i < prose]
+        left = _amount_left(lines, anchors, size)
+        if left is None:
             return lines
-    mid = named[len(named) // 2]
-    left = min(x for x in named if x >= mid - 3.0 * size) - 1.0
+    xs = sorted(x for i in anchors for x in _amount_x(lines[i]))
     first, last = anchors[0], anchors[-1]
     # the body: from the first anchor to the last, and the lines set tight under the last one
     end = last
     while end + 1 < len(lines) and lines[end + 1].top - lines[end].bottom < 0.6 * size \
-            and lines[end + 1].top < lines[last].bottom + 2.2 * size:
+            and lines[end + 1].top < lines[last].bottom + 2.2 * size and not _straddles(lines[end + 1], left, size):
         end += 1
     start = first
     while start - 1 >= 0 and lines[start].top - lines[start - 1].bottom < 0.6 * size \
@@ -137,10 +191,20 @@ def reline(lines: list[Line]) -> list[Line]:
         return min(range(len(anchor_lines)),
                    key=lambda k: (abs(centre(anchor_lines[k].top, anchor_lines[k].bottom) - c), k))
 
+    col_x = _columns([x for x in xs if x >= left], size)
+
+    def column(w: Word) -> int:
+        return sum((w.x0 + w.x1) / 2 >= x for x in col_x)
+
+    def open_paren(k: int, col: int) -> bool:
+        t = "".join(w.text for w in cells[k] if column(w) == col)
+        return t.count("(") > t.count(")")
+
     names: list[list[Word]] = [[w for w in line.words if w.x1 <= left] for line in anchor_lines]
     cells: list[list[Word]] = [[w for w in line.words if w.x1 > left] for line in anchor_lines]
     loose: list[Line] = []
     changed = set()
+    dest: dict[int, set[int | None]] = {}  # id of a body line: the rows its words went to (None: left loose)
     for line in body:
         if line in anchor_lines:
             continue
@@ -152,8 +216,12 @@ def reline(lines: list[Line]) -> list[Line]:
         tight_above = bool(below) and anchor_lines[below[0]].top - line.bottom < 0.9 * size
         if not cell_part:
             # a name-only line: the wrapped tail of a name is left to the row reader; only a name
-            # set above an amount that has no name of its own (centred beside it) joins here
-            if tight_above and not names[below[0]] and name_part:
+            # set above an amount that has no name of its own (centred beside it) joins here,
+            # unless it goes on with an unfinished name ("CALCIUM (AS" / "CALCIUM CITRATE)")
+            prev_name = " ".join(w.text for w in names[above[-1]]) if above else ""
+            if prev_name and above[-1] in changed and not _complete(prev_name):
+                names[above[-1]].extend(name_part)
+            elif tight_above and not names[below[0]] and name_part:
                 names[below[0]][:0] = name_part
                 changed.add(below[0])
             else:
@@ -168,10 +236,24 @@ def reline(lines: list[Line]) -> list[Line]:
             loose.append(line)  # "(providing 80 mg elemental ...)": the row reader joins notes to their row
             continue
         k = nearest(line.top, line.bottom)
-        cells[k].extend(cell_part)
-        changed.add(k)
+        sent = dest.setdefault(id(line), set())
+        firsts: dict[int, Word] = {}
+        for w in sorted(cell_part, key=lambda w: w.x0):
+            firsts.setdefault(column(w), w)
+        opens = {c for c, w in firsts.items() if w.text.startswith("(")}
+        for w in cell_part:
+            # The rest of an amount wrapped in its cell ("25 mcg (1,000" / "IU)") closes the
+            # parenthesis the row above opened in that column, and a cell that opens with second
+            # units ("(100 mcg)") converts the amount above it: both go to the row above, however
+            # near the next row stands.
+            up = above and k != above[-1] and (open_paren(above[-1], column(w)) or column(w) in opens)
+            j = above[-1] if up else k
+            cells[j].append(w)
+            changed.add(j)
+            sent.add(j)
         if not name_part:
             continue
+        sent.add(None)
         prev_name = " ".join(w.text for w in names[above[-1]]) if above else ""
         if above and prev_name and _continuation(prev_name, text):
             names[above[-1]].extend(name_part)
@@ -183,24 +265,147 @@ def reline(lines: list[Line]) -> list[Line]:
             names[k].extend(name_part)  # beside the row's own figures: its name's next line
         else:
             loose.append(Line(name_part))
-    col_x = _columns([x for x in xs if x >= left], size)
-    if not changed or (len(col_x) < 2 and all(names[k] for k in range(len(anchor_lines)))):
-        # one amount column whose rows all carry their names: the row reader's own joining of
-        # wrapped names and notes is enough, and safer
-        return lines
-    rebuilt: list[Line] = []
-    for k, a in enumerate(anchor_lines):
-        if k not in changed:
-            rebuilt.append(a)
-            continue
-        name = sorted(names[k], key=lambda w: (round(w.top), w.x0))
+    def order(w: Word) -> tuple:
+        return (column(w), bool(_PERCENT.match(w.text)), round(w.top), w.x0)
 
-        def order(w: Word) -> tuple:
-            col = sum((w.x0 + w.x1) / 2 >= x for x in col_x)
-            return (col, bool(_PERCENT.match(w.text)), round(w.top), w.x0)
-        rebuilt.append(Line(name + sorted(cells[k], key=order)))
+    def row_line(k: int) -> Line:
+        name = sorted(names[k], key=lambda w: (round(w.top), w.x0))
+        return Line(name + sorted(cells[k], key=order))
+
+    if not changed:
+        return lines
+    if len(col_x) < 2 and all(names[k] for k in range(len(anchor_lines))):
+        # One amount column whose rows all carry their names: the row reader's own joining of
+        # wrapped names and notes is enough, and safer, except for a row whose amount cell
+        # wrapped ("10,000 IU (250" / "mcg)"): unreadable on its line, readable gathered.
+        fix = {k for k in changed if parse_row_text(anchor_lines[k].text) is None
+               and parse_row_text(row_line(k).text) is not None}
+        fix -= {k for sent in dest.values() if not sent <= fix for k in sent if k is not None}
+        if not fix:
+            return lines
+        gone = {i for i, sent in dest.items() if sent <= fix}
+        fixed = {id(anchor_lines[k]): row_line(k) for k in fix}
+        return [fixed.get(id(line), line) for line in lines if id(line) not in gone]
+    rebuilt = [row_line(k) if k in changed else a for k, a in enumerate(anchor_lines)]
     out = lines[:start] + sorted(rebuilt + loose, key=lambda line: (line.top, line.x0)) + lines[end + 1:]
     return out
+
+
+_GLUED_ALT = re.compile(r"^\((?P<d>\d[\d,.]*\d)%(?P<m>[*†‡§¶]*)$")
+_PLAIN_NUMBER = re.compile(r"^(?:[1-9]\d{0,2}(?:,\d{3})+|0|[1-9]\d*)(?:\.\d+)?$")
+_IU_PER_MCG = 40.0  # vitamin D: 1 mcg = 40 IU
+
+
+def _unglue_alt(line: Line) -> Line:
+    """Vitamin D's second units and its %DV set with no space between them, the units' closing
+    half wrapped under ("10,000 IU (2501,250%" / "mcg)"): one word of digits. The split is the one
+    whose figure converts the amount before it (IU to mcg, mcg to IU); no split that does, no
+    change."""
+    ws = line.words
+    for i in range(2, len(ws)):
+        m = _GLUED_ALT.match(ws[i].text)
+        if not m or not _FIGURE.match(ws[i - 2].text):
+            continue
+        unit = ws[i - 1].text.lower().rstrip("*†‡§¶")
+        amount = float(ws[i - 2].text.lstrip("<").replace(",", ""))
+        want = amount / _IU_PER_MCG if unit in ("iu", "i.u.", "i.u") else \
+            amount * _IU_PER_MCG if unit in ("mcg", "µg", "μg", "ug") else None
+        if want is None:
+            continue
+        d = m.group("d")
+        cuts = [p for p in range(1, len(d)) if _PLAIN_NUMBER.match(d[:p]) and _PLAIN_NUMBER.match(d[p:])
+                and abs(float(d[:p].replace(",", "")) - want) <= 0.02 * want]
+        if len(cuts) != 1:
+            continue
+        w, p = ws[i], cuts[0] + 1  # + 1: the "("
+        x = w.x0 + (w.x1 - w.x0) * p / len(w.text)
+        head = Word(w.text[:p], w.x0, w.top, x, w.bottom, w.size, w.bold, w.orig, w.confidence)
+        tail = Word(w.text[p:], x, w.top, w.x1, w.bottom, w.size, w.bold, w.orig, w.confidence)
+        return _unglue_alt(Line([*ws[:i], head, tail, *ws[i + 1:]]))
+    return line
+
+
+def _amount_left(lines: list[Line], anchors: list[int], size: float) -> float | None:
+    """The amount columns' left edge: the first amount of the rows that have a name before it (a
+    figure inside a name, far left of the others, does not move it)."""
+    named = sorted(x for i in anchors for x in _amount_x(lines[i])[:1] if x > lines[i].x0 + size)
+    if not named:
+        # no row prints its name beside its amount: the amounts that stand clear of the name column
+        name_x = min(line.x0 for line in lines)
+        named = sorted(_amount_x(lines[i])[0] for i in anchors if lines[i].x0 > name_x + 2 * size)
+        if not named:
+            return None
+    mid = named[(len(named) - 1) // 2]  # of two rows, the one whose amount stands further left
+    return min(x for x in named if x >= mid - 3.0 * size) - 1.0
+
+
+def _straddles(line: Line, left: float, size: float) -> bool:
+    """A line of prose (directions, a footnote) under the table: a word of it stands across the
+    amount column's left edge, where no cell of the table does."""
+    return any(w.x0 < left - 0.5 * size and w.x1 > left + 0.5 * size for w in line.words)
+
+
+_TITLE_END = re.compile(r"^%?(?:dv|daily|value|nrv|ri|vnr|vrn)[*†‡§¶]*$", re.IGNORECASE)
+_TITLE_START = re.compile(r"^[^\W_]", re.IGNORECASE)
+
+
+def _split_at_edges(line: Line, edges: list[float]) -> Line:
+    """Column titles of neighbouring columns set with no space between them ("% DVPER" / "2
+    SOFTGELS", "% DV2 Veggie Capsules", "VALUESOFTGELS"): a word that runs across the left edge of
+    an amount column, just after a whole title word (DV, Value, NRV), is two words. Glyph boxes are
+    not kept, so the cut is placed by the share of the word's width, to within a character."""
+    out: list[Word] = []
+    for w in line.words:
+        cut = None
+        for e in edges:
+            if w.x0 < e < w.x1 and len(w.text) > 1:
+                guess = round((e - w.x0) / (w.x1 - w.x0) * len(w.text))
+                for p in sorted(range(max(1, guess - 1), min(len(w.text), guess + 2)), key=lambda p: abs(p - guess)):
+                    if _TITLE_END.search(w.text[:p]) and _TITLE_START.match(w.text[p:]):
+                        cut = (p, e)
+                        break
+            if cut:
+                break
+        if cut is None:
+            out.append(w)
+            continue
+        p, e = cut
+        out.append(Word(w.text[:p], w.x0, w.top, e, w.bottom, w.size, w.bold, w.orig, w.confidence))
+        out.append(Word(w.text[p:], e, w.top, w.x1, w.bottom, w.size, w.bold, w.orig, w.confidence))
+    return line if len(out) == len(line.words) else Line(out)
+
+
+def _join_wrapped_units(lines: list[Line]) -> list[Line]:
+    """A figure whose unit wrapped in its cell ("10000" / "I.U.", "0.05" / "MG**"): the unit, set
+    tight under the figure and overlapping it, is moved up beside it, so the row has an amount on
+    its own line."""
+    out = list(lines)
+    for n in range(len(out) - 1):
+        a, b = out[n], out[n + 1]
+        if not a.words or not b.words or b.top - a.bottom >= 0.6 * a.size:
+            continue
+        figs = [i for i, w in enumerate(a.words) if _FIGURE.match(w.text)
+                and not (i + 1 < len(a.words) and _UNIT.match(a.words[i + 1].text))]
+        moved: dict[int, Word] = {}
+        for j, u in enumerate(b.words):
+            if not _UNIT.match(u.text) or (j and _FIGURE.match(b.words[j - 1].text)):
+                continue  # not a unit, or the unit of a figure on its own line
+            hit = [i for i in figs if a.words[i].x0 < u.x1 and u.x0 < a.words[i].x1 and i not in moved]
+            if len(hit) == 1:
+                moved[hit[0]] = u
+        if not moved:
+            continue
+        words: list[Word] = []
+        for i, w in enumerate(a.words):
+            words.append(w)
+            if i in moved:
+                u = moved[i]
+                x = w.x1 + 0.01
+                words.append(Word(u.text, x, w.top, x + (u.x1 - u.x0), w.bottom, u.size, u.bold, u.orig, u.confidence))
+        out[n] = Line(words)
+        rest = [w for w in b.words if all(w is not u for u in moved.values())]
+        out[n + 1] = Line(rest) if rest else Line([])
+    return [line for line in out if line.words]
 
 
 def _columns(xs: list[float], size: float) -> list[float]:
@@ -241,14 +446,93 @@ def gutter_right(words: list[Word], head: Heading, box: tuple[float, float, floa
 
 
 def _first_gutter(ws: list[Word], start: float, min_gap: float, right: float) -> float | None:
-    spans = sorted((w.x0, w.x1) for w in ws)
-    reach = None
-    for x0, x1 in spans:
-        if reach is not None and x0 - reach >= min_gap and reach >= start:
-            beyond = [w for w in ws if w.x0 >= x0 - 0.5]
-            lines_with_figures = {round(w.top / 2) for w in beyond
-                                  if _TABLE_WORD.search(w.text) and any(ch.isdigit() or ch == "%" for ch in w.text)}
-            if len(lines_with_figures) < 2:
-                return reach + 1.0
-        reach = x1 if reach is None else max(reach, x1)
+    """The first gap, left to right, after which stands only text rather than the table's columns.
+    Each gap is judged by the strip of words between it and the next gap: a strip with the
+    table's figures or titles is a column of the panel (a panel of one row has its amount alone in
+    its strip); a strip without them, or with one figure among several lines, or whose lines are
+    mostly running text (claims quoting amounts: "1,000 IU of vitamin D per serving"), is text."""
+    spans = sorted((w.x0, w.x1, w.size) for w in ws)
+    reach, reach_size = None, 0.0
+    gaps: list[tuple[float, float]] = []  # (where the text before it reaches, where the next starts)
+    for x0, x1, size in spans:
+        # wider than a word space of the type on either side (a heading's spaces are wide)
+        need = max(min_gap, 0.6 * max(size, reach_size))
+        if reach is not None and x0 - reach >= min(min_gap, 0.5) and reach >= start \
+                and (x0 - reach >= need or _flush_block(ws, x0)):
+            gaps.append((reach, x0))
+        if reach is None or x1 > reach:
+            reach, reach_size = x1, size
+    text = []
+    for i, (edge, x0) in enumerate(gaps):
+        end = gaps[i + 1][0] + 0.5 if i + 1 < len(gaps) else float("inf")
+        strip = [w for w in ws if w.x0 >= x0 - 0.5 and w.x1 <= end]
+        figures = _amount_lines(strip)
+        # a line of prose that runs across the gap (monospaced text lines its spaces up into a
+        # column) continues the text left of it: not text beside the panel
+        prose = _prose_lines(strip) - _prose_lines([w for w in ws if w.x1 <= edge + 0.5])
+        text.append(not figures or (len(figures) < 2 and _prose(strip))
+                    or (len(prose) >= 3 and len(prose) > len(figures - prose)))
+    # text beside the panel stands right of all of the table: a strip of words without figures
+    # between two columns of figures is a title or a name, not the text beside
+    for i, (edge, _) in enumerate(gaps):
+        if all(text[i:]):
+            return edge + 1.0
     return None
+
+
+_TITLE = re.compile(r"amount\s+per|per\s+serving|daily\s+value|%\s*(?:dv|nrv|ri|vnr|vrn)\b|per\s+daily|\bnrv\b|"
+                    r"per\s+\d", re.IGNORECASE)
+
+
+def _amount_lines(ws: list[Word]) -> set[int]:
+    """Lines (by rounded top) that hold a table's figures or titles: an amount with its unit, a %DV,
+    a "% DV" title, a figure or a unit alone (each set in a column of its own). A count in prose ("take
+    2 capsules", "NPN 80012345") is not one."""
+    by_line: dict[int, list[Word]] = {}
+    for w in ws:
+        by_line.setdefault(round(w.top / 2), []).append(w)
+    out = set()
+    for key, line in by_line.items():
+        line.sort(key=lambda w: w.x0)
+        if _TITLE.search(vocab.head_in_english(" ".join(w.text for w in line))) \
+                or all(_FIGURE.match(w.text.rstrip("*†‡§¶")) or _UNIT.match(w.text) for w in line):
+            out.add(key)
+            continue
+        for i, w in enumerate(line):
+            if (_PERCENT.match(w.text) and "%" in w.text) or _GLUED.match(w.text) or (
+                    _FIGURE.match(w.text) and i + 1 < len(line) and _UNIT.match(line[i + 1].text)):
+                out.add(key)
+                break
+    return out
+
+
+def _prose(ws: list[Word]) -> bool:
+    """Several lines of running text: at least three, the widest many words long (a table's
+    column, titles included, is a few words wide)."""
+    lines: dict[int, list[Word]] = {}
+    for w in ws:
+        lines.setdefault(round(w.top / 2), []).append(w)
+    size = sorted(w.size for w in ws)[len(ws) // 2]
+    return len(lines) >= 3 and max(max(w.x1 for w in ln) - min(w.x0 for w in ln) for ln in lines.values()) > 15 * size
+
+
+_WORD = re.compile(r"^[^\W\d_]{2,}[.,:;)*]*$")
+
+
+def _prose_lines(ws: list[Word]) -> set[int]:
+    """Lines (by rounded top) of running text: three words or more that are neither figures nor
+    units nor column titles ("1,000 IU of vitamin D per serving", "Supports healthy bones"). A
+    table's cells and titles hold fewer ("% Daily Value", "25 mcg (1,000 IU)")."""
+    by_line: dict[int, list[Word]] = {}
+    for w in ws:
+        by_line.setdefault(round(w.top / 2), []).append(w)
+    return {k for k, line in by_line.items()
+            if sum(bool(_WORD.match(w.text)) and not _UNIT.match(w.text) and not _TITLE.search(w.text)
+                   and not _TITLE_END.match(w.text) for w in line) >= 3}
+
+
+def _flush_block(ws: list[Word], x0: float) -> bool:
+    """Text set flush left at ``x0`` on several lines: a column of its own, even where a table
+    cell beside it reaches to within a point of it (LibreOffice keeps no gutter inside a layout
+    table)."""
+    return len({round(w.top) for w in ws if abs(w.x0 - x0) < 0.6}) >= 3
