@@ -88,9 +88,11 @@ def audit(
 
     # Both checks take milliseconds; a Prefect server takes seconds to start and a worker pool
     # most of one, so a wrong argument is reported before either.
+    from flows.catalog import label_files
+
     ruleset = load_rules(config)
     where = CatalogLocation.parse(catalog)
-    where.check()
+    label_files(where)  # a folder that is not there, or holds nothing to audit
     workers, batch_size = max(1, workers), max(1, batch_size)
     if prefect:
         from flows.settings import configure_prefect, state_dir_for
