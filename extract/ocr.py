@@ -278,12 +278,16 @@ _NUM_TOKEN = re.compile(r"^[(<]?\d[\d,]*(?:\.\d+)?$")
 _NUM_UNIT = re.compile(r"^(?P<num>[(<]?\d[\d,]*(?:\.\d+)?)(?P<unit>[A-Za-zµμ|.]+)(?P<tail>[)†‡*,]*)$")
 _UNIT_FIXES = [
     (re.compile(r"^(?:m|rn|in|ni|n)[ceoa][gq]$"), "mcg"),       # meg, mcq, rncg, mog
-    (re.compile(r"^(?:y|p|µ|μ|H|j|ju|jy|yu)g$"), "µg"),          # yg, pg, Hg: µg
+    (re.compile(r"^(?:y|p|µ|μ|H|j|ju|jy|yu|Lu|lu|Iu|pu|1|l|I)g$"), "µg"),  # yg, pg, Hg, Lug: µg
     (re.compile(r"^[|1lI!\]\[]U$"), "IU"),                       # |U, 1U, lU
     (re.compile(r"^[|1lI!\]\[]\.\s?U\.?$"), "I.U."),             # |.U., 1.U.
     (re.compile(r"^(?:rn|m)[gq]$"), "mg"),                        # rng, mq
 ]
 _GLUED_IU = re.compile(r"^(?P<num>\d[\d,]*)[1|lI!]\.\s?U\.?(?P<tail>[)†‡*,]*)$")
+# "20,0001U": "20,000 IU" with the space lost and the I read as a 1 (a lone "U" is no unit)
+_GLUED_IU_BARE = re.compile(r"^(?P<num>[(<]?\d[\d,.]*?)[1|lI!]U(?P<tail>[)†‡*,]*)$")
+# "2GUMMIES", "4Softgels": a count glued to the word after it (tight spacing in a column title)
+_GLUED_COUNT = re.compile(r"^(?P<num>\d{1,2})(?P<word>[A-Za-z]{4,}[.,:)]?)$")
 _TAIL = re.compile(r"^(?P<core>.*?)(?P<tail>[)†‡*,]*)$")
 
 
@@ -352,6 +356,12 @@ def fix_tokens(texts: list[str]) -> list[str]:
         m0 = _GLUED_IU.match(t)
         if m0:  # "20001.U." is "2000 I.U." with the space lost
             t = m0.group("num") + " I.U." + m0.group("tail")
+        m1 = _GLUED_IU_BARE.match(t) if m0 is None else None
+        if m1 and any(ch.isdigit() for ch in m1.group("num")):
+            t = m1.group("num") + " IU" + m1.group("tail")
+        m3 = _GLUED_COUNT.match(t)
+        if m3 and _fix_unit(m3.group("word").rstrip(".,:)")) == m3.group("word").rstrip(".,:)"):
+            t = m3.group("num") + " " + m3.group("word")
         if out and _NUM_TOKEN.match(out[-1]):
             m2 = _TAIL.match(t)
             t = _fix_unit(m2.group("core")) + m2.group("tail")
@@ -360,6 +370,69 @@ def fix_tokens(texts: list[str]) -> list[str]:
             if m:
                 t = m.group("num") + _fix_unit(m.group("unit")) + m.group("tail")
         out.append(t)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _heading_words() -> frozenset[str]:
+    """The words of every panel heading (extract/vocab.toml), folded, five letters or more."""
+    from extract import vocab
+
+    d = vocab.data()
+    words = set()
+    for group in ("headings", "weak_headings"):
+        for phrases in d[group].values():
+            for phrase in phrases:
+                for w in re.split(r"[\s\-\u2010\u2011/]+", phrase):
+                    f = vocab.fold(w.casefold())
+                    if len(f) >= 5 and f.isalpha():
+                        words.add(f)
+    return frozenset(words)
+
+
+def _as_heading_word(text: str, joined: bool) -> str | None:
+    """``text`` as the heading word it is, or is one misread letter from ("FACIS" -> "FACTS");
+    None when it is neither. A heading decides whether a label is read at all, and large
+    letter-spaced heading type is where OCR splits words and swaps a letter."""
+    from extract import vocab
+
+    f = vocab.fold(text.casefold())
+    if len(f) < 5:
+        return None
+    words = _heading_words()
+    if f in words:
+        return text if joined else None
+    near = {w for w in words if len(w) == len(f) and sum(a != b for a, b in zip(w, f, strict=True)) == 1}
+    if len(near) != 1 or sum(ch.isalpha() for ch in text) < len(text) - 1:
+        return None
+    w = near.pop()
+    return w.upper() if text.isupper() else (w.capitalize() if text[:1].isupper() else w)
+
+
+def join_heading_words(texts: list[str]) -> list[tuple[str, int, int]]:
+    """Tokens of one OCR line with a heading word put back together: "S U P PLE M E NT FACIS"
+    -> "SUPPLEMENT FACTS". Each result is (text, first token, last token)."""
+    out: list[tuple[str, int, int]] = []
+    i = 0
+    while i < len(texts):
+        best: tuple[int, str] | None = None
+        joined = ""
+        for j in range(i, min(len(texts), i + 12)):
+            piece = texts[j]
+            if not piece or not (piece.isalpha() or (j == i and piece[:-1].isalpha() and len(piece) > 4)):
+                break
+            joined += piece
+            if len(joined) > 16:
+                break
+            fixed = _as_heading_word(joined, j > i)
+            if fixed:
+                best = (j, fixed)
+        if best:
+            out.append((best[1], i, best[0]))
+            i = best[0] + 1
+        else:
+            out.append((texts[i], i, i))
+            i += 1
     return out
 
 
@@ -395,15 +468,28 @@ def _read(frame: Image.Image, dpi: int) -> list[tuple[str, float, tuple[int, int
             line_words.setdefault(key, []).append(i)
     out = []
     for key, idx in line_words.items():
-        texts = fix_tokens([str(data["text"][i]).strip() for i in idx])
-        for i, text in zip(idx, texts):
-            conf = max(0.0, min(1.0, float(data["conf"][i]) / 100.0))
+        joined = join_heading_words([str(data["text"][i]).strip() for i in idx])
+        texts = fix_tokens([t for t, _a, _b in joined])
+        for text, (_t, a, b) in zip(texts, joined, strict=True):
+            span = idx[a:b + 1]
+            conf = max(0.0, min(1.0, min(float(data["conf"][i]) for i in span) / 100.0))
             if conf < MIN_WORD_CONF and not any(ch.isalnum() for ch in text):
                 continue
-            left, top, width, height = (int(data[k][i]) for k in ("left", "top", "width", "height"))
-            ltop, lbot = line_box.get(key, (top, top + height))
-            out.append((text, conf, (left, min(ltop, top), left + width, max(lbot, top + height)),
-                        _em_factor(" ".join(texts))))
+            left = min(int(data["left"][i]) for i in span)
+            right = max(int(data["left"][i]) + int(data["width"][i]) for i in span)
+            top = min(int(data["top"][i]) for i in span)
+            bottom = max(int(data["top"][i]) + int(data["height"][i]) for i in span)
+            ltop, lbot = line_box.get(key, (top, bottom))
+            em = _em_factor(" ".join(texts))
+            # A repair that put a space back ("20,0001U" -> "20,000 IU") gives words, as a text
+            # layer has them: the table reader places figures and units by their own boxes.
+            parts = text.split(" ")
+            step = (right - left) / max(1, len(text))
+            x = float(left)
+            for part in parts:
+                x1 = right if part is parts[-1] else x + step * len(part)
+                out.append((part, conf, (round(x), min(ltop, top), round(x1), max(lbot, bottom)), em))
+                x = x1 + step
     return out
 
 
