@@ -22,23 +22,25 @@ from __future__ import annotations
 
 import io
 import math
+import re
 import statistics
 from dataclasses import dataclass, replace
 
 import numpy as np
 from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
-from extract.checks import panel_problems
+from extract.checks import key_nutrient, panel_problems
 from extract.document import extract_pdf, read_words
 from extract.layout import Word
-from extract.ocr import ocr_available, ocr_image
-from extract.records import FileExtraction, PanelRecord
+from extract.ocr import _vocabulary, ocr_available, ocr_image
+from extract.records import FileExtraction, PanelRecord, RowRecord
 from labelaudit.contracts.catalog import image_format, label_kind
 
 DEFAULT_DPI = 72.0            # SPEC "Input": where an image states no resolution
 MAX_PIXELS = 60_000_000       # a page bigger than this is a poster or a bomb, not a label
 MAX_OCR_FRAMES = 20           # as extract.document.MAX_OCR_PAGES: OCR costs 1-2 s a page
 TARGET_TEXT_PX = 24.0         # median glyph height the OCR reads best at
+ALTERNATIVE_TEXT_PX = 18.0    # and the second try's (small type reads better a little smaller)
 MAX_UPSCALE = 4.0
 MAX_WORK_PIXELS = 40_000_000  # as extract.ocr.MAX_RENDER_PIXELS
 ASSUMED_GLYPH_PT = 6.0        # median glyph height (points) of label body text, for images without a dpi
@@ -144,20 +146,69 @@ def _grey(img: Image.Image) -> Image.Image:
 # ---------------------------------------------------------------- one page
 
 def read_image_page(img: Image.Image, dpi: float, number: int) -> list[PanelRecord]:
-    """Panels of one image page (``number`` 1-based), boxes in the image's points at ``dpi``."""
-    prep = prepare(img, dpi)
+    """Panels of one image page (``number`` 1-based), boxes in the image's points at ``dpi``.
+
+    Like a PDF page's fallback chain (extract.document.settle): a reading that fails its own
+    checks is tried once more, prepared the other way (the other text size, the other
+    binarisation), and the reading that read more, with fewer problems, is kept."""
+    first = _reading(img, dpi, number, alternative=False)
+    if not _doubtful(first):
+        return first
+    second = _reading(img, dpi, number, alternative=True)
+    return min((first, second), key=_rank)
+
+
+def _reading(img: Image.Image, dpi: float, number: int, alternative: bool) -> list[PanelRecord]:
+    prep = prepare(img, dpi, alternative)
     page = ocr_image(prep.image, round(prep.read_dpi))
     words = [replace(w, orig=prep.to_page(w.orig)) for w in page.words]
     panels = read_words(words, page.width, page.height, number, read_method="ocr")
     for p in panels:
         if p.rows:
-            p.review.extend(r for r in panel_problems(p.rows) if r not in p.review)
+            p.review.extend(r for r in panel_problems(p.rows) + ocr_doubts(p.rows) if r not in p.review)
         elif not p.review:
             # In a picture of a label a heading is the panel's (nobody photographs a sentence
             # that mentions one), and OCR gives no bold to tell them apart: a person must look.
             p.review.append(f"a panel heading was read on page {number} of the image but no nutrient rows "
                             "under it (the photo may be blurred, too small, or cut off there)")
     return panels
+
+
+def _doubtful(panels: list[PanelRecord]) -> bool:
+    return not panels or any(p.review or not p.rows for p in panels)
+
+
+def _rank(panels: list[PanelRecord]) -> tuple[int, int, int]:
+    read = sum(r.amount is not None and key_nutrient(r.label_text) is not None for p in panels for r in p.rows)
+    return (-read, sum(len(p.review) for p in panels), -len(panels))
+
+
+# A key nutrient's name as OCR may garble it ("Vitamine D1" for "Vitamine D¹", "Magnesi um").
+_KEYISH = re.compile(r"\bvitamin[ae]?\s*[DKA](?![a-z]{2})|magnes|calci(?!fer)|cholecalc|ergocalc|menaqu|phyllo|retin",
+                     re.IGNORECASE)
+LOW_CONFIDENCE = 0.5  # OCR's own word confidence below which a key figure is a guess
+
+
+def ocr_doubts(rows: list[RowRecord]) -> list[str]:
+    """Why a person must check rows OCR read off an image, where a text layer's reading would be
+    trusted: a name that looks like a key nutrient but is not one as read, an amount under a name
+    that is no words at all, a key figure OCR itself is unsure of. A misread here is a flag not
+    raised, so it goes to review rather than through (SPEC "Never silent")."""
+    out: list[str] = []
+    if not any(r.amount is not None for r in rows):
+        out.append("OCR read the panel's heading and rows but no amount in them")
+    vocab = _vocabulary()
+    for r in rows:
+        name = (r.label_text or "").strip()
+        key = key_nutrient(name)
+        if key is None and _KEYISH.search(name):
+            out.append(f"OCR read a row '{name}' that looks like a key nutrient but could not be identified")
+        elif key is None and r.amount is not None and not any(
+                w in vocab for w in re.findall(r"[a-z]{4,}", name.casefold())):
+            out.append(f"OCR read an amount ({r.amount_text}) under a name it could not read ('{name}')")
+        elif key is not None and r.amount is not None and r.confidence < LOW_CONFIDENCE:
+            out.append(f"OCR is unsure of the figures of '{name}' ({r.amount_text}; confidence {r.confidence:.2f})")
+    return out
 
 
 @dataclass
@@ -184,8 +235,9 @@ class Prepared:
         return (float(pts[:, 0].min()), float(pts[:, 1].min()), float(pts[:, 0].max()), float(pts[:, 1].max()))
 
 
-def prepare(img: Image.Image, dpi: float) -> Prepared:
-    """The photo steps (module doc), each only where the page needs it."""
+def prepare(img: Image.Image, dpi: float, alternative: bool = False) -> Prepared:
+    """The photo steps (module doc), each only where the page needs it. ``alternative``: the
+    second try at a page whose first reading failed: smaller text, the other binarisation."""
     import cv2
 
     a: np.ndarray = np.asarray(img.convert("L"), dtype=np.uint8)
@@ -196,7 +248,8 @@ def prepare(img: Image.Image, dpi: float) -> Prepared:
     glyph = _median_glyph_px(a)
     scale = 1.0
     if glyph:
-        scale = min(MAX_UPSCALE, max(1.0, TARGET_TEXT_PX / glyph))
+        target = ALTERNATIVE_TEXT_PX if alternative else TARGET_TEXT_PX
+        scale = min(MAX_UPSCALE, max(1.0, target / glyph))
     scale = min(scale, math.sqrt(MAX_WORK_PIXELS / max(1, a.shape[0] * a.shape[1])))
     if abs(scale - 1.0) > 0.05:
         a = cv2.resize(a, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC if scale > 1 else cv2.INTER_AREA)
@@ -204,11 +257,13 @@ def prepare(img: Image.Image, dpi: float) -> Prepared:
     else:
         scale = 1.0
     homography = _panel_homography(a)
+    if homography is None:
+        homography = _sheet_homography(a)
     if homography is not None:
         a = cv2.warpPerspective(a, homography, (a.shape[1], a.shape[0]), flags=cv2.INTER_CUBIC,
                                 borderMode=cv2.BORDER_CONSTANT, borderValue=255)
         steps.append("perspective")
-    a, binarised = _flatten_light(a)
+    a, binarised = _flatten_light(a, alternative)
     if binarised:
         steps.append("adaptive threshold")
     stated = dpi != DEFAULT_DPI
@@ -289,7 +344,6 @@ def _rules(a: np.ndarray) -> list[tuple[float, float, float, float, int]]:
 def _panel_homography(a: np.ndarray) -> np.ndarray | None:
     """The warp that squares the panel, from its topmost and bottommost long rules; None where the
     rules show no perspective or skew worth correcting, or are too few to show any."""
-    import cv2
 
     rules = _rules(a)
     if len(rules) < 2:
@@ -312,6 +366,14 @@ def _panel_homography(a: np.ndarray) -> np.ndarray | None:
             fit = np.polyfit(ends[:, 1], ends[:, 0], 1)
             if np.abs(np.polyval(fit, ends[:, 1]) - ends[:, 0]).max() > 0.02 * a.shape[1]:
                 return None
+    return _square_quad(src)
+
+
+def _square_quad(src: np.ndarray, least_px: float = 8.0) -> np.ndarray | None:
+    """The warp taking quadrilateral ``src`` (top-left, top-right, bottom-right, bottom-left) to the
+    rectangle it was before a camera turned and tilted it; None where it shows no more than a
+    few pixels of either, or more than a label seen at an angle would."""
+    import cv2
 
     def angle(p: np.ndarray, q: np.ndarray, vertical: bool) -> float:
         dx, dy = q[0] - p[0], q[1] - p[1]
@@ -325,19 +387,57 @@ def _panel_homography(a: np.ndarray) -> np.ndarray | None:
     if abs(left + right) > 0.3 * max(abs(left), abs(right)) + 0.3:
         return None
     shown = max(abs(rot), abs(left), abs(right), abs(top_a - bottom_a) / 2)
-    # A rule's ends are found to a few pixels: a lean smaller than that shows nothing.
-    least = max(MIN_PERSPECTIVE_DEG, math.degrees(math.atan2(8.0, height)))
+    height = (src[3][1] + src[2][1] - src[0][1] - src[1][1]) / 2
+    # A quadrilateral's corners are found to a few pixels: a lean smaller than that shows nothing.
+    least = max(MIN_PERSPECTIVE_DEG, math.degrees(math.atan2(least_px, max(1.0, height))))
     if shown < least or shown > MAX_PERSPECTIVE_DEG:
         return None
     xl, xr = (src[0][0] + src[3][0]) / 2, (src[1][0] + src[2][0]) / 2
     yt, yb = (src[0][1] + src[1][1]) / 2, (src[2][1] + src[3][1]) / 2
     dst = np.array([[xl, yt], [xr, yt], [xr, yb], [xl, yb]], dtype=np.float32)
-    return cv2.getPerspectiveTransform(src, dst)
+    return cv2.getPerspectiveTransform(src.astype(np.float32), dst)
 
 
-def _flatten_light(a: np.ndarray) -> tuple[np.ndarray, bool]:
+def _sheet_homography(a: np.ndarray) -> np.ndarray | None:
+    """The warp that squares the label itself where it lies on a darker ground (a carton or a
+    sheet photographed on a table): its outline is the largest light four-cornered shape."""
+    import cv2
+
+    h, w = a.shape
+    k = min(1.0, 800.0 / max(h, w))
+    small = cv2.resize(a, (max(1, int(w * k)), max(1, int(h * k))), interpolation=cv2.INTER_AREA)
+    light = small[small > 128]
+    if light.size < 100:
+        return None
+    t, _m = cv2.threshold(light.reshape(1, -1), 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    if float(np.percentile(light, 95)) - t < 8:
+        return None  # one light tone: no sheet on a ground to see
+    size = max(3, int(min(small.shape) / 15) | 1)
+    sheet = cv2.morphologyEx((small > t).astype(np.uint8) * 255, cv2.MORPH_CLOSE,
+                             cv2.getStructuringElement(cv2.MORPH_RECT, (size, size)))
+    contours, _hier = cv2.findContours(sheet, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    if not contours:
+        return None
+    outline = max(contours, key=cv2.contourArea)
+    area = cv2.contourArea(outline)
+    if not 0.3 * small.size <= area <= 0.97 * small.size:
+        return None
+    hull = cv2.convexHull(outline)
+    quad = cv2.approxPolyDP(hull, 0.02 * cv2.arcLength(hull, True), True).reshape(-1, 2).astype(np.float64)
+    if len(quad) != 4:
+        return None
+    # corners in order: top-left, top-right, bottom-right, bottom-left
+    by_sum, by_diff = quad.sum(axis=1), quad[:, 1] - quad[:, 0]
+    src = np.array([quad[by_sum.argmin()], quad[by_diff.argmin()], quad[by_sum.argmax()], quad[by_diff.argmax()]])
+    if len({tuple(p) for p in src}) != 4:
+        return None
+    return _square_quad(src / k, least_px=8.0 / k)
+
+
+def _flatten_light(a: np.ndarray, other: bool = False) -> tuple[np.ndarray, bool]:
     """The page divided by its own background (uneven light, glare); where the background still
-    varies a lot, a local threshold instead of the OCR's one global threshold."""
+    varies a lot, a local threshold instead of the OCR's one global threshold (``other``: the
+    other way round, for a second try)."""
     import cv2
 
     h, w = a.shape
@@ -348,11 +448,11 @@ def _flatten_light(a: np.ndarray) -> tuple[np.ndarray, bool]:
     ground_small = cv2.morphologyEx(small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size)))
     ground_small = cv2.GaussianBlur(ground_small, (0, 0), size / 2)
     spread = float(np.percentile(ground_small, 95) - np.percentile(ground_small, 5))
-    if spread < 25:
+    if spread < 25 and not other:
         return a, False  # even light: the page as it is reads best
     ground = cv2.resize(ground_small, (w, h), interpolation=cv2.INTER_LINEAR).astype(np.float32)
     flat = np.clip(a.astype(np.float32) / np.maximum(ground, 1.0) * 255.0, 0, 255).astype(np.uint8)
-    if spread < 60:
+    if (spread < 60) != other:
         return flat, False
     glyph = _median_glyph_px(flat) or 12.0
     block = int(glyph * 4) | 1

@@ -278,7 +278,7 @@ _NUM_TOKEN = re.compile(r"^[(<]?\d[\d,]*(?:\.\d+)?$")
 _NUM_UNIT = re.compile(r"^(?P<num>[(<]?\d[\d,]*(?:\.\d+)?)(?P<unit>[A-Za-zµμ|.]+)(?P<tail>[)†‡*,]*)$")
 _UNIT_FIXES = [
     (re.compile(r"^(?:m|rn|in|ni|n)[ceoa][gq]$"), "mcg"),       # meg, mcq, rncg, mog
-    (re.compile(r"^(?:y|p|µ|μ|H|j|ju|jy|yu|Lu|lu|Iu|pu|1|l|I)g$"), "µg"),  # yg, pg, Hg, Lug: µg
+    (re.compile(r"^(?:y|p|µ|μ|H|j|ju|jy|yu|Lu|lu|Iu|pu|tu|Tu|w|1|l|I)g$"), "µg"),  # yg, pg, Hg, Lug, tug, wg: µg
     (re.compile(r"^[|1lI!\]\[]U$"), "IU"),                       # |U, 1U, lU
     (re.compile(r"^[|1lI!\]\[]\.\s?U\.?$"), "I.U."),             # |.U., 1.U.
     (re.compile(r"^(?:rn|m)[gq]$"), "mg"),                        # rng, mq
@@ -286,6 +286,7 @@ _UNIT_FIXES = [
 _GLUED_IU = re.compile(r"^(?P<num>\d[\d,]*)[1|lI!]\.\s?U\.?(?P<tail>[)†‡*,]*)$")
 # "20,0001U": "20,000 IU" with the space lost and the I read as a 1 (a lone "U" is no unit)
 _GLUED_IU_BARE = re.compile(r"^(?P<num>[(<]?\d[\d,.]*?)[1|lI!]U(?P<tail>[)†‡*,]*)$")
+_GLUED_PERCENT = re.compile(r"^(?P<pct>\d[\d,.]*%[*†‡]*)(?P<rest>\d.*)$")
 # "2GUMMIES", "4Softgels": a count glued to the word after it (tight spacing in a column title)
 _GLUED_COUNT = re.compile(r"^(?P<num>\d{1,2})(?P<word>[A-Za-z]{4,}[.,:)]?)$")
 _TAIL = re.compile(r"^(?P<core>.*?)(?P<tail>[)†‡*,]*)$")
@@ -359,6 +360,9 @@ def fix_tokens(texts: list[str]) -> list[str]:
         m1 = _GLUED_IU_BARE.match(t) if m0 is None else None
         if m1 and any(ch.isdigit() for ch in m1.group("num")):
             t = m1.group("num") + " IU" + m1.group("tail")
+        m4 = _GLUED_PERCENT.match(t)
+        if m4:  # "1000%*100": a %DV and the next column's figure with the space lost
+            t = m4.group("pct") + " " + m4.group("rest")
         m3 = _GLUED_COUNT.match(t)
         if m3 and _fix_unit(m3.group("word").rstrip(".,:)")) == m3.group("word").rstrip(".,:)"):
             t = m3.group("num") + " " + m3.group("word")
@@ -402,11 +406,30 @@ def _as_heading_word(text: str, joined: bool) -> str | None:
     words = _heading_words()
     if f in words:
         return text if joined else None
-    near = {w for w in words if len(w) == len(f) and sum(a != b for a, b in zip(w, f, strict=True)) == 1}
-    if len(near) != 1 or sum(ch.isalpha() for ch in text) < len(text) - 1:
+    if sum(ch.isalpha() for ch in text) < len(text) - 1:
         return None
-    w = near.pop()
+    # one misread letter in a short word, two in a long one ("SUPPI.FMENT")
+    most = 1 if len(f) < 8 else 2 if len(f) < 10 else 3
+    # a short word only by a swapped letter: "Value" is not "Values"
+    best = sorted((_edits(w, f, most), w) for w in words
+                  if abs(len(w) - len(f)) <= (most if len(f) >= 8 else 0))
+    if not best or best[0][0] > most or (len(best) > 1 and best[1][0] == best[0][0]):
+        return None
+    w = best[0][1]
     return w.upper() if text.isupper() else (w.capitalize() if text[:1].isupper() else w)
+
+
+def _edits(a: str, b: str, most: int) -> int:
+    """Levenshtein distance of ``a`` and ``b``, or ``most + 1`` once it is sure to exceed ``most``."""
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        if min(cur) > most:
+            return most + 1
+        prev = cur
+    return prev[-1]
 
 
 def join_heading_words(texts: list[str]) -> list[tuple[str, int, int]]:
@@ -419,7 +442,8 @@ def join_heading_words(texts: list[str]) -> list[tuple[str, int, int]]:
         joined = ""
         for j in range(i, min(len(texts), i + 12)):
             piece = texts[j]
-            if not piece or not (piece.isalpha() or (j == i and piece[:-1].isalpha() and len(piece) > 4)):
+            if not piece or not (piece.isalpha() or (j == i and len(piece) > 4
+                                                     and sum(not ch.isalpha() for ch in piece) <= 1)):
                 break
             joined += piece
             if len(joined) > 16:
