@@ -25,6 +25,7 @@ image); small skew (within +-5 degrees) with a projection-profile search on the 
 """
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import re
@@ -471,8 +472,8 @@ class OcrPage:
     height: float
 
 
-def _read(frame: Image.Image, dpi: int) -> list[tuple[str, float, tuple[int, int, int, int]]]:
-    """Tesseract words of an upright, deskewed image: (text, confidence 0..1, pixel box).
+def _read(frame: Image.Image, dpi: int) -> list[tuple[str, float, tuple[int, int, int, int], float]]:
+    """Tesseract words of an upright, deskewed image: (text, confidence 0..1, pixel box, em factor).
 
     Every word's box spans its OCR line vertically (a line shares one top and bottom)."""
     pytesseract = _tesseract()
@@ -491,8 +492,21 @@ def _read(frame: Image.Image, dpi: int) -> list[tuple[str, float, tuple[int, int
         elif level == 5 and str(data["text"][i]).strip() and float(data["conf"][i]) >= 0:
             line_words.setdefault(key, []).append(i)
     out = []
+    segments: list[tuple[tuple[int, int] | None, list[int]]] = []
+    raw = {i: str(data["text"][i]).strip() for idx in line_words.values() for i in idx}
     for key, idx in line_words.items():
-        joined = join_heading_words([str(data["text"][i]).strip() for i in idx])
+        order = sorted(idx, key=lambda i: int(data["left"][i]))
+        for i, (text, _a, _b) in zip(order, attach_marks([(raw[i], 0, 0) for i in order]), strict=True):
+            raw[i] = text
+        parts = _split_at_gaps(idx, data, line_box.get(key))
+        for part in parts:
+            # A line split at a column gap gets the box of its own words: text set beside the
+            # panel is another line, as in a text layer, not the tail of the row it lines up with.
+            box = line_box.get(key) if len(parts) == 1 else (
+                min(int(data["top"][i]) for i in part), max(int(data["top"][i]) + int(data["height"][i]) for i in part))
+            segments.append((box, part))
+    for lbox, idx in segments:
+        joined = join_heading_words([raw[i] for i in idx])
         texts = fix_tokens([t for t, _a, _b in joined])
         for text, (_t, a, b) in zip(texts, joined, strict=True):
             span = idx[a:b + 1]
@@ -503,17 +517,52 @@ def _read(frame: Image.Image, dpi: int) -> list[tuple[str, float, tuple[int, int
             right = max(int(data["left"][i]) + int(data["width"][i]) for i in span)
             top = min(int(data["top"][i]) for i in span)
             bottom = max(int(data["top"][i]) + int(data["height"][i]) for i in span)
-            ltop, lbot = line_box.get(key, (top, bottom))
+            ltop, lbot = lbox or (top, bottom)
             em = _em_factor(" ".join(texts))
             # A repair that put a space back ("20,0001U" -> "20,000 IU") gives words, as a text
             # layer has them: the table reader places figures and units by their own boxes.
-            parts = text.split(" ")
+            pieces = text.split(" ")
             step = (right - left) / max(1, len(text))
             x = float(left)
-            for part in parts:
-                x1 = right if part is parts[-1] else x + step * len(part)
-                out.append((part, conf, (round(x), min(ltop, top), round(x1), max(lbot, bottom)), em))
+            for piece in pieces:
+                x1 = right if piece is pieces[-1] else x + step * len(piece)
+                out.append((piece, conf, (round(x), min(ltop, top), round(x1), max(lbot, bottom)), em))
                 x = x1 + step
+    return out
+
+
+COLUMN_GAP = 2.5  # line heights of blank between two words that stand in different columns
+
+
+def _split_at_gaps(idx: list[int], data: dict, box: tuple[int, int] | None) -> list[list[int]]:
+    """The words of one OCR line, split where a gap wider than COLUMN_GAP line heights opens."""
+    if len(idx) < 2:
+        return [idx]
+    height = (box[1] - box[0]) if box else max(int(data["height"][i]) for i in idx)
+    order = sorted(idx, key=lambda i: int(data["left"][i]))
+    parts = [[order[0]]]
+    for prev, i in itertools.pairwise(order):
+        gap = int(data["left"][i]) - (int(data["left"][prev]) + int(data["width"][prev]))
+        if gap > COLUMN_GAP * max(1, height):
+            parts.append([i])
+        else:
+            parts[-1].append(i)
+    return parts
+
+
+_MARK_MISREADS = {"T", "t", "+", "f", "}", "{", "¢", "Tt", "tT"}
+_UNIT_BEFORE_MARK = re.compile(r"(?i)^\(?\d*[\d,.]*(?:mcg|mg|µg|ug|iu|i\.u\.|g|kcal|kj)\)?$|%$")
+
+
+def attach_marks(tokens: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+    """A footnote dagger OCR read as a letter ("90 MCG T 180 MCG T": "†" in the %DV column, "Daily
+    Value not established") back to the dagger, as a text layer has it: a lone "T" after an
+    amount otherwise reads as a word of the row's name."""
+    out: list[tuple[str, int, int]] = []
+    for text, a, b in tokens:
+        if out and text in _MARK_MISREADS and _UNIT_BEFORE_MARK.search(out[-1][0].rstrip("†*")):
+            text = "†"
+        out.append((text, a, b))
     return out
 
 
