@@ -31,7 +31,7 @@ from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
 from extract.checks import key_nutrient, panel_problems
 from extract.document import extract_pdf, read_words
-from extract.layout import Word
+from extract.layout import Word, group_lines
 from extract.ocr import _vocabulary, ocr_available, ocr_image
 from extract.records import FileExtraction, PanelRecord, RowRecord
 from labelaudit.contracts.catalog import image_format, label_kind
@@ -160,12 +160,16 @@ def read_image_page(img: Image.Image, dpi: float, number: int) -> list[PanelReco
 
 def _reading(img: Image.Image, dpi: float, number: int, alternative: bool) -> list[PanelRecord]:
     prep = prepare(img, dpi, alternative)
-    page = ocr_image(prep.image, round(prep.read_dpi))
+    # The second try also reads the page as one block: automatic layout can drop a narrow
+    # amount column at the page's edge as if it were not text.
+    page = ocr_image(prep.image, round(prep.read_dpi), psm=6 if alternative else 3)
     words = [replace(w, orig=prep.to_page(w.orig)) for w in page.words]
     panels = read_words(words, page.width, page.height, number, read_method="ocr")
+    lines = [line.text for line in group_lines(words)]
     for p in panels:
         if p.rows:
-            p.review.extend(r for r in panel_problems(p.rows) + ocr_doubts(p.rows) if r not in p.review)
+            doubts = panel_problems(p.rows) + ocr_doubts(p.rows) + _column_missing(p.serving_size, lines)
+            p.review.extend(r for r in doubts if r not in p.review)
         elif not p.review:
             # In a picture of a label a heading is the panel's (nobody photographs a sentence
             # that mentions one), and OCR gives no bold to tell them apart: a person must look.
@@ -174,18 +178,36 @@ def _reading(img: Image.Image, dpi: float, number: int, alternative: bool) -> li
     return panels
 
 
+def _column_missing(serving: str | None, lines: list[str]) -> list[str]:
+    """The amount column of the serving size, where the column titles were read and it is not
+    among them ("Serving Size 6 Softgels" over "2 Softgels | 4 Softgels"): OCR dropped a column,
+    and the figures read are another column's."""
+    m = re.match(r"\s*(\d+)\s+([^\W\d]{4,})", serving or "")
+    if not m:
+        return []
+    count, stem = m.group(1), m.group(2)[:4].casefold()
+    for line in lines:
+        titles = [n for n, unit in re.findall(r"(\d+)\s+([^\W\d]{4,})", line) if unit[:4].casefold() == stem]
+        if len(titles) >= 2 and count not in titles:
+            return [f"the amount column for the serving size ({serving}) was not read among the columns "
+                    f"({', '.join(t + ' ' + m.group(2) for t in titles)}): the figures may be another column's"]
+    return []
+
+
 def _doubtful(panels: list[PanelRecord]) -> bool:
     return not panels or any(p.review or not p.rows for p in panels)
 
 
 def _rank(panels: list[PanelRecord]) -> tuple[int, int, int]:
+    # A reading that saw fewer panels hides a product, whatever else it read (as in settle()).
     read = sum(r.amount is not None and key_nutrient(r.label_text) is not None for p in panels for r in p.rows)
-    return (-read, sum(len(p.review) for p in panels), -len(panels))
+    return (-len(panels), -read, sum(len(p.review) for p in panels))
 
 
 # A key nutrient's name as OCR may garble it ("Vitamine D1" for "Vitamine D¹", "Magnesi um").
 _KEYISH = re.compile(r"\bvitamin[ae]?\s*[DKA](?![a-z]{2})|magnes|calci(?!fer)|cholecalc|ergocalc|menaqu|phyllo|retin",
                      re.IGNORECASE)
+_FIGURE = re.compile(r"\d[\d,.]*\s*(?:mcg|µg|μg|ug|mg|iu|i\.u\.)(?![a-z])", re.IGNORECASE)
 LOW_CONFIDENCE = 0.5  # OCR's own word confidence below which a key figure is a guess
 
 
@@ -206,6 +228,8 @@ def ocr_doubts(rows: list[RowRecord]) -> list[str]:
         elif key is None and r.amount is not None and not any(
                 w in vocab for w in re.findall(r"[a-z]{4,}", name.casefold())):
             out.append(f"OCR read an amount ({r.amount_text}) under a name it could not read ('{name}')")
+        elif r.amount is None and _FIGURE.search(name):
+            out.append(f"OCR read figures in '{name}' that it could not place as the row's amount")
         elif key is not None and r.amount is not None and r.confidence < LOW_CONFIDENCE:
             out.append(f"OCR is unsure of the figures of '{name}' ({r.amount_text}; confidence {r.confidence:.2f})")
     return out

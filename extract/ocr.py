@@ -472,13 +472,13 @@ class OcrPage:
     height: float
 
 
-def _read(frame: Image.Image, dpi: int) -> list[tuple[str, float, tuple[int, int, int, int], float]]:
+def _read(frame: Image.Image, dpi: int, psm: int = 3) -> list[tuple[str, float, tuple[int, int, int, int], float]]:
     """Tesseract words of an upright, deskewed image: (text, confidence 0..1, pixel box, em factor).
 
     Every word's box spans its OCR line vertically (a line shares one top and bottom)."""
     pytesseract = _tesseract()
     data = pytesseract.image_to_data(
-        remove_rules(frame, dpi), lang="eng", config=f"--oem 1 --psm 3 --dpi {int(dpi)}",
+        remove_rules(frame, dpi), lang="eng", config=f"--oem 1 --psm {psm} --dpi {int(dpi)}",
         output_type=pytesseract.Output.DICT, timeout=120,
     )
     n = len(data["text"])
@@ -589,28 +589,29 @@ def _quality(raw) -> tuple[float, float]:
     return float(good), good / total if total else 0.0
 
 
-def _pass(img: Image.Image, dpi: int, turns: int, deskew: bool):
+def _pass(img: Image.Image, dpi: int, turns: int, deskew: bool, psm: int = 3):
     frame = img.transpose(_TO_FRAME[turns]) if turns else img
     skew = estimate_skew(frame) if deskew else 0.0
     if abs(skew) < 0.1:
         skew = 0.0
     else:
         frame = frame.rotate(skew, resample=Image.BICUBIC, expand=False, fillcolor=255)
-    return _read(frame, dpi), skew, frame.width / 2.0, frame.height / 2.0
+    return _read(frame, dpi, psm), skew, frame.width / 2.0, frame.height / 2.0
 
 
 def ocr_image(img: Image.Image, dpi: int, page_width: float | None = None, page_height: float | None = None,
-              detect_orientation: bool = True, deskew: bool = True) -> OcrPage:
+              detect_orientation: bool = True, deskew: bool = True, psm: int = 3) -> OcrPage:
     """OCR a page image (as displayed) rendered at ``dpi`` into reading-frame words.
 
     Orientation costs nothing for upright pages: OSD runs only when the upright reading finds
-    little confident text (a page turned a quarter or upside down).
+    little confident text (a page turned a quarter or upside down). ``psm``: Tesseract's page
+    segmentation mode (3, automatic; 6, one block, which keeps a narrow last column that 3 can drop).
     """
     k = 72.0 / dpi
     pw = page_width if page_width is not None else img.width * k
     ph = page_height if page_height is not None else img.height * k
     turns = 0
-    raw, skew, cx, cy = _pass(img, dpi, 0, deskew)
+    raw, skew, cx, cy = _pass(img, dpi, 0, deskew, psm)
     good, share = _quality(raw)
     long_words = [r[2] for r in raw if len(r[0]) >= 3]
     # Tesseract reads a quarter-turned page as vertical text: tall word boxes
@@ -622,7 +623,7 @@ def ocr_image(img: Image.Image, dpi: int, page_width: float | None = None, page_
         osd = _orientation_turns(img)
         tries = [osd] if osd not in (None, 0) else [1, 3, 2]
         for t in tries:
-            alt = _pass(img, dpi, t, deskew)
+            alt = _pass(img, dpi, t, deskew, psm)
             q = _quality(alt[0])
             if q[0] > good:
                 turns, (raw, skew, cx, cy), good, share = t, alt, q[0], q[1]

@@ -61,7 +61,7 @@ def audit(
 ) -> AuditResult:
     """Audit ``catalog`` into the DuckDB warehouse ``db`` and return the run's summary.
 
-    ``catalog`` is a folder of label PDFs (read recursively; a ``catalog.csv`` at its root adds
+    ``catalog`` is a folder of label PDFs and images (read recursively; a ``catalog.csv`` at its root adds
     sku, brand, product name and retailer) or a URL such as ``s3://bucket/catalog``. Files whose
     bytes an earlier audit of ``db`` already read are not read again. With ``out``, the
     reports (``report_formats``, default all of html, pdf, csv, xlsx) are written there.
