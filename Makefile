@@ -38,7 +38,7 @@ lock:
 
 setup: $(STAMP) system-deps
 
-# Debian packages (Tesseract, poppler, pango for PDF reports), installed where missing.
+# Debian packages (Tesseract; with --test, what the tests need), installed where missing.
 system-deps:
 	@bash scripts/system-deps.sh
 

@@ -137,9 +137,31 @@ def child_plain(a: dict) -> dict:
     from flows.run import run_audit
 
     t0 = time.perf_counter()
-    run = run_audit(a["catalog"], a["db"], workers=a["workers"]).run
-    return {"inner_s": time.perf_counter() - t0, "files_read": run["files_read"], "files_reused": run["files_reused"],
-            "products": run["products"], "flagged": run["products_flagged"]}
+    res = run_audit(a["catalog"], a["db"], workers=a["workers"], out=a.get("reports") or None)
+    run = res.run
+    out = {"inner_s": time.perf_counter() - t0, "files_read": run["files_read"], "files_reused": run["files_reused"],
+           "products": run["products"], "flagged": run["products_flagged"], "report_files": len(res.reports)}
+    if a.get("reports"):
+        import reports.render
+
+        out["rendered"] = len(reports.render.RENDERED)  # report files rendered, not reused
+    return out
+
+
+def child_pdf(a: dict) -> dict:
+    """The catalog summary's PDF alone (every retailer's report aside), laid out in this process."""
+    import duckdb
+
+    from reports.render import write_report
+
+    con = duckdb.connect(a["db"], read_only=True)
+    try:
+        t0 = time.perf_counter()
+        paths = write_report(con, None, Path(a["reports"]), formats=["pdf"])
+        inner = time.perf_counter() - t0
+    finally:
+        con.close()
+    return {"inner_s": inner, "bytes": paths["pdf"].stat().st_size}
 
 
 def child_split(a: dict) -> dict:
@@ -204,7 +226,8 @@ def child_prefect(a: dict) -> dict:
             "report_files": len(res.reports)}
 
 
-CHILDREN = {"baseline": child_baseline, "plain": child_plain, "split": child_split, "prefect": child_prefect}
+CHILDREN = {"baseline": child_baseline, "plain": child_plain, "split": child_split, "prefect": child_prefect,
+            "pdf": child_pdf}
 
 
 def child_main(kind: str, args_json: str, result_path: str) -> int:
@@ -430,6 +453,7 @@ class Bench:
     def run(self) -> int:
         args = self.args
         cat = generate_catalog(self.out, args.n, args.seed)
+        self.ten = generate_catalog(self.out, 10, args.seed + 10)  # the small audit a person runs by hand
         n = len(pdf_files(cat))
         W = args.workers
         print(f"catalog {cat}: {n} PDFs; workers={W}; repeat={args.repeat}; load average at start "
@@ -479,6 +503,14 @@ class Bench:
                          {"catalog": c, "db": str(d / "wh.duckdb"), "workers": W, "reports": str(rep) if rep else None})
         if res.get("reports_error"):
             self.failures.append(f"reports.write_reports: {res['reports_error']}")
+        if self.reports_ok:
+            # Same warehouse and report folder, nothing changed: what a nightly re-audit costs.
+            self.child("re-audit plain + reports", "plain",
+                       {"catalog": c, "db": str(d / "wh.duckdb"), "workers": W, "reports": str(rep)})
+            self.child("PDF summary (alone)", "pdf", {"db": str(d / "wh.duckdb"), "reports": str(self.fresh("pdf"))})
+            d10 = self.fresh("ten")
+            self.child("10-label audit + reports", "plain", {"catalog": str(self.ten), "db": str(d10 / "wh.duckdb"),
+                                                             "workers": W, "reports": str(d10 / "reports")})
         for _ in range(3 if first else 1):
             sql = self.sql(db_plain)
         if args.prefect:
@@ -487,6 +519,9 @@ class Bench:
             if self.reports_ok:
                 d = self.fresh("cold-rep")
                 self.run_prefect("prefect cold + reports", cat, d / "wh.duckdb", d / "reports", None)
+                self.run_prefect("re-audit prefect cold + reports", cat, d / "wh.duckdb", d / "reports", None)
+                d = self.fresh("cold-ten")
+                self.run_prefect("10-label prefect cold + reports", self.ten, d / "wh.duckdb", d / "reports", None)
         if server:
             d = self.fresh("srv")
             db_srv = d / "wh.duckdb"
@@ -498,6 +533,9 @@ class Bench:
                 self.run_prefect("prefect server + reports", cat, d / "wh.duckdb", d / "reports", server.url)
                 # same folder, as a nightly run would: the evidence-crop cache under it is reused
                 self.run_prefect("re-audit prefect server + reports", cat, d / "wh.duckdb", d / "reports", server.url)
+                d = self.fresh("srv-ten")
+                self.run_prefect("10-label prefect server + reports", self.ten, d / "wh.duckdb", d / "reports",
+                                 server.url)
         # the denominator of every ratio, sampled again at the end of the round (load drifts)
         self.child("baseline: bare pdfplumber, 1 proc", "baseline", {"catalog": c, "workers": 1})
         _ = sql
@@ -601,6 +639,18 @@ class Bench:
                 scpu = self.med(ph, "server_cpu_s")
                 add(ph, self.med(ph), peak=self.peak(ph), note=f"files read {fr}; " + (
                     f"server CPU {scpu:.1f} s; " if scpu is not None else "") + reps(ph))
+        for ph in ("re-audit plain + reports", "re-audit prefect cold + reports"):
+            if ph in self.results:
+                rr = [r.get("rendered") for r in self.results.get(ph, []) if r.get("ok")]
+                add(ph, self.med(ph), peak=self.peak(ph), note=f"report files rendered {rr}; {reps(ph)}"
+                    if any(x is not None for x in rr) else reps(ph))
+        for ph in ("10-label audit + reports", "10-label prefect cold + reports", "10-label prefect server + reports"):
+            if ph in self.results:
+                add(ph, self.med(ph), per_label=False, peak=self.peak(ph), note=reps(ph))
+        ph = "PDF summary (alone)"
+        if ph in self.results:
+            add(ph, self.med(ph), per_label=False, peak=self.peak(ph),
+                note=f"in-process {self.med(ph, 'inner_s') or 0:.2f} s; the catalog summary's PDF only; {reps(ph)}")
         ph = "labelaudit sql count(*)"
         if ph in self.results:
             add(ph, self.med(ph), per_label=False, peak=self.peak(ph), note=f"{reps(ph)}")
@@ -625,6 +675,7 @@ class Bench:
         print(fmt(tuple("-" * w for w in widths)))
         for r in rows:
             print(fmt(r))
+        self.print_targets(n, base)
         if self.failures:
             print("\nfailures:")
             for f in dict.fromkeys(self.failures):
@@ -633,6 +684,53 @@ class Bench:
             Path(self.args.json).write_text(json.dumps(
                 {"n": n, "workers": W, "results": self.results, "failures": self.failures, "loads": self.loads},
                 default=str, indent=1))
+
+
+    def print_targets(self, n: int, base: float | None) -> None:
+        """Issue 19's targets, one row each: without Prefect, with a cold (temporary) Prefect server, and
+        with a standing one, side by side; a figure not measured in this run (e.g. --no-prefect) is "-"."""
+        split = self.split_phase if self.reports_ok else None
+        cols = {  # column -> (full audit + reports, unchanged re-audit + reports, 10-label audit + reports)
+            "no Prefect": (split, "re-audit plain + reports", "10-label audit + reports"),
+            "Prefect cold": ("prefect cold + reports", "re-audit prefect cold + reports",
+                             "10-label prefect cold + reports"),
+            "Prefect server": ("prefect server + reports", "re-audit prefect server + reports",
+                               "10-label prefect server + reports"),
+        }
+
+        def cell(v: float | None, fmt: str, goal: float) -> str:
+            return "-" if v is None else (fmt.format(v) + (" ok" if v <= goal else " MISSED"))
+
+        def ratio(phase: str | None) -> float | None:
+            s = self.med(phase) if phase else None
+            return s / base if (s is not None and base) else None
+
+        def orchestration(phase: str | None) -> float | None:
+            s, plain = self.med(phase) if phase else None, self.med(split) if split else None
+            return None if (s is None or plain is None or phase == split) else 100 * (s - plain) / s
+
+        rows = [
+            (f"N={n} audit + every report / bare pass", "<= 0.50x",
+             [cell(ratio(c[0]), "{:.2f}x", 0.5) for c in cols.values()]),
+            ("orchestration share of wall (with reports)", "<= 5%",
+             [cell(orchestration(c[0]), "{:.0f}%", 5) for c in cols.values()]),
+            ("unchanged re-audit + reports, seconds", "<= 5 s",
+             [cell(self.med(c[1]), "{:.2f}", 5) for c in cols.values()]),
+            ("10-label audit + reports, seconds", "<= 3 s", [cell(self.med(c[2]), "{:.2f}", 3) for c in cols.values()]),
+            (f"peak RSS of the tree at N={n}, MB", "<= 500",
+             [cell(self.peak(c[0]) if c[0] else None, "{:.0f}", 500) for c in cols.values()]),
+            ("PDF summary (every evidence card), seconds", "<= 10 s",
+             [cell(self.med("PDF summary (alone)"), "{:.2f}", 10), "-", "-"]),
+        ]
+        headers = ("target (issue 19)", "goal", *cols)
+        table = [headers, *((a, b, *c) for a, b, c in rows)]
+        widths = [max(len(str(r[i])) for r in table) for i in range(len(headers))]
+        print(f"\ntargets at N={n} (medians; seconds include interpreter start-up; 'cold' = Prefect's temporary "
+              "server, started by the audit)")
+        for k, r in enumerate(table):
+            print("  ".join(str(v).ljust(widths[i]) if i < 2 else str(v).rjust(widths[i]) for i, v in enumerate(r)))
+            if k == 0:
+                print("  ".join("-" * w for w in widths))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,8 +6,8 @@ and hands it out in a few milliseconds. This module reads it and returns dicts w
 :func:`extract.layout.page_words` uses (``text``, ``x0``, ``top``, ``x1``, ``bottom``,
 ``matrix``, ``fontname``), in the same display axes pdfplumber uses (``/Rotate`` applied, y
 down from the top of the page), measured from the corner of the crop box (what a viewer and
-the evidence crops show; pdfplumber measures from the media box, the same on most labels), so the rest of the extract stage does not care which
-reader produced them.
+the evidence crops show; pdfplumber measures from the media box, the same on most labels), so the
+rest of the extract stage does not care which reader produced them.
 
 Boxes are built from what defines a line, never from a glyph's ink: along the baseline, from the
 glyph's origin over its advance (PDFium's loose box); across it, from the baseline origin
@@ -37,7 +37,8 @@ from extract.layout import _direction
 _SKIP = {0, 0xFFFE, 0xFFFF}
 
 
-def page_chars(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage | None = None) -> tuple[list[dict[str, Any]], float, float]:
+def page_chars(page: pdfium.PdfPage,
+               textpage: pdfium.PdfTextPage | None = None) -> tuple[list[dict[str, Any]], float, float]:
     """Every glyph of ``page`` as a pdfplumber-style char dict, plus the displayed page's
     width and height in points."""
     rotation = page.get_rotation() % 360
@@ -49,7 +50,7 @@ def page_chars(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage | None = None)
     dw, dh = (h, w) if rotation in (90, 270) else (w, h)
     quarter = rotation // 90
     own_tp = textpage is None
-    tp = page.get_textpage() if own_tp else textpage
+    tp = page.get_textpage() if textpage is None else textpage
     try:
         raw = tp.raw
         n = pdfium_c.FPDFText_CountChars(raw)
@@ -128,7 +129,7 @@ def _rotate_matrix(a: float, b: float, c: float, d: float, quarter: int) -> tupl
 TYPE3_DESCENT = -0.22
 
 
-def _descent(font) -> float:
+def _descent(font: pdfium_c.FPDF_FONT) -> float:
     """The font's descent in ems, below the baseline (<= 0). A descriptor that gives it with the
     wrong sign is read as pdfminer reads it (negated); an absurd one (beyond an em) is ignored."""
     if not font:
@@ -145,7 +146,7 @@ def _descent(font) -> float:
 
 
 def _line_box(box: tuple[float, float, float, float], origin: tuple[float, float], a: float, b: float,
-              size: float, descent: float):
+              size: float, descent: float) -> tuple[float, float, float, float]:
     """Keep the loose box along the baseline; across it, from the descent line (``descent`` ems
     below the baseline through ``origin``, in display space) one font size up."""
     x0, top, x1, bottom = box

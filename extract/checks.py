@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 
-from labelaudit.contracts.reference import (CANONICAL_UNITS, DAILY_VALUE_UNITS, DAILY_VALUES,
-                                            IU_PER_MCG_VITAMIN_D as IU_PER_MCG_D, KEY_NUTRIENTS,
-                                            MCG_RAE_PER_IU_VITAMIN_A as MCG_RAE_PER_IU_A)
+from labelaudit.contracts.records import RowRecord
+from labelaudit.contracts.reference import CANONICAL_UNITS, DAILY_VALUE_UNITS, DAILY_VALUES, KEY_NUTRIENTS
+from labelaudit.contracts.reference import IU_PER_MCG_VITAMIN_D as IU_PER_MCG_D
+from labelaudit.contracts.reference import MCG_RAE_PER_IU_VITAMIN_A as MCG_RAE_PER_IU_A
 
 _MASS_MCG = {"mcg": 1.0, "mg": 1000.0, "g": 1_000_000.0}
 PAIR_REL_TOL = 0.02     # mcg vs IU may differ this much (printed rounding)
@@ -37,9 +39,7 @@ def _half_step(x: float) -> float:
     return 0.5 * 10.0 ** (-_decimals(x))
 
 
-def _unit(u: str | None) -> str | None:
-    if u is None:
-        return None
+def _unit(u: str) -> str:
     low = u.strip().lower().replace("µ", "mc").replace("μ", "mc")
     if low in ("ug", "mcg", "mcg rae", "mcg dfe", "mcgrae"):
         return "mcg RAE" if "rae" in low else "mcg"
@@ -98,9 +98,11 @@ DAILY_VALUES_CHECKED: dict[str, list[tuple[float, str]]] = {
 }
 
 
-def pair_consistent(nutrient: str | None, amount, unit, alt_amount, alt_unit) -> bool:
+def pair_consistent(nutrient: str | None, amount: float | None, unit: str | None, alt_amount: float | None,
+                    alt_unit: str | None) -> bool:
     """Two printed amounts of one row ("125 mcg (5,000 IU)") name the same quantity."""
-    if nutrient not in DAILY_VALUES_CHECKED or None in (amount, unit, alt_amount, alt_unit):
+    if (nutrient is None or nutrient not in DAILY_VALUES_CHECKED or amount is None or unit is None
+            or alt_amount is None or alt_unit is None):
         return True
     u1, u2 = _unit(unit), _unit(alt_unit)
     if u1 == u2:
@@ -116,9 +118,10 @@ def pair_consistent(nutrient: str | None, amount, unit, alt_amount, alt_unit) ->
     return abs(a - converted) <= tol
 
 
-def dv_consistent(nutrient: str | None, amount, unit, percent_dv) -> bool:
+def dv_consistent(nutrient: str | None, amount: float | None, unit: str | None, percent_dv: float | None) -> bool:
     """``amount unit`` fits the printed %DV under the current or the pre-2016 Daily Value."""
-    if nutrient not in DAILY_VALUES_CHECKED or percent_dv is None or amount is None or unit is None:
+    if (nutrient is None or nutrient not in DAILY_VALUES_CHECKED or percent_dv is None or amount is None
+            or unit is None):
         return True
     u = _unit(unit)
     pct = float(percent_dv)
@@ -134,8 +137,9 @@ def dv_consistent(nutrient: str | None, amount, unit, percent_dv) -> bool:
     return False
 
 
-def row_consistent(nutrient: str | None, amount, unit, alt_amount, alt_unit, percent_dv,
-                   elemental_amount=None, elemental_unit=None) -> bool:
+def row_consistent(nutrient: str | None, amount: float | None, unit: str | None, alt_amount: float | None,
+                   alt_unit: str | None, percent_dv: float | None,
+                   elemental_amount: float | None = None, elemental_unit: str | None = None) -> bool:
     """Do a row's printed figures agree with each other?
 
     - vitamin D printed in mcg and IU: at the shared IU factor, within the printed precision or ~2%;
@@ -209,7 +213,7 @@ def starts_with_key_nutrient(text: str) -> bool:
     return any(rx.match(text or "") for _, rx in _KEY_NAMES)
 
 
-def panel_problems(rows) -> list[str]:
+def panel_problems(rows: Iterable[RowRecord]) -> list[str]:
     """What keeps a panel's reading from passing its own checks, in plain words."""
     out = []
     for r in rows:
@@ -224,7 +228,7 @@ def panel_problems(rows) -> list[str]:
     return out
 
 
-def _figures(r) -> str:
+def _figures(r: RowRecord) -> str:
     parts = [r.amount_text or ""]
     if r.dv_text:
         parts.append(f"{r.dv_text} DV")

@@ -11,16 +11,16 @@ import pypdfium2 as pdfium
 from pdfminer.pdfdocument import PDFPasswordIncorrect
 from pypdfium2 import PdfiumError
 
+from extract.chars import page_chars
+from extract.checks import key_nutrient, panel_problems
 from extract.errors import CorruptPdf, EmptyFile, EncryptedPdf, ExtractError, NotAPdf, TruncatedPdf
 from extract.identity import find_identity
-from extract.labeltext import assign_directions, find_directions
+from extract.labeltext import assign_directions, directions_blocks, find_directions
 from extract.layout import Line, Word, group_lines, page_words
 from extract.ocr import ocr_available, ocr_page
-from extract.chars import page_chars
+from extract.panel import Heading, clean, find_headings, panel_regions, read_panel, reading_order
 from extract.prepass import MAX_CHARS_PER_PAGE, PagePlan, plan_pages
-from extract.panel import clean, find_headings, panel_regions, read_panel, reading_order
 from extract.records import FileExtraction, PanelRecord
-from extract.checks import key_nutrient, panel_problems
 from labelaudit.contracts.limits import DEFAULT_MAX_PAGES
 
 EXTRACTOR_VERSION = "9"  # bump when extraction output changes: stored versions get re-read
@@ -34,7 +34,8 @@ def extract_pdf(source: str | Path | bytes) -> FileExtraction:
     try:
         data = source if isinstance(source, bytes) else Path(source).read_bytes()
     except FileNotFoundError:
-        return FileExtraction(status="error", status_detail="file not found (removed during the audit?)", transient=True)
+        return FileExtraction(status="error", status_detail="file not found (removed during the audit?)",
+                              transient=True)
     except PermissionError:
         return FileExtraction(status="error", status_detail="permission denied reading the file", transient=True)
     try:
@@ -43,7 +44,7 @@ def extract_pdf(source: str | Path | bytes) -> FileExtraction:
         return FileExtraction(status="error", status_detail=e.detail)
     except (MemoryError, RecursionError):
         raise  # limits: the worker records them (flows/executor.py)
-    except Exception as e:  # noqa: BLE001 - malformed input surfaces anywhere in pdfminer
+    except Exception as e:  # malformed input surfaces anywhere in pdfminer
         try:
             return FileExtraction(status="error", status_detail=_classify(data, e).detail)
         except (MemoryError, RecursionError):
@@ -177,13 +178,13 @@ def settle(data: bytes, index: int, first: str, panels: list[PanelRecord],
             got = _other_reading(data, index, method)
         except (MemoryError, RecursionError):
             raise
-        except Exception:  # noqa: BLE001 - a reader that cannot read the page gives no reading
+        except Exception:  # a reader that cannot read the page gives no reading
             continue
         if not _failing(got) and _panels_seen(got) >= seen:
             return got
         readings.append((method, got))
 
-    def rank(item):
+    def rank(item: tuple[int, tuple[str, list[PanelRecord]]]) -> tuple[int, int, int, int]:
         order, (_, ps) = item
         read = sum(r.amount is not None for p in ps for r in p.rows)
         found = _panels_seen(ps)  # a reading that saw no panel hides one
@@ -240,7 +241,8 @@ def _read_with_pdfplumber(data: bytes, page_indexes: list[int]) -> list[PanelRec
         return panels
     try:
         with pdfplumber.open(io.BytesIO(data), pages=[i + 1 for i in page_indexes]) as pdf:
-            for index, page in zip(page_indexes, pdf.pages):
+            # strict=False: pdfplumber may find fewer pages in a damaged file than pdfium planned
+            for index, page in zip(page_indexes, pdf.pages, strict=False):
                 panels.extend(read_page(page.chars, float(page.width), float(page.height), index + 1))
                 page.close()
     except Exception as e:
@@ -294,9 +296,11 @@ def _extract_by_ocr(data: bytes, plan: PagePlan, text_panels: list[PanelRecord])
     out.panels = sorted((p for p in out.panels if p.rows), key=lambda p: (p.page, p.panel))
     if not out.panels:
         return FileExtraction(status="no_panel", page_count=plan.page_count,
-                              status_detail=f"no Supplement Facts panel found (text layer and OCR of {len(sizes)} page(s))")
+                              status_detail="no Supplement Facts panel found "
+                                            f"(text layer and OCR of {len(sizes)} page(s))")
     if len(plan.no_text_pages) > MAX_OCR_PAGES:
-        out.status_detail = f"only the first {MAX_OCR_PAGES} of {len(plan.no_text_pages)} image-only pages were read by OCR"
+        out.status_detail = (f"only the first {MAX_OCR_PAGES} of {len(plan.no_text_pages)} image-only pages "
+                             "were read by OCR")
     return out
 
 
@@ -318,21 +322,26 @@ def read_page(chars: list[dict], width: float, height: float, number: int) -> li
     return read_words(words, fw, fh, number)
 
 
-def read_words(words: list[Word], width: float, height: float, number: int, read_method: str = "text") -> list[PanelRecord]:
+def read_words(words: list[Word], width: float, height: float, number: int,
+               read_method: str = "text") -> list[PanelRecord]:
     """Panels from words in the page's reading frame (``width`` x ``height`` points), whether
     they came from the text layer or from OCR."""
     heads = reading_order(find_headings(words))
     if not heads:
         return []
-    regions = panel_regions(heads, width, height, words)
+    head_boxes = [(h.x0, h.top, h.x1, h.bottom) for h in heads]
+    # Directions paragraphs first: set beside a panel, their lines are no part of its rows or its region.
+    blocks = directions_blocks(words, head_boxes)
+    table_words = _outside(words, [box for _, box in blocks])
+    regions = panel_regions(heads, width, height, table_words)
     body_size = statistics.median([w.size for w in words]) if words else 8.0
     panels: list[PanelRecord] = []
     tables: list[tuple[float, float, float, float]] = []
-    for index, (head, region) in enumerate(zip(heads, regions)):
-        rec, end_y = read_panel(words, region, number, index, region=head.region)
+    for index, (head, region) in enumerate(zip(heads, regions, strict=True)):
+        rec, end_y = read_panel(table_words, region, number, index, region=head.region)
         left, top, right, bottom = region
         below = group_lines([w for w in words if w.x0 >= left - 4 and w.x1 <= right + 1 and end_y < w.top <= bottom])
-        tables.append(_table_box(words, region, end_y))
+        tables.append(_table_box(table_words, region, end_y))
         # The label's other words (cautions, claims) for rules that read them: the column
         # under the panel, or the whole page outside the table when it holds one panel.
         if len(heads) == 1:
@@ -340,7 +349,7 @@ def read_words(words: list[Word], width: float, height: float, number: int, read
             fine = group_lines(outside)
         else:
             fine = below
-        rec.fine_print = clean(" ".join(l.text for l in fine))[:4000] or None
+        rec.fine_print = clean(" ".join(line.text for line in fine))[:4000] or None
         rec.brand, rec.product_name = find_identity(
             _context_lines(words, heads, head, region), body_size, panel_text=" ".join(r.label_text for r in rec.rows),
             anchor=(head.x0, head.top, head.x1), fine_print=fine)
@@ -354,16 +363,25 @@ def read_words(words: list[Word], width: float, height: float, number: int, read
                               "could be read under it")
         panels.append(rec)
     # Directions wherever they stand on the label: under, above or beside their panel.
-    for rec, directions in zip(panels, assign_directions(words, [(h.x0, h.top, h.x1, h.bottom) for h in heads], tables)):
+    for rec, directions in zip(panels, assign_directions(words, head_boxes, tables, blocks), strict=True):
         rec.directions = directions
     if len(panels) == 1 and panels[0].directions is None:
         panels[0].directions = find_directions(group_lines(words))
     return panels
 
 
-def _table_box(words: list[Word], region, end_y: float) -> tuple[float, float, float, float]:
+def _outside(words: list[Word], boxes: list[tuple[float, float, float, float]]) -> list[Word]:
+    """The words that stand in none of ``boxes``."""
+    if not boxes:
+        return words
+    return [w for w in words if not any(x0 - 1 <= w.x0 and w.x1 <= x1 + 1 and top - 1 <= w.top
+                                        and w.bottom <= bottom + 1 for x0, top, x1, bottom in boxes)]
+
+
+def _table_box(words: list[Word], region: tuple[float, float, float, float],
+               end_y: float) -> tuple[float, float, float, float]:
     """Where a panel's table stands: its heading to its last row, as wide as its words."""
-    left, top, right, bottom = region
+    left, top, right, _bottom = region
     inside = [w for w in words if w.x0 >= left and w.x1 <= right + 1 and top <= w.top <= end_y]
     if not inside:
         return left, top, right, end_y
@@ -378,9 +396,10 @@ def read_by_ocr(data: bytes, page_index: int, width: float, height: float) -> li
     return read_words(page.words, page.width, page.height, page_index + 1, read_method="ocr")
 
 
-def _context_lines(words, heads, head, region) -> list[Line]:
+def _context_lines(words: list[Word], heads: list[Heading], head: Heading,
+                   region: tuple[float, float, float, float]) -> list[Line]:
     """Lines outside every panel table that could name this panel's product."""
-    left, top, right, bottom = region
+    left, top, right, _bottom = region
     if len(heads) == 1:
         pool = [w for w in words if not (w.x0 >= left and w.top >= top)]
     else:

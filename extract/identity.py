@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 
 from extract.layout import Line
 from extract.panel import clean
@@ -65,7 +66,7 @@ _STOPWORDS = {"with", "and", "&", "+", "of", "for", "the", "a", "an", "plus", "u
               "avec", "con", "met", "di", "de", "du", "des", "la", "le"}
 # Words that say what a product is (beyond the panel's own nutrient names).
 _PRODUCT_WORDS = {
-    "vitamin", "vitamins", "vitamine", "vitamina", "vitamines", "vitamine", "multivitamin", "multi", "mineral", "minerals",
+    "vitamin", "vitamins", "vitamine", "vitamina", "vitamines", "multivitamin", "multi", "mineral", "minerals",
     "iu", "mcg", "mg", "µg", "ug", "d", "d2", "d3", "k", "k1", "k2", "mk", "a", "b", "c", "e", "b12", "b6",
     "complex", "formula", "blend", "support", "potency", "strength", "extra", "max", "maximum", "ultra",
     "daily", "softgels", "softgel", "capsules", "tablets", "gummies", "drops", "liquid", "chewable", "chewables",
@@ -73,7 +74,7 @@ _PRODUCT_WORDS = {
     "energy", "sleep", "calm", "synergy", "triple", "high", "mag", "cal", "omega", "fish", "oil", "probiotic",
     "probiotics", "glycinate", "citrate", "chelated", "bisglycinate", "malate", "oxide", "carbonate", "whole",
     "food", "vegan", "plant", "based", "weekly", "once", "essential", "essentials", "magnesium", "calcium", "zinc",
-    "iron", "magnesio", "calcio", "magnésium", "calcium", "zink", "magnesio", "calcio", "cholecalciferol", "menaquinone",
+    "iron", "magnesio", "calcio", "magnésium", "zink", "cholecalciferol", "menaquinone",
 }
 # Words that end a company's name.
 _COMPANY_WORDS = {
@@ -103,7 +104,7 @@ def _unglue(word: str) -> str:
     Short ones ("Biolabs") are left alone: brands are spelt that way too."""
     if len(word) < 10:
         return word
-    tail = []
+    tail: list[str] = []
     rest = word
     while True:
         low = rest.casefold().rstrip(".")
@@ -140,8 +141,8 @@ def find_identity(lines: list[Line], body_size: float, panel_text: str = "",
     """(brand, product name) from the lines outside the panel's table. ``panel_text`` is what the
     panel declares (its rows' names), ``anchor`` the heading's (x0, top, x1): the masthead stands
     over it. ``fine_print``: the panel's other text (under it, beside it), where an imprint stands."""
-    segs = [part for l in lines for part in _segments(l)]
-    imprint = _imprint_brand(segs) or _imprint_brand([part for l in fine_print or () for part in _segments(l)])
+    segs = [part for line in lines for part in _segments(line)]
+    imprint = _imprint_brand(segs) or _imprint_brand([part for line in fine_print or () for part in _segments(line)])
     units = _units([s for s in segs if _is_title(s, body_size)])
     panel_tokens = {t for t in _tokens(panel_text) if len(t) >= 2}
 
@@ -173,8 +174,8 @@ def find_identity(lines: list[Line], body_size: float, panel_text: str = "",
         if m:
             over = [o for o in units if o is not u and o.top < u.top and o.size >= u.size]
             if over:
-                name = max(over, key=lambda o: (o.size, o.top))
-                return _brand_case(imprint or m.group("b").strip()), _strip_count(name.text)
+                title = max(over, key=lambda o: (o.size, o.top))
+                return _brand_case(imprint or m.group("b").strip()), _strip_count(title.text)
     units = [u for u in units if not _BRAND_COUNT.match(u.text)]
     if not units:
         return (_brand_case(imprint) if imprint else None), None
@@ -217,7 +218,7 @@ def _segments(line: Line) -> list[Line]:
     """A line cut where its words stand a column gutter apart, measured in the smaller type of
     the two (a 20 pt name beside 10 pt copy is two things however close)."""
     parts: list[list] = [[line.words[0]]]
-    for a, b in zip(line.words, line.words[1:]):
+    for a, b in pairwise(line.words):
         small, big = sorted((a.size, b.size))
         gap = b.x0 - a.x1
         if gap > max(8.0, 2.5 * small) or (big > 1.3 * small and gap > 0.8 * small):
@@ -279,9 +280,8 @@ def _is_title(s: Line, body_size: float) -> bool:
     words = [w for w in re.findall(r"[^\W\d_][\w'-]*", t) if len(w) >= 4 and w.casefold() not in _STOPWORDS]
     if words and sum(w[0].islower() for w in words) * 2 > len(words):
         return False  # prose ("400 IU of vitamin D per serving"), not a title
-    if any(len(w) > 24 for w in t.split()):
-        return False  # words run together: a line the reader could not split is no title to trust
-    return True
+    # words run together: a line the reader could not split is no title to trust
+    return all(len(w) <= 24 for w in t.split())
 
 
 def _units(segs: list[Line]) -> list[_Unit]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 from extract.identity import find_identity  # noqa: F401 - brand and name live in extract/identity.py
 from extract.layout import Line, Word, group_lines, split_on_gaps
@@ -21,6 +22,9 @@ DIRECTIONS_RE = re.compile(
 )
 # A directions heading set on a line of its own, with or without its colon ("SUGGESTED USE").
 _HEADING_ALONE = re.compile(r"^\s*" + DIRECTIONS_RE.pattern[:-len(r"\s*:\s*")] + r"\s*:?\s*$", re.IGNORECASE)
+# A bilingual heading broken after its slash ("RECOMMENDED DOSE / DOSE" over "RECOMMANDÉE: Take ..."):
+# read together with the line under it.
+_HEADING_BROKEN = re.compile(r"^\s*" + DIRECTIONS_RE.pattern[:-len(r"\s*:\s*")] + r"\s*/[^:]*$", re.IGNORECASE)
 # Sentences that begin another section of the label, not the directions.
 _STOP = re.compile(
     r"^(?:keep|caution|warning|warnings|not\s+intended|do\s+not(?!\s+(?:exceed|take\s+more))|store|storage|if\s+you|consult|other\s+ingredients|"
@@ -39,7 +43,7 @@ _SENTENCE = re.compile(r"(?<=[.!])\s+(?=[A-ZÀ-ÖØ-Ý*†(])")
 
 
 def find_directions(lines: list[Line]) -> str | None:
-    return directions_in(clean(" ".join(l.text for l in lines)))
+    return directions_in(clean(" ".join(line.text for line in lines)))
 
 
 def directions_in(text: str) -> str | None:
@@ -75,15 +79,16 @@ def directions_blocks(words: list[Word], headings: list[Box]) -> list[tuple[str,
     columns: dict[int, list[Word]] = {}
     for w in words:
         columns.setdefault(sum(w.x0 >= c for c in cuts), []).append(w)
-    segs = [part for col in columns.values() for l in group_lines(col)
-            for part in split_on_gaps(l, max(14.0, 2.5 * l.size))]
+    segs = [part for col in columns.values() for line in group_lines(col)
+            for part in split_on_gaps(line, max(14.0, 2.5 * line.size))]
     segs = _split_at_column_edges(segs)
     segs.sort(key=lambda g: (g.top, g.x0))
     used: set[int] = set()
     blocks: list[tuple[str, Box]] = []
     for i, seg in enumerate(segs):
         alone = _HEADING_ALONE.match(clean(seg.text))
-        if i in used or not (alone or DIRECTIONS_RE.search(clean(seg.text))):
+        broken = not alone and _HEADING_BROKEN.match(clean(seg.text))
+        if i in used or not (alone or broken or DIRECTIONS_RE.search(clean(seg.text))):
             continue
         flow, last = [seg], seg
         while len(" ".join(g.text for g in flow)) < 600:
@@ -118,10 +123,10 @@ def _split_at_column_edges(segs: list[Line]) -> list[Line]:
         return segs
     out: list[Line] = []
     for g in segs:
-        gaps = sorted(w.x0 - prev.x1 for prev, w in zip(g.words, g.words[1:]))
+        gaps = sorted(w.x0 - prev.x1 for prev, w in pairwise(g.words))
         space = gaps[len(gaps) // 2] if gaps else 0.0  # this line's own word space
         parts: list[list[Word]] = [[g.words[0]]]
-        for prev, w in zip(g.words, g.words[1:]):
+        for prev, w in pairwise(g.words):
             gap = w.x0 - prev.x1
             if gap > max(1.4 * space, 0.15 * w.size) and any(abs(w.x0 - e) <= 2.0 for e in edges):
                 parts.append([w])
@@ -132,30 +137,38 @@ def _split_at_column_edges(segs: list[Line]) -> list[Line]:
 
 
 def _on_heading(seg: Line, headings: list[Box]) -> bool:
-    return any(seg.x0 < x1 and seg.x1 > x0 and seg.top < bottom and seg.bottom > top for x0, top, x1, bottom in headings)
+    return any(seg.x0 < x1 and seg.x1 > x0 and seg.top < bottom and seg.bottom > top
+               for x0, top, x1, bottom in headings)
 
 
-def assign_directions(words: list[Word], headings: list[Box], tables: list[Box]) -> list[str | None]:
+def assign_directions(words: list[Word], headings: list[Box], tables: list[Box],
+                      blocks: list[tuple[str, Box]] | None = None) -> list[str | None]:
     """Each panel's directions (``tables``: where each panel stands, heading to last row): every
-    directions paragraph goes to the panel nearest to it (its own column first), and a panel takes
-    the nearest paragraph it was given."""
-    blocks = directions_blocks(words, headings)
+    directions paragraph (``blocks``, found here if not given) goes to the panel nearest to it (its
+    own column first), and a panel takes the nearest paragraph it was given."""
+    if blocks is None:
+        blocks = directions_blocks(words, headings)
     out: list[str | None] = [None] * len(tables)
     if not blocks or not tables:
         return out
-
-    def distance(b: Box, t: Box) -> float:
-        dx = max(0.0, t[0] - b[2], b[0] - t[2])
-        dy = max(0.0, t[1] - b[3], b[1] - t[3])
-        return 3 * dx + dy  # a paragraph in the panel's column, above or below, before one beside it
-
     best: dict[int, tuple[float, str]] = {}
     for text, box in blocks:
-        i = min(range(len(tables)), key=lambda k: distance(box, tables[k]))
-        d = distance(box, tables[i])
+        i = min(range(len(tables)), key=lambda k: _distance(box, tables[k]))
+        d = _distance(box, tables[i])
         if i not in best or d < best[i][0]:
             best[i] = (d, text)
     for i, (_, text) in best.items():
         out[i] = text
     return out
 
+
+def _distance(b: Box, t: Box) -> float:
+    """How far a directions paragraph stands from a panel's table. A paragraph whose middle lies
+    across the table's width is in the panel's column, above or below it, and comes before one
+    beside it: panels side by side can be set so close that the left one's %DV column touches the
+    right one's paragraph, and edge distance alone would give it to the wrong panel."""
+    dx = max(0.0, t[0] - b[2], b[0] - t[2])
+    dy = max(0.0, t[1] - b[3], b[1] - t[3])
+    middle = (b[0] + b[2]) / 2  # any panel's own column wins over a paragraph beside it
+    in_column = t[0] <= middle <= t[2]
+    return dy if in_column else 3 * dx + dy + 1000.0

@@ -11,8 +11,10 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from itertools import pairwise
+from typing import Any
 
 from pdfplumber.utils.text import WordExtractor
 
@@ -77,10 +79,11 @@ def _direction(matrix: Sequence[float]) -> int:
     a, b = matrix[0], matrix[1]
     # PDF y grows upwards, display y downwards: flip b.
     angle = math.degrees(math.atan2(-b, a))
-    return int(round(angle / 90.0)) % 4
+    return round(angle / 90.0) % 4
 
 
-def _rotate_box(box: tuple[float, float, float, float], turns: int, w: float, h: float):
+def _rotate_box(box: tuple[float, float, float, float], turns: int, w: float,
+                h: float) -> tuple[float, float, float, float]:
     x0, top, x1, bottom = box
     if turns == 0:
         return box
@@ -99,7 +102,7 @@ def page_words(chars: list[dict[str, Any]], width: float, height: float) -> tupl
     dirs = [_direction(c["matrix"]) for c in chars]
     turns = Counter(dirs).most_common(1)[0][0]
     frame: list[dict[str, Any]] = []
-    for c, d in zip(chars, dirs):
+    for c, d in zip(chars, dirs, strict=True):
         if d != turns:
             continue
         x0, top, x1, bottom = _rotate_box((c["x0"], c["top"], c["x1"], c["bottom"]), turns, width, height)
@@ -176,10 +179,10 @@ def _split_tight_words(wchars: list[dict[str, Any]]) -> list[list[dict[str, Any]
     good part of a space is a space."""
     if len(wchars) < 4:
         return [wchars]
-    gaps = [b["x0"] - a["x1"] for a, b in zip(wchars, wchars[1:])]
+    gaps = [b["x0"] - a["x1"] for a, b in pairwise(wchars)]
     usual = sorted(gaps)[len(gaps) // 2]
     parts: list[list[dict[str, Any]]] = [[wchars[0]]]
-    for gap, c in zip(gaps, wchars[1:]):
+    for gap, c in zip(gaps, wchars[1:], strict=True):
         if gap > usual + 0.12 * c["size"] and gap > usual + 0.5:
             parts.append([c])
         else:
@@ -204,8 +207,8 @@ def _split_after_percent(wchars: list[dict[str, Any]]) -> list[list[dict[str, An
     return [p for p in parts if p]
 
 
-_GLUED_FIGURE = re.compile(r"^((?:mcg|µg|μg|ug|mg|g|i\.?u\.?|rae|dfe)?\)?[*†‡§¶]*)(?<=[a-zA-Z.)*†‡§¶])\d[\d,.]*(?:%|\s*$)",
-                           re.IGNORECASE)
+_GLUED_FIGURE = re.compile(
+    r"^((?:mcg|µg|μg|ug|mg|g|i\.?u\.?|rae|dfe)?\)?[*†‡§¶]*)(?<=[a-zA-Z.)*†‡§¶])\d[\d,.]*(?:%|\s*$)", re.IGNORECASE)
 
 
 def merge_spaced(words: list[Word]) -> list[Word]:
@@ -238,11 +241,11 @@ def merge_spaced(words: list[Word]) -> list[Word]:
             run = line[i:j]
             singles = sum(len(w.text) == 1 for w in run)
             if len(run) >= 3 and singles >= 0.7 * len(run):
-                gaps = sorted(b.x0 - a.x1 for a, b in zip(run, run[1:]))
+                gaps = sorted(b.x0 - a.x1 for a, b in pairwise(run))
                 letter = gaps[len(gaps) // 4]  # most gaps are letter gaps; word gaps are wider
                 if letter < space * 0.9 or gaps[-1] > letter + 0.6 * space:
                     cur = [run[0]]
-                    for a, b in zip(run, run[1:]):
+                    for a, b in pairwise(run):
                         if b.x0 - a.x1 <= letter + 0.5 * space:
                             cur.append(b)
                         else:
@@ -281,15 +284,15 @@ def group_lines(words: list[Word], tolerance: float = 3.0) -> list[Line]:
                 break
         else:
             lines.append([w])
-    out = [Line(sorted(l, key=lambda w: w.x0)) for l in lines]
-    out.sort(key=lambda l: (l.top, l.x0))
+    out = [Line(sorted(group, key=lambda w: w.x0)) for group in lines]
+    out.sort(key=lambda line: (line.top, line.x0))
     return out
 
 
 def split_on_gaps(line: Line, gap: float) -> list[Line]:
     """Split a line where words stand further apart than ``gap`` (separate columns)."""
     parts: list[list[Word]] = [[line.words[0]]]
-    for prev, w in zip(line.words, line.words[1:]):
+    for prev, w in pairwise(line.words):
         if w.x0 - prev.x1 > gap:
             parts.append([w])
         else:

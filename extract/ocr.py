@@ -25,6 +25,7 @@ image); small skew (within +-5 degrees) with a projection-profile search on the 
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import os
@@ -33,6 +34,7 @@ import shutil
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 from PIL import Image
@@ -54,7 +56,7 @@ _INSTALL_HINT = (
 @lru_cache(maxsize=1)
 def _probe() -> str | None:
     try:
-        import pytesseract  # noqa: F401
+        import pytesseract
     except ImportError:
         return "the pytesseract package is missing: " + _INSTALL_HINT
     cmd = os.environ.get("TESSERACT_CMD") or shutil.which("tesseract")
@@ -87,7 +89,7 @@ def _has_osd() -> bool:
         return False
 
 
-def _tesseract():
+def _tesseract() -> ModuleType:
     problem = ocr_available()
     if problem:
         raise RuntimeError(problem)
@@ -122,7 +124,8 @@ def render_page(pdf: str | Path | bytes, page_index: int, dpi: int = DEFAULT_DPI
 def _ink_points(img: Image.Image, max_side: int = 1200) -> tuple[np.ndarray, np.ndarray, float]:
     """Coordinates of dark pixels of a reduced copy, and the reduction factor."""
     scale = min(1.0, max_side / max(img.size))
-    small = img.resize((max(1, int(img.width * scale)), max(1, int(img.height * scale))), Image.BILINEAR) if scale < 1 else img
+    small = (img.resize((max(1, int(img.width * scale)), max(1, int(img.height * scale))), Image.Resampling.BILINEAR)
+             if scale < 1 else img)
     a = np.asarray(small, dtype=np.uint8)
     ink = a < _otsu(a)
     # drop solid areas (filled boxes, colour panels, photos): their edges are not text lines
@@ -188,7 +191,8 @@ def _orientation_turns(img: Image.Image) -> int | None:
         return None
     pytesseract = _tesseract()
     scale = min(1.0, 1600 / max(img.size))
-    small = img.resize((int(img.width * scale), int(img.height * scale)), Image.BILINEAR) if scale < 1 else img
+    small = (img.resize((int(img.width * scale), int(img.height * scale)), Image.Resampling.BILINEAR)
+             if scale < 1 else img)
     try:
         osd = pytesseract.image_to_osd(small, config="--psm 0 -c min_characters_to_try=20",
                                        output_type=pytesseract.Output.DICT, timeout=60)
@@ -201,10 +205,10 @@ def _orientation_turns(img: Image.Image) -> int | None:
 
 
 # Turning a page into its reading frame, same as layout._rotate_box.
-_TO_FRAME = {1: Image.ROTATE_90, 2: Image.ROTATE_180, 3: Image.ROTATE_270}
+_TO_FRAME = {1: Image.Transpose.ROTATE_90, 2: Image.Transpose.ROTATE_180, 3: Image.Transpose.ROTATE_270}
 
 
-def _frame_to_page(box, turns: int, w: float, h: float):
+def _frame_to_page(box: tuple[float, ...], turns: int, w: float, h: float) -> tuple[float, ...]:
     """Inverse of ``layout._rotate_box``: a reading-frame box back onto the page (w x h)."""
     x0, top, x1, bottom = box
     if turns == 0:
@@ -216,7 +220,7 @@ def _frame_to_page(box, turns: int, w: float, h: float):
     return (w - x1, h - bottom, w - x0, h - top)
 
 
-def _unrotate_box(box, deg: float, cx: float, cy: float):
+def _unrotate_box(box: tuple[float, ...], deg: float, cx: float, cy: float) -> tuple[float, ...]:
     """A box found in an image rotated anticlockwise by ``deg`` about (cx, cy), in the unrotated image."""
     if not deg:
         return box
@@ -304,7 +308,7 @@ def _fix_number(t: str) -> str:
     """``5,0O0`` -> ``5,000``: letters that look like digits inside a number."""
     if re.fullmatch(r"[(<]?[\dOolI|,.]*\d[\dOolI|,.]*%?[)]?", t) and sum(ch.isdigit() for ch in t) * 2 >= \
             sum(ch.isalnum() or ch == "|" for ch in t):
-        return t.translate(str.maketrans({"O": "0", "o": "0", "l": "1", "I": "1", "|": "1"}))
+        return t.translate(str.maketrans("OolI|", "00111"))
     return t
 
 
@@ -315,12 +319,10 @@ def _vocabulary() -> frozenset[str]:
              "calcium", "magnesium", "vitamin", "elemental", "providing", "softgel", "softgels", "capsule",
              "capsules", "tablet", "tablets", "gummy", "gummies", "glycinate", "citrate", "chelate", "oxide",
              "malate", "taurate", "bisglycinate", "carbonate", "lanolin", "lichen", "palmitate", "acetate",
-             "retinyl", "directions", "suggested", "ingredients", "other", "daily", "meal", "take", "adults"}
+             "retinyl", "directions", "suggested", "ingredients", "other", "meal", "take", "adults"}
     toml = Path(__file__).resolve().parents[1] / "warehouse" / "nutrients.toml"
-    try:
+    with contextlib.suppress(OSError):
         words |= {w for w in re.findall(r"[a-z]{3,}", toml.read_text(encoding="utf-8").lower())}
-    except OSError:
-        pass
     return frozenset(words)
 
 
@@ -353,7 +355,7 @@ def _fix_word(t: str) -> str:
 def fix_tokens(texts: list[str]) -> list[str]:
     """Repair OCR misreadings of numbers and units ("125 meg (5,000 |U)" -> "125 mcg (5,000 IU)")."""
     out: list[str] = []
-    for i, t in enumerate(texts):
+    for t in texts:
         t = _fix_word(_fix_number(t))
         m0 = _GLUED_IU.match(t)
         if m0:  # "20001.U." is "2000 I.U." with the space lost
@@ -369,6 +371,7 @@ def fix_tokens(texts: list[str]) -> list[str]:
             t = m3.group("num") + " " + m3.group("word")
         if out and _NUM_TOKEN.match(out[-1]):
             m2 = _TAIL.match(t)
+            assert m2 is not None  # the pattern matches any one-line token
             t = _fix_unit(m2.group("core")) + m2.group("tail")
         else:
             m = _NUM_UNIT.match(t)
@@ -472,8 +475,13 @@ class OcrPage:
     height: float
 
 
-def _read(frame: Image.Image, dpi: int, psm: int = 3) -> list[tuple[str, float, tuple[int, int, int, int], float]]:
-    """Tesseract words of an upright, deskewed image: (text, confidence 0..1, pixel box, em factor).
+# A word as Tesseract read it: (text, confidence 0..1, pixel box, its line box's height in ems).
+_OcrWord = tuple[str, float, tuple[int, int, int, int], float]
+
+
+def _read(frame: Image.Image, dpi: int, psm: int = 3) -> list[_OcrWord]:
+    """Tesseract words of an upright, deskewed image: (text, confidence 0..1, pixel box, the line
+    box's height in ems).
 
     Every word's box spans its OCR line vertically (a line shares one top and bottom)."""
     pytesseract = _tesseract()
@@ -580,7 +588,7 @@ def _em_factor(line_text: str) -> float:
     return 0.52
 
 
-def _quality(raw) -> tuple[float, float]:
+def _quality(raw: list[_OcrWord]) -> tuple[float, float]:
     """(characters in confident words, their share of all characters read).
 
     Upside-down or sideways text reads as low-confidence junk."""
@@ -589,13 +597,14 @@ def _quality(raw) -> tuple[float, float]:
     return float(good), good / total if total else 0.0
 
 
-def _pass(img: Image.Image, dpi: int, turns: int, deskew: bool, psm: int = 3):
+def _pass(img: Image.Image, dpi: int, turns: int, deskew: bool,
+          psm: int = 3) -> tuple[list[_OcrWord], float, float, float]:
     frame = img.transpose(_TO_FRAME[turns]) if turns else img
     skew = estimate_skew(frame) if deskew else 0.0
     if abs(skew) < 0.1:
         skew = 0.0
     else:
-        frame = frame.rotate(skew, resample=Image.BICUBIC, expand=False, fillcolor=255)
+        frame = frame.rotate(skew, resample=Image.Resampling.BICUBIC, expand=False, fillcolor=255)
     return _read(frame, dpi, psm), skew, frame.width / 2.0, frame.height / 2.0
 
 

@@ -27,7 +27,8 @@ OTHER_HEADINGS = (
 )
 SERVING_SIZE_RE = re.compile(r"serving\s+size\s*:?\s*(?P<v>.*?)\s*(?:servings?\s+per\s+container.*)?$", re.IGNORECASE)
 SERVINGS_PER_CONTAINER_RE = re.compile(r"servings\s+per\s+container\s*:?\s*(?P<v>[\w.,~ ]+?)\s*$", re.IGNORECASE)
-HEADER_RE = re.compile(r"amount\s+per|per\s+serving|%\s*daily\s+value|%\s*dv\b|" + r"per\s+daily\s+(?:dose|portion|intake)|%\s*nrv|\bnrv\b|\bri\s*\*?$", re.IGNORECASE)
+HEADER_RE = re.compile(r"amount\s+per|per\s+serving|%\s*daily\s+value|%\s*dv\b|"
+                       r"per\s+daily\s+(?:dose|portion|intake)|%\s*nrv|\bnrv\b|\bri\s*\*?$", re.IGNORECASE)
 # EU: "per daily dose (2 capsules)", "Per daily portion (1 tablet)"
 EU_HEADER_RE = re.compile(r"per\s+daily\s+(?:dose|portion|intake)|%\s*nrv|\bnrv\b", re.IGNORECASE)
 DAILY_DOSE_QTY_RE = re.compile(r"per\s+daily\s+(?:dose|portion|intake)\s*\(\s*(?P<v>\d+\s+[^)]+?)\s*\)", re.IGNORECASE)
@@ -56,7 +57,8 @@ COLUMN_RE = re.compile(
 BARE_COLUMN_RE = re.compile(r"(?<![\w.,])(?P<q>\d+)\s+(?P<u>" + _NOT_UNIT + r"[a-z]+)", re.IGNORECASE)
 # Lines that close the panel's table: footnotes, ingredient lists, directions.
 END_RE = re.compile(
-    r"^(?:[*†‡¹²³]\s*)?(?:" + vocab.end_alternation() + r"|percent\s+daily|daily\s+values?\s+(?:not|are)|other\s+ingredients|ingredients\s*:|"
+    r"^(?:[*†‡¹²³]\s*)?(?:" + vocab.end_alternation()
+    + r"|percent\s+daily|daily\s+values?\s+(?:not|are)|other\s+ingredients|ingredients\s*:|"
     r"suggested\s+us|recommended\s+us|recommended\s+(?:daily\s+)?dose|directions|caution|warning|"
     r"non[-\s]?medicinal|ingr[ée]dients\s+non|\*?\s*nrv\s*[:=]|\*?\s*nutrient\s+reference|\*?\s*ri\s*[:=]|"
     r"\*?\s*reference\s+intake|food\s+supplements?\s+(?:should|must))",
@@ -87,6 +89,7 @@ def find_headings(words: list[Word]) -> list[Heading]:
     A weak heading ("Zusammensetzung", "Composition") counts only alone on its line with a
     panel's column titles (per daily dose, %NRV) under it: elsewhere it heads an ingredient list."""
     heads: list[Heading] = []
+    ends: list[int] = []  # index of each heading's last word
     last_end = -10  # index of the last word of the previous heading
     for i, w in enumerate(words):
         if _fold_word(w.text)[:3] not in _heading_prefixes():
@@ -98,10 +101,15 @@ def find_headings(words: list[Word]) -> list[Heading]:
         prev = _neighbour(words, i, -1)
         if prev is not None and _fold_word(words[prev].text).rstrip(":").endswith(("non", "non-")):
             continue  # "Non medicinal ingredients"
-        if heads and _bilingual(words, last_end, i, heads[-1], region):
-            h = heads[-1]  # the same heading in the other language
+        twin = len(heads) - 1 if heads and _bilingual(words, last_end, i, heads[-1], region) else None
+        if twin is None:
+            # panels side by side: the translation under the left heading comes after the right one's
+            twin = next((k for k in range(len(heads) - 1, -1, -1)
+                         if _stacked(words[ends[k]], words[i], heads[k], region)), None)
+        if twin is not None:
+            h = heads[twin]  # the same heading in the other language
             h.x1, h.bottom = max(h.x1, words[end].x1), max(h.bottom, words[end].bottom)
-            last_end = end
+            ends[twin] = last_end = end
             continue
         if region != "us" and prev is not None and prev != last_end:
             # inside a sentence or a footnote ("*VNR : valeurs nutritionnelles de référence"); a
@@ -112,6 +120,7 @@ def find_headings(words: list[Word]) -> list[Heading]:
         ws = [words[j] for j in used]
         heads.append(Heading(w.x0, min(x.top for x in ws), max(x.x1 for x in ws), max(x.bottom for x in ws), region,
                              max(x.size for x in ws), all(x.bold for x in ws)))
+        ends.append(end)
         last_end = end
     return heads
 
@@ -155,9 +164,9 @@ def _heading_at(words: list[Word], i: int) -> tuple[int, str, bool, list[int]] |
         for phrase, region, strong, n in phrases:
             # the whole phrase; or, as ever for "Supplement Facts", a several-word phrase whose
             # last word runs into what follows it
-            if bare == phrase or (n > 1 and acc.startswith(phrase) and not before.startswith(phrase)):
-                if best is None or len(phrase) > best[3]:
-                    best = (idx, region, strong, len(phrase), list(used))
+            whole = bare == phrase or (n > 1 and acc.startswith(phrase) and not before.startswith(phrase))
+            if whole and (best is None or len(phrase) > best[3]):
+                best = (idx, region, strong, len(phrase), list(used))
         if not any(p.startswith(bare) and p != bare for p, *_ in phrases):
             break
         nxt = _neighbour(words, idx, 1)
@@ -192,6 +201,12 @@ def _bilingual(words: list[Word], last_end: int, i: int, last: Heading, region: 
         if slash:
             return not between
         return bool(between) and all(t in ("/", "|") for t in between)
+    return _stacked(prev, w, last, region)
+
+
+def _stacked(prev: Word, w: Word, last: Heading, region: str) -> bool:
+    """Is ``w`` the translation of the heading ``last`` (ending in ``prev``) set under it, flush with it?"""
+    slash = prev.text.endswith(("/", "|")) or w.text.startswith(("/", "|"))
     stacked = -1 < w.top - prev.bottom < 0.8 * w.size and abs(w.x0 - last.x0) < w.size
     return stacked and (slash or region == last.region)
 
@@ -210,7 +225,11 @@ def reading_order(heads: list[Heading]) -> list[Heading]:
     """Rows of panels top to bottom, left to right within a row (SPEC ``panel``)."""
     rows: list[list[Heading]] = []
     for h in sorted(heads, key=lambda h: h.top):
-        if rows and abs(rows[-1][0].top - h.top) < 20:
+        # Panels side by side are one row even when their mastheads or directions above them differ
+        # in height and push one heading down: a heading clear of the row's columns and close
+        # under its first heading joins it (a panel under another overlaps its column).
+        beside = rows and all(h.x0 >= x.x1 or h.x1 <= x.x0 for x in rows[-1])
+        if rows and (abs(rows[-1][0].top - h.top) < 20 or (beside and h.top - rows[-1][0].top < 80)):
             rows[-1].append(h)
         else:
             rows.append([h])
@@ -225,7 +244,8 @@ def panel_regions(heads: list[Heading], width: float, height: float,
     if words is None:
         return regions
     from extract.table import gutter_right
-    return [(l, t, gutter_right(words, h, (l, t, r, b)), b) for h, (l, t, r, b) in zip(heads, regions)]
+    return [(left, top, gutter_right(words, h, (left, top, right, bottom)), bottom)
+            for h, (left, top, right, bottom) in zip(heads, regions, strict=True)]
 
 
 def _heading_regions(heads: list[Heading], width: float, height: float) -> list[tuple[float, float, float, float]]:
@@ -260,7 +280,7 @@ def read_panel(words: list[Word], box: tuple[float, float, float, float], page: 
     rec = PanelRecord(page=page, panel=index, region=region)
     columns, pick = 1, 0  # amount columns of the panel, and the one that counts (SPEC "Dose semantics")
 
-    def parse_row_text(t: str):
+    def parse_row_text(t: str) -> RowRecord | None:
         return parse_row_columns(t, columns, pick, decimal_comma=rec.region == "eu")
 
     def take_columns(t: str) -> bool:
@@ -283,7 +303,7 @@ def read_panel(words: list[Word], box: tuple[float, float, float, float], page: 
         # A name line with no amount of its own and not the head of the next row: a row
         # printed without an amount (a blend member, a "Proprietary Blend" heading).
         if pending:
-            rows.append((RowRecord(label_text=clean(" ".join(l.text for l in pending))), list(pending)))
+            rows.append((RowRecord(label_text=clean(" ".join(p.text for p in pending))), list(pending)))
             pending.clear()
     for line in lines:
         text = clean(line.text)
@@ -353,23 +373,23 @@ def read_panel(words: list[Word], box: tuple[float, float, float, float], page: 
         row = parse_row_text(text)
         if row is None and pending:
             # A name on earlier lines, its amount on this one; a note may sit inside the name.
-            name_text, note, _ = split_note(clean(" ".join(l.text for l in pending)))
+            name_text, note, _ = split_note(clean(" ".join(p.text for p in pending)))
             row = parse_row_text(name_text + " " + text)
             if row is not None:
                 if note:
                     row.note = note
                     apply_providing(row, note)
-                rows.append((row, pending + [line]))
+                rows.append((row, [*pending, line]))
                 pending.clear()
                 raw_tail = note
                 end_y = line.bottom
                 continue
         if row is not None:
-            if pending and not _is_prefix(clean(" ".join(l.text for l in pending))):
+            if pending and not _is_prefix(clean(" ".join(p.text for p in pending))):
                 flush_pending()
             if pending:
-                row.label_text = clean(" ".join(l.text for l in pending) + " " + row.label_text)
-                row_lines = pending + [line]
+                row.label_text = clean(" ".join(p.text for p in pending) + " " + row.label_text)
+                row_lines = [*pending, line]
                 pending.clear()
             else:
                 row_lines = [line]
@@ -390,10 +410,11 @@ def read_panel(words: list[Word], box: tuple[float, float, float, float], page: 
             continue
         note_part = [w for w in line.words if amount_x is not None and w.x1 >= amount_x - 2]
         note_text = clean(" ".join(w.text for w in note_part))
-        if rows and note_part and (raw_tail.count("(") > raw_tail.count(")") or split_note(note_text)[1]):
+        if amount_x is not None and rows and note_part and (
+                raw_tail.count("(") > raw_tail.count(")") or split_note(note_text)[1]):
             # A note in the amount column ("(providing 200 mg" / "elemental magnesium)"), while
             # the name may wrap beside it in the name column.
-            name_part = [w for w in line.words if w.x1 < amount_x - 2]
+            name_words = [w for w in line.words if w.x1 < amount_x - 2]
             prev, plines = rows[-1]
             if note_part:
                 raw_tail += " " + " ".join(w.text for w in note_part)
@@ -401,8 +422,8 @@ def read_panel(words: list[Word], box: tuple[float, float, float, float], page: 
                 prev.note = clean(raw_tail)
             plines.append(line)
             end_y = line.bottom
-            if name_part:
-                name_text = clean(" ".join(w.text for w in name_part))
+            if name_words:
+                name_text = clean(" ".join(w.text for w in name_words))
                 if _continues(prev.label_text, name_text):
                     prev.label_text = clean(prev.label_text + " " + name_text)
             continue
@@ -421,7 +442,7 @@ def read_panel(words: list[Word], box: tuple[float, float, float, float], page: 
             plines.append(line)
             end_y = line.bottom
             continue
-        if pending and _continues(clean(" ".join(l.text for l in pending)), text):
+        if pending and _continues(clean(" ".join(p.text for p in pending)), text):
             pending.append(line)
         else:
             flush_pending()
@@ -432,14 +453,14 @@ def read_panel(words: list[Word], box: tuple[float, float, float, float], page: 
         for row, _ in rows:  # "%NRV": kept apart, never read as a US %DV
             row.percent_nrv, row.percent_dv = row.percent_dv, None
     for row, rlines in rows:
-        row.bbox = union(l.orig_bbox() for l in rlines)
+        row.bbox = union(row_line.orig_bbox() for row_line in rlines)
         # OCR's word confidences weighted by word length (1.0 from a text layer).
-        ws = [w for l in rlines for w in l.words]
+        ws = [w for row_line in rlines for w in row_line.words]
         row.confidence = round(sum(w.confidence * len(w.text) for w in ws) / max(1, sum(len(w.text) for w in ws)), 3)
         rec.rows.append(row)
-    all_lines = [l for _, ls in rows for l in ls] or lines[:1]
+    all_lines = [row_line for _, ls in rows for row_line in ls] or lines[:1]
     if all_lines:
-        rec.bbox = union([l.orig_bbox() for l in lines if l.top <= end_y] or [all_lines[0].orig_bbox()])
+        rec.bbox = union([line.orig_bbox() for line in lines if line.top <= end_y] or [all_lines[0].orig_bbox()])
     return rec, end_y
 
 
@@ -532,12 +553,14 @@ def _amount_start(line: Line, amount_text: str) -> float | None:
     """x where the row's amount begins on its line (the amount column's left edge)."""
     texts = [w.text for w in line.words]
     for i in range(1, len(texts)):
-        if " ".join(texts[i:]).startswith(amount_text.split(" ")[0]) and " ".join(texts[i:]).startswith(amount_text[:3]):
-            if texts[i][:1].isdigit() or texts[i][:1] in "<.":
-                return line.words[i].x0
+        rest = " ".join(texts[i:])
+        starts = rest.startswith(amount_text.split(" ")[0]) and rest.startswith(amount_text[:3])
+        if starts and (texts[i][:1].isdigit() or texts[i][:1] in "<."):
+            return line.words[i].x0
     return None
 
 
 def _is_prefix(text: str) -> bool:
     """A name line that cannot stand alone: its amount comes on the next line."""
-    return text.count("(") > text.count(")") or text.rstrip().endswith((",", "-", "/", "&", " as", " and", " from", " of"))
+    return text.count("(") > text.count(")") or text.rstrip().endswith(
+        (",", "-", "/", "&", " as", " and", " from", " of"))

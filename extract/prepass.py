@@ -7,8 +7,8 @@ no text but with images or vector paths are marked for OCR.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -51,7 +51,7 @@ def plan_pages(data: bytes | pdfium.PdfDocument, max_pages: int, read: PageReade
     ``read`` is called with each panel page while its text page is still open, so a caller
     reading glyphs through PDFium loads every page once."""
     own = not isinstance(data, pdfium.PdfDocument)
-    doc = pdfium.PdfDocument(data) if own else data
+    doc = data if isinstance(data, pdfium.PdfDocument) else pdfium.PdfDocument(data)
     try:
         plan = PagePlan(page_count=len(doc))
         for i in range(min(len(doc), max_pages)):

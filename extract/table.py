@@ -12,8 +12,12 @@ tight above an anchor, to that anchor's row.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from extract.layout import Line, Word
+
+if TYPE_CHECKING:  # extract.panel imports this module
+    from extract.panel import Heading
 
 _FIGURE = re.compile(r"^<?\d[\d,]*(?:\.\d+)?$|^<?\.\d+$")
 _UNIT = re.compile(r"^(?:mcg|µg|μg|ug|mg|g|iu|i\.u\.?)[*†‡§¶]*$", re.IGNORECASE)
@@ -50,8 +54,8 @@ def merge_titles(lines: list[Line], first_row: int) -> list[Line]:
     other, before the first row."""
     if first_row < 2:
         return lines
-    size = max(1.0, sorted(l.size for l in lines)[len(lines) // 2])
-    name_x = min(l.x0 for l in lines)
+    size = max(1.0, sorted(line.size for line in lines)[len(lines) // 2])
+    name_x = min(line.x0 for line in lines)
     out = list(lines[:first_row])
     i = 0
     while i < len(out) - 1:
@@ -76,8 +80,8 @@ def _anchors(lines: list[Line]) -> list[int]:
     """The lines that carry a row's amount. A figure that goes on a note opened on the line
     above ("400 mg (providing" / "80 mg of" / "elemental magnesium)") is the note's, not a row's."""
     out = []
-    for i, l in enumerate(lines):
-        if not _amount_x(l) or _HEAD.search(l.text) or l.words[0].text.startswith("("):
+    for i, line in enumerate(lines):
+        if not _amount_x(line) or _HEAD.search(line.text) or line.words[0].text.startswith("("):
             continue
         prev = lines[i - 1].text if i else ""
         if prev.count("(") > prev.count(")") and _NOTE.search(prev.rsplit("(", 1)[-1]):
@@ -96,14 +100,14 @@ def reline(lines: list[Line]) -> list[Line]:
         return lines
     lines = merge_titles(lines, anchors[0])
     anchors = _anchors(lines)
-    size = max(1.0, sorted(l.size for l in lines)[len(lines) // 2])
+    size = max(1.0, sorted(line.size for line in lines)[len(lines) // 2])
     xs = sorted(x for i in anchors for x in _amount_x(lines[i]))
     # The amount columns' left edge: the first amount of the rows that have a name before it
     # (a figure inside a name, far left of the others, does not move it).
     named = sorted(x for i in anchors for x in _amount_x(lines[i])[:1] if x > lines[i].x0 + size)
     if not named:
         # no row prints its name beside its amount: the amounts that stand clear of the name column
-        name_x = min(l.x0 for l in lines)
+        name_x = min(line.x0 for line in lines)
         named = sorted(_amount_x(lines[i])[0] for i in anchors if lines[i].x0 > name_x + 2 * size)
         if not named:
             return lines
@@ -121,7 +125,7 @@ def reline(lines: list[Line]) -> list[Line]:
             and (not _complete(lines[start - 1].text) or lines[start].words[0].x0 >= left - 1.0):
         start -= 1
     body = lines[start:end + 1]
-    anchor_lines = [l for l in body if l in [lines[i] for i in anchors]]
+    anchor_lines = [line for line in body if line in [lines[i] for i in anchors]]
     if len(body) == len(anchor_lines):
         return lines  # one baseline a row: nothing to gather
 
@@ -133,19 +137,19 @@ def reline(lines: list[Line]) -> list[Line]:
         return min(range(len(anchor_lines)),
                    key=lambda k: (abs(centre(anchor_lines[k].top, anchor_lines[k].bottom) - c), k))
 
-    names: list[list[Word]] = [[w for w in l.words if w.x1 <= left] for l in anchor_lines]
-    cells: list[list[Word]] = [[w for w in l.words if w.x1 > left] for l in anchor_lines]
+    names: list[list[Word]] = [[w for w in line.words if w.x1 <= left] for line in anchor_lines]
+    cells: list[list[Word]] = [[w for w in line.words if w.x1 > left] for line in anchor_lines]
     loose: list[Line] = []
     changed = set()
-    for l in body:
-        if l in anchor_lines:
+    for line in body:
+        if line in anchor_lines:
             continue
-        name_part = [w for w in l.words if w.x1 <= left]
-        cell_part = [w for w in l.words if w.x1 > left]
-        above = [j for j, a in enumerate(anchor_lines) if a.top <= l.top]
-        below = [j for j, a in enumerate(anchor_lines) if a.top > l.top]
+        name_part = [w for w in line.words if w.x1 <= left]
+        cell_part = [w for w in line.words if w.x1 > left]
+        above = [j for j, a in enumerate(anchor_lines) if a.top <= line.top]
+        below = [j for j, a in enumerate(anchor_lines) if a.top > line.top]
         text = " ".join(w.text for w in name_part)
-        tight_above = bool(below) and anchor_lines[below[0]].top - l.bottom < 0.9 * size
+        tight_above = bool(below) and anchor_lines[below[0]].top - line.bottom < 0.9 * size
         if not cell_part:
             # a name-only line: the wrapped tail of a name is left to the row reader; only a name
             # set above an amount that has no name of its own (centred beside it) joins here
@@ -153,17 +157,17 @@ def reline(lines: list[Line]) -> list[Line]:
                 names[below[0]][:0] = name_part
                 changed.add(below[0])
             else:
-                loose.append(l)
+                loose.append(line)
             continue
         row_cells = " ".join(w.text for w in cells[above[-1]]) if above else ""
         # A note opened in the row above ("400 mg (providing") and not yet closed goes on over
         # the next lines ("80 mg of" / "elemental" / "magnesium)"), whatever rows follow.
         open_note = row_cells.count("(") > row_cells.count(")")
-        if _NOTE.search(" ".join(w.text for w in l.words)) or (
+        if _NOTE.search(" ".join(w.text for w in line.words)) or (
                 above and _NOTE.search(row_cells) and (not below or open_note)):
-            loose.append(l)  # "(providing 80 mg elemental ...)": the row reader joins notes to their row
+            loose.append(line)  # "(providing 80 mg elemental ...)": the row reader joins notes to their row
             continue
-        k = nearest(l.top, l.bottom)
+        k = nearest(line.top, line.bottom)
         cells[k].extend(cell_part)
         changed.add(k)
         if not name_part:
@@ -195,7 +199,7 @@ def reline(lines: list[Line]) -> list[Line]:
             col = sum((w.x0 + w.x1) / 2 >= x for x in col_x)
             return (col, bool(_PERCENT.match(w.text)), round(w.top), w.x0)
         rebuilt.append(Line(name + sorted(cells[k], key=order)))
-    out = lines[:start] + sorted(rebuilt + loose, key=lambda l: (l.top, l.x0)) + lines[end + 1:]
+    out = lines[:start] + sorted(rebuilt + loose, key=lambda line: (line.top, line.x0)) + lines[end + 1:]
     return out
 
 
@@ -212,7 +216,7 @@ def _columns(xs: list[float], size: float) -> list[float]:
 _TABLE_WORD = re.compile(r"%|^<?\d[\d,]*(?:\.\d+)?(?:mcg|µg|μg|ug|mg|g|iu)?[*†‡§¶]*$", re.IGNORECASE)
 
 
-def gutter_right(words: list[Word], head, box: tuple[float, float, float, float]) -> float:
+def gutter_right(words: list[Word], head: Heading, box: tuple[float, float, float, float]) -> float:
     """The right edge of a panel's region, pulled in to the whitespace gutter between the panel and
     text printed beside it (claims, directions, the next column of a catalog page).
 
@@ -225,7 +229,8 @@ def gutter_right(words: list[Word], head, box: tuple[float, float, float, float]
     if not inside:
         return right
     size = sorted(w.size for w in inside)[len(inside) // 2]
-    figures = [w.bottom for w in inside if _TABLE_WORD.search(w.text) and any(ch.isdigit() or ch == "%" for ch in w.text)]
+    figures = [w.bottom for w in inside
+               if _TABLE_WORD.search(w.text) and any(ch.isdigit() or ch == "%" for ch in w.text)]
     spans = [bottom] + ([max(figures)] if figures else [])
     for span in spans:
         ws = [w for w in inside if w.top <= span]

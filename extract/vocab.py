@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -52,7 +53,7 @@ def loose(phrase: str, gap: str = r"[\s\-‐‑]*") -> str:
     return "".join(out)
 
 
-def alternation(phrases, gap: str = r"[\s\-‐‑]*") -> str:
+def alternation(phrases: Iterable[str], gap: str = r"[\s\-‐‑]*") -> str:
     """Longest first, so "daily dose" is not cut short by "day"."""
     return "|".join(loose(p, gap) for p in sorted(set(phrases), key=len, reverse=True))
 

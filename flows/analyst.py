@@ -16,9 +16,10 @@ import math
 import os
 import sys
 import uuid
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import duckdb
 
@@ -92,7 +93,7 @@ def review_queue(con: duckdb.DuckDBPyConnection, catalog: str | None = None) -> 
            ORDER BY coalesce(fl.worst, 0) DESC, len(string_split(coalesce(v.reasons, ''), '; ')) DESC, v.product_key""",
         {"c": catalog})
     cols = [c[0] for c in cur.description]
-    return [dict(zip(cols, r)) for r in cur.fetchall()]
+    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
 
 def find_product(con: duckdb.DuckDBPyConnection, key: str, catalog: str | None) -> dict[str, Any]:
@@ -103,7 +104,7 @@ def find_product(con: duckdb.DuckDBPyConnection, key: str, catalog: str | None) 
            FROM products p LEFT JOIN label_versions lv USING (product_id)
            WHERE p.product_key = $k AND ($c IS NULL OR p.catalog = $c)""", {"k": key, "c": catalog})
     cols = [c[0] for c in cur.description]
-    found = [dict(zip(cols, r)) for r in cur.fetchall()]
+    found = [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
     if len(found) == 1:
         return found[0]
     if len(found) > 1:
@@ -125,7 +126,7 @@ def product_rows(con: duckdb.DuckDBPyConnection, product_id: str, as_read: bool 
                                  daily_amount_canonical, read_method, confidence, page, x0, top, x1, bottom{extra}
                           FROM {table} WHERE product_id = ? ORDER BY row_index""", [product_id])
     cols = [c[0] for c in cur.description]
-    return [dict(zip(cols, r)) for r in cur.fetchall()]
+    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
 
 # --- building a correction -------------------------------------------------------------------------
@@ -157,7 +158,8 @@ def _known_nutrients() -> dict[str, tuple[str, ...]]:
     return {spec.id: tuple(f for f, _ in spec.forms) for spec in nutrient_catalog()}
 
 
-def build(con: duckdb.DuckDBPyConnection, req: CorrectionRequest, extractor_version: str | None = None) -> dict[str, Any]:
+def build(con: duckdb.DuckDBPyConnection, req: CorrectionRequest,
+          extractor_version: str | None = None) -> dict[str, Any]:
     """The ``corrections`` row ``req`` makes, checked against the warehouse; AnalystInputError
     (changing nothing) where it cannot be made as asked."""
     if not (req.reason or "").strip() or not (req.by or "").strip():
@@ -292,7 +294,8 @@ def record(con: duckdb.DuckDBPyConnection, row: dict[str, Any]) -> None:
              "cat": row["catalog"], "n": row.get("nutrient"), "lt": row.get("label_text"),
              "ar": row.get("amount_read"), "ur": row.get("unit_read")})
     quoted = ", ".join(f'"{c}"' for c in _COLS)  # "by" and "at" are SQL keywords
-    con.execute(f"INSERT INTO corrections ({quoted}) VALUES ({', '.join('?' * len(_COLS))})", [row.get(c) for c in _COLS])
+    con.execute(f"INSERT INTO corrections ({quoted}) VALUES ({', '.join('?' * len(_COLS))})",
+                [row.get(c) for c in _COLS])
 
 
 def undo(con: duckdb.DuckDBPyConnection, correction_id: str, by: str) -> dict[str, Any]:
@@ -303,7 +306,8 @@ def undo(con: duckdb.DuckDBPyConnection, correction_id: str, by: str) -> dict[st
     catalog, key, undone = found[0]
     if undone is not None:
         raise AnalystInputError(f"correction {correction_id} was already taken back")
-    con.execute("UPDATE corrections SET undone_at = ?, undone_by = ? WHERE correction_id = ?", [now(), by, correction_id])
+    con.execute("UPDATE corrections SET undone_at = ?, undone_by = ? WHERE correction_id = ?",
+                [now(), by, correction_id])
     return {"catalog": catalog, "product_key": key}
 
 
@@ -351,11 +355,10 @@ def _journal_lock(db: Path) -> Iterator[None]:
 
 
 def journal_append(db: Path, entry: dict[str, Any]) -> None:
-    with _journal_lock(db):
-        with open(journal_path(db), "a", encoding="utf-8") as fh:
-            fh.write(json.dumps(entry, default=str) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
+    with _journal_lock(db), open(journal_path(db), "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(entry, default=str) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
 
 
 def journal_entries(db: Path) -> list[dict[str, Any]]:

@@ -28,7 +28,7 @@ from extract.records import FileExtraction
 from labelaudit.contracts.catalog import CatalogLocation, unreadable
 from labelaudit.contracts.errors import TerminalError
 from labelaudit.contracts.limits import DEFAULT_FILE_TIMEOUT_S, DEFAULT_MAX_PAGES, DEFAULT_MEMORY_MB
-from warehouse.normalise import normalise_file
+from warehouse.normalise import LabelVersionRow, NutrientRow, normalise_file
 
 # Transient failures are not remembered as "read": the next run reads the file again.
 RETRY_NEXT_RUN = "retry"
@@ -48,8 +48,8 @@ class FileJob:
 
 @dataclass
 class ExtractedRows:
-    versions: list[dict[str, Any]] = field(default_factory=list)
-    nutrients: list[dict[str, Any]] = field(default_factory=list)
+    versions: list[LabelVersionRow] = field(default_factory=list)
+    nutrients: list[NutrientRow] = field(default_factory=list)
     files: int = 0
     # source_file -> sha256 of the bytes actually read, where they are not the bytes hashed at
     # discovery (the file changed in between): the reading is stored under these.
@@ -182,7 +182,8 @@ class Extractor:
 
     def submit(self, jobs: list[FileJob]) -> ProcessFuture:
         assert self._pool is not None
-        return self._pool.schedule(extract_batch, args=(jobs, self.file_timeout, self.max_pages), timeout=self._hard_limit(len(jobs)))
+        return self._pool.schedule(extract_batch, args=(jobs, self.file_timeout, self.max_pages),
+                                   timeout=self._hard_limit(len(jobs)))
 
     def collect(self, future: ProcessFuture, jobs: list[FileJob]) -> ExtractedRows:
         """The batch's rows; a batch whose worker was killed is re-read file by file."""

@@ -157,7 +157,7 @@ def judge(con: duckdb.DuckDBPyConnection, catalog: str, run_id: str, started_at:
     )
 
 
-def last_flags(con, catalog: str) -> list[Flag]:
+def last_flags(con: duckdb.DuckDBPyConnection, catalog: str) -> list[Flag]:
     """The flags of the catalog's previous run on products kept from their last reading because
     their file could not be read this time (an ``error`` row with a page: warehouse.load
     _unread_rows). Rules judge readable labels only; these keep their flags, and their verdict
@@ -234,14 +234,15 @@ def add_waiver(
         cat, pid = p["catalog"], p["product_id"]
         if rule_id not in {r.id for r in ruleset.rules}:
             near = difflib.get_close_matches(rule_id, [r.id for r in ruleset.rules], n=3)
-            raise AnalystInputError(f"no rule {rule_id!r}{'; did you mean ' + ' or '.join(near) + '?' if near else ''}; "
-                                    "`labelaudit rules` lists them")
+            hint = "; did you mean " + " or ".join(near) + "?" if near else ""
+            raise AnalystInputError(f"no rule {rule_id!r}{hint}; `labelaudit rules` lists them")
         raised = [r[0] for r in con.execute(
             """SELECT DISTINCT f.rule_id FROM flags f JOIN latest_runs r USING (catalog, audit_run_id)
                WHERE f.catalog = ? AND f.product_key = ? ORDER BY 1""", [cat, product_key]).fetchall()]
         if rule_id not in raised and not force:
             raise AnalystInputError(
-                f"{rule_id} is not raised on {product_key} in the latest run (it raises: {', '.join(raised) or 'no flag'}); "
+                f"{rule_id} is not raised on {product_key} in the latest run "
+                f"(it raises: {', '.join(raised) or 'no flag'}); "
                 "pass --force to waive it ahead of a flag")
         waiver_id = "w-" + uuid.uuid4().hex[:10]
         con.execute(
@@ -249,4 +250,5 @@ def add_waiver(
             [waiver_id, cat, product_key, rule_id, pid, reason, analyst, now(), expires_on],
         )
         run = rejudge(con, cat, ruleset)
+    assert run is not None, "a product found in the warehouse belongs to a catalog with an audit run"
     return waiver_id, run

@@ -19,11 +19,11 @@ from flows.executor import (
     DEFAULT_FILE_TIMEOUT_S,
     DEFAULT_MAX_PAGES,
     DEFAULT_MEMORY_MB,
+    RETRY_NEXT_RUN,
     DaskExtractor,
     ExtractedRows,
     Extractor,
     FileJob,
-    RETRY_NEXT_RUN,
 )
 from flows.pipeline import batch_size_for, batches, load_and_judge, new_run_id, pause_point, plan_reads
 from labelaudit.contracts.catalog import CatalogLocation, label_kind
@@ -35,14 +35,38 @@ from warehouse.store import cleanup_stale_stages, writer_lock
 Progress = Callable[[str], None]
 
 
+class AuditEvents:
+    """What :func:`run_audit` tells as it goes. Here each event becomes a line of text for
+    ``say`` (what a plain ``progress`` callable receives); a display for a person
+    (flows/progress.py) or the Prefect flow's run log (flows/audit.py) overrides what it shows
+    otherwise. ``read`` may come from another thread than the audit's (a Steps that runs
+    extraction shares concurrently)."""
+
+    def __init__(self, say: Progress | None = None) -> None:
+        self.say: Progress = say or (lambda msg: None)
+
+    def note(self, msg: str) -> None:
+        """A step, a warning or a decision, in words."""
+        self.say(msg)
+
+    def planned(self, entries: list[CatalogEntry], to_read: int) -> None:
+        """The catalog is listed: ``to_read`` of its files will be read (the rest are unchanged)."""
+
+    def read(self, done: int, total: int) -> None:
+        """``done`` of the ``total`` files to read have been read."""
+        self.say(f"  read {done}/{total} files")
+
+
 @dataclass
 class AuditResult:
     """What an audit returns: the run's summary (its ``audit_runs`` row), the reports written
-    (kind -> path) and the catalog problems that did not stop it."""
+    (kind -> path), the catalog problems that did not stop it and, for a run a standing Prefect
+    server shows, the run's page in its UI."""
 
     run: AuditRun
     reports: dict[str, Path] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    run_url: str | None = None
 
 
 class Steps:
@@ -117,6 +141,7 @@ def run_audit(
     config: str | os.PathLike[str] | None = None,
     out: str | os.PathLike[str] | None = None,
     report_formats: Sequence[str] | None = None,
+    self_contained: bool = True,
     workers: int = 2,
     batch_size: int = 100,
     file_timeout: float = DEFAULT_FILE_TIMEOUT_S,
@@ -124,17 +149,20 @@ def run_audit(
     total_memory_mb: int | None = None,
     max_pages: int = DEFAULT_MAX_PAGES,
     dask_address: str | None = None,
-    progress: Progress | None = None,
+    progress: Progress | AuditEvents | None = None,
     steps: Steps | None = None,
 ) -> AuditResult:
     """Audit ``catalog`` (a folder, or a URL such as ``file:///...`` or ``s3://bucket/catalog``)
     into the warehouse ``db``; with ``out``, write the run's reports there (``report_formats``,
-    default all). ``ruleset``, else ``config`` (a TOML file), else the default rules.
+    default all; the HTML linking its crops when not ``self_contained``). ``ruleset``, else ``config``
+    (a TOML file), else the default rules.
     Extraction runs in ``workers`` isolated processes here, or on the Dask cluster at
-    ``dask_address``. ``progress`` receives one line of text per step and per batch read.
+    ``dask_address``. ``progress`` receives one line of text per step and per batch read
+    (or, an :class:`AuditEvents`, the events themselves).
     Memory: each worker may use ``memory_mb``; ``total_memory_mb`` bounds the whole process
     tree (fewer workers, see :func:`fit_workers`). ``max_pages``: pages read of one PDF."""
-    say: Progress = progress or (lambda msg: None)
+    events = progress if isinstance(progress, AuditEvents) else AuditEvents(progress)
+    say = events.note
     steps = steps or Steps()
     started = now()
     where = CatalogLocation.parse(catalog)
@@ -154,9 +182,13 @@ def run_audit(
         images = sum(label_kind(e.source_file) == "image" for e in entries)
         kinds = f"{len(entries) - images} PDF files" + (f" and {images} label images" if images else "")
         say(f"{kinds} in {where}; {len(jobs)} to read, {reused} unchanged since the last audit")
+        events.planned(entries, len(jobs))
         pause_point("discovered")  # files listed and hashed, none read yet
         run_id = new_run_id()
         rows = ExtractedRows()
+        if out is not None and jobs:
+            # Report code loads (about a second) while the workers read and this process waits.
+            threading.Thread(target=_prepare_reports, daemon=True, name="prepare-reports").start()
         if jobs:
             size = batch_size_for(len(jobs), workers, batch_size)
             done, lock = [0], threading.Lock()
@@ -166,7 +198,7 @@ def run_audit(
                 with lock:  # Prefect's extract tasks finish batches from several threads
                     done[0] += files
                     n = done[0]
-                say(f"  read {n}/{len(jobs)} files")
+                events.read(n, len(jobs))
 
             def read(todo: list[FileJob]) -> ExtractedRows:
                 shares = task_shares(batches(todo, size), steps.extract_shares(workers))
@@ -186,13 +218,25 @@ def run_audit(
         run = steps.load(lambda: load_and_judge(db, where.id, run_id, started, entries, rows, ruleset, reused))
     result = AuditResult(run=run, warnings=warnings)
     if out is not None:
+        say(f"writing the reports to {out}")
+
         def write() -> dict[str, Path]:
             from reports import FORMATS, write_reports
 
-            return write_reports(db, run_id, Path(out), formats=report_formats or FORMATS)
+            return write_reports(db, run_id, Path(out), formats=report_formats or FORMATS,
+                                 self_contained=self_contained)
 
         result.reports = steps.reports(write, db, run_id)
     return result
+
+
+def _prepare_reports() -> None:
+    try:
+        from reports.render import prepare
+
+        prepare()
+    except Exception:  # only a head start: writing the reports imports the same and says why
+        pass
 
 
 def changed_files(entries: list[CatalogEntry], jobs: list[FileJob], rows: ExtractedRows) -> list[FileJob]:
@@ -211,7 +255,8 @@ def changed_files(entries: list[CatalogEntry], jobs: list[FileJob], rows: Extrac
     return again
 
 
-def settle_changed(entries: list[CatalogEntry], again: list[FileJob], second: ExtractedRows, rows: ExtractedRows) -> None:
+def settle_changed(entries: list[CatalogEntry], again: list[FileJob], second: ExtractedRows,
+                   rows: ExtractedRows) -> None:
     """Point each re-read file's entry at the bytes of its second reading, when that reading is
     the same bytes as the first one or as discovery (the file has settled); a file that gave
     other bytes on each look is ``error`` "changed while being read" for this run. Readings are
@@ -238,7 +283,8 @@ def mark_unread(entries: list[CatalogEntry], rows: ExtractedRows) -> None:
     read = {v["sha256"] for v in rows.versions if v["extractor_version"] != RETRY_NEXT_RUN}
     failed_ids = {v["product_id"] for v in rows.versions
                   if v["extractor_version"] == RETRY_NEXT_RUN and v["sha256"] in read}
-    rows.versions = [v for v in rows.versions if v["product_id"] not in failed_ids or v["extractor_version"] != RETRY_NEXT_RUN]
+    rows.versions = [v for v in rows.versions
+                     if v["product_id"] not in failed_ids or v["extractor_version"] != RETRY_NEXT_RUN]
 
 
 def say_on_stderr(msg: str) -> None:

@@ -20,15 +20,30 @@ from pathlib import Path
 from typing import Any
 
 
-def configure_prefect(state_dir: Path) -> None:
-    """Defaults only: whatever the user configured (a running server's PREFECT_API_URL) wins."""
-    os.environ.setdefault("PREFECT_HOME", str(state_dir / "prefect"))
+def configure_prefect(state_dir: Path) -> str | None:
+    """Defaults only: whatever the user configured (a running server's PREFECT_API_URL) wins.
+    Without one, the server ``labelaudit server start`` runs for ``state_dir`` (flows/server.py)
+    is used when it runs. Returns the API URL the runs will use; None: Prefect starts a
+    temporary server for this process."""
+    from flows.server import prefect_home, running
+
+    if not os.environ.get("PREFECT_API_URL") and (standing := running(state_dir)) is not None:
+        os.environ["PREFECT_API_URL"] = standing.api_url
+    os.environ.setdefault("PREFECT_HOME", str(prefect_home(state_dir)))
     Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
     # The temporary server takes 8-17 s to start on a cold 2-core machine; Prefect's 20 s default flakes.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_UI_ENABLED", "false")
     prefect_run_defaults()
+    return os.environ.get("PREFECT_API_URL") or None
+
+
+def temporary_server_wait(state_dir: Path) -> int:
+    """Seconds a temporary server takes to start here, about: 8 s when its database exists,
+    17 s when it must be created (measured on 2 cores, ../shared/notes/stack-facts.md)."""
+    home = Path(os.environ.get("PREFECT_HOME", state_dir / "prefect"))
+    return 10 if (home / "prefect.db").exists() else 20
 
 
 def prefect_run_defaults() -> None:

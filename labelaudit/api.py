@@ -73,8 +73,9 @@ def audit(
     ``max_pages`` pages read of one file (a longer one says so); or on the Dask cluster at
     ``dask_address`` (needs the ``dask`` extra).
     ``progress`` receives one line of text per step. With ``prefect``, the audit runs as the
-    Prefect flow ``labelaudit-audit`` (as the CLI does: a temporary local server unless
-    ``PREFECT_API_URL`` is set), and progress lines go to stderr unless ``progress`` is None.
+    Prefect flow ``labelaudit-audit`` (as the CLI does: on ``PREFECT_API_URL`` when set, else
+    on the server ``labelaudit server start`` runs for this warehouse, else on a temporary local
+    server), and progress goes to stderr (a bar on a terminal) unless ``progress`` is None.
 
     Returns an :class:`AuditResult`: ``.run`` (an :class:`AuditRun`, the ``audit_runs`` row:
     files read, products flagged, flag counts...), ``.reports`` (kind -> path) and
@@ -84,24 +85,34 @@ def audit(
     :class:`labelaudit.CatalogError` for a catalog that is not there, both before anything
     is read or started; :class:`labelaudit.WarehouseBusy` while another audit writes ``db``.
     """
-    from labelaudit.contracts.catalog import CatalogLocation
-
     # Both checks take milliseconds; a Prefect server takes seconds to start and a worker pool
     # most of one, so a wrong argument is reported before either.
     from flows.catalog import label_files
+    from labelaudit.contracts.catalog import CatalogLocation
 
     ruleset = load_rules(config)
     where = CatalogLocation.parse(catalog)
     label_files(where)  # a folder that is not there, or holds nothing to audit
     workers, batch_size = max(1, workers), max(1, batch_size)
     if prefect:
-        from flows.settings import configure_prefect, state_dir_for
+        from flows.settings import configure_prefect, state_dir_for, temporary_server_wait
 
-        configure_prefect(state_dir_for(Path(db)))
+        state_dir = state_dir_for(Path(db))
+        api_url = configure_prefect(state_dir)
+        if api_url:
+            from flows.server import healthy
+            from labelaudit.contracts.errors import TransientError
+
+            if not healthy(api_url, timeout=5.0):
+                raise TransientError(f"no Prefect server answers at {api_url} (PREFECT_API_URL, or the one "
+                                     f"`labelaudit server start` recorded in {state_dir}); start it, or unset "
+                                     "PREFECT_API_URL to let the audit start a temporary one")
         if progress is not None:
-            where_ui = os.environ.get("PREFECT_API_URL") or (
-                "a temporary local server (set PREFECT_API_URL to use a running one)")
-            progress(f"starting Prefect on {where_ui} ...")
+            if api_url:
+                progress(f"using Prefect server at {api_url.removesuffix('/').removesuffix('/api')}")
+            else:
+                progress(f"starting a temporary Prefect server (about {temporary_server_wait(state_dir)} s; "
+                         "`labelaudit server start` keeps one running for later audits) ...")
         from flows.audit import audit_flow
 
         # The flow's parameters are what a deployment stores and the UI shows: plain values only.

@@ -23,7 +23,7 @@ EXIT_CODES = {
     0: "done (an audit that flags products still succeeded)",
     1: "unexpected failure: a bug, please report it with the output",
     2: "bad usage, or input that cannot work (no warehouse, unknown rule, bad SQL)",
-    3: "extract: the PDF could not be read (the JSON says why)",
+    3: "extract: the PDF could not be read (the JSON says why); server status: no server runs",
     66: "catalog not found, or nothing in it to audit: no label PDF or image (EX_NOINPUT)",
     75: "warehouse busy: another audit holds it, try again later (EX_TEMPFAIL)",
     78: "a config file is wrong (EX_CONFIG)",
@@ -129,6 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--retailer", metavar="NAME",
                     help="only this retailer's report (products.retailer, from the manifest)")
     rp.add_argument("--format", default="html,pdf,csv,xlsx", help="comma-separated formats (default: %(default)s)")
+    rp.add_argument("--self-contained", action=argparse.BooleanOptionalAction, default=True,
+                    help="the HTML as one file that can be mailed, crops inside it (default); --no-self-contained: "
+                    "crops in a crops/ folder beside it")
 
     r = sub.add_parser("rules", help="list the rules with their severity, thresholds and rationale")
     r.add_argument("--config", help="TOML file overriding rule thresholds and switches")
@@ -146,6 +149,20 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--config", help="TOML rules config")
     sc.add_argument("--name", default="nightly", help="deployment name (default: %(default)s)")
     sc.add_argument("--register-only", action="store_true", help="create or update the deployment and exit")
+
+    sv = sub.add_parser("server", help="start, stop or check a local Prefect server that later audits use",
+                        description="A Prefect server in the background, so that audits do not each start a "
+                        "temporary one (10-20 s) and their runs stay in its UI. Its state (database, log) lives in "
+                        "LABELAUDIT_HOME when set, else in .labelaudit/ beside the warehouse (--db); an audit of "
+                        "that warehouse finds it there and connects. PREFECT_API_URL, when set, wins over it.")
+    sv.add_argument("action", choices=("start", "stop", "status"),
+                    help="start: in the background, and print its UI address; stop: stop it; status: say whether "
+                    "it runs and where (exit 0 when it runs, 3 when not)")
+    sv.add_argument("--db", default=_db_default(),
+                    help="the warehouse whose audits use it: its state goes beside it (default: %(default)s)")
+    sv.add_argument("--port", type=int, default=4200, help="port on 127.0.0.1 (default: %(default)s)")
+    sv.add_argument("--timeout", type=float, default=180, metavar="SECONDS",
+                    help="how long start waits for the server to answer (default: %(default)s)")
 
     ev = sub.add_parser("reevaluate", help="apply new or changed rules to the whole warehouse, reading no PDF",
                         description="Judge every catalog in the warehouse again with the current rules and --config: "
@@ -274,6 +291,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
     print(f"warehouse: {Path(args.db).resolve()}")
     for kind, path in sorted(result.reports.items()):
         print(f"report ({kind}): {Path(path).resolve()}")
+    if result.run_url:
+        print(f"Prefect run: {result.run_url}")
     return 0
 
 
@@ -394,7 +413,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         return 2
     catalog = _catalog_id(args.catalog)
     try:
-        paths = write_reports(db, args.run, Path(args.out), retailer=args.retailer, formats=formats, catalog=catalog)
+        paths = write_reports(db, args.run, Path(args.out), retailer=args.retailer, formats=formats, catalog=catalog,
+                              self_contained=args.self_contained)
     except LookupError as e:
         print(f"error: {e.args[0] if e.args else e}", file=sys.stderr)
         return 2
@@ -444,10 +464,11 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     from flows.settings import configure_prefect, state_dir_for
 
     db = Path(args.db).resolve()
-    configure_prefect(state_dir_for(db))
-    if not os.environ.get("PREFECT_API_URL"):
-        print("note: PREFECT_API_URL is not set, so the schedule lives in a temporary local Prefect server and no UI "
-              "shows it; start one with `prefect server start` and set PREFECT_API_URL=http://127.0.0.1:4200/api",
+    if api_url := configure_prefect(state_dir_for(db)):
+        print(f"using Prefect server at {api_url.removesuffix('/api')}", file=sys.stderr)
+    else:
+        print("note: no Prefect server runs for this warehouse, so the schedule lives in a temporary local Prefect "
+              "server and no UI shows it; start one with `labelaudit server start --db DB` (or set PREFECT_API_URL)",
               file=sys.stderr)
     catalog = _catalog_id(args.catalog)
     params = {"catalog": catalog, "db": str(db), "out": str(Path(args.out).resolve()), "config": args.config,
@@ -463,6 +484,39 @@ def cmd_schedule(args: argparse.Namespace) -> int:
         return 0
     print("serving it: scheduled audits run in this process until you stop it (Ctrl-C)", flush=True)
     serve(deployment)
+    return 0
+
+
+def cmd_server(args: argparse.Namespace) -> int:
+    from flows import server
+    from flows.settings import state_dir_for
+
+    state_dir = state_dir_for(Path(args.db))
+    try:
+        if args.action == "status":
+            st, msg = server.status(state_dir)
+            print(msg)
+            return 0 if st is not None else 3
+        if args.action == "stop":
+            _, msg = server.stop(state_dir)
+            print(msg)
+            return 0
+        old, msg = server.status(state_dir)  # says, and removes, a record its server did not outlive
+        if old is None:
+            if "stale" in msg:
+                print(msg, file=sys.stderr)
+            print(f"starting a Prefect server on port {args.port} (10-20 s the first time) ...", file=sys.stderr,
+                  flush=True)
+        st, started = server.start(state_dir, port=args.port, timeout=args.timeout)
+    except server.ServerError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    if not started:
+        assert old is not None
+        print(f"a Prefect server already runs for {state_dir}: {old.ui_url} (pid {old.pid})")
+        return 0
+    print(f"Prefect server running at {st.ui_url} (UI) after {st.startup_s:.0f} s; pid {st.pid}; state in {st.home}\n"
+          f"audits of {Path(args.db).resolve()} use it; `labelaudit server stop` stops it")
     return 0
 
 
@@ -653,7 +707,7 @@ def main(argv: list[str] | None = None) -> int:
     handlers = {"audit": cmd_audit, "extract": cmd_extract, "sql": cmd_sql, "rules": cmd_rules, "report": cmd_report,
                 "reevaluate": cmd_reevaluate, "waive": cmd_waive, "waivers": cmd_waivers, "schedule": cmd_schedule,
                 "upgrade": cmd_upgrade, "review": cmd_review, "correct": cmd_correct, "corrections": cmd_corrections,
-                "ui": cmd_ui}
+                "ui": cmd_ui, "server": cmd_server}
     try:
         return handlers[args.command](args)
     except LabelAuditError as e:

@@ -1,7 +1,6 @@
 """reports: what people read. Reads the warehouse; writes HTML, PDF, CSV and XLSX.
 
-The names below load on first use, so that a PDF worker process (``reports.pdf``) does not import
-DuckDB, Jinja and matplotlib.
+The names below load on first use: importing the package costs nothing until a report is written.
 """
 from typing import Any
 

@@ -55,26 +55,48 @@ def _prefix_ids(svg: str, prefix: str) -> str:
     return re.sub(r'(href="#|url\(#)([^")]+)', lambda m: f"{m.group(1)}{prefix}-{m.group(2)}", svg)
 
 
+# More brands than this and the chart shows the ones with most flagged products, and says so in its title.
+BRAND_CHART_TOP = 20
+
+
+def brands_by_flagged(brands: list[dict]) -> list[dict]:
+    """Brands in the order the chart shows them: most flagged products first, then most products, then name."""
+    return sorted(brands, key=lambda b: (-b["flagged"], -b["products"], str(b["brand"]).lower()))
+
+
+def brand_chart_title(brands: list[dict]) -> str:
+    """The chart's title, saying whether it holds every brand or the top ones (never a silent cut)."""
+    n = len(brands)
+    if n > BRAND_CHART_TOP:
+        return f"Flagged products by brand: top {BRAND_CHART_TOP} of {n} brands by flagged count"
+    return f"Flagged products by brand (all {n} brand{'s' if n != 1 else ''})"
+
+
 def brand_flag_share(brands: list[dict]) -> str:
-    """Share of each brand's products flagged (their verdict), split by the most serious flag (high, warning)."""
-    brands = brands[:15]
-    n = max(1, len(brands))
-    fig, ax = plt.subplots(figsize=(7, 1.3 + 0.32 * n), dpi=100)
-    names = [b["brand"] for b in brands][::-1]
-    high = [100.0 * b["high"] / max(b["products"], 1) for b in brands][::-1]
-    warn = [100.0 * b["warning"] / max(b["products"], 1) for b in brands][::-1]
-    ax.barh(names, high, color="#c0392b", label="high")
-    ax.barh(names, warn, left=high, color="#d98a00", label="warning")
-    for i, b in enumerate(brands[::-1]):
-        ax.text(min(high[i] + warn[i], 100) + 1.5, i, f"{b['flagged']} of {b['products']}", va="center",
-                fontsize=8, color="#333")
-    ax.set_xlim(0, 118)
-    ax.set_xticks([0, 25, 50, 75, 100])
-    ax.set_xticklabels(["0%", "25%", "50%", "75%", "100%"])
-    ax.set_xlabel("Share of the brand's products flagged")
+    """Flagged products per brand (their verdict), split by the most serious flag (high, warning), over a pale
+    bar of all the brand's products; the brands with most flagged products, sorted by that count."""
+    shown = brands_by_flagged(brands)[:BRAND_CHART_TOP]
+    n = max(1, len(shown))
+    fig, ax = plt.subplots(figsize=(7, 1.3 + 0.3 * n), dpi=100)
+    # "$" would start matplotlib's mathtext: a brand name is shown as written.
+    names = [str(b["brand"]).replace("$", r"\$") for b in shown][::-1]
+    ys = list(range(len(shown)))
+    high = [b["high"] for b in shown][::-1]
+    warn = [b["warning"] for b in shown][::-1]
+    total = [b["products"] for b in shown][::-1]
+    ax.barh(ys, total, color="#e3e7ee", label="products")
+    ax.barh(ys, high, color="#c0392b", label="flagged high")
+    ax.barh(ys, warn, left=high, color="#d98a00", label="flagged warning")
+    top = max([*total, 1])
+    for i, b in enumerate(shown[::-1]):
+        ax.text(total[i] + top * 0.015, i, f"{b['flagged']} of {b['products']}", va="center", fontsize=8, color="#333")
+    ax.set_yticks(ys)
+    ax.set_yticklabels(names)  # as text, not as tick formatting: a brand name is never parsed
+    ax.set_xlim(0, top * 1.18)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("Products (flagged: by most serious flag)")
     ax.tick_params(axis="y", labelsize=8)
-    ax.legend(fontsize=8, frameon=False, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2,
-              title="most serious flag", title_fontsize=8, alignment="left")
+    ax.legend(fontsize=8, frameon=False, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=3, alignment="left")
     ax.spines[["top", "right"]].set_visible(False)
     return _svg(fig, "brands")
 

@@ -255,7 +255,8 @@ _NUTRIENT_COLS = """row_index, nutrient, form, form_detail, label_text, amount_t
 def _nutrient_cols(con: duckdb.DuckDBPyConnection) -> str:
     """The columns reports read; a warehouse from before corrections (schema version 2, read without
     upgrading) has none, so its rows read as uncorrected."""
-    has = con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = 'nutrients' AND column_name = 'corrected' "
+    has = con.execute("SELECT count(*) FROM duckdb_columns() "
+                      "WHERE table_name = 'nutrients' AND column_name = 'corrected' "
                       "AND database_name = current_database()").fetchall()[0][0]
     return _NUTRIENT_COLS.format(corrected="corrected, correction_id" if has else
                                  "false AS corrected, NULL::VARCHAR AS correction_id")

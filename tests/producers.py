@@ -17,7 +17,7 @@ from pathlib import Path
 
 from tests.labelgen import render as R
 from tests.labelgen import render_label_bytes
-from tests.labelgen.typography import label_html, render_libreoffice, soffice
+from tests.labelgen.typography import label_html, soffice
 
 FONT_DIRS = ("/usr/share/fonts/truetype", "/usr/share/fonts/opentype", "/usr/local/share/fonts")
 PRODUCERS = ("reportlab", "fpdf2-liberation", "fpdf2-dejavu", "libreoffice-liberation", "libreoffice-carlito",
@@ -56,7 +56,8 @@ def produce(producer: str, rec: dict, workdir: Path) -> bytes:
     if producer.startswith("ghostscript-"):
         # Re-distilled with every font embedded: reportlab's Helvetica comes out as CFF (Type 1C),
         # LibreOffice's Liberation as TrueType with the font descriptor Ghostscript writes.
-        first = render_label_bytes(rec) if producer == "ghostscript-cff" else produce("libreoffice-liberation", rec, workdir)
+        first = (render_label_bytes(rec) if producer == "ghostscript-cff"
+                 else produce("libreoffice-liberation", rec, workdir))
         src, out = workdir / "gs-in.pdf", workdir / "gs-out.pdf"
         src.write_bytes(first)
         subprocess.run(["gs", "-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", "-sDEVICE=pdfwrite", "-dPDFSETTINGS=/prepress",
@@ -68,9 +69,10 @@ def produce(producer: str, rec: dict, workdir: Path) -> bytes:
 
 
 def _soffice(src: Path, outdir: Path) -> bytes:
-    if soffice() is None:
+    exe = soffice()
+    if exe is None:
         raise RuntimeError("LibreOffice not found: bash scripts/system-deps.sh --test")
-    subprocess.run([soffice(), f"-env:UserInstallation=file://{(outdir / '_lo').resolve()}", "--headless",
+    subprocess.run([exe, f"-env:UserInstallation=file://{(outdir / '_lo').resolve()}", "--headless",
                     "--infilter=HTML (StarWriter)", "--convert-to", "pdf:writer_pdf_Export", "--outdir", str(outdir),
                     str(src)], check=True, capture_output=True, timeout=180)
     return (outdir / (src.stem + ".pdf")).read_bytes()
@@ -98,7 +100,7 @@ def _below(rec: dict) -> list[str]:
     below = [f"Other ingredients: {rec['other_ingredients']}"]
     if rec.get("directions"):
         below.append(f"{rec['directions_heading']} {rec['directions']}")
-    return below + [rec["warnings"]]
+    return [*below, rec["warnings"]]
 
 
 def _fpdf2(rec: dict, family: str, compress: bool = True) -> bytes:
@@ -198,4 +200,4 @@ def have_tools() -> list[str]:
     return missing
 
 
-__all__ = ["PRODUCERS", "produce", "font_file", "have_tools"]
+__all__ = ["PRODUCERS", "font_file", "have_tools", "produce"]

@@ -8,6 +8,7 @@ import duckdb
 
 from extract.amounts import parse_row_text
 from extract.records import PanelRecord, RowRecord
+from labelaudit.contracts.records import Flag
 from rules import RuleSet, evaluate
 from warehouse.load import insert_label_versions
 from warehouse.normalise import normalise_panel
@@ -24,7 +25,7 @@ def panel(rows: list[str], directions: str | None = "Take 1 capsule daily.", ser
 
 
 def judge(ruleset: RuleSet, rows: list[str], directions: str | None = "Take 1 capsule daily.",
-          serving: str = "1 Capsule", fine_print: str | None = None) -> list[dict]:
+          serving: str = "1 Capsule", fine_print: str | None = None) -> list[Flag]:
     p = panel(rows, directions, serving, fine_print)
     sha = hashlib.sha256(json.dumps(rows).encode()).hexdigest()
     version, nutrients = normalise_panel(sha, p, "test")
@@ -42,5 +43,5 @@ def judge(ruleset: RuleSet, rows: list[str], directions: str | None = "Take 1 ca
         con.close()
 
 
-def rule_ids(flags: list[dict]) -> set[str]:
+def rule_ids(flags: list[Flag]) -> set[str]:
     return {f["rule_id"] for f in flags}

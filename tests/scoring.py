@@ -75,7 +75,8 @@ def score(db: Path, catalog: str, truth: list[dict], style_key: str = "style") -
     try:
         prods = {
             (r[0], r[1], r[2]): r for r in con.execute(
-                "SELECT source_file, page, panel, product_id, servings_per_day, product_key FROM products WHERE catalog = ? AND status = 'ok'",
+                "SELECT source_file, page, panel, product_id, servings_per_day, product_key FROM products WHERE "
+                "catalog = ? AND status = 'ok'",
                 [catalog]).fetchall()
         }
         nut = defaultdict(list)
@@ -110,7 +111,8 @@ def score(db: Path, catalog: str, truth: list[dict], style_key: str = "style") -
                 hit = next((i for i, q in enumerate(pred) if _matches(n, q)), None)
                 if hit is None:
                     s.fn += 1
-                    s.misses.append(f"{t['file']} p{t['page']}#{t['panel']}: missed {n['nutrient']} {n.get('form')} {n['amount_canonical']}")
+                    s.misses.append(f"{t['file']} p{t['page']}#{t['panel']}: missed {n['nutrient']} {n.get('form')} "
+                                    f"{n['amount_canonical']}")
                 else:
                     s.tp += 1
                     pred.pop(hit)
@@ -120,7 +122,8 @@ def score(db: Path, catalog: str, truth: list[dict], style_key: str = "style") -
             if p[4] is not None and abs(p[4] - t["servings_per_day"]) <= 1e-4 * max(1, t["servings_per_day"]):
                 s.spd_right += 1
             else:
-                s.misses.append(f"{t['file']} p{t['page']}#{t['panel']}: servings/day {p[4]} != {t['servings_per_day']}")
+                s.misses.append(f"{t['file']} p{t['page']}#{t['panel']}: "
+                                f"servings/day {p[4]} != {t['servings_per_day']}")
             got = flags.get(p[5], set())
             for r in SPEC_RULES:
                 want = r in t["flags"]

@@ -39,13 +39,13 @@ def _boxes(fx) -> list[tuple]:
 
 def _assert_same(a, b, name: str) -> None:
     assert _values(b) == _values(a), f"{name}: PDFium and pdfplumber disagree"
-    for ba, bb in zip(_boxes(a), _boxes(b)):
+    for ba, bb in zip(_boxes(a), _boxes(b), strict=True):
         if ba is None or bb is None:
             assert ba == bb, name
             continue
         # Evidence crops land on the same rows: boxes agree within a point (PDFium's descent
         # metric differs from pdfminer's by a few hundredths of an em).
-        assert max(abs(x - y) for x, y in zip(ba, bb)) < 1.0, f"{name}: row box {ba} vs {bb}"
+        assert max(abs(x - y) for x, y in zip(ba, bb, strict=True)) < 1.0, f"{name}: row box {ba} vs {bb}"
 
 
 def test_pdfium_reads_the_shared_corpus_like_pdfplumber(corpus, monkeypatch):
@@ -96,10 +96,13 @@ def test_row_boxes_are_measured_from_the_crop_box_a_viewer_and_the_crops_show(pa
                                **({"page_rotate": page_rotate} if page_rotate else {}))
     doc = pdfium.PdfDocument(plain)
     page = doc[0]
-    l, b, r, t = page.get_mediabox()
+    left, bottom, right, top = page.get_mediabox()
     # Trim 20 pt off the left edge and 30 off the top (unrotated), or 20 off the left and 10
     # off the bottom (turned a quarter clockwise: they show as the top and the left).
-    page.set_cropbox(l + 20, b, r, t - 30) if page_rotate == 0 else page.set_cropbox(l + 20, b + 10, r, t)
+    if page_rotate == 0:
+        page.set_cropbox(left + 20, bottom, right, top - 30)
+    else:
+        page.set_cropbox(left + 20, bottom + 10, right, top)
     buf = __import__("io").BytesIO()
     doc.save(buf)
     doc.close()
@@ -107,5 +110,6 @@ def test_row_boxes_are_measured_from_the_crop_box_a_viewer_and_the_crops_show(pa
     a, b_ = extract_pdf(plain), extract_pdf(buf.getvalue())
     assert _values(a) == _values(b_)
     dx, dy = (20, 30) if page_rotate == 0 else (10, 20)
-    for ra, rb in zip([r.bbox for p in a.panels for r in p.rows], [r.bbox for p in b_.panels for r in p.rows]):
+    boxes_a, boxes_b = [r.bbox for p in a.panels for r in p.rows], [r.bbox for p in b_.panels for r in p.rows]
+    for ra, rb in zip(boxes_a, boxes_b, strict=True):
         assert rb == pytest.approx((ra[0] - dx, ra[1] - dy, ra[2] - dx, ra[3] - dy), abs=0.01)

@@ -31,12 +31,12 @@ def audited(tmp_path_factory):
 
 @pytest.mark.prefect
 def test_audit_exits_zero_and_says_where_things_are(audited, sample_truth):
-    tmp, root, out = audited
+    tmp, _root, out = audited
     assert out.returncode == 0, out.stderr[-3000:]
     assert "products flagged" in out.stdout
     assert f"warehouse: {(tmp / 'w.duckdb').resolve()}" in out.stdout
     assert "report (html)" in out.stdout
-    assert "starting Prefect" in out.stderr and "to read" in out.stderr
+    assert "starting a temporary Prefect server" in out.stderr and "to read" in out.stderr
     flagged_truth = {t["file"] + f"#{t['page']}#{t['panel']}" for t in sample_truth if t.get("flags")}
     with open(tmp / "reports" / "summary-flagged.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
@@ -48,7 +48,8 @@ def test_audit_exits_zero_and_says_where_things_are(audited, sample_truth):
 @pytest.mark.prefect
 def test_sql_prints_a_table_and_refuses_writes(audited):
     tmp, _, _ = audited
-    out = run("sql", "SELECT rule_id, count(*) AS n FROM flagged_products GROUP BY 1 ORDER BY 1", "--db", tmp / "w.duckdb")
+    out = run("sql", "SELECT rule_id, count(*) AS n FROM flagged_products GROUP BY 1 ORDER BY 1", "--db",
+              tmp / "w.duckdb")
     assert out.returncode == 0, out.stderr
     assert "D3_HIGH_NO_K2" in out.stdout and "D3_HIGH_NO_MG" in out.stdout
     out = run("sql", "DELETE FROM products", "--db", tmp / "w.duckdb")

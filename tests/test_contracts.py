@@ -82,7 +82,7 @@ def test_importing_the_contracts_imports_no_stage():
             "labelaudit.contracts.reference; labelaudit.AuditRun; labelaudit.reference.NRV; "
             "print(sorted({m.split('.')[0] for m in sys.modules}))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    loaded = set(eval(out))  # noqa: S307  (our own print of a list of names)
+    loaded = set(eval(out))  # our own print of a list of names
     assert loaded.isdisjoint({"extract", "warehouse", "rules", "reports", "flows", "duckdb", "pandas", "prefect"})
 
 
@@ -117,13 +117,15 @@ def test_every_output_gives_the_same_counts(audited):
     con = duckdb.connect(str(db), read_only=True)
     try:
         cur = con.execute("SELECT * FROM audit_runs WHERE audit_run_id = ?", [run.audit_run_id])
-        stored = dict(zip([c[0] for c in cur.description], cur.fetchall()[0]))
+        stored = dict(zip([c[0] for c in cur.description], cur.fetchall()[0], strict=True))
         verdicts = dict(con.execute("SELECT verdict, count(*) FROM verdicts WHERE audit_run_id = ? GROUP BY 1",
                                     [run.audit_run_id]).fetchall())
-        flags = dict(con.execute("SELECT severity, count(*) FROM flags WHERE audit_run_id = ? AND NOT waived GROUP BY 1",
-                                 [run.audit_run_id]).fetchall())
+        flags = dict(con.execute(
+            "SELECT severity, count(*) FROM flags WHERE audit_run_id = ? AND NOT waived GROUP BY 1",
+            [run.audit_run_id]).fetchall())
         flagged_verdicts = {k for (k,) in con.execute(
-            "SELECT product_key FROM verdicts WHERE audit_run_id = ? AND verdict = 'flagged'", [run.audit_run_id]).fetchall()}
+            "SELECT product_key FROM verdicts WHERE audit_run_id = ? AND verdict = 'flagged'",
+            [run.audit_run_id]).fetchall()}
         data = load_report_data(con, run.audit_run_id)
     finally:
         con.close()
@@ -169,7 +171,8 @@ def _coverage_and_flags(db: Path, run_id: str):
     try:
         data = load_report_data(con, run_id)
         by_rule: dict[str, set[str]] = {}
-        for key, rule in con.execute("SELECT product_key, rule_id FROM flags WHERE audit_run_id = ?", [run_id]).fetchall():
+        for key, rule in con.execute("SELECT product_key, rule_id FROM flags WHERE audit_run_id = ?",
+                                     [run_id]).fetchall():
             by_rule.setdefault(rule, set()).add(key)
     finally:
         con.close()

@@ -9,7 +9,7 @@ VECTOR_STYLES = ("ruled_reportlab", "borderless_fpdf", "retail_html", "catalog_m
 
 
 def test_corpus_scores_on_vector_panels(audited_corpus, corpus, corpus_truth, capsys):
-    db, run = audited_corpus
+    db, _run = audited_corpus
     scores = score(db, str(corpus.resolve()), [t for t in corpus_truth if t.get("style") in VECTOR_STYLES])
     show(scores, capsys)
     assert_meets(scores["all"])
@@ -46,7 +46,8 @@ def test_corpus_scans_are_read_by_ocr(audited_corpus, corpus, corpus_truth, caps
     assert_meets(scores["all"], f1=0.97)
     con = duckdb.connect(str(db), read_only=True)
     methods = {r[0] for r in con.execute(
-        "SELECT DISTINCT n.read_method FROM nutrients n JOIN products p USING (product_id) WHERE list_contains(?, p.source_file)",
+        "SELECT DISTINCT n.read_method FROM nutrients n JOIN products p USING (product_id) WHERE list_contains(?, "
+        "p.source_file)",
         [[t["file"] for t in scans]]).fetchall()}
     con.close()
     assert methods == {"ocr"}

@@ -48,7 +48,8 @@ WORDINGS = [
     ("Children 4 to 12 years: take 1 capsule daily. Adults: take 2 capsules twice daily.", "2 Capsules", 2),
     ("Adults and children 12 years and older: take 3 capsules daily. Children 4 years and older: take 1 "
      "capsule every other day.", "3 Capsules", 1),
-    ("Take 2 capsules daily. Children under 60 lbs. should use 1/2 capsule.", "Adults 2 Capsules; Children 1 Capsule", 1),
+    ("Take 2 capsules daily. Children under 60 lbs. should use 1/2 capsule.", "Adults 2 Capsules; Children 1 Capsule",
+     1),
     ("Children 4 years and older: chew 1 gummy daily.", "1 Gummy", 1),
     # a bilingual restatement is one set of directions, not two
     ("Adults: take 2 capsules twice daily. Adultes : prendre 2 capsules deux fois par jour.", "2 Capsules", 2),
@@ -70,6 +71,31 @@ WORDINGS = [
     ("Dagelijks 1 capsule met water innemen.", "1 capsule", 1),
     ("Neem 1 capsule 's ochtends en 1 capsule 's avonds.", "1 capsule", 2),
     ("Prendre 2 gélules par jour.", "2 gélules", 1),  # "2 gélules" is no weight in grams
+    # wordings real labels use
+    ("Take 1 softgel daily with a meal.", "1 Softgel", 1),
+    ("Adults: 1 capsule 1-2 times daily.", "1 Capsule", 2),
+    ("1 capsule every other day.", "1 Capsule", 0.5),
+    ("Take one tablet weekly.", "1 Tablet", round(1 / 7, 6)),
+    ("Prendre 1 capsule par jour. Ne pas dépasser la dose journalière recommandée.", "1 Capsule", 1),
+    ("Adults: take 1 softgel every other day. Adultes : prendre 1 capsule molle tous les deux jours.", "1 Softgel",
+     0.5),
+    ("Take 1 capsule as needed, not to exceed 4 per day.", "1 Capsule", 4),
+    # intervals of weeks: a high dose taken fortnightly
+    ("Take 1 capsule once every 2 weeks.", "1 Capsule", round(1 / 14, 6)),
+    ("Take 1 softgel every other week with a meal.", "1 Softgel", round(1 / 14, 6)),
+    ("Take 1 softgel every fourteen days.", "1 Softgel", round(1 / 14, 6)),
+    ("Prendre 1 capsule toutes les 2 semaines.", "1 capsule", round(1 / 14, 6)),
+    ("1 Kapsel alle 2 Wochen einnehmen.", "1 Kapsel", round(1 / 14, 6)),
+    # a weekday names a weekly dose; Canadian French "aux deux jours"; "par semaine" with no "une fois"
+    ("Take 1 capsule every Monday.", "1 Capsule", round(1 / 7, 6)),
+    ("Take 1 softgel once a week on Sundays with a meal.", "1 Softgel", round(1 / 7, 6)),
+    ("Adults: take 1 capsule every other day. Adultes: prendre 1 capsule aux deux jours.", "1 Capsule", 0.5),
+    ("Adults: take 1 tablet per week. Adultes : prendre 1 comprimé par semaine.", "1 Tablet", round(1 / 7, 6)),
+    ("Prendre 1 comprimé 2 fois par semaine.", "1 comprimé", round(2 / 7, 6)),
+    # a German ordinal's full stop does not end the sentence
+    ("1 Kapsel jeden 2. Tag einnehmen.", "1 Kapsel", 0.5),
+    # a space the text layer lost between a word and the count after it
+    ("TAKE 2 TABLETS UP TO4 TIMES DAILY AS NEEDED.", "2 TABLETS", 4),
 ]
 
 
@@ -88,6 +114,14 @@ def test_the_childrens_directions_are_read_apart():
                                         "Take 1 capsule twice a month."])
 def test_a_dose_not_understood_goes_to_review(directions):
     assert dose_problem(directions)
+
+
+def test_a_daily_maximum_below_one_dose_goes_to_review_and_the_dose_stands():
+    """"Do not exceed 4 tablets" read as "A tablets" (a glyph misread) is a maximum of one, below the
+    two tablets each dose takes: one figure is wrong, and the directions' own dose is the reading."""
+    directions = "Take two tablets as needed. Do not exceed A tablets per day."
+    assert servings_per_day(directions, "2 Tablets") == (1.0, False)
+    assert "less than" in (dose_problem(directions) or "")
 
 
 def test_directions_that_count_units_against_no_serving_size_go_to_review():
@@ -129,7 +163,8 @@ def _audit_label(label, path):
 def test_directions_are_found_wherever_they_stand(tmp_path, where, force):
     for k, label in enumerate(_labels({**force, "directions": "daily"}, 6, 5101)):
         for truth, p, v in _audit_label(label, tmp_path / f"{k}.pdf"):
-            assert p.directions and p.directions.split()[:3] == truth["directions"].split()[:3], (where, k, p.directions)
+            assert p.directions and p.directions.split()[:3] == truth["directions"].split()[:3], (
+                where, k, p.directions)
             assert v["servings_per_day"] == pytest.approx(truth["servings_per_day"]), (where, k, p.directions)
 
 
@@ -137,7 +172,8 @@ def test_directions_are_found_wherever_they_stand(tmp_path, where, force):
                                   "each_meal", "range", "ages"])
 def test_a_label_with_the_wording_gets_its_servings_per_day(tmp_path, kind):
     """Split doses were a silent miss (the first dose alone read); the others read wrong or not at all."""
-    for k, label in enumerate(_labels({"directions": kind, "directions_pos": "below", "arrangement": "single"}, 5, 5202)):
+    for k, label in enumerate(_labels({"directions": kind, "directions_pos": "below", "arrangement": "single"}, 5,
+                                      5202)):
         for truth, p, v in _audit_label(label, tmp_path / f"{k}.pdf"):
             assert v["servings_per_day"] == pytest.approx(truth["servings_per_day"]), (kind, p.directions)
             assert v["servings_per_day_assumed"] is False
@@ -164,7 +200,8 @@ def test_a_heading_on_its_own_line_without_a_colon_starts_the_directions():
     words = _words([(20, 300, "SUGGESTED USE"), (20, 310, "Take 2 capsules in the morning"),
                     (20, 320, "and 2 in the evening."), (20, 330, "Keep out of reach of children.")])
     table = [(20, 100, 200, 280)]
-    assert assign_directions(words, [(20, 100, 120, 115)], table) == ["Take 2 capsules in the morning and 2 in the evening."]
+    assert assign_directions(words, [(20, 100, 120, 115)],
+                             table) == ["Take 2 capsules in the morning and 2 in the evening."]
 
 
 def test_two_columns_with_a_narrow_gutter_do_not_run_into_each_other():
@@ -178,3 +215,73 @@ def test_two_columns_with_a_narrow_gutter_do_not_run_into_each_other():
     tables = [(20, 100, 126, 300), (132, 100, 252, 300)]
     assert assign_directions(words, heads, tables) == ["Take one capsule two times per week with a meal.",
                                                         "Adults take two tablets daily."]
+
+
+def test_panels_side_by_side_each_take_the_paragraph_in_their_own_column():
+    """The left panel's %DV column reaches to 1 pt from the right panel's paragraph: by edge distance
+    alone the right panel's directions went to the left panel and the right one had none. And a
+    paragraph far under its own panel still beats one just beside the other panel."""
+    from extract.labeltext import assign_directions
+
+    left = [(57, 262, "Directions: Adults take two gummies with breakfast"), (57, 272, "and two with dinner.")]
+    right = [(287, 182, "Directions: Adults take 2 chewable tablets twice a week.")]
+    words = _words(left + right)
+    heads = [(58, 70, 178, 86), (289, 70, 425, 86)]
+    tables = [(57, 68, 286, 200), (282, 68, 567, 173)]
+    assert assign_directions(words, heads, tables) == ["Adults take two gummies with breakfast and two with dinner.",
+                                                        "Adults take 2 chewable tablets twice a week."]
+
+
+def test_a_bilingual_directions_heading_broken_after_its_slash_still_starts_the_directions():
+    """Canadian "RECOMMENDED DOSE / DOSE" over "RECOMMANDÉE: Take 1 capsule ...": the heading is
+    read across the line break, and the panel beside the other panel's paragraph gets its own."""
+    from extract.labeltext import assign_directions
+
+    left = [(57, 77, "RECOMMENDED DOSE: DISSOLVE 1 TABLET"), (57, 88, "IN MOUTH EVERY 2-4 HOURS.")]
+    right = [(312, 77, "RECOMMENDED DOSE / DOSE"), (312, 88, "RECOMMANDÉE: TAKE 1 CAPSULE EVERY 3"),
+             (312, 100, "TO 4 HOURS. MAXIMUM DAILY USAGE"), (312, 112, "SHOULD NOT EXCEED 2 CAPSULES.")]
+    words = _words(left + right)
+    heads = [(58, 302, 222, 330), (314, 302, 478, 330)]
+    tables = [(57, 300, 300, 500), (312, 300, 560, 500)]
+    assert assign_directions(words, heads, tables) == [
+        "DISSOLVE 1 TABLET IN MOUTH EVERY 2-4 HOURS.",
+        "TAKE 1 CAPSULE EVERY 3 TO 4 HOURS. MAXIMUM DAILY USAGE SHOULD NOT EXCEED 2 CAPSULES."]
+
+
+def test_bilingual_headings_wrapped_on_two_lines_side_by_side_are_two_panels():
+    """Canadian panels side by side, each "Medicinal Ingredients / Ingrédients médicinaux" set on two
+    lines, the right one a little lower so that its lines come between the left one's: two headings,
+    not four (two of them empty panels that took the directions)."""
+    from extract.panel import find_headings, reading_order
+
+    lines = [(30, 141, "MEDICINAL INGREDIENTS /"), (30, 151, "INGRÉDIENTS MÉDICINAUX"),
+             (360, 147, "MEDICINAL INGREDIENTS /"), (360, 157, "INGRÉDIENTS MÉDICINAUX")]
+    words = sorted(_words(lines), key=lambda w: (w.top, w.x0))
+    heads = reading_order(find_headings(words))
+    assert [(round(h.x0), round(h.top), round(h.bottom)) for h in heads] == [(30, 141, 159), (360, 147, 165)]
+
+
+def test_panels_side_by_side_set_at_different_heights_are_read_left_to_right():
+    """A longer product name (or longer directions) above the left panel pushes its heading 62 pt
+    below the right one's: still one row of panels, the left one first (SPEC ``panel``); a panel under another in the
+    same column starts the next row."""
+    from extract.panel import Heading, reading_order
+
+    left, right = Heading(26, 129, 296, 151), Heading(518, 67, 761, 89)
+    under = Heading(26, 400, 296, 422)
+    assert reading_order([right, under, left]) == [left, right, under]
+
+
+def test_directions_beside_a_canadian_panel_are_not_read_as_its_rows(tmp_path):
+    """Bilingual directions set beside the panel, a narrow gutter away: their lines ("... take one
+    tablet 1 to / 3 times daily with food.") joined the panel's rows and its nutrients were lost
+    (a silent miss where the product then passed)."""
+    force = {"market": "ca", "directions_pos": "beside", "arrangement": "single", "producer": "reportlab",
+             "tracking": "none"}
+    for k, label in enumerate(draw_labels(5303, 8, force)):
+        for truth, p, v in _audit_label(label, tmp_path / f"{k}.pdf"):
+            _, rows = normalise_panel("x", p, "x")
+            read = {(r["nutrient"], round(r["amount_canonical"], 3)) for r in rows if r["amount_canonical"] is not None}
+            want = {(n["nutrient"], round(n["amount_canonical"], 3)) for n in truth["nutrients"]}
+            assert want <= read, (k, [r["label_text"] for r in rows])
+            assert v["servings_per_day"] == pytest.approx(truth["servings_per_day"]), (k, p.directions)

@@ -9,8 +9,10 @@ from warehouse.units import canonical_amount, round_sig
 
 
 def test_vitamin_d_mcg_wins_when_both_are_printed():
-    assert canonical_amount("vitamin_d", RowRecord("Vitamin D3", amount=125, unit="mcg", alt_amount=5000, alt_unit="IU")) == (125, "mcg")
-    assert canonical_amount("vitamin_d", RowRecord("Vitamin D3", amount=1000, unit="IU", alt_amount=25, alt_unit="mcg")) == (25, "mcg")
+    assert canonical_amount(
+        "vitamin_d", RowRecord("Vitamin D3", amount=125, unit="mcg", alt_amount=5000, alt_unit="IU")) == (125, "mcg")
+    assert canonical_amount(
+        "vitamin_d", RowRecord("Vitamin D3", amount=1000, unit="IU", alt_amount=25, alt_unit="mcg")) == (25, "mcg")
 
 
 def test_vitamin_d_iu_alone_is_divided_by_40():

@@ -44,9 +44,9 @@ def test_vitamin_d_k_and_magnesium_rows_map_to_dsld_groups_with_forms(dsld):
             wrong.append((label, nutrient, want))
             continue
         printed = label.lower()
-        if want in FORMS and any(s in printed for s in ("d3", "cholecalciferol", "k2", "mena", "menaquinone", "phylloquinone", "k1")):
-            if form not in FORMS[want]:
-                wrong.append((label, form, "a form"))
+        forms = ("d3", "cholecalciferol", "k2", "mena", "menaquinone", "phylloquinone", "k1")
+        if want in FORMS and any(s in printed for s in forms) and form not in FORMS[want]:
+            wrong.append((label, form, "a form"))
     assert wrong == []
 
 
@@ -73,9 +73,24 @@ def test_servings_per_day_agrees_with_dsld_where_both_give_a_count(dsld, capsys)
         for d in disagreements:
             print(f"    id {d[0]} serving {d[1]!r}: ours {d[2]:g}, DSLD {d[3]:g} :: {d[4]}")
     assert compared >= 100
-    # 95.7% (132/138) with the directions grammar (issue 18). The six left disagree by the SPEC's
-    # choices, not by misreading: DSLD's figure is the children's where it is the larger (the
-    # SPEC takes the adults'), the first dose where the label states its own daily maximum ("do
-    # not exceed 12 lozenges", "no more than two in one day": the maximum), and the lower end of
-    # "once or twice a day" or of an optional higher dose (a range takes its upper end).
+    # 95.7% (132/138), short of issue 18's 98%: each of the six left was re-checked against SPEC
+    # "Dose semantics" and is a SPEC choice, not a misreading. DSLD's maxDailyServings is its
+    # curator's figure for the label, not the SPEC's daily maximum for adults: it takes the larger
+    # population's count, the everyday dose where the label adds a maximum or an optional higher
+    # dose, and the lower end of a range of frequencies. Reaching 98% (at most two disagreements)
+    # would mean breaking three of the SPEC's rules; any disagreement not explained here fails.
+    assert {d[0] for d in disagreements} <= set(EXPLAINED), disagreements
     assert agree / compared >= 0.95
+
+
+# id: why the SPEC's figure differs from DSLD's
+EXPLAINED = {
+    205775: "adults 1 lozenge 1-4 times daily, children 1-5 times: the adults' directions (4); DSLD the children's 5",
+    72471: "adults 1 lozenge 1-4 times daily, children 1-5 times: the adults' directions (4); DSLD the children's 5",
+    41662: "3 lozenges a serving, 'maximum daily usage should not exceed 12 lozenges': the label's own maximum, "
+           "12 / 3 = 4 servings; DSLD 1 (the first dose)",
+    13754: "one lozenge, 'do not take more than two in one day': the label's own maximum (2); DSLD the single dose",
+    217543: "'once or twice a day': a range of frequencies takes its upper end (2); DSLD the lower end",
+    276550: "one lozenge daily, 'for more intensive support ... 2 lozenges per day': an optional higher dose is a "
+            "range's upper end (2); DSLD the everyday dose",
+}

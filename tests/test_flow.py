@@ -18,7 +18,8 @@ def test_the_prefect_flow_builds_the_same_warehouse_as_the_plain_pipeline(tmp_pa
     root = tmp_path / "catalog"
     shutil.copytree(SAMPLE, root)
     flow_db = tmp_path / "flow.duckdb"
-    result = audit_flow(catalog=str(root), db=str(flow_db), out=str(tmp_path / "out"), workers=2, batch_size=5, quiet=True)
+    result = audit_flow(catalog=str(root), db=str(flow_db), out=str(tmp_path / "out"), workers=2, batch_size=5,
+                        quiet=True)
     plain_db = tmp_path / "plain.duckdb"
     run_audit(root, plain_db, ruleset=ruleset, workers=1)
     assert warehouse_contents(flow_db) == warehouse_contents(plain_db)

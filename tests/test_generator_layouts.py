@@ -13,8 +13,17 @@ import pdfplumber
 import pytest
 
 from flows.pipeline import audit_catalog
-from tests.labelgen import (DIRECTIONS_STYLES_NEW, LAYOUTS, ROTATED_LAYOUTS, expected_flags, random_product,
-                            render_catalog, render_label, render_label_bytes, rotation_for)
+from tests.labelgen import (
+    DIRECTIONS_STYLES_NEW,
+    LAYOUTS,
+    ROTATED_LAYOUTS,
+    expected_flags,
+    random_product,
+    render_catalog,
+    render_label,
+    render_label_bytes,
+    rotation_for,
+)
 from tests.scoring import assert_meets, score, show
 
 SEED = 20261201
@@ -70,11 +79,11 @@ def _build(root):
     for per_page, n in ((3, 12), (4, 12)):
         recs = [random_product(rng) for _ in range(n)]
         rel = f"catalog_grid/grid-{per_page}up.pdf"
-        for rec, w in zip(recs, render_catalog(recs, root / rel, per_page=per_page)):
+        for rec, w in zip(recs, render_catalog(recs, root / rel, per_page=per_page), strict=True):
             add("catalog_grid", rec, rel, **w)
     (root / "catalog_long").mkdir()
     recs = [random_product(rng) for _ in range(22)]
-    for rec, w in zip(recs, render_catalog(recs, root / "catalog_long/long.pdf", per_page=1)):
+    for rec, w in zip(recs, render_catalog(recs, root / "catalog_long/long.pdf", per_page=1), strict=True):
         add("catalog_long", rec, "catalog_long/long.pdf", **w)
     # 3-7. panel wordings, each on its own, across the three plain layouts
     for feature in ("headers", "footnotes", "blend", "sub_rows", "names", "elemental"):
@@ -185,7 +194,7 @@ def test_rotated_layouts_have_the_rotation_they_promise():
                 assert page.rotation == page_rotate
                 assert "Supplement" in "".join(c["text"] for c in page.chars)
                 # every glyph on the page, none clipped by the media box
-                assert all(-0.5 <= c["x0"] and c["x1"] <= page.width + 0.5 and -0.5 <= c["top"]
+                assert all(c["x0"] >= -0.5 and c["x1"] <= page.width + 0.5 and c["top"] >= -0.5
                            and c["bottom"] <= page.height + 0.5 for c in page.chars)
             if layout == "rotated_page":
                 assert page_rotate in (90, 270) and turn == page_rotate

@@ -97,7 +97,8 @@ def test_a_name_that_is_not_utf8_is_audited_like_any_other(tmp_path):
 
 # ---------------------------------------------------------------- 3. files that change during the audit
 
-def test_a_file_replaced_after_discovery_and_restored_is_read_again_not_kept_under_the_wrong_hash(tmp_path, monkeypatch):
+def test_a_file_replaced_after_discovery_and_restored_is_read_again_not_kept_under_the_wrong_hash(
+        tmp_path, monkeypatch):
     root = tmp_path / "cat"
     root.mkdir()
     label = root / "label.pdf"
@@ -251,7 +252,8 @@ def test_an_unreadable_file_is_an_error_row_and_its_flagged_product_goes_to_revi
     db = tmp_path / "w.duckdb"
     first = _audit(root, db)
     assert first["products_not_ok"] == 0
-    flags_before = query(db, "SELECT rule_id, product_id FROM flagged_products WHERE source_file = 'flagged.pdf' ORDER BY 1")
+    flags_before = query(db, "SELECT rule_id, product_id FROM flagged_products WHERE source_file = 'flagged.pdf' ORDER "
+                             "BY 1")
     assert ("D3_HIGH_NO_K2",) in {(r,) for r, _ in flags_before}
 
     (root / "flagged.pdf").chmod(0)
@@ -260,13 +262,15 @@ def test_an_unreadable_file_is_an_error_row_and_its_flagged_product_goes_to_revi
     second = _audit(root, db)
     assert second["products_not_ok"] == 2
     rows = dict((r[0], r[1:]) for r in query(db, "SELECT source_file, status, status_detail, page FROM products"))
-    assert rows["flagged.pdf"] == ("error", "permission denied reading the file; its last reading is kept for review", 1)
+    assert rows["flagged.pdf"] == ("error", "permission denied reading the file; its last reading is kept for review",
+                                   1)
     assert rows["never-read.pdf"] == ("error", "permission denied reading the file", None)
     assert rows["other.pdf"][0] == "ok"
     # Its last flags, on its last label version, still listed; the verdict waits for a person.
     assert query(db, "SELECT rule_id, product_id FROM flagged_products WHERE source_file = 'flagged.pdf' ORDER BY 1") \
         == flags_before
-    verdict, reasons = query(db, """SELECT verdict, reasons FROM verdicts v JOIN latest_runs USING (catalog, audit_run_id)
+    verdict, reasons = query(db,
+                             """SELECT verdict, reasons FROM verdicts v JOIN latest_runs USING (catalog, audit_run_id)
                                     WHERE product_key = 'flagged.pdf#1#0'""")[0]
     assert verdict == "needs_review" and "permission denied" in reasons and "would be flagged D3_HIGH_NO_K2" in reasons
     assert query(db, "SELECT removed_in_run FROM product_versions WHERE product_key = 'flagged.pdf#1#0'") == [(None,)]

@@ -68,7 +68,7 @@ def test_xlsx_cells_are_strings_never_formulas_and_numbers_stay_numbers(hostile_
         sheets = [z.read(n).decode("utf-8") for n in z.namelist() if n.startswith("xl/worksheets/")]
     assert sheets and not any("<f>" in s or "<f " in s for s in sheets)  # no formula element anywhere
     ws = load_workbook(path)["Flagged products"]
-    rows = [dict(zip(CSV_COLUMNS, r)) for r in ws.iter_rows(min_row=2)]
+    rows = [dict(zip(CSV_COLUMNS, r, strict=True)) for r in ws.iter_rows(min_row=2)]
     by_sku = {r["sku"].value: r for r in rows}
     evil = by_sku["KH-1"]["brand"]
     assert evil.data_type == "s" and evil.value == "'" + EVIL_BRAND
@@ -112,7 +112,7 @@ def test_a_retailers_file_name_does_not_depend_on_the_other_retailers(hostile_re
 def test_name_stems_are_distinct_where_the_old_slug_collided():
     names = ["A-B", "a/b", "A B", "a b", "a-b", "AB", "ab", "Ünsere", "unsere", "薬局", "薬局 ", "", "???"]
     stems = [name_stem(n) for n in names]
-    assert len(set(stems)) == len(names), dict(zip(names, stems))
+    assert len(set(stems)) == len(names), dict(zip(names, stems, strict=True))
     assert name_stem("Acme Drug") == "acme-drug"  # a name that reads back from its slug stays bare
     assert name_stem("Ünsere Apotheke") == "ünsere-apotheke"
     # A bare slug never looks like a hashed one, so a crafted name cannot take another's file.

@@ -31,8 +31,10 @@ def warehouse(tmp_path_factory, ruleset):
 def _counts(db) -> tuple[int, int, int]:
     con = duckdb.connect(str(db), read_only=True)
     try:
-        return con.execute("SELECT (SELECT count(*) FROM products), (SELECT count(*) FROM nutrients), "
-                           "(SELECT count(*) FROM audit_runs)").fetchone()
+        row = con.execute("SELECT (SELECT count(*) FROM products), (SELECT count(*) FROM nutrients), "
+                          "(SELECT count(*) FROM audit_runs)").fetchone()
+        assert row is not None
+        return row
     finally:
         con.close()
 
@@ -125,7 +127,8 @@ def test_an_audit_with_a_deleting_rule_is_exit_78_and_publishes_nothing(warehous
     shutil.copyfile(warehouse, db)
     before = _counts(db)
     cfg = _rule_config(tmp_path, "DELETE FROM products RETURNING product_key, product_id")
-    out = subprocess.run([sys.executable, "-m", "labelaudit", "audit", str(warehouse.parent / "catalog"), "--db", str(db),
+    out = subprocess.run([sys.executable, "-m", "labelaudit", "audit", str(warehouse.parent / "catalog"), "--db",
+                          str(db),
                           "--out", str(tmp_path / "reports"), "--config", cfg, "--quiet", "--workers", "1"],
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 78 and "MY_RULE" in out.stderr.splitlines()[-1], out.stderr[-2000:]

@@ -47,7 +47,9 @@ def other(warehouse, tmp_path):
 def products_in(db) -> int:
     con = duckdb.connect(str(db), read_only=True)
     try:
-        return con.execute("SELECT count(*) FROM products").fetchone()[0]
+        row = con.execute("SELECT count(*) FROM products").fetchone()
+        assert row is not None
+        return row[0]
     finally:
         con.close()
 

@@ -43,9 +43,10 @@ def test_every_hostile_file_gets_a_row_and_a_reason_and_nothing_else_changes(tmp
     before_flags = rows(db, "SELECT product_key, rule_id FROM flagged_products ORDER BY 1, 2")
     expected = hostile.build(root / "hostile")
     t0 = time.perf_counter()
-    run, _ = audit_catalog(root, db, ruleset, file_timeout=120, memory_mb=1500)
+    _run, _ = audit_catalog(root, db, ruleset, file_timeout=120, memory_mb=1500)
     elapsed = time.perf_counter() - t0
-    got = {r[0]: r[1:] for r in rows(db, "SELECT source_file, status, status_detail, count(*) OVER (PARTITION BY source_file) FROM products")}
+    got = {r[0]: r[1:] for r in rows(db, "SELECT source_file, status, status_detail, count(*) OVER (PARTITION BY "
+                                         "source_file) FROM products")}
     report = []
     for name, want in expected.items():
         status, detail, n = got[f"hostile/{name}"]
@@ -59,8 +60,10 @@ def test_every_hostile_file_gets_a_row_and_a_reason_and_nothing_else_changes(tmp
     print("\n  " + "\n  ".join(report) + f"\n  audit of the hostile catalog: {elapsed:.1f} s")
     assert elapsed < 240
     # The rest of the warehouse is as it was.
-    assert rows(db, "SELECT product_key, product_id, status FROM products WHERE source_file LIKE 'good-%' ORDER BY 1") == before
-    after_flags = rows(db, "SELECT product_key, rule_id FROM flagged_products WHERE product_key LIKE 'good-%' ORDER BY 1, 2")
+    assert rows(db, "SELECT product_key, product_id, status FROM products "
+                    "WHERE source_file LIKE 'good-%' ORDER BY 1") == before
+    after_flags = rows(db, "SELECT product_key, rule_id FROM flagged_products "
+                           "WHERE product_key LIKE 'good-%' ORDER BY 1, 2")
     assert after_flags == before_flags
 
 
@@ -81,7 +84,8 @@ def test_a_file_that_takes_too_long_is_stopped_and_recorded(tmp_path, ruleset):
 
 def _audit_process(root: Path, db: Path, pause_at: str) -> subprocess.Popen:
     code = (
-        "import sys; from pathlib import Path; from flows.pipeline import audit_catalog; from rules import load_ruleset; "
+        "import sys; from pathlib import Path; from flows.pipeline import audit_catalog; from rules import "
+        "load_ruleset; "
         "audit_catalog(Path(sys.argv[1]), Path(sys.argv[2]), load_ruleset(), workers=2, batch_size=2)"
     )
     env = {**os.environ, "LABELAUDIT_PAUSE_AT": pause_at}
@@ -124,11 +128,13 @@ def test_sql_during_an_audit_reads_the_published_warehouse(tmp_path, ruleset):
     proc = _audit_process(root, db, "load")
     try:
         assert "paused at load" in proc.stderr.readline()
-        out = subprocess.run([sys.executable, "-m", "labelaudit", "sql", "SELECT count(*) AS n FROM products", "--db", str(db), "--csv"],
+        out = subprocess.run([sys.executable, "-m", "labelaudit", "sql", "SELECT count(*) AS n FROM products", "--db",
+                              str(db), "--csv"],
                              capture_output=True, text=True, cwd=ROOT, timeout=60)
         assert out.returncode == 0, out.stderr
         assert out.stdout.split() == ["n", "2"]
-        busy = subprocess.run([sys.executable, "-m", "labelaudit", "sql", "DELETE FROM flags", "--db", str(db), "--write"],
+        busy = subprocess.run([sys.executable, "-m", "labelaudit", "sql", "DELETE FROM flags", "--db", str(db),
+                               "--write"],
                               capture_output=True, text=True, cwd=ROOT, timeout=60)
         assert busy.returncode == 75 and "another audit" in busy.stderr
     finally:
@@ -144,7 +150,8 @@ def test_sql_write_changes_the_warehouse_only_when_asked(tmp_path, ruleset):
     ro = subprocess.run([sys.executable, "-m", "labelaudit", "sql", "CREATE TABLE notes (t VARCHAR)", "--db", str(db)],
                         capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert ro.returncode == 2 and "--write" in ro.stderr
-    rw = subprocess.run([sys.executable, "-m", "labelaudit", "sql", "CREATE TABLE notes (t VARCHAR)", "--db", str(db), "--write"],
+    rw = subprocess.run([sys.executable, "-m", "labelaudit", "sql", "CREATE TABLE notes (t VARCHAR)", "--db", str(db),
+                         "--write"],
                         capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert rw.returncode == 0, rw.stderr
     assert rows(db, "SELECT count(*) FROM notes") == [(0,)]
@@ -204,7 +211,8 @@ def test_pdf_entry_point_never_raises_on_mutated_labels(edits, cut):
 
 def test_workers_that_cannot_start_stop_the_run_with_a_clear_message(tmp_path):
     code = ("from pathlib import Path\nfrom flows.pipeline import audit_catalog\nfrom rules import load_ruleset\n"
-            f"audit_catalog(Path({str(ROOT / 'examples' / 'catalog')!r}), Path({str(tmp_path / 'w.duckdb')!r}), load_ruleset())\n")
+            f"audit_catalog(Path({str(ROOT / 'examples' / 'catalog')!r}), Path({str(tmp_path / 'w.duckdb')!r}), "
+            f"load_ruleset())\n")
     out = subprocess.run([sys.executable, "-"], input=code, capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert out.returncode != 0
     assert "WorkersUnavailable" in out.stderr and "not from stdin" in out.stderr

@@ -24,7 +24,8 @@ def _norm(s) -> str:
     return re.sub(r"\s+", " ", s).strip(" .,:;")
 
 
-def _label(path: Path, masthead, beside=(), fine_print=(), rows=(("Vitamin D3 (as cholecalciferol)", "125 mcg (5,000 IU)", "625%"),)):
+def _label(path: Path, masthead, beside=(), fine_print=(),
+           rows=(("Vitamin D3 (as cholecalciferol)", "125 mcg (5,000 IU)", "625%"),)):
     """A one-panel label: masthead lines (text, size, bold, char spacing) over the panel, copy in a
     column beside it (claims, badges) and fine print under it."""
     w, h = 560, 420
@@ -99,7 +100,8 @@ def test_the_imprint_line_names_the_brand_not_the_whole_line(tmp_path):
     # no brand in the masthead: the imprint is the only place that says who makes it
     path = _label(tmp_path / "imprint.pdf", [("Vitamin D3 + K2", 17, True, 0)], beside=CLAIMS[:3],
                   fine_print=("Keep out of reach of children.", "Manufactured for Sunward, Austin, TX 78701"),
-                  rows=(("Vitamin D3 (as cholecalciferol)", "125 mcg", "625%"), ("Vitamin K2 (as MK-7)", "100 mcg", "83%")))
+                  rows=(("Vitamin D3 (as cholecalciferol)", "125 mcg", "625%"),
+                        ("Vitamin K2 (as MK-7)", "100 mcg", "83%")))
     assert _identity(path) == ("Sunward", "Vitamin D3 + K2")
 
 
@@ -183,7 +185,8 @@ def test_shared_corpus_brand_and_name(audited_corpus, corpus_truth):
     got = {(f, p, n): (b, name) for f, p, n, b, name in query(
         db, "SELECT source_file, page, panel, brand, product_name FROM products WHERE status = 'ok'")}
     panels = [t for t in corpus_truth if t.get("brand") is not None and t.get("page") is not None]
-    brand_right = sum(_norm(got.get((t["file"], t["page"], t["panel"]), (None, None))[0]) == _norm(t["brand"]) for t in panels)
+    brand_right = sum(_norm(got.get((t["file"], t["page"], t["panel"]), (None, None))[0]) == _norm(t["brand"])
+                      for t in panels)
     name_right = sum(_norm(got.get((t["file"], t["page"], t["panel"]), (None, None))[1]) == _norm(t["product_name"])
                      for t in panels)
     assert brand_right / len(panels) >= 0.98, brand_right

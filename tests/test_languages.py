@@ -41,9 +41,9 @@ def _read(tmp_path, labels):
 
 def _key_rows_match(t, panel) -> list[str]:
     """What of the truth's key rows the panel did not read right, in words (empty when all did)."""
-    got = {}
+    got: dict[str, list[float | None]] = {}
     for row in panel.rows:
-        nutrient, form, _ = identify(row.label_text)
+        nutrient, _form, _ = identify(row.label_text)
         if nutrient:
             got.setdefault(nutrient, []).append(canonical_amount(nutrient, row)[0])
     wrong = []
@@ -116,7 +116,8 @@ def test_class7_reference_footnote_is_not_a_heading():
 
 
 def test_class7_weak_heading_needs_a_panel_under_it():
-    panel = _line("Zusammensetzung", 10) + _line("pro Tagesdosis (2 Kapseln) % NRV*", 24) + _line("Vitamin D3 25 µg 500%", 36)
+    panel = _line("Zusammensetzung", 10) + _line("pro Tagesdosis (2 Kapseln) % NRV*",
+                                                 24) + _line("Vitamin D3 25 µg 500%", 36)
     assert [h.region for h in find_headings(panel)] == ["eu"]
     listing = _line("Zusammensetzung: Füllstoff Cellulose, Kapselhülle", 10) + _line("Vitamin D3 25 µg", 24)
     assert find_headings(listing) == []

@@ -35,6 +35,7 @@ def _canvas_label(path, rows: list[tuple[str, str, str]], directions: str, table
         rng = random.Random(5)
         img = Image.new("L", (500, 220), 255)
         px = img.load()
+        assert px is not None
         for yy in range(0, 220, 22):
             for xx in range(10, 480):
                 for k in range(8):
@@ -158,7 +159,7 @@ def test_readers_that_disagree_send_the_panel_to_review(monkeypatch):
     data = render_label_bytes(rec)
     first = D.extract_pdf(data).panels
     assert first and not first[0].review
-    broken = [r for r in first[0].rows if "magnesium" in r.label_text.lower()][0]
+    broken = next(r for r in first[0].rows if "magnesium" in r.label_text.lower())
     broken.amount, broken.unit, broken.amount_text = None, None, ""
 
     def other(data_, index, method):

@@ -12,7 +12,7 @@ from extract.labeltext import find_directions, find_identity
 from extract.layout import Word, group_lines
 from extract.panel import find_headings, panel_regions, read_panel, reading_order
 from extract.records import PanelRecord
-from warehouse.normalise import normalise_panel
+from warehouse.normalise import LabelVersionRow, NutrientRow, normalise_panel
 
 KEY = ("vitamin_d", "vitamin_k", "magnesium", "calcium", "vitamin_a")
 
@@ -29,9 +29,9 @@ def read_words(words: list[Word], width: float, height: float, number: int) -> l
     regions = panel_regions(heads, width, height)
     body_size = statistics.median([w.size for w in words]) if words else 8.0
     panels = []
-    for index, (head, region) in enumerate(zip(heads, regions)):
+    for index, (head, region) in enumerate(zip(heads, regions, strict=True)):
         rec, end_y = read_panel(words, region, number, index)
-        left, top, right, bottom = region
+        left, _top, right, bottom = region
         below = group_lines([w for w in words if w.x0 >= left - 4 and w.x1 <= right + 1 and end_y < w.top <= bottom])
         rec.directions = find_directions(below)
         if rec.directions is None and len(heads) == 1:
@@ -44,7 +44,7 @@ def read_words(words: list[Word], width: float, height: float, number: int) -> l
     return panels
 
 
-def ocr_panels(pdf: bytes, dpi: int = 300) -> tuple[list[dict], list[list[dict]]]:
+def ocr_panels(pdf: bytes, dpi: int = 300) -> tuple[list[LabelVersionRow], list[list[NutrientRow]]]:
     """(panel rows, nutrient rows per panel) for page 1 of ``pdf`` read by OCR."""
     import pypdfium2 as pdfium
 
@@ -62,7 +62,7 @@ def ocr_panels(pdf: bytes, dpi: int = 300) -> tuple[list[dict], list[list[dict]]
     return out_v, out_n
 
 
-def key_match(truth: dict, rows: list[dict]) -> tuple[int, int, int, list[str]]:
+def key_match(truth: dict, rows: list[NutrientRow]) -> tuple[int, int, int, list[str]]:
     """tp, fp, fn of the key nutrients (nutrient, form, amount_canonical within 1%)."""
     want = [n for n in truth["nutrients"] if n["nutrient"] in KEY]
     got = [r for r in rows if r["nutrient"] in KEY]
@@ -78,7 +78,8 @@ def key_match(truth: dict, rows: list[dict]) -> tuple[int, int, int, list[str]]:
                 break
         else:
             misses.append(f"missed {n['nutrient']} {n.get('form')} {n['amount_canonical']}")
-    misses += [f"extra {r['nutrient']} {r['form']} {r['amount_canonical']} ({r['label_text']!r} {r['amount_text']!r})" for r in got]
+    misses += [f"extra {r['nutrient']} {r['form']} {r['amount_canonical']} ({r['label_text']!r} {r['amount_text']!r})"
+               for r in got]
     return tp, len(got), len(want) - tp, misses
 
 
@@ -168,10 +169,11 @@ SCAN_SEEDS = range(1000, 1020)
 def test_unit_and_lookalike_fixes():
     from extract.ocr import fix_tokens
 
-    assert fix_tokens("125 meg (5,000 |U) 625%".split()) == ["125", "mcg", "(5,000", "IU)", "625%"]
-    assert fix_tokens("5000 |.U. 250 yg 5,0O0 1U".split()) == ["5000", "I.U.", "250", "µg", "5,000", "IU"]
-    assert fix_tokens("(as ergocaiciferol) retiny! lanolin".split()) == ["(as", "ergocalciferol)", "retinyl", "lanolin"]
-    assert fix_tokens("Serving Size 2 Capsules".split()) == ["Serving", "Size", "2", "Capsules"]
+    assert fix_tokens(["125", "meg", "(5,000", "|U)", "625%"]) == ["125", "mcg", "(5,000", "IU)", "625%"]
+    assert fix_tokens(["5000", "|.U.", "250", "yg", "5,0O0", "1U"]) == ["5000", "I.U.", "250", "µg", "5,000", "IU"]
+    assert fix_tokens(["(as", "ergocaiciferol)", "retiny!", "lanolin"]) == [
+        "(as", "ergocalciferol)", "retinyl", "lanolin"]
+    assert fix_tokens(["Serving", "Size", "2", "Capsules"]) == ["Serving", "Size", "2", "Capsules"]
 
 
 @needs_ocr
@@ -208,7 +210,7 @@ def test_turned_scan_is_read_upright_and_boxes_land_on_the_page(rotate):
     assert (page.width, page.height) == ((h, w) if rotate == 90 else (w, h))
     panels = read_words(page.words, page.width, page.height, 1)
     assert len(panels) == 1
-    tp, fp, fn, misses = key_match(rec, normalise_panel("0" * 64, panels[0], "t")[1])
+    _tp, fp, fn, misses = key_match(rec, normalise_panel("0" * 64, panels[0], "t")[1])
     assert fn == 0 and fp == 0, misses
     for word in page.words:
         x0, top, x1, bottom = word.orig
@@ -229,7 +231,7 @@ def test_outlined_text_label_is_read_by_ocr():
     assert ext.status == "ok" and ext.panels and all(p.read_method == "ocr" for p in ext.panels)
     versions, nutrients = ocr_panels(pdf)
     assert len(versions) == 1
-    tp, fp, fn, misses = key_match(rec, nutrients[0])
+    _tp, fp, fn, misses = key_match(rec, nutrients[0])
     assert fn == 0 and fp == 0, misses
 
 

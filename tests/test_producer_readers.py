@@ -42,8 +42,8 @@ def test_both_glyph_readers_read_every_producer_alike(producer, records, tmp_pat
             label = " ".join(n["name_lines"]) if n.get("name_lines") else n["label_text"]
             assert (label, n["amount_text"]) in read, f"{name}: {(label, n['amount_text'])} not in {read}"
         assert not any(p.review for p in b.panels), f"{name}: {[p.review for p in b.panels]}"
-        for ba, bb in zip(_boxes(a), _boxes(b)):
+        for ba, bb in zip(_boxes(a), _boxes(b), strict=True):
             # pdfminer hangs a Type 3 glyph from its font's FontBBox bottom (about half an em
             # below the baseline), PDFium's boxes from a text face's descent: 0.25 em apart.
             tolerance = 0.25 * 16 if producer.endswith("type3") else 1.0
-            assert max(abs(x - y) for x, y in zip(ba, bb)) < tolerance, f"{name}: box {ba} vs {bb}"
+            assert max(abs(x - y) for x, y in zip(ba, bb, strict=True)) < tolerance, f"{name}: box {ba} vs {bb}"

@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 import sys
+from urllib.parse import urlsplit
 
 from rules import load_ruleset
 from rules.sources import PAGE, Source, cite, sections
@@ -22,6 +23,18 @@ def test_every_rule_cites_sections_of_the_page_that_have_links():
         for s in sources:
             assert s.title.lower() in headings, f"{rule.id} cites {s.title!r}, not a section of {PAGE}"
             assert s.links and all(url.startswith("https://") for _, url in s.links), s
+
+
+def test_every_link_on_the_page_is_a_well_formed_https_url_the_parser_reads():
+    # Liveness cannot be checked offline; the form can: a link the parser skips (not a "- [label](url)"
+    # bullet) would silently drop out of `rules --explain` and the reports.
+    written = re.findall(r"\]\((\S+?)\)", PAGE_TEXT)
+    parsed = [url for links in sections(PAGE_TEXT).values() for _, url in links]
+    assert written and sorted(written) == sorted(parsed)
+    for url in parsed:
+        parts = urlsplit(url)
+        assert parts.scheme == "https" and "." in parts.netloc and parts.netloc == parts.netloc.lower(), url
+        assert not parts.query and not parts.fragment and not re.search(r"[\s<>\"'`]", url), url
 
 
 def test_a_section_not_on_the_page_has_no_links():

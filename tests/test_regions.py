@@ -8,8 +8,8 @@ import pytest
 
 from extract.amounts import parse_number, parse_row_columns
 from flows.pipeline import audit_catalog
-from tests.labelgen.regions import REGION_KINDS, region_product, render_region_label
 from tests.conftest import query
+from tests.labelgen.regions import REGION_KINDS, region_product, render_region_label
 from tests.scoring import assert_meets, render_styles, score
 
 SEED = 20261215
@@ -35,7 +35,8 @@ def test_region_kind_round_trips(audited, capsys, kind):
     truth, scores, regions, _ = audited
     s = scores[kind]
     mine = [t for t in truth if t["style"] == kind]
-    wrong_region = [(t["file"], regions.get(t["file"]), t["region"]) for t in mine if regions.get(t["file"]) != t["region"]]
+    wrong_region = [(t["file"], regions.get(t["file"]),
+                     t["region"]) for t in mine if regions.get(t["file"]) != t["region"]]
     with capsys.disabled():
         print(f"\n  {s.line(kind)}  region right {len(mine) - len(wrong_region)}/{len(mine)}")
         for m in s.misses[:40]:

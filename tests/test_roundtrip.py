@@ -29,7 +29,7 @@ def generated(tmp_path_factory, ruleset):
             truth.append({**rec, "file": rel, "page": 1, "panel": 0, "style": layout, "flags": expected_flags(rec)})
     recs = [random_product(rng) for _ in range(9)]
     where = render_catalog(recs, root / "catalog-2up.pdf", per_page=2)
-    for rec, w in zip(recs, where):
+    for rec, w in zip(recs, where, strict=True):
         truth.append({**rec, "file": "catalog-2up.pdf", **w, "style": "catalog2", "flags": expected_flags(rec)})
     db = root.parent / "w.duckdb"
     run, _ = audit_catalog(root, db, ruleset, workers=2)
@@ -45,7 +45,7 @@ def test_generated_labels_round_trip_key_nutrients_doses_and_flags(generated, ca
 
 def test_generated_labels_round_trip_printed_text(generated):
     """Serving size, directions and key-row names come through exactly as printed."""
-    root, db, truth, _ = generated
+    _root, db, truth, _ = generated
     con = duckdb.connect(str(db), read_only=True)
     prods = {(r[0], r[1], r[2]): r[3:] for r in con.execute(
         "SELECT source_file, page, panel, serving_size, directions, servings_per_day_assumed, product_id FROM products"
@@ -70,7 +70,7 @@ def test_generated_labels_round_trip_printed_text(generated):
 
 
 def test_generated_labels_have_boxes_on_the_page_for_every_row(generated):
-    root, db, _, _ = generated
+    _root, db, _, _ = generated
     con = duckdb.connect(str(db), read_only=True)
     bad = con.execute(
         "SELECT count(*) FROM nutrients WHERE x0 IS NULL OR x1 <= x0 OR bottom <= top OR x0 < 0 OR top < 0"

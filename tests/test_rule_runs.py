@@ -40,7 +40,7 @@ def catalog(tmp_path, ruleset):
 
 
 def test_reevaluation_with_a_changed_threshold_reads_no_pdf(catalog, tmp_path, monkeypatch):
-    root, db = catalog
+    _root, db = catalog
     assert "D3_HIGH_NO_K2" in latest_flags(db)
     reads = []
     monkeypatch.setattr(Extractor, "__enter__", lambda *a, **k: reads.append(a))  # any pool of PDF readers
@@ -67,7 +67,8 @@ vitamin_d_review_mcg = 100
 title = "Any vitamin D form at or above a review level"
 severity = "info"
 params = ["vitamin_d_review_mcg"]
-sql = "SELECT product_key, product_id, daily_d_mcg FROM product_summary WHERE sig6(daily_d_mcg) >= $vitamin_d_review_mcg"
+sql = """SELECT product_key, product_id, daily_d_mcg FROM product_summary
+         WHERE sig6(daily_d_mcg) >= $vitamin_d_review_mcg"""
 message = "Daily vitamin D {daily_d_mcg:g} mcg is at or above {vitamin_d_review_mcg:g} mcg."
 ''')
     reevaluate(db, load_ruleset(cfg))
@@ -76,7 +77,8 @@ message = "Daily vitamin D {daily_d_mcg:g} mcg is at or above {vitamin_d_review_
 
 def test_a_waiver_holds_across_runs_and_lapses_when_the_label_changes(catalog, ruleset):
     root, db = catalog
-    add_waiver(db, KEY, "D3_HIGH_NO_MG", "sold with a magnesium product", "A. Analyst", date.today() + timedelta(days=30), ruleset)
+    add_waiver(db, KEY, "D3_HIGH_NO_MG", "sold with a magnesium product", "A. Analyst",
+               date.today() + timedelta(days=30), ruleset)
     assert latest_flags(db)["D3_HIGH_NO_MG"] is True
     assert latest_flags(db)["D3_HIGH_NO_K2"] is False
     audit_catalog(root, db, ruleset)  # unchanged label: the waiver holds
@@ -110,11 +112,11 @@ def test_verdicts_pass_flag_or_send_to_review_with_reasons(catalog):
 
 
 def test_a_vitamin_d_row_without_an_amount_needs_review(ruleset):
-    from tests.rulekit import panel
-    from warehouse.normalise import normalise_panel
-    from warehouse.load import insert_label_versions
-    from warehouse.store import schema_sql
     from rules.verdicts import verdicts
+    from tests.rulekit import panel
+    from warehouse.load import insert_label_versions
+    from warehouse.normalise import normalise_panel
+    from warehouse.store import schema_sql
 
     p = panel(["Bone Blend 500 mg †", "Vitamin D3 (as cholecalciferol)"], "Take 1 capsule daily.")
     version, nutrients = normalise_panel("abc", p, "t")

@@ -7,7 +7,8 @@ import pytest
 
 from labelaudit.contracts.errors import ConfigError
 from rules import load_ruleset
-from tests.rulekit import judge, rule_ids as _all_ids
+from tests.rulekit import judge
+from tests.rulekit import rule_ids as _all_ids
 
 BOTH = {"D3_HIGH_NO_K2", "D3_HIGH_NO_MG"}
 
@@ -40,7 +41,8 @@ def test_high_dose_threshold_below_at_above_in_mcg_and_iu(ruleset, row, flagged)
 def test_daily_dose_uses_servings_per_day_and_two_times_fifty_is_exactly_the_limit(ruleset):
     flags = judge(ruleset, ["Vitamin D3 50 mcg (2,000 IU) 250%"], "Take 1 softgel twice daily.", "1 Softgel")
     assert rule_ids(flags) == BOTH
-    assert rule_ids(judge(ruleset, ["Vitamin D3 50 mcg (2,000 IU) 250%"], "Take 1 softgel daily.", "1 Softgel")) == set()
+    assert rule_ids(judge(ruleset, ["Vitamin D3 50 mcg (2,000 IU) 250%"], "Take 1 softgel daily.",
+                          "1 Softgel")) == set()
     # 200 mcg every other day is 100 mcg a day: exactly the limit.
     assert rule_ids(judge(ruleset, ["Vitamin D3 200 mcg 1000%"], "Take 1 capsule every other day.")) == BOTH
 
@@ -61,7 +63,8 @@ def test_k2_clears_the_k2_flag_and_k1_does_not(ruleset):
 
 def test_zero_k2_or_zero_magnesium_does_not_count(ruleset):
     d = "Vitamin D3 125 mcg (5,000 IU) 625%"
-    assert rule_ids(judge(ruleset, [d, "Vitamin K2 (as MK-7) 0 mcg 0%", "Magnesium (as magnesium citrate) 0 mg 0%"])) == BOTH
+    assert rule_ids(judge(ruleset, [d, "Vitamin K2 (as MK-7) 0 mcg 0%",
+                                    "Magnesium (as magnesium citrate) 0 mg 0%"])) == BOTH
 
 
 def test_magnesium_clears_the_magnesium_flag(ruleset):

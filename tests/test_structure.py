@@ -75,11 +75,13 @@ def _exact_share(root: Path, truth: list[dict]) -> float:
             p = next((p for p in prods if p["page"] == t["page"] and p["panel"] == t["panel"]), None)
             if p is None:
                 continue
-            want = sorted((n["nutrient"], n.get("form"), n["amount_canonical"]) for n in t["nutrients"] if n["nutrient"] in KEY)
+            want = sorted((n["nutrient"], n.get("form"), n["amount_canonical"])
+                          for n in t["nutrients"] if n["nutrient"] in KEY)
             got = sorted((n["nutrient"], n.get("form"), n["amount_canonical"]) for n in nuts
                          if n["product_id"] == p["product_id"] and n["nutrient"] in KEY)
             right += len(want) == len(got) and all(
-                a[:2] == b[:2] and b[2] is not None and abs(a[2] - b[2]) <= 0.01 * a[2] for a, b in zip(want, got))
+                a[:2] == b[:2] and b[2] is not None and abs(a[2] - b[2]) <= 0.01 * a[2]
+                for a, b in zip(want, got, strict=True))
     return right / len(truth)
 
 

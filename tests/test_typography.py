@@ -9,9 +9,8 @@ import pytest
 
 from extract.layout import Word, merge_spaced
 from flows.pipeline import audit_catalog
-from tests.labelgen.typography import (TYPO_FEATURES, render_libreoffice, render_typography, soffice,
-                                       typography_product)
 from tests.conftest import query
+from tests.labelgen.typography import TYPO_FEATURES, render_libreoffice, render_typography, soffice, typography_product
 from tests.scoring import assert_meets, render_styles, score
 
 SEED = 20261216
@@ -30,7 +29,7 @@ def audited(tmp_path_factory, ruleset):
     recs = [typography_product(rng, "libreoffice") for _ in range(LO_N)]
     names = [f"{i:03d}" for i in range(LO_N)]
     paths = render_libreoffice(recs, root / "libreoffice", names)
-    for rec, p in zip(recs, paths):
+    for rec, p in zip(recs, paths, strict=True):
         truth.append({**rec, "file": f"libreoffice/{p.name}", "page": 1, "panel": 0, "style": "libreoffice"})
     db = root.parent / "w.duckdb"
     audit_catalog(root, db, ruleset, workers=2)

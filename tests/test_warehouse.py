@@ -25,7 +25,7 @@ COUNTED = ("products", "nutrients", "label_versions", "product_versions")
 def counts(db: Path) -> dict[str, int]:
     con = duckdb.connect(str(db), read_only=True)
     try:
-        return {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in COUNTED + ("audit_runs",)}
+        return {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in (*COUNTED, "audit_runs")}
     finally:
         con.close()
 
@@ -83,7 +83,8 @@ def test_a_reformulated_label_keeps_its_key_and_its_flag_resolves(tmp_path, rule
     db = tmp_path / "w.duckdb"
     run1, _ = audit_catalog(root, db, ruleset)
     before = q(db, "SELECT product_key, product_id FROM products WHERE source_file = 'd3.pdf'")
-    assert {r[0] for r in q(db, "SELECT rule_id FROM flagged_products WHERE source_file = 'd3.pdf' AND rule_id LIKE 'D3_HIGH_NO_%'")} == {"D3_HIGH_NO_K2", "D3_HIGH_NO_MG"}
+    assert {r[0] for r in q(db, "SELECT rule_id FROM flagged_products WHERE source_file = 'd3.pdf' AND rule_id LIKE "
+                                "'D3_HIGH_NO_%'")} == {"D3_HIGH_NO_K2", "D3_HIGH_NO_MG"}
     _label(root / "d3.pdf", 1, kind="d3_k2", d_iu=5000, directions_style="daily")
     (root / "other.pdf").unlink()
     run2, _ = audit_catalog(root, db, ruleset)
@@ -91,12 +92,14 @@ def test_a_reformulated_label_keeps_its_key_and_its_flag_resolves(tmp_path, rule
     assert after[0][0] == before[0][0] == "d3.pdf#1#0"
     assert after[0][1] != before[0][1]
     assert run2["files_read"] == 1
-    versions = q(db, "SELECT product_id, first_seen_run, removed_in_run, superseded_by FROM product_versions WHERE product_key = 'd3.pdf#1#0' ORDER BY first_seen_run")
+    versions = q(db, "SELECT product_id, first_seen_run, removed_in_run, superseded_by FROM product_versions WHERE "
+                     "product_key = 'd3.pdf#1#0' ORDER BY first_seen_run")
     assert versions == [
         (before[0][1], run1["audit_run_id"], run2["audit_run_id"], after[0][1]),
         (after[0][1], run2["audit_run_id"], None, None),
     ]
-    assert {r[0] for r in q(db, "SELECT rule_id FROM flagged_products WHERE source_file = 'd3.pdf' AND rule_id LIKE 'D3_HIGH_NO_%'")} == {"D3_HIGH_NO_MG"}
+    assert {r[0] for r in q(db, "SELECT rule_id FROM flagged_products WHERE source_file = 'd3.pdf' AND rule_id LIKE "
+                                "'D3_HIGH_NO_%'")} == {"D3_HIGH_NO_MG"}
     removed = q(db, "SELECT removed_in_run, superseded_by FROM product_versions WHERE source_file = 'other.pdf'")
     assert removed == [(run2["audit_run_id"], None)]
     assert q(db, "SELECT count(*) FROM products WHERE source_file = 'other.pdf'") == [(0,)]
@@ -119,15 +122,14 @@ def test_a_run_that_fails_midway_leaves_the_warehouse_as_it_was(sample_copy, tmp
     assert counts(db) == before
     assert not list(tmp_path.glob(".w.duckdb.*"))
     monkeypatch.undo()
-    run, _ = audit_catalog(sample_copy, db, ruleset)
+    _run, _ = audit_catalog(sample_copy, db, ruleset)
     assert counts(db)["products"] == before["products"] + 1
 
 
 def test_a_second_audit_on_the_same_warehouse_refuses_clearly(tmp_path, ruleset):
     db = tmp_path / "w.duckdb"
-    with writer_lock(db):
-        with pytest.raises(WarehouseBusy, match="another audit"):
-            audit_catalog(SAMPLE, db, ruleset)
+    with writer_lock(db), pytest.raises(WarehouseBusy, match="another audit"):
+        audit_catalog(SAMPLE, db, ruleset)
 
 
 def test_an_open_reader_does_not_block_the_audit(sample_copy, tmp_path, ruleset):

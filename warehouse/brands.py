@@ -22,7 +22,7 @@ def brand_key(brand: str) -> str:
 
 def _oddness(spelling: str) -> int:
     words = _KEY.findall(spelling)
-    return sum(len(w) <= 2 and w.casefold() not in {"co", "of", "&"} or len(w) > 14 for w in words)
+    return sum((len(w) <= 2 and w.casefold() not in {"co", "of", "&"}) or len(w) > 14 for w in words)
 
 
 def one_spelling(brands: list[tuple[str | None, bool]]) -> list[str | None]:

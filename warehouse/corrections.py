@@ -28,7 +28,8 @@ def lapse(con: duckdb.DuckDBPyConnection, catalog: str, run_id: str) -> int:
     # Same label version, but the value it corrected (or confirmed) is no longer what is read.
     con.execute(
         """UPDATE corrections c SET lapsed_in_run = $run,
-               lapse_reason = 'the row is now read differently (' || coalesce(c.label_text, c.nutrient) || ' no longer ' || coalesce(c.value_read, '?') || ')'
+               lapse_reason = 'the row is now read differently (' || coalesce(c.label_text, c.nutrient)
+                              || ' no longer ' || coalesce(c.value_read, '?') || ')'
            WHERE c.catalog = $cat AND c.undone_at IS NULL AND c.lapsed_in_run IS NULL
              AND c.nutrient IS NOT NULL AND c.field <> 'added'
              AND NOT EXISTS (SELECT 1 FROM nutrients_as_read n
@@ -40,7 +41,8 @@ def lapse(con: duckdb.DuckDBPyConnection, catalog: str, run_id: str) -> int:
     )
     con.execute(
         """UPDATE corrections c SET lapsed_in_run = $run,
-               lapse_reason = 'servings per day are now read as ' || coalesce(CAST(lv.servings_per_day AS VARCHAR), 'nothing')
+               lapse_reason = 'servings per day are now read as '
+                              || coalesce(CAST(lv.servings_per_day AS VARCHAR), 'nothing')
            FROM label_versions lv
            WHERE c.catalog = $cat AND c.undone_at IS NULL AND c.lapsed_in_run IS NULL
              AND c.field = 'servings_per_day' AND lv.product_id = c.product_id

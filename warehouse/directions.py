@@ -27,14 +27,18 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import pairwise
+from typing import Any
 
 # ---------------------------------------------------------------- numbers
 
 WORD_NUMBERS = {
     # English
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10, "eleven": 11, "twelve": 12, "half": 0.5, "one-half": 0.5, "one half": 0.5, "a half": 0.5,
+    "ten": 10, "eleven": 11, "twelve": 12, "fourteen": 14, "fifteen": 15, "twenty": 20, "thirty": 30,
+    "half": 0.5, "one-half": 0.5, "one half": 0.5, "a half": 0.5,
     # French, German, Italian, Spanish, Dutch
     "un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5,
     "ein": 1, "eine": 1, "einen": 1, "zwei": 2, "drei": 3, "vier": 4, "fünf": 5, "sechs": 6,
@@ -65,6 +69,10 @@ def number(text: str) -> float:
     if m:
         return (int(m[1]) if m[1] else 0) + _FRACTIONS[m[2]]
     return float(t.replace(",", "."))
+
+
+def number_text(n: float) -> str:
+    return f"{n:g}"
 
 
 def upper_end(text: str) -> float:
@@ -108,8 +116,8 @@ _NOT_A_DOSE_UNIT = (r"(?:minutes?|mins?|hours?|hrs?|h|seconds?|years?|yrs?|month
 
 # ---------------------------------------------------------------- frequencies
 
-_DAY = (r"(?:day|daily|24[\s-]*(?:hours?|hrs?|h)(?:\s*period)?|jour|journée|tag|täglich|giorno|giornata|día|dia|dag|daags|"
-        r"dagelijks)")
+_DAY = (r"(?:day|daily|24[\s-]*(?:hours?|hrs?|h)(?:\s*period)?|jour|journée|tag|täglich|giorno|giornata|día|dia|"
+        r"dag|daags|dagelijks)")
 _WEEK = r"(?:week|weekly|semaine|woche|wöchentlich|settimana|semana|wekelijks)"
 _MONTH = r"(?:month|monthly|mois|monat|monatlich|mese|mes|maand)"
 _PER = (r"(?:a|an|per|each|every|in|any|in\s+any|/|par|pro|am|je|in\s+der|al|alla|a\s+la|por|cada|in\s+de|"
@@ -120,12 +128,18 @@ _ONCE = {"once": 1, "twice": 2, "thrice": 3, "einmal": 1, "zweimal": 2, "dreimal
 _ONCE_RE = "|".join(_ONCE)
 _EVERY_OTHER = (
     r"(?:once\s+)?(?:every|each)\s+(?:other|second|2nd|alternate)\s+day|(?:on\s+)?alternate\s+days|"
-    r"un\s+jour\s+sur\s+deux|jeden\s+(?:zweiten|2\.)\s+tag|a\s+giorni\s+alterni|un\s+giorno\s+s[iì]\s+e\s+uno\s+no|"
+    r"un\s+jour\s+sur\s+deux|aux\s+(?:deux|2)\s+jours|jeden\s+(?:zweiten|2\.)\s+tag|a\s+giorni\s+alterni|un\s+giorno\s+s[iì]\s+e\s+uno\s+no|"
     r"(?:en\s+)?d[íi]as\s+alternos|un\s+d[íi]a\s+s[íi]\s+y\s+otro\s+no|om\s+de\s+(?:andere\s+)?dag")
 _EVERY_N_DAYS = (rf"(?:once\s+)?every\s+(?P<nd>{_QTY}|third|fourth)\s+days?|tous\s+les\s+(?P<nd2>{_QTY})\s+jours|"
                  rf"alle\s+(?P<nd3>{_QTY})\s+tage|ogni\s+(?P<nd4>{_QTY})\s+giorni|cada\s+(?P<nd5>{_QTY})\s+d[íi]as|"
                  rf"(?:om\s+de|elke)\s+(?P<nd6>{_QTY})\s+dagen")
-_EVERY_N_HOURS = (rf"every\s+(?P<nh>{_RANGE})\s*(?:-|to)?\s*(?:hours?|hrs?|h)\b|toutes\s+les\s+(?P<nh2>{_RANGE})\s+heures|"
+# "every 2 weeks" (a high dose taken fortnightly), "every other week", "toutes les 2 semaines"
+_EVERY_N_WEEKS = (rf"(?:once\s+)?(?:every|each)\s+(?P<nw>{_QTY}|other|second|2nd|alternate)\s+weeks?|"
+                  rf"toutes\s+les\s+(?P<nw2>{_QTY})\s+semaines|alle\s+(?P<nw3>{_QTY})\s+wochen|"
+                  rf"jede\s+(?P<nw4>zweite|2\.)\s+woche|ogni\s+(?P<nw5>{_QTY})\s+settimane|"
+                  rf"cada\s+(?P<nw6>{_QTY})\s+semanas|(?:om\s+de|elke)\s+(?P<nw7>{_QTY})\s+weken")
+_EVERY_N_HOURS = (rf"every\s+(?P<nh>{_RANGE})\s*(?:-|to)?\s*(?:hours?|hrs?|h)\b|"
+                  rf"toutes\s+les\s+(?P<nh2>{_RANGE})\s+heures|"
                   rf"alle\s+(?P<nh3>{_RANGE})\s+stunden|ogni\s+(?P<nh4>{_RANGE})\s+ore|cada\s+(?P<nh5>{_RANGE})\s+horas|"
                   rf"(?:om\s+de|elke)\s+(?P<nh6>{_RANGE})\s+uur")
 _MEAL = (r"(?:with|at|during)\s+(?:each|every)\s+(?:of\s+(?:your\s+)?(?:three|3)\s+(?:main\s+|daily\s+)?)?meals?|"
@@ -149,7 +163,9 @@ _DAILY = (
     r"(?:una\s+volta\s+)?(?:al\s+giorno|giornalmente|ogni\s+giorno|quotidianamente)|"
     r"(?:una\s+vez\s+)?(?:al\s+d[íi]a|por\s+d[íi]a|diariamente|cada\s+d[íi]a)|"
     r"(?:(?:eenmaal|één\s+keer|een\s+keer)\s+)?(?:per\s+dag|dagelijks|elke\s+dag|iedere\s+dag|daags)")
+_WEEKDAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
 _WEEKLY = (r"(?:once\s+)?(?:weekly|a\s+week|per\s+week|each\s+week|every\s+week)|"
+           rf"(?:every|each)\s+{_WEEKDAY}|on\s+{_WEEKDAY}s|"  # "1 capsule every Monday"
            r"(?:une\s+fois\s+)?(?:par\s+semaine|chaque\s+semaine)|(?:einmal\s+)?(?:wöchentlich|pro\s+woche|jede\s+woche)|"
            r"(?:una\s+volta\s+)?(?:alla\s+settimana|a\s+settimana|ogni\s+settimana)|"
            r"(?:una\s+vez\s+)?(?:a\s+la\s+semana|por\s+semana|cada\s+semana)|(?:eenmaal\s+)?(?:wekelijks|elke\s+week)")
@@ -159,6 +175,7 @@ _FREQ_RE = re.compile(
     # every token starts a word: the lookbehind fails fast where none can start
     rf"(?<![\w])(?:(?P<other>{_EVERY_OTHER})(?![\w])"
     rf"|(?P<ndays>{_EVERY_N_DAYS})(?![\w])"
+    rf"|(?P<nweeks>{_EVERY_N_WEEKS})(?![\w])"
     rf"|(?P<hours>{_EVERY_N_HOURS})"
     rf"|(?P<times>(?:up\s+to\s+)?(?P<tn>{_RANGE})\s*{_TIMES_WORD}(?:\s*(?:{_PER}\s*)?(?P<tp>{_DAY}|{_WEEK}|{_MONTH}))?)(?![\w])"
     rf"|(?P<once>(?:up\s+to\s+)?(?P<on>(?:{_ONCE_RE})(?:\s*(?:or|to|-|oder|ou|o|of)\s*(?:{_ONCE_RE}))?)"
@@ -173,16 +190,20 @@ _FREQ_RE = re.compile(
     re.IGNORECASE,
 )
 # The words a frequency can begin with (besides counts): only there is the long pattern tried.
-_FREQ_FIRST = frozenset(
-    "up once twice thrice morning evening afternoon everyday einmal zweimal dreimal viermal eenmaal tweemaal driemaal every each on alternate un une "
-    "jeden a ad om en días dias tous alle ogni cada elke with at during à zu con bij in before after upon nightly "
-    "le au morgens abends mittags am zum vor al la alla prima por voor 's ’s daily per chaque quotidiennement "
-    "täglich pro je una giornalmente quotidianamente diariamente één een iedere daags dagelijks weekly "
-    "wöchentlich wekelijks monthly q b t /".split()) | frozenset(WORD_NUMBERS)
+_FREQ_FIRST = frozenset([
+    "up", "once", "twice", "thrice", "morning", "evening", "afternoon", "everyday", "einmal", "zweimal", "dreimal",
+    "viermal", "eenmaal", "tweemaal", "driemaal", "every", "each", "on", "alternate", "un", "une", "jeden", "a",
+    "ad", "om", "en", "días", "dias", "tous", "alle", "ogni", "cada", "elke", "with", "at", "during", "à", "zu",
+    "con", "bij", "in", "before", "after", "upon", "nightly", "le", "au", "morgens", "abends", "mittags", "am",
+    "zum", "vor", "al", "la", "alla", "prima", "por", "voor", "'s", "’s", "daily", "per", "chaque",
+    "quotidiennement", "täglich", "pro", "je", "una", "giornalmente", "quotidianamente", "diariamente", "één",
+    "een", "iedere", "daags", "dagelijks", "weekly", "wöchentlich", "wekelijks", "monthly", "q", "b", "t", "/",
+    "jede", "toutes", "par", "aux",
+]) | frozenset(WORD_NUMBERS)
 _WORD_AT = re.compile(r"(?<![\w])([\w'’]+|[^\s\w])")
 
 
-def _scan(rx: re.Pattern, firsts: frozenset, s: str):
+def _scan(rx: re.Pattern[str], firsts: frozenset[str], s: str) -> Iterator[re.Match[str]]:
     """``rx.finditer(s)``, tried only where a word in ``firsts`` (or a count) begins: a long
     alternation tried at every position of a sentence costs a millisecond."""
     end = 0
@@ -228,7 +249,8 @@ _VEHICLE = re.compile(r"^\s*(?:of\s+)?(?:water|juice|milk|liquid|beverage|fluid|
 _ALTERNATIVE = re.compile(r"(?:^|\W)(?:or|ou|oder|alternatively|otherwise)(?:\W|$)", re.IGNORECASE)
 _ADDS = re.compile(r"\b(?:another|additional|an\s+extra|also\s+take|plus|then\s+take|encore|weitere|otra|otro|altre?|"
                    r"nog)\b", re.IGNORECASE)
-_SENTENCES = re.compile(r"(?<=[.!?;~|])\s+|\s+~\s*|\s*\|\s*")
+# (not after a German ordinal: "jeden 2. Tag" is one sentence)
+_SENTENCES = re.compile(r"(?<=[.!?;~|])\s+(?!(?:tag|woche|monat)\b)|\s+~\s*|\s*\|\s*", re.IGNORECASE)
 
 # ---------------------------------------------------------------- ages
 
@@ -283,6 +305,10 @@ class _Part:
         return self.count * (max(self.freq) if self.freq else max(1, len(self.when)))
 
 
+# What one sentence of directions gives: its doses as (units a day, unit), their times of day, the sentence.
+_SentenceDoses = tuple[list[tuple[float, str | None]], set[str], str]
+
+
 @dataclass
 class Reading:
     """What the grammar read: units a day per dose, in its unit; the label's ceiling; problems."""
@@ -299,7 +325,11 @@ _WORD_PAREN = re.compile(r"\b([^\W\d_][\w-]*)\s*[(\[](\d+)[)\]]")
 _TENS = re.compile(r"(?:twenty|thirty|forty|fifty|sixty)(?:-\w+)?$", re.IGNORECASE)
 
 
-_ARTICLE = re.compile(rf"\b(?:a|an|un|une|ein|eine|een|uno|una)\s+(?=(?:{_ADJ}\s+)?(?:{_PIECE_UNITS})\b)", re.IGNORECASE)
+_ARTICLE = re.compile(rf"\b(?:a|an|un|une|ein|eine|een|uno|una)\s+(?=(?:{_ADJ}\s+)?(?:{_PIECE_UNITS})\b)",
+                      re.IGNORECASE)
+
+
+_GLUED = re.compile(r"\b(to|or|up|than|exceed|take|of|à|bis|a)(?=\d)", re.IGNORECASE)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -310,6 +340,7 @@ def _plain(text: str) -> str:
     text = _WORD_PAREN.sub(lambda m: m[2] if (m[1].lower() in WORD_NUMBERS or _TENS.match(m[1])) else m[0], text)
     text = re.sub(r"[(\[](\d+)[)\]]", r"\1", text)
     text = _ARTICLE.sub("1 ", text)
+    text = _GLUED.sub(r"\1 ", text)  # "up to4 times daily": a space lost in the text layer
     return re.sub(r"\s+", " ", text)
 
 
@@ -338,6 +369,11 @@ def _freq_value(m: re.Match) -> tuple[float, str]:
                              m.group("nd6")) if g)
         days = {"third": 3.0, "fourth": 4.0}.get(n.lower()) or number(n)
         return 1 / days, "freq"
+    if m.group("nweeks"):
+        n = next(g for g in (m.group("nw"), m.group("nw2"), m.group("nw3"), m.group("nw4"), m.group("nw5"),
+                             m.group("nw6"), m.group("nw7")) if g)
+        weeks = 2.0 if n.lower() in ("other", "second", "2nd", "alternate", "zweite", "2.") else number(n)
+        return 1 / (7 * weeks), "freq"
     if m.group("hours"):
         n = next(g for g in (m.group("nh"), m.group("nh2"), m.group("nh3"), m.group("nh4"), m.group("nh5"),
                              m.group("nh6")) if g)
@@ -357,7 +393,7 @@ def _freq_value(m: re.Match) -> tuple[float, str]:
 
 
 def _is_month(period: str | None) -> bool:
-    return bool(period) and re.fullmatch(_MONTH, period, re.IGNORECASE) is not None
+    return period is not None and re.fullmatch(_MONTH, period, re.IGNORECASE) is not None
 
 
 def _when_key(text: str) -> str:
@@ -388,6 +424,14 @@ def read_directions(text: str) -> Reading:
             ceilings.append((number(m.group("n")), m.group("unit")))
     if ceilings:
         out.ceiling = max(ceilings, key=lambda c: c[0])
+        doses = [upper_end(m.group("q")) for m in _DOSE_RE.finditer(_CEILING_RE.sub(" ", adult))
+                 if out.ceiling[1] is None or _unit_class(m.group("unit")) == _unit_class(out.ceiling[1])]
+        if doses and max(doses) > out.ceiling[0]:
+            # "take 2 tablets ... do not exceed 1 tablet per day": one of the two figures is misread
+            # (or misprinted); the dose stands and an analyst decides
+            out.problems.append(f"the directions' daily maximum ({number_text(out.ceiling[0])}) is less than "
+                                f"one dose they give ({number_text(max(doses))})")
+            out.ceiling = None
     totals = []
     for sentence in _SENTENCES.split(adult):
         # a limit ("do not exceed 2 at a time") is not one more dose
@@ -397,8 +441,8 @@ def read_directions(text: str) -> Reading:
     out.parts = _combine(totals)
     if not out.parts and out.ceiling is None:
         # "Take twice daily": no count anywhere, one serving each time
-        freqs = [_freq_value(m) for m in _scan(_FREQ_RE, _FREQ_FIRST, adult)]
-        freqs = [v for v, kind in freqs if kind in ("freq", "daily", "month")]
+        values = [_freq_value(m) for m in _scan(_FREQ_RE, _FREQ_FIRST, adult)]
+        freqs = [v for v, kind in values if kind in ("freq", "daily", "month")]
         if freqs:
             out.parts = [(max(freqs), "serving")]
     return out
@@ -413,9 +457,9 @@ def _is_limit(m: re.Match) -> bool:
                 or re.match(rf"\s*{_TIMES_WORD}(?![\w])", m.group("tail"), re.I))
 
 
-def _sentence_parts(s: str, out: Reading):
+def _sentence_parts(s: str, out: Reading) -> _SentenceDoses | None:
     """([(units a day, unit)] of the doses the sentence adds up, their times of day, the sentence)."""
-    tokens: list[tuple[int, int, str, object]] = []
+    tokens: list[tuple[int, int, str, tuple[Any, ...]]] = []
     taken = [False] * (len(s) + 1)
 
     def free(a: int, b: int) -> bool:
@@ -434,8 +478,9 @@ def _sentence_parts(s: str, out: Reading):
     for m in _DOSE_RE.finditer(s):
         if not free(m.start("q"), m.end()):
             continue
-        if m.group("unit").lower() == "ml" and (_VEHICLE.match(s[m.end():]) or
-                                                 re.search(r"\b(?:with|in|into|to)\s+(?:about\s+)?$", s[:m.start()], re.I)):
+        if m.group("unit").lower() == "ml" and (
+                _VEHICLE.match(s[m.end():])
+                or re.search(r"\b(?:with|in|into|to)\s+(?:about\s+)?$", s[:m.start()], re.I)):
             continue  # "with 250 ml of water": what to take it in, not a dose
         tokens.append((m.start(), m.end(), "dose", (upper_end(m.group("q")), m.group("unit").lower())))
         take(m.start(), m.end())
@@ -452,7 +497,7 @@ def _sentence_parts(s: str, out: Reading):
     tokens.sort()
     parts: list[_Part] = []
     pending: list[tuple[str, tuple]] = []  # frequencies printed before their dose ("Täglich 1 Kapsel")
-    for start, end, kind, val in tokens:
+    for start, _end, kind, val in tokens:
         if kind == "dose":
             p = _Part(count=val[0], unit=val[1], start=start)
             for k, v in pending:
@@ -467,7 +512,7 @@ def _sentence_parts(s: str, out: Reading):
         return None
     # alternatives: doses joined by "or" are offered one instead of the other
     groups: list[list[_Part]] = [[parts[0]]]
-    for prev, p in zip(parts, parts[1:]):
+    for prev, p in pairwise(parts):
         if _ALTERNATIVE.search(_strip_tokens(s[prev.start:p.start])):
             groups.append([p])
         else:
@@ -491,7 +536,7 @@ def _attach(p: _Part, kind: str, val: tuple) -> None:
         p.freq.append(value)
 
 
-def _combine(sentences) -> list[tuple[float, str | None]]:
+def _combine(sentences: list[_SentenceDoses]) -> list[tuple[float, str | None]]:
     """A later sentence adds its doses when it says so or doses at other times of day; else it
     restates the directions (in another language, or in other words) and the larger stands."""
     chosen: list[tuple[float, str | None]] = []
@@ -525,7 +570,7 @@ def serving_quantity(serving_size: str | None) -> float:
 
 
 def _is_serving_unit(unit: str | None) -> bool:
-    return bool(unit) and re.fullmatch(_SERVING_UNITS + r"(?:\(s\))?", unit, re.IGNORECASE) is not None
+    return unit is not None and re.fullmatch(_SERVING_UNITS + r"(?:\(s\))?", unit, re.IGNORECASE) is not None
 
 
 def servings_per_day(directions: str | None, serving_size: str | None) -> tuple[float, bool]:
@@ -617,8 +662,8 @@ def dose_problem(directions: str | None) -> str | None:
         return f"the directions give a dose the reader did not understand (\"{odd.group(0).strip()}\")"
     if r.problems:
         return r.problems[0]
-    if not r.read and re.search(rf"\b(?:take|chew|dissolve|swallow|prendre|einnehmen|assumere|tomar|neem)\b", adult, re.I) \
-            and re.search(rf"(?<![\w/.,])\d", adult):
+    if not r.read and re.search(r"\b(?:take|chew|dissolve|swallow|prendre|einnehmen|assumere|tomar|neem)\b",
+                                adult, re.I) and re.search(r"(?<![\w/.,])\d", adult):
         return "the directions give a dose the reader did not understand"
     return None
 

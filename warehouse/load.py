@@ -3,15 +3,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pandas as pd
 
 from labelaudit.contracts.records import AuditRun, Flag
 from warehouse.brands import one_spelling
+
+if TYPE_CHECKING:  # annotations only: importing normalise loads the extract stage's checks
+    from warehouse.normalise import LabelVersionRow, NutrientRow
 
 LABEL_VERSION_COLS = [
     "product_id", "sha256", "page", "panel", "region", "label_brand", "label_product_name", "serving_size",
@@ -47,13 +51,15 @@ def known_versions(con: duckdb.DuckDBPyConnection, sha256s: list[str], extractor
         return set()
     accepted = [extractor_version] if isinstance(extractor_version, str) else list(extractor_version)
     rows = con.execute(
-        "SELECT DISTINCT sha256 FROM label_versions WHERE list_contains(?, extractor_version) AND list_contains(?, sha256)",
+        "SELECT DISTINCT sha256 FROM label_versions "
+        "WHERE list_contains(?, extractor_version) AND list_contains(?, sha256)",
         [accepted, sha256s],
     ).fetchall()
     return {r[0] for r in rows}
 
 
-def insert_label_versions(con: duckdb.DuckDBPyConnection, versions: list[dict], nutrients: list[dict]) -> None:
+def insert_label_versions(con: duckdb.DuckDBPyConnection, versions: Sequence[LabelVersionRow],
+                          nutrients: Sequence[NutrientRow]) -> None:
     if not versions:
         return
     vdf = pd.DataFrame(versions, columns=LABEL_VERSION_COLS)
@@ -102,7 +108,7 @@ def publish_products(con: duckdb.DuckDBPyConnection, run_id: str, catalog: str, 
         if id(e) in unread:
             rows.extend(_unread_rows(e, catalog, run_id, last.get(e.source_file, [])))
             continue
-        versions = by_sha.get(e.sha256, [])
+        versions = by_sha.get(e.sha256, []) if e.sha256 is not None else []
         for v in versions:
             page = None if pd.isna(v["page"]) else int(v["page"])
             panel = None if pd.isna(v["panel"]) else int(v["panel"])
@@ -120,7 +126,7 @@ def publish_products(con: duckdb.DuckDBPyConnection, run_id: str, catalog: str, 
                 "audit_run_id": run_id, "_manifest_brand": bool(e.brand),
             })
     # a brand read off its labels in several hands is one brand (warehouse/brands.py)
-    for row, brand in zip(rows, one_spelling([(r["brand"], bool(r["_manifest_brand"])) for r in rows])):
+    for row, brand in zip(rows, one_spelling([(r["brand"], bool(r["_manifest_brand"])) for r in rows]), strict=True):
         row["brand"] = brand
     pdf = pd.DataFrame(rows, columns=PRODUCT_COLS).drop_duplicates(["catalog", "product_key"])
     con.execute("DELETE FROM products WHERE catalog = ?", [catalog])
@@ -141,8 +147,8 @@ PRODUCT_COLS = [
 def _last_products(con: duckdb.DuckDBPyConnection, catalog: str, files: list[str]) -> dict[str, list[dict]]:
     if not files:
         return {}
-    df = con.execute(f"SELECT {', '.join(PRODUCT_COLS)} FROM products WHERE catalog = ? AND list_contains(?, source_file) "
-                     "ORDER BY page, panel", [catalog, files]).df()
+    df = con.execute(f"SELECT {', '.join(PRODUCT_COLS)} FROM products "
+                     "WHERE catalog = ? AND list_contains(?, source_file) ORDER BY page, panel", [catalog, files]).df()
     out: dict[str, list[dict]] = {}
     for rec in df.to_dict("records"):
         out.setdefault(rec["source_file"], []).append({k: _none(v) for k, v in rec.items()})

@@ -5,7 +5,7 @@ import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 
 
@@ -22,7 +22,7 @@ def _fold(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _word_re(spelling: str) -> re.Pattern[str]:
     return re.compile(r"(?<![\w-])" + re.escape(_fold(spelling)).replace(r"\ ", r"\s+") + r"(?![\w-])", re.IGNORECASE)
 

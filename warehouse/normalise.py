@@ -4,7 +4,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import re
-from typing import Any
+from typing import NotRequired, TypedDict
 
 from extract.checks import row_consistent
 from labelaudit.contracts.records import FileExtraction, PanelRecord, RowRecord
@@ -14,16 +14,77 @@ from warehouse.names import identify
 from warehouse.units import canonical_amount, round_sig
 
 
+class LabelVersionRow(TypedDict):
+    """A ``label_versions`` row (warehouse/schema.sql) as normalise writes it: what the extract
+    stage read off one panel of one file's bytes, normalised, before the load step stores it."""
+
+    product_id: str
+    sha256: str
+    page: int | None               # None: the file's row when it has no readable panel
+    panel: int | None
+    region: str | None
+    label_brand: str | None
+    label_product_name: str | None
+    serving_size: str | None
+    servings_per_container: str | None
+    servings_per_day: float | None
+    servings_per_day_assumed: bool | None
+    directions: str | None
+    status: str
+    status_detail: str | None
+    extractor_version: str
+    page_count: NotRequired[int | None]      # the file's, set by normalise_file
+    fine_print: NotRequired[str | None]      # a read panel's only
+    child_servings_per_day: NotRequired[float | None]
+    child_min_age_years: NotRequired[float | None]
+    x0: float | None
+    top: float | None
+    x1: float | None
+    bottom: float | None
+
+
+class NutrientRow(TypedDict):
+    """A ``nutrients_as_read`` row (warehouse/schema.sql): one printed row of a panel, identified
+    and converted to its canonical unit and daily amount."""
+
+    product_id: str
+    row_index: int
+    nutrient: str | None
+    form: str | None
+    form_detail: str | None
+    label_text: str
+    amount: float | None
+    unit: str | None
+    alt_amount: float | None
+    alt_unit: str | None
+    amount_text: str
+    dv_text: str
+    amount_canonical: float | None
+    canonical_unit: str | None
+    daily_amount_canonical: float | None
+    percent_dv: float | None
+    percent_nrv: float | None
+    page: int
+    x0: float | None
+    top: float | None
+    x1: float | None
+    bottom: float | None
+    read_method: str
+    confidence: float
+    figures_consistent: bool
+
+
 def product_id(sha256: str, page: int | None, panel: int | None) -> str:
     """Same bytes, page and panel give the same id on every run (SPEC ``product_id``)."""
     where = "file" if page is None else f"{page}#{panel}"
     return hashlib.sha256(f"{sha256}#{where}".encode()).hexdigest()[:20]
 
 
-def normalise_file(sha256: str, ext: FileExtraction, extractor_version: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def normalise_file(sha256: str, ext: FileExtraction,
+                   extractor_version: str) -> tuple[list[LabelVersionRow], list[NutrientRow]]:
     """(label_versions rows, nutrients rows) for one file's extraction."""
     if ext.status != "ok" or not ext.panels:
-        version = {
+        version: LabelVersionRow = {
             "product_id": product_id(sha256, None, None), "sha256": sha256, "page": None, "panel": None,
             "region": None, "label_brand": None, "label_product_name": None, "serving_size": None,
             "servings_per_container": None, "servings_per_day": None, "servings_per_day_assumed": None,
@@ -33,7 +94,8 @@ def normalise_file(sha256: str, ext: FileExtraction, extractor_version: str) -> 
             "x0": None, "top": None, "x1": None, "bottom": None,
         }
         return [version], []
-    versions, nutrients = [], []
+    versions: list[LabelVersionRow] = []
+    nutrients: list[NutrientRow] = []
     for panel in ext.panels:
         v, n = normalise_panel(sha256, panel, extractor_version)
         v["page_count"] = ext.page_count
@@ -44,7 +106,8 @@ def normalise_file(sha256: str, ext: FileExtraction, extractor_version: str) -> 
     return versions, nutrients
 
 
-def normalise_panel(sha256: str, panel: PanelRecord, extractor_version: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def normalise_panel(sha256: str, panel: PanelRecord,
+                    extractor_version: str) -> tuple[LabelVersionRow, list[NutrientRow]]:
     pid = product_id(sha256, panel.page, panel.panel)
     if panel.per_daily_dose and not panel.serving_size:
         # EU "per daily dose" with no quantity: the amounts are already a day's (SPEC "Dose semantics")
@@ -64,7 +127,7 @@ def normalise_panel(sha256: str, panel: PanelRecord, extractor_version: str) -> 
         if problem:
             review.append(problem)
     box = panel.bbox or (None, None, None, None)
-    version = {
+    version: LabelVersionRow = {
         "product_id": pid, "sha256": sha256, "page": panel.page, "panel": panel.panel,
         "region": panel.region, "label_brand": panel.brand, "label_product_name": panel.product_name,
         "serving_size": panel.serving_size, "servings_per_container": panel.servings_per_container,
@@ -75,7 +138,7 @@ def normalise_panel(sha256: str, panel: PanelRecord, extractor_version: str) -> 
         "child_min_age_years": child[1] if child else None,
         "x0": box[0], "top": box[1], "x1": box[2], "bottom": box[3],
     }
-    rows = []
+    rows: list[NutrientRow] = []
     for i, row in enumerate(panel.rows):
         nutrient, form, detail = identify(row.label_text)
         if panel.region == "eu" and nutrient:
@@ -116,6 +179,7 @@ def eu_decimal_comma(nutrient: str, row: RowRecord) -> RowRecord:
     first = row.amount_text.split("(")[0]
     if not _THOUSANDS.search(first):
         return row
+    printed_nrv = row.percent_nrv
     alt = dataclasses.replace(row, amount=row.amount / 1000.0)
     if row.alt_amount is not None and row.alt_unit != "IU" and _THOUSANDS.search(row.amount_text[len(first):]):
         alt.alt_amount = row.alt_amount / 1000.0
@@ -124,6 +188,6 @@ def eu_decimal_comma(nutrient: str, row: RowRecord) -> RowRecord:
         c, _ = canonical_amount(nutrient, r)
         if not c:
             return float("inf")
-        return abs(c / NRV[nutrient] * 100.0 - row.percent_nrv) / max(row.percent_nrv, 1.0)
+        return abs(c / NRV[nutrient] * 100.0 - printed_nrv) / max(printed_nrv, 1.0)
 
     return alt if fit(alt) < 0.1 <= fit(row) else row

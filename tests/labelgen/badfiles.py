@@ -16,7 +16,7 @@ from reportlab.lib.pdfencrypt import StandardEncryption
 from reportlab.pdfgen import canvas as rl_canvas
 
 from .records import random_product
-from .render import render_label_bytes, wrap, REG, BOLD
+from .render import BOLD, REG, render_label_bytes, wrap
 
 ZERO_BYTE = "label-upload-0412.pdf"
 TRUNCATED = "vitamin-d3-10-000-iu.pdf"

@@ -55,12 +55,12 @@ class Figures:
     name_right: int = 0
     per_rule: dict = field(default_factory=lambda: {r: [0, 0, 0] for r in RULES})  # tp, fp, fn
 
-    def add(self, o: "Figures"):
+    def add(self, o: Figures):
         for k in ("panels", "found", "tp", "fp", "fn", "key_rows", "daily_right", "spd_right", "flag_tp", "flag_fp",
                   "flag_fn", "expect_flag", "silent", "review", "brand_right", "name_right"):
             setattr(self, k, getattr(self, k) + getattr(o, k))
         for r in RULES:
-            self.per_rule[r] = [a + b for a, b in zip(self.per_rule[r], o.per_rule[r])]
+            self.per_rule[r] = [a + b for a, b in zip(self.per_rule[r], o.per_rule[r], strict=True)]
 
     def values(self) -> dict:
         def ratio(a, b):
@@ -109,7 +109,8 @@ def read_warehouse(db):
         prods = {}
         by_file = defaultdict(list)
         for sf, page, panel, pid, pkey, spd, brand, name, status in con.execute(
-                "SELECT source_file, page, panel, product_id, product_key, servings_per_day, brand, product_name, status "
+                "SELECT source_file, page, panel, product_id, product_key, servings_per_day, brand, product_name, "
+                "status "
                 "FROM products").fetchall():
             by_file[sf].append(pkey)
             if status == "ok":
@@ -155,7 +156,8 @@ def score_panel(t, wh) -> Figures:
     for n in tk:
         hit = next((i for i, q in enumerate(pred) if _match(n, q)), None)
         daily_t = n["amount_canonical"] * spd
-        same = [q for q in nut[p["pid"]] if q["nutrient"] == n["nutrient"] and (q["form"] or None) == (n.get("form") or None)]
+        same = [q for q in nut[p["pid"]]
+                if q["nutrient"] == n["nutrient"] and (q["form"] or None) == (n.get("form") or None)]
         if any(_close(daily_t, q["daily"], 1e-3) for q in same):
             f.daily_right += 1
         if hit is None:
@@ -211,7 +213,7 @@ def _sort_key(item):
 def table(figs: dict[str, Figures], title: str = "") -> str:
     """One table: overall first, then every axis value, weakest first (by daily amount exact, then
     key-nutrient F1: the daily amount is what the rules read)."""
-    cols = ["n"] + list(METRICS)
+    cols = ["n", *METRICS]
     lines = []
     if title:
         lines.append(title)

@@ -12,12 +12,11 @@ LibreOffice converts every label of a catalog in one soffice run (it costs secon
 from __future__ import annotations
 
 import html
+import logging
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
-
-import logging
 
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
@@ -190,7 +189,7 @@ def layout_panel(ops, st, p, x, y, w):
     for i, row in enumerate(pr["rows"]):
         names = st.wrap(row["name"], name_w - 6)
         cells = []
-        for c, (a, d) in enumerate(row["cells"]):
+        for a, d in row["cells"]:
             cells.append((st.wrap(a, amt_w), d))
         n = max([len(names)] + [len(a) for a, _ in cells])
         y += lead
@@ -396,7 +395,8 @@ def _panel_html(p, ax):
     aa, da = ax["amount_align"], ax["dv_align"]
     frac = int(100 * NAME_FRAC[ax["name_wrap"]] * (1.0 if ncols == 1 else 0.8))
     out = [f"<table class='panel' cellspacing='0' cellpadding='1' "
-           f"{'border=1' if rules == 'ruled' else ''} style='border:{'1pt solid black' if rules == 'ruled' else 'none'}'>",
+           f"{'border=1' if rules == 'ruled' else ''} "
+           f"style='border:{'1pt solid black' if rules == 'ruled' else 'none'}'>",
            f"<tr><td colspan='{span}'><b style='font-size:{st_size(ax) * 2.2:.1f}pt'>{e(pr['title'])}</b></td></tr>"]
     for ln in pr["head"]:
         out.append(f"<tr><td colspan='{span}'>{e(ln)}</td></tr>")
@@ -408,7 +408,8 @@ def _panel_html(p, ax):
         for c, t in enumerate(pr["col_titles"]):
             cells.append(f"<td align='{aa}' style='text-align:{aa}'><b>{e(t)}</b></td>")
             if has_dv:
-                cells.append(f"<td align='{da}' style='text-align:{da}'><b>{e(pr['dv_header'] or '') if pr['dv_cols'][c] else ''}</b></td>")
+                dv_header = e(pr['dv_header'] or '') if pr['dv_cols'][c] else ''
+                cells.append(f"<td align='{da}' style='text-align:{da}'><b>{dv_header}</b></td>")
         out.append("<tr>" + "".join(cells) + "</tr>")
     else:
         ah = f"<b>{e(pr.get('amount_header') or '')}</b>"
@@ -427,7 +428,8 @@ def _panel_html(p, ax):
         out.append("<tr valign='top'>" + "".join(cells) + "</tr>")
     out.append(f"<tr><td colspan='{span}' style='border-top:{thick};height:2pt'></td></tr>")
     for note in pr["foot"]:
-        out.append(f"<tr><td colspan='{span}'><span style='font-size:{st_size(ax) * 0.82:.1f}pt'>{e(note)}</span></td></tr>")
+        out.append(f"<tr><td colspan='{span}'><span "
+                   f"style='font-size:{st_size(ax) * 0.82:.1f}pt'>{e(note)}</span></td></tr>")
     out.append("</table>")
     return "\n".join(out)
 
@@ -454,22 +456,26 @@ def label_html(label, page_size=True):
         for i, p in enumerate(label["panels"]):
             if i:
                 cells.append(f"<td style='width:{gut}pt'></td>")
-            cells.append(f"<td valign='top' style='width:{pw}pt' width='{int(pw * 4 / 3)}'>{_column_html(p, ax, pos)}</td>")
+            cells.append(f"<td valign='top' style='width:{pw}pt' "
+                         f"width='{int(pw * 4 / 3)}'>{_column_html(p, ax, pos)}</td>")
     else:
         p = label["panels"][0]
-        cols = (["market"] if ax["arrangement"] == "text_beside" else []) + ["panel"] + (["dirs"] if pos == "beside" else [])
+        cols = ((["market"] if ax["arrangement"] == "text_beside" else []) + ["panel"]
+                + (["dirs"] if pos == "beside" else []))
         if ax["arrangement"] == "text_beside" and label["layout"]["beside_side"] == "right":
             cols = cols[1:] + cols[:1]
         for k, kind in enumerate(cols):
             if k:
                 cells.append(f"<td style='width:{gut}pt'></td>")
             if kind == "panel":
-                cells.append(f"<td valign='top' style='width:{pw}pt' width='{int(pw * 4 / 3)}'>{_column_html(p, ax, pos)}</td>")
+                cells.append(f"<td valign='top' style='width:{pw}pt' "
+                             f"width='{int(pw * 4 / 3)}'>{_column_html(p, ax, pos)}</td>")
             elif kind == "dirs":
                 cells.append("<td valign='top' class='side'>" +
                              "".join(f"<p>{e(x)}</p>" for x in _directions_paras(p)) + "</td>")
             else:
-                cells.append("<td valign='top' class='side'>" + "".join(f"<p>{e(x)}</p>" for x in _marketing(p)) + "</td>")
+                cells.append("<td valign='top' class='side'>"
+                             + "".join(f"<p>{e(x)}</p>" for x in _marketing(p)) + "</td>")
     total_w = 40 + pw * len(label["panels"]) + (pw * 0.75 + gut) * (len(cells) // 2 + 1 - len(label["panels"]))
     page = f"@page {{ size: {max(300, total_w + 40):.0f}pt 760pt; margin: 16pt }}" if page_size else ""
     ls = f"letter-spacing:{st.cs:.2f}pt;" if st.cs else ""
@@ -512,7 +518,7 @@ def _libreoffice(jobs, timeout=600):
         subprocess.run([exe, f"-env:UserInstallation=file://{tmp / 'profile'}", "--headless",
                         "--infilter=HTML (StarWriter)", "--convert-to", "pdf:writer_pdf_Export", "--outdir", str(out),
                         *map(str, files)], check=True, capture_output=True, timeout=timeout)
-        for (label, target), f in zip(jobs, files):
+        for (_label, target), f in zip(jobs, files, strict=True):
             shutil.move(str(out / f"{f.stem}.pdf"), str(target))
 
 
@@ -568,7 +574,7 @@ def render_space_catalog(labels, root, names=None):
     root.mkdir(parents=True, exist_ok=True)
     names = names or [f"{i:04d}" for i in range(len(labels))]
     truth, lo = [], []
-    for label, name in zip(labels, names):
+    for label, name in zip(labels, names, strict=True):
         rel = f"{name}.pdf"
         prod = label["axes"]["producer"]
         if prod == "libreoffice":
@@ -581,4 +587,4 @@ def render_space_catalog(labels, root, names=None):
     return truth
 
 
-__all__ = ["render_space_catalog", "label_html", "layout_label", "truth_lines", "PRODUCERS", "FONTS"]
+__all__ = ["FONTS", "PRODUCERS", "label_html", "layout_label", "render_space_catalog", "truth_lines"]

@@ -131,7 +131,7 @@ def fmt_num(x: float, comma: bool = True) -> str:
 def round_sig(x: float, sig: int = 6) -> float:
     if x == 0:
         return 0.0
-    return round(x, sig - 1 - int(math.floor(math.log10(abs(x)))))
+    return round(x, sig - 1 - math.floor(math.log10(abs(x))))
 
 
 def _dv_text(pct):
@@ -314,7 +314,7 @@ def _qty_words(rng, n):
 
 def directions_for(rng, style, qty, unit):
     """Return (sentence or None, servings_per_day, assumed) for a directions style."""
-    s1, _, l1, lp = UNITS[unit]
+    _s1, _, l1, lp = UNITS[unit]
     noun = l1 if qty == 1 else lp
     q = _qty_words(rng, qty)
     if style == "none":
@@ -452,10 +452,10 @@ def random_product(rng: random.Random, **overrides) -> dict:
         k_pick = {"K2": rng.choice(K2_NAMES_EXT), "K1": rng.choice(K1_NAMES_EXT)}
         _vd, _vk = _vitamin_d_row, _vitamin_k_row
 
-        def vitamin_d_row(rng_, iu, form="D3", fmt=None, name=None, old_dv=None):  # noqa: F811
+        def vitamin_d_row(rng_, iu, form="D3", fmt=None, name=None, old_dv=None):
             return _vd(rng_, iu, form, fmt, name or d_name.get(form), old_dv)
 
-        def vitamin_k_row(rng_, form="K2", mcg=None, name=None):  # noqa: F811
+        def vitamin_k_row(rng_, form="K2", mcg=None, name=None):
             return _vk(rng_, form, mcg, name or k_pick[form])
     else:
         vitamin_d_row, vitamin_k_row = _vitamin_d_row, _vitamin_k_row
@@ -631,7 +631,7 @@ DIRECTIONS_STYLES = ("daily", "adults_per_day", "twice_daily", "double_units", "
                      "weekly", "none")
 DIRECTIONS_STYLES_NEW = ("word_range", "or_range", "times_range", "three_times", "each_meal",
                          "adults_children", "adults_12", "ceiling")
-DIRECTIONS_STYLES_EXT = DIRECTIONS_STYLES_NEW + ("twice_daily", "every_other_day", "weekly", "range", "daily")
+DIRECTIONS_STYLES_EXT = (*DIRECTIONS_STYLES_NEW, "twice_daily", "every_other_day", "weekly", "range", "daily")
 # amount-column header: "Amount Per Serving", "Amount Per 2 Capsules" (the serving size),
 # "Each Capsule Contains" (one-unit servings; "Two Capsules Contain" otherwise)
 AMOUNT_HEADERS = ("serving", "per_qty", "each")
@@ -719,7 +719,7 @@ def _ext_kind(rng, feats, var) -> str:
     if "names" in feats or var.get("name_variants"):
         return rng.choices(["d3_only", "d3_k2", "d3_k1", "adk", "lookalike", "k2_only", "multi", "d3_mg"],
                            weights=[3, 4, 3, 4, 3, 1, 1, 1])[0]
-    return rng.choices(KINDS + EXTRA_KINDS, weights=KIND_WEIGHTS + [2, 1])[0]
+    return rng.choices(KINDS + EXTRA_KINDS, weights=[*KIND_WEIGHTS, 2, 1])[0]
 
 
 def _pick_unit_ext(rng, kind):
@@ -751,7 +751,7 @@ def _cap(text):
 def directions_for_new(rng, style, qty, unit):
     """The extended directions wordings: (sentence, servings_per_day, assumed=False). SPEC: a range
     takes its upper end, a label ceiling is the most it allows, adults' directions over children's."""
-    s1, sp, l1, lp = UNITS[unit]
+    _s1, _sp, l1, lp = UNITS[unit]
 
     def noun(n):
         return l1 if n == 1 else lp

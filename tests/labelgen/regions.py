@@ -11,6 +11,7 @@ are untouched.
 from __future__ import annotations
 
 import random
+from typing import Any
 
 from reportlab.lib.colors import black
 
@@ -70,7 +71,7 @@ def region_product(rng: random.Random, kind: str, **overrides) -> dict:
         raise ValueError(f"unknown region kind {kind!r}; expected {REGION_KINDS}")
     combo = overrides.pop("combo", None) or rng.choice(COMBOS)
     brand = rng.choice(BRANDS)
-    rec = {"brand": brand, "kind": kind, "combo": combo, "sku": f"R-{rng.randint(0, 99999):05d}",
+    rec: dict[str, Any] = {"brand": brand, "kind": kind, "combo": combo, "sku": f"R-{rng.randint(0, 99999):05d}",
            "region": "us" if kind == "two_column" else kind, "other_rows": []}
     {"two_column": _two_column, "ca": _canadian, "eu": _eu}[kind](rng, rec, combo)
     rec.update(overrides)
@@ -115,7 +116,8 @@ def _two_column(rng, rec, combo):
             cols.append((_us_amount(nutrient, a, d_fmt), _dv(nutrient, a) if dv_cols[c] else ""))
         rows.append({"label_text": label, "columns": cols})
         nutrients.append({"label_text": label, "nutrient": nutrient, "form": form,
-                          "amount_canonical": amt * qtys[pick], "canonical_unit": "mcg" if nutrient.startswith("vit") else "mg",
+                          "amount_canonical": amt * qtys[pick],
+                          "canonical_unit": "mcg" if nutrient.startswith("vit") else "mg",
                           "amount_text": cols[pick][0], "dv_text": cols[pick][1],
                           "percent_dv": float(cols[pick][1][:-1].replace(",", "")) if cols[pick][1] else None})
     name = {"d3": "Vitamin D3", "d3_k2": "D3 + K2", "d3_mg": "Magnesium + D3", "d3_k2_mg": "D3 K2 Magnesium",
@@ -145,7 +147,7 @@ CA_FRENCH = {4.0: "Adultes : prendre 1 {u} 1 à 4 fois par jour.", 1.0: "Adultes
 
 def _canadian(rng, rec, combo):
     unit = rng.choice(["softgel", "softgel", "capsule", "tablet", "veggie capsule"])
-    s1, sp, l1, lp = UNITS[unit]
+    s1, _sp, l1, lp = UNITS[unit]
     fr = FRENCH_UNITS[unit]
     iu = rng.choice([400, 1000, 1000, 2500, 4000, 10000])
     specs = _nutrient_specs(rng, combo, iu)

@@ -1,8 +1,8 @@
 """Render product records (see records.py) to Supplement Facts label PDFs with reportlab.
 
 Everything is vector text in the standard Helvetica / Helvetica-Bold fonts (WinAnsi encoding,
-which has µ, †, ® and the en dash; bullets are drawn, see _BULLET_NOTE). Layout is done top-down into a list of drawing ops,
-so a page can be sized to its content before the canvas exists.
+which has µ, †, ® and the en dash; bullets are drawn, see _BULLET_NOTE). Layout is done top-down
+into a list of drawing ops, so a page can be sized to its content before the canvas exists.
 
 Public: ``render_label(record, path, layout="ruled")``,
 ``render_catalog(records, path, per_page=1, cover=True, retailer=..., title=...)``,

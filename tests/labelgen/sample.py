@@ -17,6 +17,7 @@ import re
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 from .badfiles import BAD_FILE_STATUS, write_bad_files
 from .records import expected_flags, random_product
@@ -26,7 +27,7 @@ DEFAULT_SEED = 20250301
 RETAILERS = ["Corner Pharmacy", "GreenMart"]
 
 # (brand, layout, generation overrides). Comments give the expected flags.
-LABELS = [
+LABELS: list[tuple[str, str, dict[str, Any]]] = [
     ("Kestrel Health", "ruled", dict(kind="d3_only", d_iu=5000, d_format="mcg_iu", directions_style="daily",
                                      serving_qty=1)),                            # K2 + MG
     ("Kestrel Health", "ruled", dict(kind="d3_k2", d_iu=5000, directions_style="daily", serving_qty=1)),  # MG
@@ -44,7 +45,8 @@ LABELS = [
                                                directions_style="daily", serving_qty=1)),  # K2+MG
     ("Tidewater Nutrition", "retail", dict(kind="d3_ca", d_iu=1000, directions_style="daily")),
     ("Tidewater Nutrition", "ruled", dict(kind="k2_only", directions_style="daily", serving_qty=1)),
-    ("Tidewater Nutrition", "retail", dict(kind="d3_only", d_iu=10000, d_format="ug", directions_style="every_other_day")),
+    ("Tidewater Nutrition", "retail", dict(kind="d3_only", d_iu=10000, d_format="ug",
+                                           directions_style="every_other_day")),
     ("Tidewater Nutrition", "ruled", dict(kind="d3_only", d_iu=1000, d_format="iu", directions_style="none")),
     ("Tidewater Nutrition", "borderless", dict(kind="d3_mg", d_iu=2000, providing=False, directions_style="range")),
 ]
@@ -89,7 +91,7 @@ def build(out_dir, seed: int = DEFAULT_SEED) -> list[dict]:
     cat_name = "catalogs/greenmart-catalog.pdf"
     where = render_catalog(cat_recs, out / cat_name, per_page=2, cover=True, retailer="GreenMart",
                            title="GreenMart – Vitamin & Supplement Catalog 2025")
-    for rec, pos in zip(cat_recs, where):
+    for rec, pos in zip(cat_recs, where, strict=True):
         truth.append({"file": cat_name, **pos, "layout": "catalog2", **rec, "flags": expected_flags(rec)})
 
     bad = write_bad_files(out / "inbox")

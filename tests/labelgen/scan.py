@@ -41,12 +41,13 @@ def degrade(img: Image.Image, skew_deg: float = 0.0, noise: float = 0.0, rotate:
     """Skew (degrees, positive = anticlockwise), turn by ``rotate`` degrees clockwise, add noise."""
     rng = np.random.default_rng(seed)
     if skew_deg:
-        img = img.rotate(skew_deg, resample=Image.BICUBIC, expand=True, fillcolor=255)
+        img = img.rotate(skew_deg, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
     rotate = int(rotate) % 360
     if rotate:
         if rotate not in (90, 180, 270):
             raise ValueError("rotate must be 0, 90, 180 or 270")
-        img = img.transpose({90: Image.ROTATE_270, 180: Image.ROTATE_180, 270: Image.ROTATE_90}[rotate])
+        turn = {90: Image.Transpose.ROTATE_270, 180: Image.Transpose.ROTATE_180, 270: Image.Transpose.ROTATE_90}
+        img = img.transpose(turn[rotate])
     if noise:
         a = np.asarray(img, dtype=np.float32)
         # paper that is not quite white, uneven toner, sensor noise

@@ -27,6 +27,7 @@ decimal commas, in the market's language).
 from __future__ import annotations
 
 import random
+from typing import Any
 
 from .records import DV, OLD_DV_D_IU, expected_flags, fmt_num, round_half_up
 
@@ -156,7 +157,8 @@ NAMES = {  # (nutrient, form) -> {lang: [names]}
         "nl": ["Vitamine K2 (menaquinon-7)", "Vitamine K2 (MK-7)"]},
     ("vitamin_k", "K1"): {
         "en": ["Vitamin K (as phytonadione)", "Vitamin K1 (as phylloquinone)", "Vitamin K (as phytomenadione)"],
-        "fr": ["Vitamine K1 (phylloquinone)"], "de": ["Vitamin K1 (Phyllochinon)"], "it": ["Vitamina K1 (fillochinone)"],
+        "fr": ["Vitamine K1 (phylloquinone)"], "de": ["Vitamin K1 (Phyllochinon)"],
+        "it": ["Vitamina K1 (fillochinone)"],
         "es": ["Vitamina K1 (filoquinona)"], "nl": ["Vitamine K1 (fyllochinon)"]},
     ("magnesium", None): {
         "en": ["Magnesium (as magnesium citrate)", "Magnesium (as magnesium glycinate)", "Magnesium",
@@ -166,7 +168,8 @@ NAMES = {  # (nutrient, form) -> {lang: [names]}
         "nl": ["Magnesium (magnesiumcitraat)", "Magnesium"]},
     ("calcium", None): {
         "en": ["Calcium (as calcium carbonate)", "Calcium (as calcium citrate)", "Calcium"],
-        "fr": ["Calcium (carbonate de calcium)"], "de": ["Calcium (Calciumcarbonat)"], "it": ["Calcio (carbonato di calcio)"],
+        "fr": ["Calcium (carbonate de calcium)"], "de": ["Calcium (Calciumcarbonat)"],
+        "it": ["Calcio (carbonato di calcio)"],
         "es": ["Calcio (carbonato cálcico)"], "nl": ["Calcium (calciumcarbonaat)"]},
     ("vitamin_a", "preformed"): {"en": ["Vitamin A (as retinyl palmitate)", "Vitamin A (as retinyl acetate)"],
                                  "fr": ["Vitamine A (palmitate de rétinyle)"], "de": ["Vitamin A (Retinylpalmitat)"],
@@ -178,7 +181,7 @@ CA_FR_NAMES = {"vitamin_d": "Vitamine D3", "vitamin_k": "Vitamine K2", "magnesiu
 NRV = {"vitamin_d": 5.0, "vitamin_k": 75.0, "magnesium": 375.0, "calcium": 800.0, "vitamin_a": 800.0}
 CANON_UNIT = {"vitamin_d": "mcg", "vitamin_k": "mcg", "magnesium": "mg", "calcium": "mg", "vitamin_a": "mcg RAE"}
 
-PRODUCT_ROWS = {
+PRODUCT_ROWS: dict[str, list[tuple[str, str | None]]] = {
     "d3_only": [("vitamin_d", "D3")], "d3_k2": [("vitamin_d", "D3"), ("vitamin_k", "K2")],
     "d3_k1": [("vitamin_d", "D3"), ("vitamin_k", "K1")], "d3_mg": [("vitamin_d", "D3"), ("magnesium", None)],
     "d3_ca": [("calcium", None), ("vitamin_d", "D3")],
@@ -188,8 +191,10 @@ PRODUCT_ROWS = {
     "d_noform": [("vitamin_d", None)],
 }
 PRODUCT_NAMES = {
-    "en": {"d3_only": ["Vitamin D3 {iu} IU", "Vitamin D3", "High Potency D3", "Sunlight D3 {mcg} mcg", "D3 Drops-Free Softgels"],
-           "d3_k2": ["D3 + K2", "Vitamin D3 & K2 (MK-7)", "K2-D3 Synergy"], "d3_k1": ["Vitamin D & K", "D3 with Vitamin K"],
+    "en": {"d3_only": ["Vitamin D3 {iu} IU", "Vitamin D3", "High Potency D3", "Sunlight D3 {mcg} mcg",
+                       "D3 Drops-Free Softgels"],
+           "d3_k2": ["D3 + K2", "Vitamin D3 & K2 (MK-7)", "K2-D3 Synergy"],
+           "d3_k1": ["Vitamin D & K", "D3 with Vitamin K"],
            "d3_mg": ["Magnesium + D3", "Calm Mag with D3"], "d3_ca": ["Calcium + D3", "Bone Calcium with D3"],
            "d3_k2_mg": ["D3 K2 Magnesium", "Triple Bone Support"], "adk": ["Vitamins A, D3 & K2", "ADK Complex"],
            "mg_only": ["Magnesium Glycinate", "Magnesium Citrate"], "k2_only": ["Vitamin K2 MK-7", "K2 Complex"],
@@ -247,7 +252,8 @@ def directions_en(rng, kind: str, q: int, unit: str):
         n = q * k
         return f"{_lead(rng)} {_num(rng, n)} {uw(n)} {per_day}{_tail(rng)}.", n
     if kind == "times_daily":
-        k, word = rng.choice([(2, "twice daily"), (2, "two times daily"), (2, "2 times per day"), (3, "three times daily"),
+        k, word = rng.choice([(2, "twice daily"), (2, "two times daily"), (2, "2 times per day"),
+                              (3, "three times daily"),
                               (3, "3 times a day"), (2, "once or twice daily"), (2, "twice a day")])
         return f"{_lead(rng)} {_num(rng, q)} {uw(q)} {word}{_tail(rng)}.", q * k
     if kind == "split":
@@ -255,7 +261,8 @@ def directions_en(rng, kind: str, q: int, unit: str):
         if rng.random() < 0.3 and q >= 1:
             parts = [(a, "with breakfast"), (a, "with lunch"), (a, "with dinner")]
         else:
-            parts = rng.choice([[(a, "in the morning"), (a, "in the evening")], [(a, "with breakfast"), (a, "with dinner")],
+            parts = rng.choice([[(a, "in the morning"), (a, "in the evening")], [(a, "with breakfast"), (a, "with "
+                                                                                                            "dinner")],
                                 [(a, "in the morning"), (a, "at bedtime")]])
         bits = [f"{_num(rng, n)} {uw(n) if rng.random() < 0.6 else ''} {when}".replace("  ", " ") for n, when in parts]
         text = f"{_lead(rng)} " + (", ".join(bits[:-1]) + " and " + bits[-1])
@@ -507,7 +514,7 @@ def draw_panel(rng: random.Random, market: str, force: dict | None = None) -> di
         if marks == "numbers" and i == 0:
             name += "¹"
             numbered.append(name)
-        cells = []
+        cells: list[list[Any]] = []  # [amount text, %DV text, %DV figure] per amount column
         k_unit = "µg" if region != "us" and rng.random() < 0.7 else "mcg"
         for cq in col_q:
             amt = per_unit[(nut, form)] * cq
@@ -585,6 +592,7 @@ def draw_panel(rng: random.Random, market: str, force: dict | None = None) -> di
         spd, assumed = round(per_day_units / q, 6), False
     french = None
     if region == "ca" and dtext is not None:
+        assert per_day_units is not None  # directions text always comes with its units a day
         k = per_day_units / q
         fu = CA_FR_UNIT[unit]
         french = (CA_DIR_FR[int(k)].format(n=q, u=fu[0] if q == 1 else fu[1]) if k in (1, 2) else None)
@@ -622,16 +630,16 @@ def draw_panel(rng: random.Random, market: str, force: dict | None = None) -> di
                                     f"Each {s1} Contains" if q == 1 and not col_titles else "Amount Per Serving"])
         dv_header = rng.choice(["% Daily Value", "%DV", "% DV", "% Daily Value*", "%Daily Value"])
     elif region == "ca":
-        fu = CA_FR_UNIT[unit][0]
+        fr_unit = CA_FR_UNIT[unit][0]
         title = "Medicinal Ingredients / Ingrédients médicinaux"
-        head = rng.choice([[f"Each {s1.lower()} contains / Chaque {fu} contient :"],
-                           [f"Each {s1.lower()} contains:", f"Chaque {fu} contient :"]])
+        head = rng.choice([[f"Each {s1.lower()} contains / Chaque {fr_unit} contient :"],
+                           [f"Each {s1.lower()} contains:", f"Chaque {fr_unit} contient :"]])
         serving = f"1 {s1}" if q == 1 else serving
         amount_header, dv_header = None, None
         if q != 1:
             head = [f"Each dose ({serving}) contains / Chaque dose contient :"]
     else:
-        titles, dd, pu, nrv, nrv_foot = EU_PANEL[lang]
+        titles, dd, pu, nrv, _nrv_foot = EU_PANEL[lang]
         title = rng.choice(titles)
         head = []
         amount_header = None if col_titles else f"{dd} ({q} {s1 if q == 1 else sp})"
@@ -663,7 +671,8 @@ def draw_panel(rng: random.Random, market: str, force: dict | None = None) -> di
         "brand": brand, "product_name": product_name, "serving_size": serving, "serving_qty": q,
         "serving_unit": unit, "servings_per_day": spd, "servings_per_day_assumed": assumed,
         "directions": dtext, "region": region, "nutrients": nutrients, "axes": ax,
-        "print": {"header_over_amount": region == "eu", "title": title, "head": head, "col_titles": col_titles, "amount_header": amount_header,
+        "print": {"header_over_amount": region == "eu", "title": title, "head": head, "col_titles": col_titles,
+                  "amount_header": amount_header,
                   "dv_header": dv_header, "rows": prows, "foot": foot, "directions_heading": heading,
                   "directions_fr": french, "lang": lang, "market": market,
                   "dv_cols": [region != "ca"] * len(col_q) if region != "eu" or not col_titles
@@ -676,12 +685,17 @@ def draw_panel(rng: random.Random, market: str, force: dict | None = None) -> di
 
 def _other_text(rng, region, lang, unit):
     if region == "eu":
-        return [{"en": "Ingredients: bulking agent (microcrystalline cellulose), capsule shell (hydroxypropyl methylcellulose).",
-                 "fr": "Ingrédients : agent de charge (cellulose microcristalline), enveloppe (hydroxypropylméthylcellulose).",
+        return [{"en": "Ingredients: bulking agent (microcrystalline cellulose), capsule shell (hydroxypropyl "
+                       "methylcellulose).",
+                 "fr": "Ingrédients : agent de charge (cellulose microcristalline), enveloppe "
+                       "(hydroxypropylméthylcellulose).",
                  "de": "Zutaten: Füllstoff (mikrokristalline Cellulose), Kapselhülle (Hydroxypropylmethylcellulose).",
-                 "it": "Ingredienti: agente di carica (cellulosa microcristallina), involucro (idrossipropilmetilcellulosa).",
-                 "es": "Ingredientes: agente de carga (celulosa microcristalina), cápsula (hidroxipropilmetilcelulosa).",
-                 "nl": "Ingrediënten: vulstof (microkristallijne cellulose), capsulewand (hydroxypropylmethylcellulose)."}[lang],
+                 "it": "Ingredienti: agente di carica (cellulosa microcristallina), involucro "
+                       "(idrossipropilmetilcellulosa).",
+                 "es": "Ingredientes: agente de carga (celulosa microcristalina), cápsula "
+                       "(hidroxipropilmetilcelulosa).",
+                 "nl": "Ingrediënten: vulstof (microkristallijne cellulose), capsulewand "
+                       "(hydroxypropylmethylcellulose)."}[lang],
                 EU_DIR[lang][3]]
     if region == "ca":
         return ["Non-medicinal ingredients / Ingrédients non médicinaux : gelatin, glycerin, olive oil / gélatine, "
@@ -753,10 +767,7 @@ def _template_label(rng, force):
     from .regions import region_product
 
     layout = force.get("template") or rng.choice(TEMPLATES)
-    if layout in ("two_column", "ca", "eu"):
-        rec = region_product(rng, layout)
-    else:
-        rec = random_product(rng)
+    rec = region_product(rng, layout) if layout in ("two_column", "ca", "eu") else random_product(rng)
     rec["flags"] = expected_flags(rec)
     market = {"ca": "ca", "eu": "eu_en"}.get(layout, "us")
     ax = {k: "template" for k in FILE_AXES}

@@ -31,7 +31,7 @@ def _upper(s: str) -> str:
 
 
 def typography_product(rng: random.Random, feature: str) -> dict:
-    if feature not in TYPO_FEATURES + ("libreoffice",):
+    if feature not in (*TYPO_FEATURES, "libreoffice"):
         raise ValueError(f"unknown typography feature {feature!r}")
     t = {"caps": False, "base": 8.0, "char_space": 0.0, "glyphs": False, "shuffle": False, "brand_space": 0.0}
     if feature == "caps":
@@ -54,7 +54,8 @@ def typography_product(rng: random.Random, feature: str) -> dict:
             if not n.get("amount_note") and rng.random() < 0.5:
                 n["amount_text"] += rng.choice(["**", "‡", "*", "†"])
     elif feature == "blend_k2":
-        rec = random_product(rng, kind=rng.choice(["d3_only", "d3_only", "d3_mg"]), d_iu=rng.choice([2000, 5000, 10000]))
+        rec = random_product(rng, kind=rng.choice(["d3_only", "d3_only", "d3_mg"]),
+                             d_iu=rng.choice([2000, 5000, 10000]))
         _blend_with_k2(rng, rec)
     else:  # libreoffice
         rec = random_product(rng, variants=rng.choice([None, ("names",), ("footnotes",)]))
@@ -204,8 +205,10 @@ def label_html(rec: dict) -> str:
 <p><b style="font-size:14pt">{e(rec['brand'])}</b><br/>{e(rec['product_name'])} – {e(rec['container_count'])}</p>
 <table border="1" cellspacing="0" cellpadding="2" width="420">
 <tr><td colspan="3"><b style="font-size:18pt">Supplement Facts</b></td></tr>
-<tr><td colspan="3">Serving Size {e(rec['serving_size'])}<br/>Servings Per Container {rec['servings_per_container']}</td></tr>
-<tr><td width="55%"><b>Amount Per Serving</b></td><td width="28%"></td><td width="17%" align="right" nowrap><b>% Daily Value</b></td></tr>
+<tr><td colspan="3">Serving Size {e(rec['serving_size'])}<br/>\
+Servings Per Container {rec['servings_per_container']}</td></tr>
+<tr><td width="55%"><b>Amount Per Serving</b></td><td width="28%"></td>\
+<td width="17%" align="right" nowrap><b>% Daily Value</b></td></tr>
 {''.join(rows)}
 <tr><td colspan="3">{'<br/>'.join(e(f) for f in foot)}</td></tr>
 </table>
@@ -222,7 +225,7 @@ def render_libreoffice(records: list[dict], outdir: Path, names: list[str], time
     src = outdir / "_html"
     src.mkdir(parents=True, exist_ok=True)
     files = []
-    for rec, name in zip(records, names):
+    for rec, name in zip(records, names, strict=True):
         f = src / f"{name}.html"
         f.write_text(label_html(rec), encoding="utf-8")
         files.append(f)

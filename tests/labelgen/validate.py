@@ -62,7 +62,8 @@ def check_label(label: dict) -> list[str]:
                 continue
             col = printed.index(n["amount_text"])
             titles = pr["col_titles"]
-            if titles and not (str(p["serving_qty"]) in titles[col] or "Adult" in titles[col] or "ADULT" in titles[col]):
+            if titles and not (str(p["serving_qty"]) in titles[col] or "Adult" in titles[col]
+                               or "ADULT" in titles[col]):
                 bad.append(f"{where}: truth column {titles[col]!r} is not the serving's ({p['serving_size']!r})")
             got = canonical_from_text(n["nutrient"], n["amount_text"], eu)
             if got is None or abs(got - n["amount_canonical"]) > 1e-6 * max(1.0, abs(got)):

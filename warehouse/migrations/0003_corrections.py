@@ -73,7 +73,8 @@ WITH spd AS (
        AND c.nutrient = n.nutrient AND c.label_text IS NOT DISTINCT FROM n.label_text
        AND c.amount_read IS NOT DISTINCT FROM n.amount AND c.unit_read IS NOT DISTINCT FROM n.unit
 ), in_force AS (
-    SELECT f.*, CASE WHEN f.fix_field IN ('amount', 'unit') THEN f.fix_canonical ELSE f.amount_canonical END AS canonical
+    SELECT f.*,
+           CASE WHEN f.fix_field IN ('amount', 'unit') THEN f.fix_canonical ELSE f.amount_canonical END AS canonical
     FROM fixed f WHERE f.fix_field IS DISTINCT FROM 'removed'
 )
 SELECT n.* EXCLUDE (fix_field, fix_amount, fix_unit, fix_form, fix_canonical, fix_id, confirmed, canonical) REPLACE (
@@ -95,7 +96,9 @@ FROM in_force n
 LEFT JOIN spd s ON s.product_id = n.product_id
 LEFT JOIN label_versions lv ON lv.product_id = n.product_id
 UNION ALL BY NAME
-SELECT c.product_id, 1000 + CAST(row_number() OVER (PARTITION BY c.product_id ORDER BY c."at", c.correction_id) AS INTEGER) AS row_index,
+SELECT c.product_id,
+       1000 + CAST(row_number() OVER (PARTITION BY c.product_id ORDER BY c."at", c.correction_id) AS INTEGER)
+           AS row_index,
        c.nutrient, c.form, c.label_text, c.amount, c.unit, c.amount_canonical, c.canonical_unit,
        c.amount_canonical * coalesce(s.servings_per_day, lv.servings_per_day) AS daily_amount_canonical,
        'analyst' AS read_method, 1.0 AS confidence, true AS corrected, false AS confirmed, c.correction_id
