@@ -26,6 +26,7 @@ image); small skew (within +-5 degrees) with a projection-profile search on the 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import math
 import os
 import re
@@ -282,12 +283,17 @@ _NUM_TOKEN = re.compile(r"^[(<]?\d[\d,]*(?:\.\d+)?$")
 _NUM_UNIT = re.compile(r"^(?P<num>[(<]?\d[\d,]*(?:\.\d+)?)(?P<unit>[A-Za-zµμ|.]+)(?P<tail>[)†‡*,]*)$")
 _UNIT_FIXES = [
     (re.compile(r"^(?:m|rn|in|ni|n)[ceoa][gq]$"), "mcg"),       # meg, mcq, rncg, mog
-    (re.compile(r"^(?:y|p|µ|μ|H|j|ju|jy|yu)g$"), "µg"),          # yg, pg, Hg: µg
+    (re.compile(r"^(?:y|p|µ|μ|H|j|ju|jy|yu|Lu|lu|Iu|pu|tu|Tu|w|1|l|I)g$"), "µg"),  # yg, pg, Hg, Lug, tug, wg: µg
     (re.compile(r"^[|1lI!\]\[]U$"), "IU"),                       # |U, 1U, lU
     (re.compile(r"^[|1lI!\]\[]\.\s?U\.?$"), "I.U."),             # |.U., 1.U.
     (re.compile(r"^(?:rn|m)[gq]$"), "mg"),                        # rng, mq
 ]
 _GLUED_IU = re.compile(r"^(?P<num>\d[\d,]*)[1|lI!]\.\s?U\.?(?P<tail>[)†‡*,]*)$")
+# "20,0001U": "20,000 IU" with the space lost and the I read as a 1 (a lone "U" is no unit)
+_GLUED_IU_BARE = re.compile(r"^(?P<num>[(<]?\d[\d,.]*?)[1|lI!]U(?P<tail>[)†‡*,]*)$")
+_GLUED_PERCENT = re.compile(r"^(?P<pct>\d[\d,.]*%[*†‡]*)(?P<rest>\d.*)$")
+# "2GUMMIES", "4Softgels": a count glued to the word after it (tight spacing in a column title)
+_GLUED_COUNT = re.compile(r"^(?P<num>\d{1,2})(?P<word>[A-Za-z]{4,}[.,:)]?)$")
 _TAIL = re.compile(r"^(?P<core>.*?)(?P<tail>[)†‡*,]*)$")
 
 
@@ -354,6 +360,15 @@ def fix_tokens(texts: list[str]) -> list[str]:
         m0 = _GLUED_IU.match(t)
         if m0:  # "20001.U." is "2000 I.U." with the space lost
             t = m0.group("num") + " I.U." + m0.group("tail")
+        m1 = _GLUED_IU_BARE.match(t) if m0 is None else None
+        if m1 and any(ch.isdigit() for ch in m1.group("num")):
+            t = m1.group("num") + " IU" + m1.group("tail")
+        m4 = _GLUED_PERCENT.match(t)
+        if m4:  # "1000%*100": a %DV and the next column's figure with the space lost
+            t = m4.group("pct") + " " + m4.group("rest")
+        m3 = _GLUED_COUNT.match(t)
+        if m3 and _fix_unit(m3.group("word").rstrip(".,:)")) == m3.group("word").rstrip(".,:)"):
+            t = m3.group("num") + " " + m3.group("word")
         if out and _NUM_TOKEN.match(out[-1]):
             m2 = _TAIL.match(t)
             assert m2 is not None  # the pattern matches any one-line token
@@ -363,6 +378,89 @@ def fix_tokens(texts: list[str]) -> list[str]:
             if m:
                 t = m.group("num") + _fix_unit(m.group("unit")) + m.group("tail")
         out.append(t)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _heading_words() -> frozenset[str]:
+    """The words of every panel heading (extract/vocab.toml), folded, five letters or more."""
+    from extract import vocab
+
+    d = vocab.data()
+    words = set()
+    for group in ("headings", "weak_headings"):
+        for phrases in d[group].values():
+            for phrase in phrases:
+                for w in re.split(r"[\s\-\u2010\u2011/]+", phrase):
+                    f = vocab.fold(w.casefold())
+                    if len(f) >= 5 and f.isalpha():
+                        words.add(f)
+    return frozenset(words)
+
+
+def _as_heading_word(text: str, joined: bool) -> str | None:
+    """``text`` as the heading word it is, or is one misread letter from ("FACIS" -> "FACTS");
+    None when it is neither. A heading decides whether a label is read at all, and large
+    letter-spaced heading type is where OCR splits words and swaps a letter."""
+    from extract import vocab
+
+    f = vocab.fold(text.casefold())
+    if len(f) < 5:
+        return None
+    words = _heading_words()
+    if f in words:
+        return text if joined else None
+    if sum(ch.isalpha() for ch in text) < len(text) - 1:
+        return None
+    # one misread letter in a short word, two in a long one ("SUPPI.FMENT")
+    most = 1 if len(f) < 8 else 2 if len(f) < 10 else 3
+    # a short word only by a swapped letter: "Value" is not "Values"
+    best = sorted((_edits(w, f, most), w) for w in words
+                  if abs(len(w) - len(f)) <= (most if len(f) >= 8 else 0))
+    if not best or best[0][0] > most or (len(best) > 1 and best[1][0] == best[0][0]):
+        return None
+    w = best[0][1]
+    return w.upper() if text.isupper() else (w.capitalize() if text[:1].isupper() else w)
+
+
+def _edits(a: str, b: str, most: int) -> int:
+    """Levenshtein distance of ``a`` and ``b``, or ``most + 1`` once it is sure to exceed ``most``."""
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        if min(cur) > most:
+            return most + 1
+        prev = cur
+    return prev[-1]
+
+
+def join_heading_words(texts: list[str]) -> list[tuple[str, int, int]]:
+    """Tokens of one OCR line with a heading word put back together: "S U P PLE M E NT FACIS"
+    -> "SUPPLEMENT FACTS". Each result is (text, first token, last token)."""
+    out: list[tuple[str, int, int]] = []
+    i = 0
+    while i < len(texts):
+        best: tuple[int, str] | None = None
+        joined = ""
+        for j in range(i, min(len(texts), i + 12)):
+            piece = texts[j]
+            if not piece or not (piece.isalpha() or (j == i and len(piece) > 4
+                                                     and sum(not ch.isalpha() for ch in piece) <= 1)):
+                break
+            joined += piece
+            if len(joined) > 16:
+                break
+            fixed = _as_heading_word(joined, j > i)
+            if fixed:
+                best = (j, fixed)
+        if best:
+            out.append((best[1], i, best[0]))
+            i = best[0] + 1
+        else:
+            out.append((texts[i], i, i))
+            i += 1
     return out
 
 
@@ -381,14 +479,14 @@ class OcrPage:
 _OcrWord = tuple[str, float, tuple[int, int, int, int], float]
 
 
-def _read(frame: Image.Image, dpi: int) -> list[_OcrWord]:
+def _read(frame: Image.Image, dpi: int, psm: int = 3) -> list[_OcrWord]:
     """Tesseract words of an upright, deskewed image: (text, confidence 0..1, pixel box, the line
     box's height in ems).
 
     Every word's box spans its OCR line vertically (a line shares one top and bottom)."""
     pytesseract = _tesseract()
     data = pytesseract.image_to_data(
-        remove_rules(frame, dpi), lang="eng", config=f"--oem 1 --psm 3 --dpi {int(dpi)}",
+        remove_rules(frame, dpi), lang="eng", config=f"--oem 1 --psm {psm} --dpi {int(dpi)}",
         output_type=pytesseract.Output.DICT, timeout=120,
     )
     n = len(data["text"])
@@ -402,16 +500,77 @@ def _read(frame: Image.Image, dpi: int) -> list[_OcrWord]:
         elif level == 5 and str(data["text"][i]).strip() and float(data["conf"][i]) >= 0:
             line_words.setdefault(key, []).append(i)
     out = []
+    segments: list[tuple[tuple[int, int] | None, list[int]]] = []
+    raw = {i: str(data["text"][i]).strip() for idx in line_words.values() for i in idx}
     for key, idx in line_words.items():
-        texts = fix_tokens([str(data["text"][i]).strip() for i in idx])
-        for i, text in zip(idx, texts, strict=True):
-            conf = max(0.0, min(1.0, float(data["conf"][i]) / 100.0))
+        order = sorted(idx, key=lambda i: int(data["left"][i]))
+        for i, (text, _a, _b) in zip(order, attach_marks([(raw[i], 0, 0) for i in order]), strict=True):
+            raw[i] = text
+        parts = _split_at_gaps(idx, data, line_box.get(key))
+        for part in parts:
+            # A line split at a column gap gets the box of its own words: text set beside the
+            # panel is another line, as in a text layer, not the tail of the row it lines up with.
+            box = line_box.get(key) if len(parts) == 1 else (
+                min(int(data["top"][i]) for i in part), max(int(data["top"][i]) + int(data["height"][i]) for i in part))
+            segments.append((box, part))
+    for lbox, idx in segments:
+        joined = join_heading_words([raw[i] for i in idx])
+        texts = fix_tokens([t for t, _a, _b in joined])
+        for text, (_t, a, b) in zip(texts, joined, strict=True):
+            span = idx[a:b + 1]
+            conf = max(0.0, min(1.0, min(float(data["conf"][i]) for i in span) / 100.0))
             if conf < MIN_WORD_CONF and not any(ch.isalnum() for ch in text):
                 continue
-            left, top, width, height = (int(data[k][i]) for k in ("left", "top", "width", "height"))
-            ltop, lbot = line_box.get(key, (top, top + height))
-            out.append((text, conf, (left, min(ltop, top), left + width, max(lbot, top + height)),
-                        _em_factor(" ".join(texts))))
+            left = min(int(data["left"][i]) for i in span)
+            right = max(int(data["left"][i]) + int(data["width"][i]) for i in span)
+            top = min(int(data["top"][i]) for i in span)
+            bottom = max(int(data["top"][i]) + int(data["height"][i]) for i in span)
+            ltop, lbot = lbox or (top, bottom)
+            em = _em_factor(" ".join(texts))
+            # A repair that put a space back ("20,0001U" -> "20,000 IU") gives words, as a text
+            # layer has them: the table reader places figures and units by their own boxes.
+            pieces = text.split(" ")
+            step = (right - left) / max(1, len(text))
+            x = float(left)
+            for piece in pieces:
+                x1 = right if piece is pieces[-1] else x + step * len(piece)
+                out.append((piece, conf, (round(x), min(ltop, top), round(x1), max(lbot, bottom)), em))
+                x = x1 + step
+    return out
+
+
+COLUMN_GAP = 2.5  # line heights of blank between two words that stand in different columns
+
+
+def _split_at_gaps(idx: list[int], data: dict, box: tuple[int, int] | None) -> list[list[int]]:
+    """The words of one OCR line, split where a gap wider than COLUMN_GAP line heights opens."""
+    if len(idx) < 2:
+        return [idx]
+    height = (box[1] - box[0]) if box else max(int(data["height"][i]) for i in idx)
+    order = sorted(idx, key=lambda i: int(data["left"][i]))
+    parts = [[order[0]]]
+    for prev, i in itertools.pairwise(order):
+        gap = int(data["left"][i]) - (int(data["left"][prev]) + int(data["width"][prev]))
+        if gap > COLUMN_GAP * max(1, height):
+            parts.append([i])
+        else:
+            parts[-1].append(i)
+    return parts
+
+
+_MARK_MISREADS = {"T", "t", "+", "f", "}", "{", "¢", "Tt", "tT"}
+_UNIT_BEFORE_MARK = re.compile(r"(?i)^\(?\d*[\d,.]*(?:mcg|mg|µg|ug|iu|i\.u\.|g|kcal|kj)\)?$|%$")
+
+
+def attach_marks(tokens: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+    """A footnote dagger OCR read as a letter ("90 MCG T 180 MCG T": "†" in the %DV column, "Daily
+    Value not established") back to the dagger, as a text layer has it: a lone "T" after an
+    amount otherwise reads as a word of the row's name."""
+    out: list[tuple[str, int, int]] = []
+    for text, a, b in tokens:
+        if out and text in _MARK_MISREADS and _UNIT_BEFORE_MARK.search(out[-1][0].rstrip("†*")):
+            text = "†"
+        out.append((text, a, b))
     return out
 
 
@@ -438,28 +597,30 @@ def _quality(raw: list[_OcrWord]) -> tuple[float, float]:
     return float(good), good / total if total else 0.0
 
 
-def _pass(img: Image.Image, dpi: int, turns: int, deskew: bool) -> tuple[list[_OcrWord], float, float, float]:
+def _pass(img: Image.Image, dpi: int, turns: int, deskew: bool,
+          psm: int = 3) -> tuple[list[_OcrWord], float, float, float]:
     frame = img.transpose(_TO_FRAME[turns]) if turns else img
     skew = estimate_skew(frame) if deskew else 0.0
     if abs(skew) < 0.1:
         skew = 0.0
     else:
         frame = frame.rotate(skew, resample=Image.Resampling.BICUBIC, expand=False, fillcolor=255)
-    return _read(frame, dpi), skew, frame.width / 2.0, frame.height / 2.0
+    return _read(frame, dpi, psm), skew, frame.width / 2.0, frame.height / 2.0
 
 
 def ocr_image(img: Image.Image, dpi: int, page_width: float | None = None, page_height: float | None = None,
-              detect_orientation: bool = True, deskew: bool = True) -> OcrPage:
+              detect_orientation: bool = True, deskew: bool = True, psm: int = 3) -> OcrPage:
     """OCR a page image (as displayed) rendered at ``dpi`` into reading-frame words.
 
     Orientation costs nothing for upright pages: OSD runs only when the upright reading finds
-    little confident text (a page turned a quarter or upside down).
+    little confident text (a page turned a quarter or upside down). ``psm``: Tesseract's page
+    segmentation mode (3, automatic; 6, one block, which keeps a narrow last column that 3 can drop).
     """
     k = 72.0 / dpi
     pw = page_width if page_width is not None else img.width * k
     ph = page_height if page_height is not None else img.height * k
     turns = 0
-    raw, skew, cx, cy = _pass(img, dpi, 0, deskew)
+    raw, skew, cx, cy = _pass(img, dpi, 0, deskew, psm)
     good, share = _quality(raw)
     long_words = [r[2] for r in raw if len(r[0]) >= 3]
     # Tesseract reads a quarter-turned page as vertical text: tall word boxes
@@ -471,7 +632,7 @@ def ocr_image(img: Image.Image, dpi: int, page_width: float | None = None, page_
         osd = _orientation_turns(img)
         tries = [osd] if osd not in (None, 0) else [1, 3, 2]
         for t in tries:
-            alt = _pass(img, dpi, t, deskew)
+            alt = _pass(img, dpi, t, deskew, psm)
             q = _quality(alt[0])
             if q[0] > good:
                 turns, (raw, skew, cx, cy), good, share = t, alt, q[0], q[1]

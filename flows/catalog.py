@@ -3,10 +3,17 @@ from __future__ import annotations
 
 import csv
 import hashlib
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import IO
 
-from labelaudit.contracts.catalog import CatalogLocation, FileChanged, unreadable
+from labelaudit.contracts.catalog import (
+    IMAGE_SUFFIXES,
+    PDF_SUFFIXES,
+    CatalogLocation,
+    FileChanged,
+    label_kind,
+    unreadable,
+)
 from labelaudit.contracts.errors import CatalogError
 from warehouse.load import CatalogEntry
 
@@ -27,20 +34,19 @@ def catalog_id(root: str | Path | CatalogLocation) -> str:
     return CatalogLocation.parse(root).id
 
 
-def _is_pdf(rel: str) -> bool:
-    return rel.lower().endswith(".pdf")
-
-
 def discover(root: str | Path | CatalogLocation) -> tuple[list[CatalogEntry], list[str]]:
-    """Every ``*.pdf`` (any case) below ``root``, with manifest values; plus warnings.
+    """Every label file below ``root`` (``*.pdf`` and the images of SPEC "Input", any case), with
+    manifest values; plus warnings, one of which names the files skipped for their type.
     ``root`` is a folder, or an fsspec URL (``file://``, ``s3://``...) for catalogs that
-    workers on other machines must read too."""
+    workers on other machines must read too. A catalog with nothing to audit raises
+    :class:`CatalogError` saying what it holds."""
     where = CatalogLocation.parse(root)
-    where.check()
     warnings: list[str] = []
+    rels, skipped, refused = label_files(where)
     manifest = read_manifest(where, warnings)
-    rels, refused = where.files(_is_pdf)
     warnings.extend(refused)
+    if skipped:
+        warnings.append(skipped_message(skipped))
     as_written = {m.pop(_AS_WRITTEN): key for key, m in manifest.items()}
     entries: list[CatalogEntry] = []
     for rel in rels:
@@ -61,6 +67,60 @@ def discover(root: str | Path | CatalogLocation) -> tuple[list[CatalogEntry], li
     for rel in sorted(manifest):
         warnings.append(f"{MANIFEST}: lists {rel}, which is not in the catalog")
     return entries, warnings
+
+
+def label_files(root: str | Path | CatalogLocation) -> tuple[list[str], list[str], list[str]]:
+    """(label files, files skipped for their type, warnings for links refused), listing only.
+    Raises :class:`CatalogError` when there is nothing to audit, saying what the catalog holds:
+    the audit checks this before it starts anything (api.audit) and again as it discovers."""
+    where = CatalogLocation.parse(root)
+    where.check()
+    listed, refused = where.files()
+    rels = [rel for rel in listed if label_kind(rel)]
+    skipped = [rel for rel in listed if not label_kind(rel) and rel != MANIFEST]
+    if not rels:
+        raise CatalogError(nothing_to_audit(where.id, skipped, refused, MANIFEST in listed))
+    return rels, skipped, refused
+
+
+SUPPORTED = ", ".join(f"*{s}" for s in PDF_SUFFIXES + IMAGE_SUFFIXES)
+_NAMES_SHOWN = 3  # of each skipped type: enough to find them, not a listing of a whole folder
+
+
+def _by_type(rels: list[str]) -> dict[str, list[str]]:
+    kinds: dict[str, list[str]] = {}
+    for rel in rels:
+        suffix = PurePosixPath(rel).suffix.lower()
+        kinds.setdefault(suffix or "no suffix", []).append(rel)
+    return dict(sorted(kinds.items(), key=lambda kv: (-len(kv[1]), kv[0])))
+
+
+def _types_said(rels: list[str]) -> str:
+    parts = []
+    for kind, names in _by_type(rels).items():
+        shown = ", ".join(names[:_NAMES_SHOWN]) + (", ..." if len(names) > _NAMES_SHOWN else "")
+        parts.append(f"{kind} not supported ({len(names)}: {shown})")
+    return "; ".join(parts)
+
+
+def skipped_message(rels: list[str]) -> str:
+    """``12 files skipped: .heic not supported (12: a.heic, b.heic, c.heic, ...)``."""
+    n = len(rels)
+    return f"{n} file{'s' if n != 1 else ''} skipped: {_types_said(rels)}; a catalog holds {SUPPORTED}"
+
+
+def nothing_to_audit(catalog: str, skipped: list[str], refused: list[str], manifest: bool = False) -> str:
+    """Why a catalog gave no file to read, in terms of what it does hold."""
+    if skipped:
+        n = len(skipped)
+        found = f"{n} file{'s' if n != 1 else ''}, none of a type it reads: {_types_said(skipped)}"
+    elif refused:
+        found = f"only links it does not follow: {'; '.join(refused[:_NAMES_SHOWN])}"
+    else:
+        found = "no files"
+    if manifest:
+        found += f" besides its {MANIFEST}"
+    return f"nothing to audit in {catalog}: it holds {found}. A catalog holds label PDFs and images ({SUPPORTED})"
 
 
 _AS_WRITTEN = "\0file as written"

@@ -22,7 +22,8 @@ from typing import Any
 
 from pebble import ProcessExpired, ProcessFuture, ProcessPool
 
-from extract import EXTRACTOR_VERSION, extract_pdf
+from extract import EXTRACTOR_VERSION
+from extract.image import extract_label
 from extract.records import FileExtraction
 from labelaudit.contracts.catalog import CatalogLocation, unreadable
 from labelaudit.contracts.errors import TerminalError
@@ -136,7 +137,7 @@ def _extract(job: FileJob) -> tuple[str | None, FileExtraction]:
         data = job.catalog.read_checked(job.source_file, follow_link=job.link)
     except OSError as e:  # gone, locked, changing, a link swapped in: the next run tries again
         return None, FileExtraction(status="error", status_detail=unreadable(e), transient=True)
-    return hashlib.sha256(data).hexdigest(), extract_pdf(data)
+    return hashlib.sha256(data).hexdigest(), extract_label(data, job.source_file)
 
 
 def extract_batch(jobs: list[FileJob], file_timeout: float = DEFAULT_FILE_TIMEOUT_S,

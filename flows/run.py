@@ -26,7 +26,7 @@ from flows.executor import (
     FileJob,
 )
 from flows.pipeline import batch_size_for, batches, load_and_judge, new_run_id, pause_point, plan_reads
-from labelaudit.contracts.catalog import CatalogLocation
+from labelaudit.contracts.catalog import CatalogLocation, label_kind
 from labelaudit.contracts.records import AuditRun
 from rules import RuleSet, load_ruleset
 from warehouse.load import CatalogEntry, now
@@ -179,7 +179,9 @@ def run_audit(
         for w in warnings:
             say(f"warning: {w}")
         jobs, reused = plan_reads(db, entries, where, max_pages)
-        say(f"{len(entries)} PDF files in {where}; {len(jobs)} to read, {reused} unchanged since the last audit")
+        images = sum(label_kind(e.source_file) == "image" for e in entries)
+        kinds = f"{len(entries) - images} PDF files" + (f" and {images} label images" if images else "")
+        say(f"{kinds} in {where}; {len(jobs)} to read, {reused} unchanged since the last audit")
         events.planned(entries, len(jobs))
         pause_point("discovered")  # files listed and hashed, none read yet
         run_id = new_run_id()

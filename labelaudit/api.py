@@ -61,7 +61,7 @@ def audit(
 ) -> AuditResult:
     """Audit ``catalog`` into the DuckDB warehouse ``db`` and return the run's summary.
 
-    ``catalog`` is a folder of label PDFs (read recursively; a ``catalog.csv`` at its root adds
+    ``catalog`` is a folder of label PDFs and images (read recursively; a ``catalog.csv`` at its root adds
     sku, brand, product name and retailer) or a URL such as ``s3://bucket/catalog``. Files whose
     bytes an earlier audit of ``db`` already read are not read again. With ``out``, the
     reports (``report_formats``, default all of html, pdf, csv, xlsx) are written there.
@@ -85,13 +85,14 @@ def audit(
     :class:`labelaudit.CatalogError` for a catalog that is not there, both before anything
     is read or started; :class:`labelaudit.WarehouseBusy` while another audit writes ``db``.
     """
-    from labelaudit.contracts.catalog import CatalogLocation
-
     # Both checks take milliseconds; a Prefect server takes seconds to start and a worker pool
     # most of one, so a wrong argument is reported before either.
+    from flows.catalog import label_files
+    from labelaudit.contracts.catalog import CatalogLocation
+
     ruleset = load_rules(config)
     where = CatalogLocation.parse(catalog)
-    where.check()
+    label_files(where)  # a folder that is not there, or holds nothing to audit
     workers, batch_size = max(1, workers), max(1, batch_size)
     if prefect:
         from flows.settings import configure_prefect, state_dir_for, temporary_server_wait

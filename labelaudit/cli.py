@@ -24,7 +24,7 @@ EXIT_CODES = {
     1: "unexpected failure: a bug, please report it with the output",
     2: "bad usage, or input that cannot work (no warehouse, unknown rule, bad SQL)",
     3: "extract: the PDF could not be read (the JSON says why); server status: no server runs",
-    66: "catalog not found (EX_NOINPUT)",
+    66: "catalog not found, or nothing in it to audit: no label PDF or image (EX_NOINPUT)",
     75: "warehouse busy: another audit holds it, try again later (EX_TEMPFAIL)",
     78: "a config file is wrong (EX_CONFIG)",
     130: "interrupted (Ctrl-C); the warehouse is left as it was",
@@ -90,8 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "or a URL such as s3://bucket/catalog); the warehouse is written here")
     a.add_argument("--quiet", action="store_true", help="print only the final summary")
 
-    e = sub.add_parser("extract", help="print the panels read from one PDF as JSON (no warehouse, no Prefect)")
-    e.add_argument("file", metavar="FILE.pdf")
+    e = sub.add_parser("extract",
+                       help="print the panels read from one label PDF or image as JSON (no warehouse, no Prefect)")
+    e.add_argument("file", metavar="FILE")
     e.add_argument("--normalised", action="store_true",
                    help="also print the warehouse rows (canonical units, daily dose)")
 
@@ -296,13 +297,19 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    from extract import EXTRACTOR_VERSION, extract_pdf
+    from extract import EXTRACTOR_VERSION
+    from extract.image import extract_label
 
     path = Path(args.file)
     if not path.is_file():
         print(f"error: {path} is not a file", file=sys.stderr)
         return 2
-    ext = extract_pdf(path)
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        print(f"error: {path} could not be read ({e.strerror or e})", file=sys.stderr)
+        return 2
+    ext = extract_label(data, path.name)
     out = ext.to_dict()
     if args.normalised:
         from flows.catalog import sha256_file

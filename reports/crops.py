@@ -17,8 +17,9 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from labelaudit.contracts.catalog import CatalogLocation
+from labelaudit.contracts.catalog import CatalogLocation, image_format
 
 DPI = 150
 MARGIN_PT = 4.0
@@ -136,25 +137,34 @@ def png_size(path: Path) -> tuple[int, int]:
 
 
 def _render(pdf: str | bytes, page_no: int, region: Box, rows: Sequence[Box]) -> bytes:
-    """``pdf``: a local file's path, or a remote file's bytes."""
-    import pypdfium2 as pdfium
+    """``pdf``: a local file's path, or a remote file's bytes (a label PDF or a label image)."""
     from PIL import Image, ImageDraw
 
     scale = DPI / 72.0
-    doc = pdfium.PdfDocument(pdf)
-    try:
-        page = doc[page_no - 1]
-        width, height = page.get_size()
-        x0 = max(0.0, region[0] - MARGIN_PT)
-        top = max(0.0, region[1] - MARGIN_PT)
-        x1 = min(width, region[2] + MARGIN_PT)
-        bottom = min(height, region[3] + MARGIN_PT)
-        # Render only the region: crop is in points from the left, bottom, right, top edges.
-        bitmap = page.render(scale=scale, crop=(x0, height - bottom, width - x1, top), draw_annots=True)
-        img = bitmap.to_pil().convert("RGBA")
-        page.close()
-    finally:
-        doc.close()
+    if isinstance(pdf, bytes):
+        head = pdf[:16]
+    else:
+        with open(pdf, "rb") as fh:
+            head = fh.read(16)
+    if image_format(head):
+        img, (x0, top) = _image_region(pdf, page_no, region, scale)
+    else:
+        import pypdfium2 as pdfium
+
+        doc = pdfium.PdfDocument(pdf)
+        try:
+            page = doc[page_no - 1]
+            width, height = page.get_size()
+            x0 = max(0.0, region[0] - MARGIN_PT)
+            top = max(0.0, region[1] - MARGIN_PT)
+            x1 = min(width, region[2] + MARGIN_PT)
+            bottom = min(height, region[3] + MARGIN_PT)
+            # Render only the region: crop is in points from the left, bottom, right, top edges.
+            bitmap = page.render(scale=scale, crop=(x0, height - bottom, width - x1, top), draw_annots=True)
+            img = bitmap.to_pil().convert("RGBA")
+            page.close()
+        finally:
+            doc.close()
     overlay = Image.new("RGBA", img.size, (0, 0, 0, 0))
     draw = ImageDraw.Draw(overlay)
     for b in rows:
@@ -166,3 +176,28 @@ def _render(pdf: str | bytes, page_no: int, region: Box, rows: Sequence[Box]) ->
     # Fast octree quantisation (3 ms a crop) rather than optimize=True (18 ms) for the size.
     out.quantize(PALETTE_COLORS, method=Image.Quantize.FASTOCTREE).save(buf, format="PNG", compress_level=6)
     return buf.getvalue()
+
+
+def _image_region(src: str | bytes, page_no: int, region: Box, scale: float) -> tuple[Any, tuple[float, float]]:
+    """The region of a label image's page (frame ``page_no`` of a TIFF) at the crops' scale, and its
+    top-left corner in points. An image's points are its pixels at its own dpi (72 where it states
+    none), as extract/image.py gives row boxes."""
+    from PIL import Image, ImageOps
+
+    with Image.open(io.BytesIO(src) if isinstance(src, bytes) else src) as im:
+        im.seek(page_no - 1)
+        dpi = im.info.get("dpi")
+        frame = ImageOps.exif_transpose(im.copy()) or im.copy()
+    try:
+        k = float(dpi[0]) / 72.0 if dpi and 10.0 <= float(dpi[0]) <= 10_000.0 else 1.0
+    except (TypeError, ValueError, IndexError):
+        k = 1.0
+    width, height = frame.width / k, frame.height / k
+    x0 = max(0.0, region[0] - MARGIN_PT)
+    top = max(0.0, region[1] - MARGIN_PT)
+    x1 = min(width, region[2] + MARGIN_PT)
+    bottom = min(height, region[3] + MARGIN_PT)
+    left, upper = int(x0 * k), int(top * k)
+    part = frame.crop((left, upper, max(left + 1, int(x1 * k)), max(upper + 1, int(bottom * k))))
+    size = (max(1, round((x1 - x0) * scale)), max(1, round((bottom - top) * scale)))
+    return part.convert("RGBA").resize(size, Image.Resampling.LANCZOS), (x0, top)

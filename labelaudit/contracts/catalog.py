@@ -65,6 +65,36 @@ def real_name(shown: str) -> str:
     return _ESCAPED.sub(lambda m: "\\" if m.group(1) is None else chr(0xDC00 + int(m.group(1), 16)), shown)
 
 
+# What a catalog audits (SPEC "Input"): label PDFs and label images, by suffix, any case. Each
+# image, or each frame of a multi-frame TIFF, is a page. Anything else is skipped and named.
+PDF_SUFFIXES = (".pdf",)
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp")
+
+
+def label_kind(rel: str) -> str | None:
+    """``"pdf"``, ``"image"`` or None (not a file the audit reads), from the name's suffix."""
+    low = rel.lower()
+    if low.endswith(PDF_SUFFIXES):
+        return "pdf"
+    if low.endswith(IMAGE_SUFFIXES):
+        return "image"
+    return None
+
+
+def image_format(head: bytes) -> str | None:
+    """The image format the first bytes of a file announce (``PNG``, ``JPEG``, ``TIFF``, ``WEBP``),
+    else None. By content, not name: a crop of an image entry must not be handed to a PDF reader."""
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "PNG"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "JPEG"
+    if head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
+        return "TIFF"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WEBP"
+    return None
+
+
 class FileChanged(OSError):
     """The file's bytes or identity changed while it was being read."""
 
@@ -156,7 +186,8 @@ class CatalogLocation:
         """Raise :class:`CatalogError` unless the root is a folder that can be listed."""
         if self.local_root is not None:
             if not self.local_root.is_dir():
-                raise CatalogError(f"catalog {self.id} is not a folder: pass the folder that holds the label PDFs")
+                raise CatalogError(f"catalog {self.id} is not a folder: pass the folder that holds the label PDFs "
+                                   "or images")
             return
         fs, base = self._remote()
         fs.invalidate_cache()  # a long-lived process (a scheduled audit) must see today's listing

@@ -1,0 +1,284 @@
+"""Label images as catalog entries (issue 21): discovery, the OCR path for photos, review, crops.
+
+The default suite audits a small sample (two labels as PNG at 150 dpi and as JPEG at 200 dpi, one
+photo-like image of each defect, a two-frame TIFF, a heading-only image and two broken files);
+the issue's 40 + 40 figures are ``make bench-images`` (benchmarks/images.py).
+"""
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pytest
+from PIL import Image
+
+from tests.test_ocr import needs_ocr
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _touch(root: Path, *names: str) -> None:
+    for name in names:
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"x")
+
+
+# ---------------------------------------------------------------- discovery
+
+def test_discovery_takes_every_image_suffix_in_any_case_and_names_the_files_it_skips(tmp_path):
+    from flows.catalog import discover
+
+    _touch(tmp_path, "a.png", "sub/B.JPG", "c.jpeg", "d.TIF", "e.tiff", "f.WebP", "g.pdf",
+           "IMG_1.heic", "IMG_2.HEIC", "notes.txt", "README")
+    entries, warnings = discover(tmp_path)
+    assert [e.source_file for e in entries] == ["a.png", "c.jpeg", "d.TIF", "e.tiff", "f.WebP", "g.pdf", "sub/B.JPG"]
+    skipped = [w for w in warnings if "skipped" in w]
+    assert len(skipped) == 1, warnings
+    assert skipped[0].startswith("4 files skipped: .heic not supported (2: IMG_1.heic, IMG_2.HEIC)"), skipped
+    assert "notes.txt" in skipped[0] and "README" in skipped[0]
+
+
+def test_the_manifest_is_not_a_skipped_file_and_matches_images_like_pdfs(tmp_path):
+    from flows.catalog import discover
+
+    _touch(tmp_path, "front.png", "back.jpg")
+    (tmp_path / "catalog.csv").write_text("file,sku,brand\nback.jpg,SKU-9,Acme\n", encoding="utf-8")
+    entries, warnings = discover(tmp_path)
+    assert not [w for w in warnings if "skipped" in w], warnings
+    back = next(e for e in entries if e.source_file == "back.jpg")
+    assert (back.sku, back.brand) == ("SKU-9", "Acme")
+
+
+def _audit_cli(catalog: Path, db: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "labelaudit", "audit", str(catalog), "--db", str(db)],
+                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+
+
+def test_a_folder_holding_only_unsupported_files_exits_non_zero_with_a_message_that_names_them(tmp_path):
+    from labelaudit.cli import EXIT_CODES
+
+    cat = tmp_path / "cat"
+    _touch(cat, "IMG_0001.heic", "IMG_0002.heic", "label.svg")
+    out = _audit_cli(cat, tmp_path / "w.duckdb")
+    assert out.returncode == 66, out.stderr
+    assert "66" in str(EXIT_CODES) and "nothing in it to audit" in EXIT_CODES[66]
+    msg = out.stderr.strip().splitlines()[-1]
+    assert msg.startswith(f"error: nothing to audit in {cat.resolve()}: it holds 3 files"), msg
+    for name in ("IMG_0001.heic", "IMG_0002.heic", "label.svg", ".heic not supported", "*.png"):
+        assert name in msg, msg
+    assert not (tmp_path / "w.duckdb").exists()
+
+
+def test_an_empty_folder_is_an_error_that_says_it_holds_nothing(tmp_path):
+    (tmp_path / "cat").mkdir()
+    out = _audit_cli(tmp_path / "cat", tmp_path / "w.duckdb")
+    assert out.returncode == 66 and "it holds no files" in out.stderr, out.stderr
+
+
+# ---------------------------------------------------------------- the reader
+
+def test_broken_image_files_are_error_rows_that_say_why():
+    from extract.image import extract_image
+
+    png = io.BytesIO()
+    Image.new("RGB", (400, 300), "white").save(png, format="PNG")
+    cut = extract_image(png.getvalue()[: len(png.getvalue()) // 2])
+    assert cut.status == "error" and "truncated" in (cut.status_detail or ""), cut
+    fake = extract_image(b"this is a text file named .jpg")
+    assert fake.status == "error" and "not an image" in (fake.status_detail or ""), fake
+    assert extract_image(b"").status_detail == "zero-byte file"
+
+
+def test_an_image_states_its_resolution_or_is_72_dpi():
+    from extract.image import _open
+
+    buf = io.BytesIO()
+    Image.new("L", (100, 100), 255).save(buf, format="PNG", dpi=(150, 150))
+    assert _open(buf.getvalue())[1] == pytest.approx(150, abs=0.5)
+    buf = io.BytesIO()
+    Image.new("L", (100, 100), 255).save(buf, format="PNG")
+    assert _open(buf.getvalue())[1] == 72.0
+
+
+def test_ocr_puts_letter_spaced_heading_words_back_together():
+    from extract.ocr import fix_tokens, join_heading_words
+
+    assert [t for t, _a, _b in join_heading_words(["S", "U", "P", "PLE", "M", "E", "NT", "FACIS", "Serving"])] == \
+        ["SUPPLEMENT", "FACTS", "Serving"]
+    assert [t for t, _a, _b in join_heading_words(["Info", "rmazioni", "nutrizionali"])] == \
+        ["Informazioni", "nutrizionali"]
+    # words that are not a heading's stay as read
+    assert [t for t, _a, _b in join_heading_words(["Vitamin", "facts", "per", "Tablet"])] == \
+        ["Vitamin", "facts", "per", "Tablet"]
+    assert fix_tokens(["PER", "2GUMMIES", "20,0001U", "1800", "1g", "25mcg"]) == \
+        ["PER", "2 GUMMIES", "20,000 IU", "1800", "µg", "25mcg"]
+
+
+def test_light_text_on_dark_is_inverted_and_a_bold_heading_is_not():
+    from extract.image import _invert_dark_areas
+
+    page = np.full((400, 600), 250, dtype=np.uint8)
+    page[40:90, 20:400] = 10          # a big bold heading: ink on a light ground
+    out, inverted = _invert_dark_areas(page)
+    assert not inverted and (out == page).all()
+    dark = 255 - page                 # the same label printed light on dark
+    out, inverted = _invert_dark_areas(dark)
+    assert inverted and out.mean() > 200
+
+
+def test_the_panel_rules_show_the_perspective_and_the_warp_squares_them():
+    import cv2
+
+    from extract.image import _panel_homography, _rules
+
+    page = np.full((800, 1000), 255, dtype=np.uint8)
+    for y in (100, 300, 500, 700):
+        page[y:y + 4, 100:900] = 0
+    src = np.array([[0, 0], [1000, 0], [1000, 800], [0, 800]], dtype=np.float32)
+    dst = np.array([[90, 20], [910, 20], [1000, 800], [0, 800]], dtype=np.float32)  # the top leans in
+    seen = cv2.warpPerspective(page, cv2.getPerspectiveTransform(src, dst), (1000, 800), borderValue=255)
+    assert _panel_homography(page) is None  # square already: left alone
+    h = _panel_homography(seen)
+    assert h is not None
+    squared = cv2.warpPerspective(seen, h, (1000, 800), borderValue=255)
+    lefts = sorted(r[0] for r in _rules(squared))
+    rights = sorted(r[2] for r in _rules(squared))
+    assert lefts[-1] - lefts[0] < 8 and rights[-1] - rights[0] < 8, (lefts, rights)
+
+
+# ---------------------------------------------------------------- audited as a catalog
+
+def _heading_only_pdf() -> bytes:
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=(360, 200))
+    c.setFont("Helvetica-Bold", 22)
+    c.drawString(20, 150, "Supplement Facts")
+    c.setFont("Helvetica", 9)
+    c.drawString(20, 120, "Serving Size 1 Softgel")
+    c.save()
+    return buf.getvalue()
+
+
+@pytest.fixture(scope="module")
+def image_catalog(tmp_path_factory):
+    """A small catalog of label images, audited once (no Prefect); its truth lines."""
+    from flows.run import run_audit
+    from tests.labelgen.photo import PHOTO_KINDS, photo_image, rasterise_rgb, render_image
+    from tests.labelgen.producers import Style, panel_width, render_space_catalog
+    from tests.labelgen.space import draw_labels
+
+    base = tmp_path_factory.mktemp("images")
+    labels = draw_labels(2121, 2 + len(PHOTO_KINDS), {"arrangement": "single", "columns": "one"})
+    truth = render_space_catalog(labels, base / "pdf")
+    root = base / "catalog"
+    root.mkdir()
+    lines = []
+    for i, (label, t) in enumerate(zip(labels, truth, strict=True)):
+        pdf = (base / "pdf" / t["file"]).read_bytes()
+        stem = Path(t["file"]).stem
+        if i < 2:
+            (root / f"{stem}.png").write_bytes(render_image(pdf, 150, "PNG"))
+            (root / f"{stem}.JPG").write_bytes(render_image(pdf, 200, "JPEG", 70))
+            lines += [{**t, "file": f"{stem}.png"}, {**t, "file": f"{stem}.JPG"}]
+        else:
+            kind = PHOTO_KINDS[i - 2]
+            width = max(panel_width(Style(label["axes"]), p) for p in label["panels"])
+            (root / f"{stem}-{kind}.jpg").write_bytes(photo_image(pdf, kind, i, width))
+            lines.append({**t, "file": f"{stem}-{kind}.jpg", "photo": kind})
+    # a two-frame TIFF: a blank page, then the first label
+    first = rasterise_rgb((base / "pdf" / truth[0]["file"]).read_bytes(), 150)
+    blank = Image.new("RGB", first.size, "white")
+    blank.save(root / "frames.tiff", save_all=True, append_images=[first], dpi=(150, 150))
+    lines.append({**truth[0], "file": "frames.tiff", "page": 2})
+    (root / "heading-only.png").write_bytes(render_image(_heading_only_pdf(), 150, "PNG"))
+    (root / "cut.png").write_bytes((root / f"{Path(truth[0]['file']).stem}.png").read_bytes()[:3000])
+    (root / "IMG_0001.heic").write_bytes(b"\0\0\0\x18ftypheic")
+    db = base / "w.duckdb"
+    result = run_audit(root, db, workers=2)
+    return root, db, lines, result
+
+
+@needs_ocr
+def test_label_images_are_audited_like_pdfs_and_nothing_is_silent(image_catalog):
+    """Every panel of the sample found; a product whose expected flags were not raised is in review
+    with a reason; key nutrients read as the scoring reads them (tests/labelgen/measure.py)."""
+    from tests.labelgen.measure import measure
+
+    _root, db, lines, result = image_catalog
+    figs = measure(db, lines)["overall"].values()
+    assert figs["found"] == 1.0, figs
+    assert figs["silent_n"] == 0, figs
+    assert figs["f1"] >= 0.8, figs
+    assert any(w.startswith("1 file skipped: .heic not supported (1: IMG_0001.heic)") for w in result.warnings)
+
+
+@needs_ocr
+def test_each_frame_of_a_tiff_is_a_page_and_boxes_are_in_the_image_points(image_catalog):
+    _root, db, _lines, _r = image_catalog
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        pages = con.execute("SELECT DISTINCT page FROM products WHERE source_file = 'frames.tiff'").fetchall()
+        boxes = con.execute("SELECT p.source_file, max(n.x1), max(n.bottom), min(n.x0), min(n.top) FROM nutrients n "
+                            "JOIN products p USING (product_id) WHERE n.x1 IS NOT NULL GROUP BY 1").fetchall()
+    finally:
+        con.close()
+    assert pages == [(2,)]
+    sizes = {}
+    for name, x1, bottom, x0, top in boxes:
+        with Image.open(_root / name) as im:
+            dpi = float(im.info.get("dpi", (72, 72))[0]) if im.info.get("dpi") else 72.0
+            sizes[name] = (im.width * 72 / dpi, im.height * 72 / dpi)
+        w, h = sizes[name]
+        assert 0 <= x0 < x1 <= w + 1 and 0 <= top < bottom <= h + 1, (name, (x0, top, x1, bottom), (w, h))
+    assert len(sizes) >= 8
+
+
+@needs_ocr
+def test_a_heading_read_without_its_rows_is_needs_review_never_no_panel(image_catalog):
+    _root, db, _lines, _r = image_catalog
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        status = con.execute("SELECT status, product_key FROM products "
+                             "WHERE source_file = 'heading-only.png'").fetchall()
+        verdict = con.execute("SELECT verdict, reasons FROM verdicts WHERE product_key = ?", [status[0][1]]).fetchone()
+        cut = con.execute("SELECT status, status_detail FROM products WHERE source_file = 'cut.png'").fetchone()
+    finally:
+        con.close()
+    assert [s for s, _k in status] == ["ok"], status
+    assert verdict is not None and verdict[0] == "needs_review", verdict
+    assert "heading" in str(verdict[1]), verdict
+    assert cut[0] == "error" and "truncated" in cut[1], cut
+
+
+@needs_ocr
+def test_evidence_crops_cut_an_image_entry_as_they_cut_a_pdf_page(image_catalog, tmp_path):
+    from reports.crops import DPI, crop_region, evidence_crop
+
+    root, db, _lines, _r = image_catalog
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        pid, page, x0, top, x1, bottom = con.execute(
+            "SELECT n.product_id, n.page, n.x0, n.top, n.x1, n.bottom "
+            "FROM nutrients n JOIN products p USING (product_id) "
+            "WHERE p.source_file LIKE '%.JPG' AND n.x0 IS NOT NULL LIMIT 1").fetchone()
+        name = con.execute("SELECT source_file FROM products WHERE product_id = ?", [pid]).fetchone()[0]
+    finally:
+        con.close()
+    crop = evidence_crop(root, name, page, pid, None, [(x0, top, x1, bottom)], tmp_path)
+    assert crop.png is not None, crop.note
+    rx0, rtop, rx1, rbottom = crop_region(None, [(x0, top, x1, bottom)])
+    with Image.open(io.BytesIO(crop.png)) as im:
+        # the region plus the crop margin (4 pt a side) at the crops' 150 dpi, as for a PDF page
+        assert abs(im.width - (rx1 - rx0 + 8) * DPI / 72) < 4, (im.size, (rx0, rtop, rx1, rbottom))
+        assert abs(im.height - (rbottom - rtop + 8) * DPI / 72) < 4, (im.size, (rx0, rtop, rx1, rbottom))
+        grey = im.convert("L")
+        band = grey.crop((0, round((top - rtop + 4) * DPI / 72), grey.width, round((bottom - rtop + 4) * DPI / 72)))
+        ink = int((np.asarray(band) < 100).sum())
+    assert ink > 50  # the row's own text under the highlight, not a blank cut from the wrong place
