@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from extract import vocab
 from extract.amounts import parse_row_text
 from extract.layout import Line, Word
+from labelaudit.contracts.reference import IU_PER_MCG_VITAMIN_D as IU_PER_MCG_D
 
 if TYPE_CHECKING:  # extract.panel imports this module
     from extract.panel import Heading
@@ -293,7 +294,6 @@ def reline(lines: list[Line]) -> list[Line]:
 
 _GLUED_ALT = re.compile(r"^\((?P<d>\d[\d,.]*\d)%(?P<m>[*†‡§¶]*)$")
 _PLAIN_NUMBER = re.compile(r"^(?:[1-9]\d{0,2}(?:,\d{3})+|0|[1-9]\d*)(?:\.\d+)?$")
-_IU_PER_MCG = 40.0  # vitamin D: 1 mcg = 40 IU
 
 
 def _unglue_alt(line: Line) -> Line:
@@ -308,8 +308,8 @@ def _unglue_alt(line: Line) -> Line:
             continue
         unit = ws[i - 1].text.lower().rstrip("*†‡§¶")
         amount = float(ws[i - 2].text.lstrip("<").replace(",", ""))
-        want = amount / _IU_PER_MCG if unit in ("iu", "i.u.", "i.u") else \
-            amount * _IU_PER_MCG if unit in ("mcg", "µg", "μg", "ug") else None
+        want = amount / IU_PER_MCG_D if unit in ("iu", "i.u.", "i.u") else \
+            amount * IU_PER_MCG_D if unit in ("mcg", "µg", "μg", "ug") else None
         if want is None:
             continue
         d = m.group("d")
