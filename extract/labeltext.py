@@ -82,6 +82,12 @@ def directions_blocks(words: list[Word], headings: list[Box]) -> list[tuple[str,
     segs = [part for col in columns.values() for line in group_lines(col)
             for part in split_on_gaps(line, max(14.0, 2.5 * line.size))]
     segs = _split_at_column_edges(segs)
+    # A directions paragraph set close beside a panel shares its lines with the panel's last column
+    # ("% RI*  OCHTENDS EN 1 CAPSULE"): where a heading starts a paragraph, that x is a column edge
+    # too, so its continuation lines are cut there and followed.
+    starts = [g.x0 for g in segs if DIRECTIONS_RE.search(clean(g.text)) or _HEADING_ALONE.match(clean(g.text))]
+    if starts:
+        segs = _split_at_column_edges(segs, starts)
     segs.sort(key=lambda g: (g.top, g.x0))
     used: set[int] = set()
     blocks: list[tuple[str, Box]] = []
@@ -109,16 +115,20 @@ def directions_blocks(words: list[Word], headings: list[Box]) -> list[tuple[str,
     return blocks
 
 
-def _split_at_column_edges(segs: list[Line]) -> list[Line]:
-    """Text set in columns with a narrow gutter: where three or more lines start at one x, a line
-    that has a word starting there after a gap wider than a space is two lines, one a column."""
+def _split_at_column_edges(segs: list[Line], given: list[float] | None = None) -> list[Line]:
+    """Text set in columns with a narrow gutter: where three or more lines start at one x (or at a
+    ``given`` x), a line that has a word starting there after a gap wider than a space is two lines,
+    one a column."""
     starts: dict[int, int] = {}
     for g in segs:
         starts[round(g.x0 / 2)] = starts.get(round(g.x0 / 2), 0) + 1
     if not segs:
         return segs
     left = min(g.x0 for g in segs)
-    edges = [k * 2 for k, n in starts.items() if n >= 3 and k * 2 > left + 20]
+    if given is None:
+        edges = [k * 2.0 for k, n in starts.items() if n >= 3 and k * 2 > left + 20]
+    else:
+        edges = [x for x in given if x > left + 20]
     if not edges:
         return segs
     out: list[Line] = []
@@ -128,7 +138,10 @@ def _split_at_column_edges(segs: list[Line]) -> list[Line]:
         parts: list[list[Word]] = [[g.words[0]]]
         for prev, w in pairwise(g.words):
             gap = w.x0 - prev.x1
-            if gap > max(1.4 * space, 0.15 * w.size) and any(abs(w.x0 - e) <= 2.0 for e in edges):
+            # at a paragraph's own edge any gap wider than a space will do: the panel's last
+            # column can be set barely more than a space from it
+            wide = gap > space + 0.05 * w.size if given is not None else gap > max(1.4 * space, 0.15 * w.size)
+            if wide and any(abs(w.x0 - e) <= 2.0 for e in edges):
                 parts.append([w])
             else:
                 parts[-1].append(w)
