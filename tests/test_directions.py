@@ -3,6 +3,8 @@
 Spanish and Dutch; SPEC "Dose semantics"."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from extract.document import extract_pdf
@@ -217,6 +219,22 @@ def test_two_columns_with_a_narrow_gutter_do_not_run_into_each_other():
                                                         "Adults take two tablets daily."]
 
 
+def test_a_paragraph_set_close_beside_a_panel_keeps_the_lines_it_shares_with_the_panels_last_column():
+    """Directions beside a panel, a little more than a space from its "% RI*" column: the second
+    line of the paragraph was read as one line with the panel's column title, and the directions
+    stopped after their first line ("Neem 1 capsule 's")."""
+    from extract.labeltext import assign_directions
+
+    panel_part = _words([(0, 50, "PER DAGDOSIS (2 CAPSULES) % RI*")])
+    shift = 200 - 2.6 - panel_part[-1].x1  # the gap: a 2 pt space and 0.6 pt more
+    panel_part = [replace(w, x0=w.x0 + shift, x1=w.x1 + shift) for w in panel_part]
+    words = panel_part + _words([(200, 40, "AANBEVOLEN DAGELIJKSE DOSIS: NEEM 1 CAPSULE 'S"),
+                                 (200, 50, "OCHTENDS EN 1 CAPSULE 'S AVONDS."),
+                                 (200, 60, "BUITEN BEREIK VAN KINDEREN BEWAREN.")])
+    assert assign_directions(words, [(20, 20, 190, 35)], [(20, 20, 197, 150)]) == [
+        "NEEM 1 CAPSULE 'S OCHTENDS EN 1 CAPSULE 'S AVONDS."]
+
+
 def test_panels_side_by_side_each_take_the_paragraph_in_their_own_column():
     """The left panel's %DV column reaches to 1 pt from the right panel's paragraph: by edge distance
     alone the right panel's directions went to the left panel and the right one had none. And a
@@ -285,3 +303,21 @@ def test_directions_beside_a_canadian_panel_are_not_read_as_its_rows(tmp_path):
             want = {(n["nutrient"], round(n["amount_canonical"], 3)) for n in truth["nutrients"]}
             assert want <= read, (k, [r["label_text"] for r in rows])
             assert v["servings_per_day"] == pytest.approx(truth["servings_per_day"]), (k, p.directions)
+
+
+def test_an_eu_panel_whose_daily_dose_title_was_not_read_counts_its_amounts_as_a_day():
+    """EU labels declare their amounts per daily dose. When the column title wrapped or was spaced out
+    ("POR (2 DOSIS DIARIA CÁPSULAS)") no serving size was read, and the split directions' two
+    capsules counted as two servings: the day's amounts doubled and high-dose flags came up falsely.
+    The product still goes to review, since the title was not seen."""
+    from labelaudit.contracts.records import PanelRecord
+
+    for directions in ("Tomar 1 cápsula por la mañana y 1 cápsula por la noche.",
+                       "Neem 1 capsule 's ochtends en 1 capsule 's avonds.", "Täglich 3 Kapseln einnehmen."):
+        v, _ = normalise_panel("x", PanelRecord(page=1, panel=0, region="eu", directions=directions), "x")
+        assert v["servings_per_day"] == 1.0 and not v["servings_per_day_assumed"], directions
+        assert v["status_detail"] and "no serving size was read" in v["status_detail"], directions
+    # a US panel without its serving size is not read that way
+    v, _ = normalise_panel("x", PanelRecord(page=1, panel=0, region="us",
+                                            directions="Take 1 capsule in the morning and 1 in the evening."), "x")
+    assert v["servings_per_day"] == 2.0

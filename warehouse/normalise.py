@@ -109,8 +109,11 @@ def normalise_file(sha256: str, ext: FileExtraction,
 def normalise_panel(sha256: str, panel: PanelRecord,
                     extractor_version: str) -> tuple[LabelVersionRow, list[NutrientRow]]:
     pid = product_id(sha256, panel.page, panel.panel)
-    if panel.per_daily_dose and not panel.serving_size:
-        # EU "per daily dose" with no quantity: the amounts are already a day's (SPEC "Dose semantics")
+    if (panel.per_daily_dose or panel.region == "eu") and not panel.serving_size:
+        # EU "per daily dose" with no quantity: the amounts are already a day's (SPEC "Dose semantics").
+        # An EU panel whose column title was not read (wrapped, spaced out) is read the same way: EU
+        # law has every supplement declare its amounts per daily dose; the directions' count of units
+        # still sends it to review (serving_problem below), since the title was not seen.
         spd, assumed = 1.0, not panel.directions
     else:
         spd, assumed = servings_per_day(panel.directions, panel.serving_size)
