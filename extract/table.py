@@ -222,9 +222,18 @@ def reline(lines: list[Line]) -> list[Line]:
             prev_name = " ".join(w.text for w in names[above[-1]]) if above else ""
             if prev_name and above[-1] in changed and not _complete(prev_name):
                 names[above[-1]].extend(name_part)
+                dest.setdefault(id(line), set()).add(above[-1])
             elif tight_above and not names[below[0]] and name_part:
                 names[below[0]][:0] = name_part
                 changed.add(below[0])
+                dest.setdefault(id(line), set()).add(below[0])
+            elif above and not names[above[-1]] and name_part \
+                    and line.top < anchor_lines[above[-1]].bottom - 0.1 * size < line.bottom:
+                # a name centred beside an amount cell wrapped onto two lines ("2,000 IU (50" /
+                # "mcg)"): it starts inside the amount's first line and runs past it
+                names[above[-1]].extend(name_part)
+                changed.add(above[-1])
+                dest.setdefault(id(line), set()).add(above[-1])
             else:
                 loose.append(line)
             continue

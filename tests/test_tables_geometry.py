@@ -46,6 +46,10 @@ CASES = {
     # one-row Canadian panel whose amount stands alone between the name and the text beside it
     # (read before; guards the gutter search against taking the amount's strip for text)
     "one_row_amount_alone_before_text_beside": (4817, 300, 226, None),
+    # a one-line name centred beside an amount cell wrapped onto two lines ("2,000 IU (50" / name /
+    # "mcg)"): the name starts inside the amount's first line, so it is that row's, not a loose line
+    "name_centred_beside_wrapped_amount_cell": (51723, 100, 63, {"font": "liberation_mono"}),
+    "name_centred_beside_wrapped_amount_cell_text_beside": (51723, 100, 69, {"font": "liberation_mono"}),
 }
 
 
