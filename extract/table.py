@@ -220,7 +220,9 @@ def reline(lines: list[Line]) -> list[Line]:
             # set above an amount that has no name of its own (centred beside it) joins here,
             # unless it goes on with an unfinished name ("CALCIUM (AS" / "CALCIUM CITRATE)")
             prev_name = " ".join(w.text for w in names[above[-1]]) if above else ""
-            if prev_name and above[-1] in changed and not _complete(prev_name):
+            # ... or with a bracket that qualifies it ("CHOLECALCIFEROL" / amounts / "(VITAMIN D3)"),
+            # which is never the start of the next row's name
+            if prev_name and above[-1] in changed and (not _complete(prev_name) or text.startswith(("(", "["))):
                 names[above[-1]].extend(name_part)
                 dest.setdefault(id(line), set()).add(above[-1])
             elif tight_above and not names[below[0]] and name_part:

@@ -50,6 +50,10 @@ CASES = {
     # "mcg)"): the name starts inside the amount's first line, so it is that row's, not a loose line
     "name_centred_beside_wrapped_amount_cell": (51723, 100, 63, {"font": "liberation_mono"}),
     "name_centred_beside_wrapped_amount_cell_text_beside": (51723, 100, 69, {"font": "liberation_mono"}),
+    # a name wrapped around amounts centred between its lines whose second line is a bracket
+    # ("CHOLECALCIFEROL" / amounts / "(VITAMIN D3)") with the next row's name set tight under it:
+    # the bracket qualifies the name above, it does not start the next row's
+    "bracket_under_centred_amounts_before_next_name": (51723, 100, 87, {"font": "liberation_mono"}),
 }
 
 
