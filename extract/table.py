@@ -27,6 +27,7 @@ _UNIT = re.compile(r"^(?:mcg|µg|μg|ug|mg|g|iu|i\.u\.?)[*†‡§¶]*$", re.IGN
 _GLUED = re.compile(r"^<?\d[\d,]*(?:\.\d+)?(?:mcg|µg|μg|ug|mg|g|iu)[*†‡§¶]*$", re.IGNORECASE)
 _PERCENT = re.compile(r"^(?:<?\d[\d,]*(?:\.\d+)?)?%[*†‡§¶]*$|^[*†‡§¶]+$")
 _NOTE = re.compile(r"\b(?:providing|supplying|yielding|provides|elemental)\b", re.IGNORECASE)
+_QUALIFIER = re.compile(r"^(?:RAE|RE|DFE|NE)[*†‡§¶]*$", re.IGNORECASE)
 _HEAD = re.compile(r"serving|amount\s+per|daily\s+value|%\s*dv|per\s+daily|nrv|contains", re.IGNORECASE)
 
 
@@ -253,11 +254,13 @@ def reline(lines: list[Line]) -> list[Line]:
         for w in sorted(cell_part, key=lambda w: w.x0):
             firsts.setdefault(column(w), w)
         opens = {c for c, w in firsts.items() if w.text.startswith("(")}
+        # a cell that starts with a unit or its qualifier ("RAE", "I.U.") ends the figure above it
+        opens |= {c for c, w in firsts.items() if _UNIT.match(w.text) or _QUALIFIER.match(w.text)}
         for w in cell_part:
             # The rest of an amount wrapped in its cell ("25 mcg (1,000" / "IU)") closes the
             # parenthesis the row above opened in that column, and a cell that opens with second
             # units ("(100 mcg)") converts the amount above it: both go to the row above, however
-            # near the next row stands.
+            # near the next row stands; so does a cell that opens with a unit.
             up = above and k != above[-1] and (open_paren(above[-1], column(w)) or column(w) in opens)
             j = above[-1] if up else k
             cells[j].append(w)

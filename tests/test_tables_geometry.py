@@ -54,6 +54,9 @@ CASES = {
     # ("CHOLECALCIFEROL" / amounts / "(VITAMIN D3)") with the next row's name set tight under it:
     # the bracket qualifies the name above, it does not start the next row's
     "bracket_under_centred_amounts_before_next_name": (51723, 100, 87, {"font": "liberation_mono"}),
+    # "750 mcg RAE 83% 1,500 mcg 167% ..." / "palmitate) RAE RAE": units wrapped under the figures of
+    # the later columns end the row above, even where the next row's amounts stand nearer
+    "unit_qualifier_wrapped_under_later_columns": (51724, 100, 91, {"product": "adk"}),
 }
 
 
