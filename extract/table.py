@@ -12,6 +12,7 @@ tight above an anchor, to that anchor's row.
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from extract import vocab
@@ -173,7 +174,8 @@ def reline(lines: list[Line]) -> list[Line]:
     # the body: from the first anchor to the last, and the lines set tight under the last one
     end = last
     while end + 1 < len(lines) and lines[end + 1].top - lines[end].bottom < 0.6 * size \
-            and lines[end + 1].top < lines[last].bottom + 2.2 * size and not _straddles(lines[end + 1], left, size):
+            and lines[end + 1].top < lines[last].bottom + 2.2 * size and not _straddles(lines[end + 1], left, size) \
+            and not _runs_across(lines[end + 1], left, size):
         end += 1
     start = first
     while start - 1 >= 0 and lines[start].top - lines[start - 1].bottom < 0.6 * size \
@@ -357,6 +359,19 @@ def _straddles(line: Line, left: float, size: float) -> bool:
     """A line of prose (directions, a footnote) under the table: a word of it stands across the
     amount column's left edge, where no cell of the table does."""
     return any(w.x0 < left - 0.5 * size and w.x1 > left + 0.5 * size for w in line.words)
+
+
+def _runs_across(line: Line, left: float, size: float) -> bool:
+    """A line of prose whose words happen to leave the amount column's edge in a word space
+    ("... BASED ON A 2,000 CALORIE DIET."): it starts in the name column and goes on past the edge
+    a word space later, with words no cell begins with; a row's name stands a gutter clear of its cells."""
+    ws = line.words
+    for a, b in pairwise(ws):
+        if a.x1 <= left < b.x1:
+            return (b.x0 - a.x1 < 0.4 * size and not _FIGURE.match(b.text) and not _GLUED.match(b.text)
+                    and not _PERCENT.match(b.text) and not b.text.startswith(("(", "<")) and b.text[:1].isalpha()
+                    and not _UNIT.match(b.text) and not _QUALIFIER.match(b.text))
+    return False
 
 
 _TITLE_END = re.compile(r"^%?(?:dv|daily|value|nrv|ri|vnr|vrn)[*†‡§¶]*$", re.IGNORECASE)

@@ -57,6 +57,10 @@ CASES = {
     # "750 mcg RAE 83% 1,500 mcg 167% ..." / "palmitate) RAE RAE": units wrapped under the figures of
     # the later columns end the row above, even where the next row's amounts stand nearer
     "unit_qualifier_wrapped_under_later_columns": (51724, 100, 91, {"product": "adk"}),
+    # "* PERCENT DAILY VALUES ARE BASED ON A 2,000 CALORIE DIET." set tight under the last row, its
+    # words leaving the amount column's edge in a word space: a footnote, not the row's
+    "footnote_under_last_row_crossing_the_edge_in_a_word_space": (51726, 100, 28,
+                                                                   {"columns": "ages3", "market": "us"}),
 }
 
 
