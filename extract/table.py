@@ -169,6 +169,7 @@ def reline(lines: list[Line]) -> list[Line]:
         left = _amount_left(lines, anchors, size)
         if left is None:
             return lines
+    lines, anchors = _merge_staggered(lines, anchors, left)
     xs = sorted(x for i in anchors for x in _amount_x(lines[i]))
     first, last = anchors[0], anchors[-1]
     # the body: from the first anchor to the last, and the lines set tight under the last one
@@ -359,6 +360,30 @@ def _straddles(line: Line, left: float, size: float) -> bool:
     """A line of prose (directions, a footnote) under the table: a word of it stands across the
     amount column's left edge, where no cell of the table does."""
     return any(w.x0 < left - 0.5 * size and w.x1 > left + 0.5 * size for w in line.words)
+
+
+def _merge_staggered(lines: list[Line], anchors: list[int], left: float) -> tuple[list[Line], list[int]]:
+    """One row whose cells stand at different heights: a cell that wrapped ("900 mcg" / "RAE") is set
+    from the row's top while its neighbours are centred, a little lower ("100%  450 mcg RAE  50%").
+    The lower line has no name and fills only the columns the upper one left empty, and starts
+    before the upper one ends: it is the same row, not the next."""
+    out = list(lines)
+    gone: set[int] = set()
+    for a, b in pairwise(anchors):
+        if b != a + 1 or a in gone:
+            continue
+        up, low = out[a], out[b]
+        if low.top >= up.bottom or low.x0 < left - 1.0:
+            continue
+        cells = [w for w in up.words if w.x1 > left]
+        if any(w.x0 < c.x1 and c.x0 < w.x1 for w in low.words for c in cells):
+            continue
+        out[a] = Line(sorted(up.words + low.words, key=lambda w: w.x0))
+        gone.add(b)
+    if not gone:
+        return lines, anchors
+    return [line for i, line in enumerate(out) if i not in gone], _anchors([line for i, line in enumerate(out)
+                                                                          if i not in gone])
 
 
 def _runs_across(line: Line, left: float, size: float) -> bool:
