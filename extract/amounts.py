@@ -28,6 +28,11 @@ DV_RE = re.compile(rf"(?P<dv>(?:<\s*)?(?P<dvn>{_NUM})\s*%{_MARKS}|[†‡*]+)$")
 ROW_TAIL_RE = re.compile(
     rf"^(?P<name>.*?)\s+{AMOUNT_RE.pattern}\s*(?:(?P<dv>(?:<\s*)?(?P<dvn>{_NUM})\s*%{_MARKS}|[†‡*]+))?\s*$"
 )
+# A mark set on the mass unit of a vitamin A amount whose "RAE" wrapped under it in a narrow cell
+# ("600 mcg†" / "RAE", gathered as "600 mcg† RAE"): the mark belongs after the whole unit.
+_MARK_BEFORE_RAE = re.compile(
+    rf"(?<=\d)(?P<u>\s*(?:mcg|µg|μg|ug))(?P<m>[†‡*§¶]+)\s+(?P<q>{vocab.alternation(vocab.data()['units']['rae'])})\b",
+    re.IGNORECASE)
 PROVIDING_RE = re.compile(
     rf"providing\s+(?P<n>{_NUM})\s*(?P<u>{_UNIT})\s+(?:of\s+)?(?:elemental|element)",
     re.IGNORECASE,
@@ -83,6 +88,7 @@ def parse_row_text(text: str, decimal_comma: bool = False) -> RowRecord | None:
     A "(providing N mg elemental ...)" note is taken out and read as the elemental amount.
     """
     text, note, _ = split_note(text.strip())
+    text = _MARK_BEFORE_RAE.sub(r"\g<u> \g<q>\g<m>", text)
     row = _parse_plain(text, decimal_comma)
     if row is not None and note:
         row.note = note

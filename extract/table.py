@@ -12,6 +12,7 @@ tight above an anchor, to that anchor's row.
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from extract import vocab
@@ -27,6 +28,7 @@ _UNIT = re.compile(r"^(?:mcg|µg|μg|ug|mg|g|iu|i\.u\.?)[*†‡§¶]*$", re.IGN
 _GLUED = re.compile(r"^<?\d[\d,]*(?:\.\d+)?(?:mcg|µg|μg|ug|mg|g|iu)[*†‡§¶]*$", re.IGNORECASE)
 _PERCENT = re.compile(r"^(?:<?\d[\d,]*(?:\.\d+)?)?%[*†‡§¶]*$|^[*†‡§¶]+$")
 _NOTE = re.compile(r"\b(?:providing|supplying|yielding|provides|elemental)\b", re.IGNORECASE)
+_QUALIFIER = re.compile(r"^(?:RAE|RE|DFE|NE)[*†‡§¶]*$", re.IGNORECASE)
 _HEAD = re.compile(r"serving|amount\s+per|daily\s+value|%\s*dv|per\s+daily|nrv|contains", re.IGNORECASE)
 
 
@@ -167,12 +169,14 @@ def reline(lines: list[Line]) -> list[Line]:
         left = _amount_left(lines, anchors, size)
         if left is None:
             return lines
+    lines, anchors = _merge_staggered(lines, anchors, left)
     xs = sorted(x for i in anchors for x in _amount_x(lines[i]))
     first, last = anchors[0], anchors[-1]
     # the body: from the first anchor to the last, and the lines set tight under the last one
     end = last
     while end + 1 < len(lines) and lines[end + 1].top - lines[end].bottom < 0.6 * size \
-            and lines[end + 1].top < lines[last].bottom + 2.2 * size and not _straddles(lines[end + 1], left, size):
+            and lines[end + 1].top < lines[last].bottom + 2.2 * size and not _straddles(lines[end + 1], left, size) \
+            and not _runs_across(lines[end + 1], left, size):
         end += 1
     start = first
     while start - 1 >= 0 and lines[start].top - lines[start - 1].bottom < 0.6 * size \
@@ -220,11 +224,22 @@ def reline(lines: list[Line]) -> list[Line]:
             # set above an amount that has no name of its own (centred beside it) joins here,
             # unless it goes on with an unfinished name ("CALCIUM (AS" / "CALCIUM CITRATE)")
             prev_name = " ".join(w.text for w in names[above[-1]]) if above else ""
-            if prev_name and above[-1] in changed and not _complete(prev_name):
+            # ... or with a bracket that qualifies it ("CHOLECALCIFEROL" / amounts / "(VITAMIN D3)"),
+            # which is never the start of the next row's name
+            if prev_name and above[-1] in changed and (not _complete(prev_name) or text.startswith(("(", "["))):
                 names[above[-1]].extend(name_part)
+                dest.setdefault(id(line), set()).add(above[-1])
             elif tight_above and not names[below[0]] and name_part:
                 names[below[0]][:0] = name_part
                 changed.add(below[0])
+                dest.setdefault(id(line), set()).add(below[0])
+            elif above and not names[above[-1]] and name_part \
+                    and line.top < anchor_lines[above[-1]].bottom - 0.1 * size < line.bottom:
+                # a name centred beside an amount cell wrapped onto two lines ("2,000 IU (50" /
+                # "mcg)"): it starts inside the amount's first line and runs past it
+                names[above[-1]].extend(name_part)
+                changed.add(above[-1])
+                dest.setdefault(id(line), set()).add(above[-1])
             else:
                 loose.append(line)
             continue
@@ -242,11 +257,13 @@ def reline(lines: list[Line]) -> list[Line]:
         for w in sorted(cell_part, key=lambda w: w.x0):
             firsts.setdefault(column(w), w)
         opens = {c for c, w in firsts.items() if w.text.startswith("(")}
+        # a cell that starts with a unit or its qualifier ("RAE", "I.U.") ends the figure above it
+        opens |= {c for c, w in firsts.items() if _UNIT.match(w.text) or _QUALIFIER.match(w.text)}
         for w in cell_part:
             # The rest of an amount wrapped in its cell ("25 mcg (1,000" / "IU)") closes the
             # parenthesis the row above opened in that column, and a cell that opens with second
             # units ("(100 mcg)") converts the amount above it: both go to the row above, however
-            # near the next row stands.
+            # near the next row stands; so does a cell that opens with a unit.
             up = above and k != above[-1] and (open_paren(above[-1], column(w)) or column(w) in opens)
             j = above[-1] if up else k
             cells[j].append(w)
@@ -343,6 +360,43 @@ def _straddles(line: Line, left: float, size: float) -> bool:
     """A line of prose (directions, a footnote) under the table: a word of it stands across the
     amount column's left edge, where no cell of the table does."""
     return any(w.x0 < left - 0.5 * size and w.x1 > left + 0.5 * size for w in line.words)
+
+
+def _merge_staggered(lines: list[Line], anchors: list[int], left: float) -> tuple[list[Line], list[int]]:
+    """One row whose cells stand at different heights: a cell that wrapped ("900 mcg" / "RAE") is set
+    from the row's top while its neighbours are centred, a little lower ("100%  450 mcg RAE  50%").
+    The lower line has no name and fills only the columns the upper one left empty, and starts
+    before the upper one ends: it is the same row, not the next."""
+    out = list(lines)
+    gone: set[int] = set()
+    for a, b in pairwise(anchors):
+        if b != a + 1 or a in gone:
+            continue
+        up, low = out[a], out[b]
+        if low.top >= up.bottom or low.x0 < left - 1.0:
+            continue
+        cells = [w for w in up.words if w.x1 > left]
+        if any(w.x0 < c.x1 and c.x0 < w.x1 for w in low.words for c in cells):
+            continue
+        out[a] = Line(sorted(up.words + low.words, key=lambda w: w.x0))
+        gone.add(b)
+    if not gone:
+        return lines, anchors
+    return [line for i, line in enumerate(out) if i not in gone], _anchors([line for i, line in enumerate(out)
+                                                                          if i not in gone])
+
+
+def _runs_across(line: Line, left: float, size: float) -> bool:
+    """A line of prose whose words happen to leave the amount column's edge in a word space
+    ("... BASED ON A 2,000 CALORIE DIET."): it starts in the name column and goes on past the edge
+    a word space later, with words no cell begins with; a row's name stands a gutter clear of its cells."""
+    ws = line.words
+    for a, b in pairwise(ws):
+        if a.x1 <= left < b.x1:
+            return (b.x0 - a.x1 < 0.4 * size and not _FIGURE.match(b.text) and not _GLUED.match(b.text)
+                    and not _PERCENT.match(b.text) and not b.text.startswith(("(", "<")) and b.text[:1].isalpha()
+                    and not _UNIT.match(b.text) and not _QUALIFIER.match(b.text))
+    return False
 
 
 _TITLE_END = re.compile(r"^%?(?:dv|daily|value|nrv|ri|vnr|vrn)[*†‡§¶]*$", re.IGNORECASE)

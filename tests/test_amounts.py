@@ -47,3 +47,13 @@ def test_digits_in_names_are_not_amounts():
 def test_providing_elemental_amount_is_read():
     row = parse_row_text("Magnesium Bisglycinate Chelate (providing 100 mg elemental magnesium) 500 mg 24%")
     assert row.amount == 500 and row.elemental_amount == 100 and row.elemental_unit == "mg"
+
+
+@pytest.mark.parametrize("text, amount", [
+    ("Vitamin A (as retinyl palmitate) 600 mcg† RAE", 600),  # "600 mcg†" / "RAE" wrapped in a narrow cell
+    ("Vitamin A 1,500 µg* RE 188%", 1500),
+])
+def test_mark_on_mass_unit_before_wrapped_rae_qualifier_keeps_the_amount(text, amount):
+    row = parse_row_text(text)
+    assert row is not None
+    assert (row.amount, row.unit) == (amount, "mcg RAE")

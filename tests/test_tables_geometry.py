@@ -46,6 +46,24 @@ CASES = {
     # one-row Canadian panel whose amount stands alone between the name and the text beside it
     # (read before; guards the gutter search against taking the amount's strip for text)
     "one_row_amount_alone_before_text_beside": (4817, 300, 226, None),
+    # a one-line name centred beside an amount cell wrapped onto two lines ("2,000 IU (50" / name /
+    # "mcg)"): the name starts inside the amount's first line, so it is that row's, not a loose line
+    "name_centred_beside_wrapped_amount_cell": (51723, 100, 63, {"font": "liberation_mono"}),
+    "name_centred_beside_wrapped_amount_cell_text_beside": (51723, 100, 69, {"font": "liberation_mono"}),
+    # a name wrapped around amounts centred between its lines whose second line is a bracket
+    # ("CHOLECALCIFEROL" / amounts / "(VITAMIN D3)") with the next row's name set tight under it:
+    # the bracket qualifies the name above, it does not start the next row's
+    "bracket_under_centred_amounts_before_next_name": (51723, 100, 87, {"font": "liberation_mono"}),
+    # "750 mcg RAE 83% 1,500 mcg 167% ..." / "palmitate) RAE RAE": units wrapped under the figures of
+    # the later columns end the row above, even where the next row's amounts stand nearer
+    "unit_qualifier_wrapped_under_later_columns": (51724, 100, 91, {"product": "adk"}),
+    # "* PERCENT DAILY VALUES ARE BASED ON A 2,000 CALORIE DIET." set tight under the last row, its
+    # words leaving the amount column's edge in a word space: a footnote, not the row's
+    "footnote_under_last_row_crossing_the_edge_in_a_word_space": (51726, 100, 28,
+                                                                   {"columns": "ages3", "market": "us"}),
+    # one row's cells at different heights: "900 mcg" / "RAE" set from the row's top, "100%  450 mcg RAE
+    # 50%" centred a little lower; the lower line is the same row, not one with no name
+    "row_cells_staggered_in_height": (51725, 100, 24, {"producer": "weasyprint"}),
 }
 
 
