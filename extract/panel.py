@@ -7,6 +7,7 @@ below it, and between the headings beside it), and rows are read inside that reg
 from __future__ import annotations
 
 import re
+import statistics
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -397,6 +398,17 @@ def read_panel(words: list[Word], box: tuple[float, float, float, float], page: 
                 raw_tail = note
                 end_y = line.bottom
                 continue
+            merged = _cell_merge([*pending, line])
+            row = parse_row_text(merged) if merged else None
+            if row is not None and row.amount is not None:
+                # A name and its amount both wrapped onto the next line(s): "VITAMIN D (AS" /
+                # "CHOLECALCIFEROL)" beside "50 MCG (2,000" / "IU)". Line by line the two
+                # columns interleave; each tail is put back in the cell it sits under.
+                rows.append((row, [*pending, line]))
+                pending.clear()
+                raw_tail = row.note or ""
+                end_y = line.bottom
+                continue
         if row is not None:
             if pending and not _is_prefix(clean(" ".join(p.text for p in pending))):
                 flush_pending()
@@ -560,6 +572,41 @@ def _continues(prev: str, text: str, line: Line | None = None, prev_lines: list[
     if prev.rstrip().endswith((",", "-", "/", "&", " as", " and", " from", " of")):
         return True
     return text[:1].islower() or text.startswith(("(", "["))
+
+
+def _cell_merge(lines: list[Line]) -> str | None:
+    """A row whose name and figures both wrap, read cell by cell: the first line's name words,
+    the later lines' words left of its figures (the name's tail), then each figure cell of the
+    first line (words set close together) followed by the later lines' words under it. None when
+    the first line has no figures after a name, or no later line has a word under them."""
+    first = lines[0].words
+    at = next((i for i in range(1, len(first)) if first[i].text[:1].isdigit() or first[i].text[:1] in "<."), None)
+    if at is None:
+        return None
+    fx = first[at].x0
+    gap = max(1.0, 0.6 * statistics.median(w.size for w in first))  # more than a space: the next cell
+    cells: list[list[Word]] = []
+    for w in first[at:]:
+        if cells and w.x0 - cells[-1][-1].x1 <= gap:
+            cells[-1].append(w)
+        else:
+            cells.append([w])
+    name = [w.text for w in first[:at]]
+    tails: list[list[str]] = [[] for _ in cells]
+    for line in lines[1:]:
+        for w in line.words:
+            if w.x1 <= fx:
+                name.append(w.text)
+                continue
+            overlap = [min(w.x1, c[-1].x1) - max(w.x0, c[0].x0) for c in cells]
+            best = max(range(len(cells)), key=lambda k: overlap[k])
+            if overlap[best] <= 0:
+                return None  # under no cell of the first line: not this row's figures
+            tails[best].append(w.text)
+    if not any(tails):
+        return None
+    figs = [" ".join([*(w.text for w in c), *t]) for c, t in zip(cells, tails, strict=True)]
+    return clean(" ".join([*name, *figs]))
 
 
 def _amount_start(line: Line, amount_text: str) -> float | None:

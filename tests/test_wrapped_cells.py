@@ -1,0 +1,69 @@
+"""A row whose name and amount both wrap in narrow columns: "Vitamin D (as" / "cholecalciferol)"
+beside "50 mcg (2,000" / "IU)". Read line by line the two columns interleave and the row had no
+amount (a missed vitamin D flag); it must read as the name and the figures it prints."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from fpdf import FPDF
+
+from extract.document import extract_pdf
+
+Cell = tuple[float, str, str]  # x, text, "l" (x is the left edge) or "r" (x is the right edge)
+
+
+def _label(path: Path, head: list[str], rows: list[list[list[Cell]]]) -> Path:
+    pdf = FPDF(unit="pt", format=(320, 300))
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 14)
+    pdf.text(20, 30, "Supplement Facts")
+    pdf.set_font("Helvetica", "", 8)
+    y = 45.0
+    for t in head:
+        pdf.text(20, y, t)
+        y += 10
+    for row in rows:
+        for line in row:
+            for x, t, align in line:
+                pdf.text(x - pdf.get_string_width(t) if align == "r" else x, y, t)
+            y += 9
+        y += 2
+    pdf.output(str(path))
+    return path
+
+
+def _rows(path: Path) -> dict[str, tuple]:
+    (panel,) = extract_pdf(str(path)).panels
+    assert panel.review == []
+    return {r.label_text: (r.amount, r.unit, r.alt_amount, r.percent_dv) for r in panel.rows}
+
+
+def test_wrapped_name_and_wrapped_amount_read_as_one_row(tmp_path):
+    pdf = _label(tmp_path / "us.pdf", ["Serving Size 1 Softgel", "Amount Per Serving   % Daily Value"], [
+        [[(20, "Vitamin D (as", "l"), (170, "50 mcg (2,000", "r"), (210, "250%", "r")],
+         [(20, "cholecalciferol)", "l"), (170, "IU)", "r")]],
+        [[(20, "Vitamin K2 (as MK-7)", "l"), (170, "100 mcg", "r"), (210, "83%", "r")]],
+    ])
+    assert _rows(pdf) == {"Vitamin D (as cholecalciferol)": (50.0, "mcg", 2000.0, 250.0),
+                          "Vitamin K2 (as MK-7)": (100.0, "mcg", None, 83.0)}
+
+
+def test_wrapped_amounts_in_several_columns_go_back_to_their_own_column(tmp_path):
+    # Per capsule and per serving, each with its IU wrapped under it: the serving's column decides.
+    pdf = _label(tmp_path / "two.pdf", ["Serving Size 3 Capsules",
+                                        "Per 1 Capsule   %DV   Per 3 Capsules   %DV"], [
+        [[(20, "Vitamin D3", "l"), (150, "100 mcg", "r"), (185, "500%", "r"), (255, "300 mcg (12,000", "r"),
+          (295, "1500%", "r")],
+         [(20, "(cholecalciferol)", "l"), (150, "(4,000 IU)", "r"), (255, "IU)", "r")]],
+    ])
+    ((name, (amount, unit, alt, _dv)),) = _rows(pdf).items()
+    assert name == "Vitamin D3 (cholecalciferol)"
+    assert (amount, unit, alt) == (300.0, "mcg", 12000.0)
+
+
+def test_a_wrapped_name_beside_a_one_line_amount_still_reads_as_before(tmp_path):
+    pdf = _label(tmp_path / "name.pdf", ["Serving Size 1 Softgel", "Amount Per Serving   % Daily Value"], [
+        [[(20, "Vitamin D (as", "l"), (170, "50 mcg", "r"), (210, "250%", "r")],
+         [(20, "cholecalciferol)", "l")]],
+    ])
+    assert _rows(pdf) == {"Vitamin D (as cholecalciferol)": (50.0, "mcg", None, 250.0)}
