@@ -67,3 +67,23 @@ def test_a_wrapped_name_beside_a_one_line_amount_still_reads_as_before(tmp_path)
          [(20, "cholecalciferol)", "l")]],
     ])
     assert _rows(pdf) == {"Vitamin D (as cholecalciferol)": (50.0, "mcg", None, 250.0)}
+
+
+def test_cells_centred_in_a_taller_row_read_as_one_row(tmp_path):
+    # Each cell centred in its row: the name on two lines beside "100" / "mcg" with the %DV
+    # half a line lower than the first; then a one-line name between "120" above and "mcg" below.
+    pdf = FPDF(unit="pt", format=(320, 300))
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 14)
+    pdf.text(20, 30, "Supplement Facts")
+    pdf.set_font("Helvetica", "", 8)
+    for y, x, t in [(45, 20, "Serving Size 1 Softgel"), (55, 20, "Amount Per Serving"), (55, 200, "% Daily Value"),
+                    (68, 20, "Vitamin D3 (cholecalciferol from"), (68, 160, "100"), (72.5, 200, "500%"),
+                    (77, 20, "lanolin)"), (77, 160, "mcg"),
+                    (88, 160, "120"), (92.5, 20, "Vitamin K2 (as menatetrenone)"), (92.5, 200, "100%"),
+                    (97, 160, "mcg")]:
+        pdf.text(x, y, t)
+    pdf.output(str(tmp_path / "centred.pdf"))
+    assert _rows(tmp_path / "centred.pdf") == {
+        "Vitamin D3 (cholecalciferol from lanolin)": (100.0, "mcg", None, 500.0),
+        "Vitamin K2 (as menatetrenone)": (120.0, "mcg", None, 100.0)}
