@@ -87,3 +87,22 @@ def test_cells_centred_in_a_taller_row_read_as_one_row(tmp_path):
     assert _rows(tmp_path / "centred.pdf") == {
         "Vitamin D3 (cholecalciferol from lanolin)": (100.0, "mcg", None, 500.0),
         "Vitamin K2 (as menatetrenone)": (120.0, "mcg", None, 100.0)}
+
+
+def test_a_parenthesised_name_set_tight_against_its_amount_splits_from_it(tmp_path):
+    # A narrow name column: "(colecalciferol)" ends less than the word gap before "0,3 mg".
+    pdf = FPDF(unit="pt", format=(320, 300))
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 14)
+    pdf.text(20, 30, "Supplement Facts")
+    pdf.set_font("Helvetica", "", 8)
+    pdf.text(20, 45, "Serving Size 1 Softgel")
+    pdf.text(20, 55, "Amount Per Serving")
+    pdf.text(200, 55, "% Daily Value")
+    pdf.text(20, 68, "Vitamin D3")
+    x = 20 + pdf.get_string_width("Vitamin D3 ")
+    pdf.text(x, 68, "(cholecalciferol)")
+    pdf.text(x + pdf.get_string_width("(cholecalciferol)") + 0.5, 68, "0.3 mg")
+    pdf.text(200, 68, "1500%")
+    pdf.output(str(tmp_path / "tight.pdf"))
+    assert _rows(tmp_path / "tight.pdf") == {"Vitamin D3 (cholecalciferol)": (0.3, "mg", None, 1500.0)}
