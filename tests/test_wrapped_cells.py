@@ -106,3 +106,17 @@ def test_a_parenthesised_name_set_tight_against_its_amount_splits_from_it(tmp_pa
     pdf.text(200, 68, "1500%")
     pdf.output(str(tmp_path / "tight.pdf"))
     assert _rows(tmp_path / "tight.pdf") == {"Vitamin D3 (cholecalciferol)": (0.3, "mg", None, 1500.0)}
+
+
+def test_a_thousands_figure_run_into_a_name_is_doubted_not_cut_at_its_comma():
+    # Column titles the reader could not tell apart: the adults' "2,000 IU 250%" ran into the
+    # name and the children's 1,000 IU was read. The name's higher figure must send it to review
+    # (the comma in "2,000" is no source separator that ends the name's head).
+    from extract.checks import panel_problems
+    from extract.records import RowRecord
+
+    row = RowRecord(label_text="CHOLECALCIFEROL 2,000 IU 250% (VITAMIN D3)", amount_text="1,000 IU", dv_text="125%",
+                    amount=1000.0, unit="IU", percent_dv=125.0)
+    assert panel_problems([row]) == [
+        "CHOLECALCIFEROL 2,000 IU 250% (VITAMIN D3): its name holds a higher amount (2000 IU) than the one read "
+        "(1,000 IU, 125% DV)"]
