@@ -202,7 +202,8 @@ _KEY_NAMES = _key_names()
 
 
 _MARKS = re.compile(r"[*†‡§¹²³⁴⁵⁶⁷⁸⁹⁰]")
-_SOURCE = re.compile(r"\(|\[|\bas\b|\bfrom\b|,", re.I)
+# A comma between digits is a thousands separator ("2,000 IU"), not the start of a source.
+_SOURCE = re.compile(r"\(|\[|\bas\b|\bfrom\b|,(?!\d)", re.I)
 
 
 def key_nutrient(label_text: str) -> str | None:

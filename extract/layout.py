@@ -207,8 +207,9 @@ def _split_after_percent(wchars: list[dict[str, Any]]) -> list[list[dict[str, An
     return [p for p in parts if p]
 
 
-# ... or a name's closing parenthesis against the amount ("cholecalciferol)4,000")
-_GLUED_FIGURE = re.compile(r"^((?:mcg|µg|μg|ug|mg|g|i\.?u\.?|rae|dfe)?\)?[*†‡§¶]*|[^\W\d_]{2,}\)[*†‡§¶¹²³]*)"
+# ... or a name's closing parenthesis against the amount ("cholecalciferol)4,000", the whole
+# parenthesis one word: "(colecalciferol)0,3")
+_GLUED_FIGURE = re.compile(r"^((?:mcg|µg|μg|ug|mg|g|i\.?u\.?|rae|dfe)?\)?[*†‡§¶]*|\(?[^\W\d_]{2,}\)[*†‡§¶¹²³]*)"
                            r"(?<=[a-zA-Z.)*†‡§¶¹²³])\d[\d,.]*(?:%|\s*$)", re.IGNORECASE)
 
 

@@ -7,6 +7,7 @@ below it, and between the headings beside it), and rows are read inside that reg
 from __future__ import annotations
 
 import re
+import statistics
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -397,6 +398,27 @@ def read_panel(words: list[Word], box: tuple[float, float, float, float], page: 
                 raw_tail = note
                 end_y = line.bottom
                 continue
+            merged = _cell_merge([*pending, line])
+            cell_row = parse_row_text(merged) if merged else None
+            if cell_row is not None and cell_row.amount is not None:
+                row = cell_row
+                # A name and its amount both wrapped onto the next line(s): "VITAMIN D (AS" /
+                # "CHOLECALCIFEROL)" beside "50 MCG (2,000" / "IU)". Line by line the two
+                # columns interleave; each tail is put back in the cell it sits under.
+                rows.append((row, [*pending, line]))
+                pending.clear()
+                raw_tail = row.note or ""
+                end_y = line.bottom
+                continue
+            fx = _figures_x(pending)
+            only_figures = all(_FIGURE_WORD.match(w.text) for p in pending for w in p.words)
+            if (fx is not None and all(w.x0 >= fx - 2 for w in line.words) and re.search(r"\d", text)) or (
+                    only_figures and line.x0 < min(p.x0 for p in pending) - 2):
+                # Cells centred in a taller row: a figure set above the row's name line, or below
+                # it, with the rest of its cell still to come.
+                pending.append(line)
+                end_y = line.bottom
+                continue
         if row is not None:
             if pending and not _is_prefix(clean(" ".join(p.text for p in pending))):
                 flush_pending()
@@ -560,6 +582,52 @@ def _continues(prev: str, text: str, line: Line | None = None, prev_lines: list[
     if prev.rstrip().endswith((",", "-", "/", "&", " as", " and", " from", " of")):
         return True
     return text[:1].islower() or text.startswith(("(", "["))
+
+
+_FIGURE_WORD = re.compile(r"[<.]?\d[\d.,]*%?$")
+
+
+def _figures_x(lines: list[Line]) -> float | None:
+    """Where the figures of a block of row lines start: the leftmost word that opens with a digit
+    and is not at the block's left edge (a name may begin with one)."""
+    left = min(w.x0 for line in lines for w in line.words)
+    xs = [w.x0 for line in lines for w in line.words
+          if (w.text[:1].isdigit() or w.text[:1] in "<.") and w.x0 > left + 1]
+    return min(xs) if xs else None
+
+
+def _cell_merge(lines: list[Line]) -> str | None:
+    """A row whose name and figures both wrap, read cell by cell: the words left of the figures
+    (the name, line by line), then each figure cell (words set close together on a line, and the
+    pieces on other lines under them) in column order. None when the block has no name beside
+    figures, or no cell runs over more than one line (nothing to put back)."""
+    fx = _figures_x(lines)
+    if fx is None:
+        return None
+    name = [w.text for line in lines for w in line.words if w.x1 <= fx]
+    if not name:
+        return None
+    gap = max(1.0, 0.6 * statistics.median(w.size for line in lines for w in line.words))  # more than a space
+    segments: list[list[Word]] = []
+    for line in lines:
+        start = len(segments)
+        for w in (w for w in line.words if w.x1 > fx):
+            if len(segments) > start and w.x0 - segments[-1][-1].x1 <= gap:
+                segments[-1].append(w)
+            else:
+                segments.append([w])
+    cells: list[tuple[float, float, list[str]]] = []
+    for seg in segments:
+        x0, x1, texts = seg[0].x0, seg[-1].x1, [w.text for w in seg]
+        k = next((i for i, c in enumerate(cells) if x0 < c[1] and x1 > c[0]), None)
+        if k is None:
+            cells.append((x0, x1, texts))
+        else:
+            c = cells[k]
+            cells[k] = (min(c[0], x0), max(c[1], x1), c[2] + texts)
+    if len(cells) == len(segments):
+        return None
+    return clean(" ".join([*name, *(" ".join(c[2]) for c in sorted(cells))]))
 
 
 def _amount_start(line: Line, amount_text: str) -> float | None:
