@@ -85,3 +85,21 @@ CONTENT_QUERIES = {
 
 def warehouse_contents(db: Path) -> dict[str, list[tuple]]:
     return {name: query(db, sql) for name, sql in CONTENT_QUERIES.items()}
+
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's, installed by scripts/system-deps.sh --test
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Debian chromium through Playwright, one launch per test module (every page a test opens
+    is a new context, so tests share no cookies). Fails, never skips, where chromium is missing."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()

@@ -18,8 +18,6 @@ from tests.conftest import ROOT
 from tests.conftest import query as q
 from tests.labelgen import random_product, render_label
 
-CHROMIUM = "/usr/bin/chromium"  # Debian's, installed by scripts/system-deps.sh --test
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 D3 = "d3.pdf#1#0"
 
 
@@ -55,18 +53,6 @@ def served(tmp_path, ruleset):
     finally:
         proc.terminate()
         proc.wait(timeout=20)
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 def test_correcting_a_row_in_the_page_clears_its_flag(served, browser):

@@ -18,9 +18,6 @@ from flows.pipeline import audit_catalog
 from reports import write_reports
 from tests.labelgen import random_product, render_label
 
-CHROMIUM = "/usr/bin/chromium"  # Debian's, installed by scripts/system-deps.sh --test
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
 TYPST = "#set page(width: 1pt)"
 SCRIPT = "<script>alert(1)</script>"
 FORMULA = '=HYPERLINK("http://evil.example","click")'
@@ -153,18 +150,6 @@ def test_label_text_that_looks_like_markup_or_a_formula_prints_as_text_in_every_
 
 
 # ------------------------------------------------------------------ the HTML table in a browser
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
-
 
 @pytest.fixture
 def page(browser, reports):
