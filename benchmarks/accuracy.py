@@ -58,6 +58,10 @@ def run_sample(n: int, seed: int, workers: int, keep: Path | None, force: dict[s
     root = base / f"sample-{seed}-{n}"
     t0 = time.perf_counter()
     truth = render_space_catalog(draw_labels(seed, n, force), root)
+    if keep is not None:
+        # beside the catalog, not in it: a kept sample can then be studied (and re-audited) with its truth
+        (base / f"sample-{seed}-{n}.truth.jsonl").write_text(
+            "".join(json.dumps(t) + "\n" for t in truth), encoding="utf-8")
     t1 = time.perf_counter()
     db = _audit(root, workers)
     t2 = time.perf_counter()
@@ -130,7 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print("\ncolumns: panels found, key-nutrient F1, daily amount exact, servings/day exact, D3 flag recall and "
               "precision (both rules), silent misses (expected flag missing, verdict pass; share of panels expecting "
-              "a flag), share in review, brand right, product name right")
+              "a flag), share in review, share of clean panels in review (directions that state a dose; SPEC sends "
+              "an assumed servings-per-day to review), brand right, product name right")
     return 0
 
 

@@ -18,6 +18,9 @@ Figures per group of panels:
 - silent miss: an expected flag not raised and the product's verdict `pass` (a panel not found
   is silent unless some row of its file is in review); share of panels that expect a flag
 - in review: share of panels whose verdict is `needs_review`
+- clean in review: the same share among clean panels, those whose directions state a dose (truth
+  ``servings_per_day_assumed`` false). SPEC sends every product whose servings per day were assumed to
+  review, so only clean panels measure review the audit could have avoided (issue 18's "clean labels")
 - brand / name right: case- and space-insensitive equality with the label's brand and product name
 """
 from __future__ import annotations
@@ -30,9 +33,9 @@ import duckdb
 
 KEY = ("vitamin_d", "vitamin_k", "magnesium", "calcium", "vitamin_a")
 RULES = ("D3_HIGH_NO_K2", "D3_HIGH_NO_MG")
-METRICS = ("found", "f1", "daily", "spd", "flag_r", "flag_p", "silent", "review", "brand", "name")
+METRICS = ("found", "f1", "daily", "spd", "flag_r", "flag_p", "silent", "review", "review_clean", "brand", "name")
 HEAD = {"found": "panels", "f1": "keyF1", "daily": "daily=", "spd": "spd=", "flag_r": "flagR", "flag_p": "flagP",
-        "silent": "silent", "review": "review", "brand": "brand", "name": "name"}
+        "silent": "silent", "review": "review", "review_clean": "rvClean", "brand": "brand", "name": "name"}
 
 
 @dataclass
@@ -51,13 +54,15 @@ class Figures:
     expect_flag: int = 0
     silent: int = 0
     review: int = 0
+    clean: int = 0
+    review_clean: int = 0
     brand_right: int = 0
     name_right: int = 0
     per_rule: dict = field(default_factory=lambda: {r: [0, 0, 0] for r in RULES})  # tp, fp, fn
 
     def add(self, o: Figures):
         for k in ("panels", "found", "tp", "fp", "fn", "key_rows", "daily_right", "spd_right", "flag_tp", "flag_fp",
-                  "flag_fn", "expect_flag", "silent", "review", "brand_right", "name_right"):
+                  "flag_fn", "expect_flag", "silent", "review", "clean", "review_clean", "brand_right", "name_right"):
             setattr(self, k, getattr(self, k) + getattr(o, k))
         for r in RULES:
             self.per_rule[r] = [a + b for a, b in zip(self.per_rule[r], o.per_rule[r], strict=True)]
@@ -77,6 +82,7 @@ class Figures:
             "silent": ratio(self.silent, self.expect_flag),
             "silent_n": self.silent,
             "review": ratio(self.review, self.panels),
+            "review_clean": ratio(self.review_clean, self.clean),
             "brand": ratio(self.brand_right, self.panels),
             "name": ratio(self.name_right, self.panels),
             "key_n": self.key_rows,
@@ -133,6 +139,13 @@ def read_warehouse(db):
 
 
 def score_panel(t, wh) -> Figures:
+    f = _score_panel(t, wh)
+    f.clean = int(not t.get("servings_per_day_assumed"))
+    f.review_clean = f.clean * f.review
+    return f
+
+
+def _score_panel(t, wh) -> Figures:
     prods, by_file, nut, flags, verdicts = wh
     f = Figures(panels=1)
     tk = [n for n in t["nutrients"] if n["nutrient"] in KEY]
