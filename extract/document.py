@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import os
 import statistics
+from itertools import pairwise
 from pathlib import Path
 
 import pdfplumber
@@ -377,13 +378,20 @@ def _no_panel(page_count: int, image_only_pages: int) -> FileExtraction:
 def read_page(chars: list[dict], width: float, height: float, number: int) -> list[PanelRecord]:
     words, turns = page_words(chars, width, height)
     fw, fh = (height, width) if turns in (1, 3) else (width, height)
-    return read_words(words, fw, fh, number)
+    if not words:
+        return []
+    # A layout wider or longer than its page (LibreOffice lets a table run past the page's edge)
+    # still has some of its text in the file: the panel's region reaches as far as its words.
+    page = (fw, fh)
+    fw, fh = max(fw, max(w.x1 for w in words)), max(fh, max(w.bottom for w in words))
+    return read_words(words, fw, fh, number, page=page)
 
 
 def read_words(words: list[Word], width: float, height: float, number: int,
-               read_method: str = "text") -> list[PanelRecord]:
+               read_method: str = "text", page: tuple[float, float] | None = None) -> list[PanelRecord]:
     """Panels from words in the page's reading frame (``width`` x ``height`` points), whether
-    they came from the text layer or from OCR."""
+    they came from the text layer or from OCR. ``page``: the printed page's own size, where the
+    words run past it."""
     heads = reading_order(find_headings(words))
     if not heads:
         return []
@@ -402,6 +410,10 @@ def read_words(words: list[Word], width: float, height: float, number: int,
         left, top, right, bottom = region
         below = group_lines([w for w in words if w.x0 >= left - 4 and w.x1 <= right + 1 and end_y < w.top <= bottom])
         tables.append(_table_box(table_words, region, end_y))
+        if page is not None and (tables[-1][2] > page[0] + 0.5 or end_y > page[1] + 0.5):
+            # what the file holds past the page's edge is not printed, and may be only part of it
+            rec.review.append(f"the panel on page {number} runs past the page's edge: part of it is not printed, "
+                              "and what was read beyond the edge may be incomplete")
         # The label's other words (cautions, claims) for rules that read them: the column
         # under the panel, or the whole page outside the table when it holds one panel.
         if len(heads) == 1:
@@ -473,4 +485,32 @@ def _context_lines(words: list[Word], heads: list[Heading], head: Heading,
         above = [h.top for h in heads if h.top < head.top - 20 and h.x0 < right and h.x1 > left]
         ceiling = max(above) + 20 if above else -1.0
         pool = [w for w in words if w.x1 > left - 30 and w.x0 < right and ceiling < w.top < head.top]
-    return group_lines(pool)
+    # Where the panels' columns start: a line that runs from one column into the next (two mastheads
+    # side by side, copy beside the panel, with a gutter hardly wider than a word space) is two
+    # things, and only the part standing in this panel's column names its product.
+    starts = sorted({h.x0 for h in heads})
+    after = min((x for x in starts if x > head.x0 + 10), default=1e9) - 2.5
+    out = []
+    for line in group_lines(pool):
+        parts = _cut_at_columns(line, starts)
+        out += [part for part in parts if len(heads) == 1 or (
+            part.x0 < after and (part.x0 >= head.x0 - 2.5 if len(parts) > 1 else part.x1 > left - 30))]
+    return out
+
+
+def _cut_at_columns(line: Line, starts: list[float]) -> list[Line]:
+    """A line cut before a word that starts a column (where a panel's heading starts), when the
+    word before it ends short of the column and stands further from it than the line's word
+    spaces; before a word further into the column, when the gap is clearly wider than a space."""
+    gaps = [b.x0 - a.x1 for a, b in pairwise(line.words)]
+    if not gaps:
+        return [line]
+    space = max(min(gaps), 0.2 * line.size)
+    parts: list[list[Word]] = [[line.words[0]]]
+    for gap, (a, b) in zip(gaps, pairwise(line.words), strict=True):
+        if any(a.x1 < x - 1.0 and ((abs(b.x0 - x) <= 2.5 and gap > 1.15 * space + 0.5)
+                                   or (b.x0 >= x - 2.5 and gap > 1.6 * space)) for x in starts):
+            parts.append([b])
+        else:
+            parts[-1].append(b)
+    return [Line(p) for p in parts]

@@ -120,8 +120,12 @@ def page_words(chars: list[dict[str, Any]], width: float, height: float) -> tupl
     # the content stream drew them in.
     extractor = WordExtractor(x_tolerance=1.5, y_tolerance=2.5, use_text_flow=False)
     words: list[Word] = []
-    for _, wchars in (t for base in _baselines(frame) for t in extractor.iter_extract_tuples(base)):
-        for part in (p for g in _split_tight_words(wchars) for p in _split_after_percent(g)):
+    for base in _baselines(frame):
+        tuples = [wchars for _, wchars in extractor.iter_extract_tuples(base)]
+        inner = sorted(b["x0"] - a["x1"] for wchars in tuples for a, b in pairwise(wchars))
+        line_gap = inner[len(inner) // 2] if inner else None
+        for part in (p for wchars in tuples for g in _split_tight_words(wchars, line_gap)
+                     for p in _split_after_percent(g)):
             words.append(
                 Word(
                     text="".join(c["text"] for c in part),
@@ -172,18 +176,21 @@ def _baselines(frame: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     return lines
 
 
-def _split_tight_words(wchars: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+def _split_tight_words(wchars: list[dict[str, Any]], line_gap: float | None = None) -> list[list[dict[str, Any]]]:
     """Words set with a tight letter-spacing, whose spaces are narrower than the extractor's fixed
     tolerance, arrive joined ("ServingSize:2VeggieCapsules"). Glyph boxes are advance widths, so
     within a word the gaps are the tracking, all alike; a gap wider than the word's usual one by a
-    good part of a space is a space."""
-    if len(wchars) < 4:
+    good part of a space is a space (the lower quartile: "D3+K2" has as many spaces as letter gaps).
+    A word too short to show its own tracking ("+K2" of "D3 + K2") is measured by its line's
+    (``line_gap``, the usual gap between glyphs of one word there)."""
+    if len(wchars) < 2 or (len(wchars) < 4 and line_gap is None):
         return [wchars]
     gaps = [b["x0"] - a["x1"] for a, b in pairwise(wchars)]
-    usual = sorted(gaps)[len(gaps) // 2]
+    usual = sorted(gaps)[len(gaps) // 4] if len(wchars) >= 4 or line_gap is None else line_gap
     parts: list[list[dict[str, Any]]] = [[wchars[0]]]
-    for gap, c in zip(gaps, wchars[1:], strict=True):
-        if gap > usual + 0.12 * c["size"] and gap > usual + 0.5:
+    for gap, a, c in zip(gaps, wchars, wchars[1:], strict=False):
+        # a smaller glyph (a footnote mark, a superscript) keeps to the word it is set against
+        if gap > usual + 0.12 * c["size"] and gap > usual + 0.5 and 0.8 < c["size"] / max(a["size"], 0.1) < 1.25:
             parts.append([c])
         else:
             parts[-1].append(c)
@@ -245,7 +252,8 @@ def merge_spaced(words: list[Word]) -> list[Word]:
             if len(run) >= 3 and singles >= 0.7 * len(run):
                 gaps = sorted(b.x0 - a.x1 for a, b in pairwise(run))
                 letter = gaps[len(gaps) // 4]  # most gaps are letter gaps; word gaps are wider
-                if letter < space * 0.9 or gaps[-1] > letter + 0.6 * space:
+                if (letter < space * 0.9 or gaps[-1] > letter + 0.6 * space) \
+                        and not _spaced_like_neighbour(line, i, j, letter, space):
                     cur = [run[0]]
                     for a, b in pairwise(run):
                         if b.x0 - a.x1 <= letter + 0.5 * space:
@@ -260,6 +268,19 @@ def merge_spaced(words: list[Word]) -> list[Word]:
             out.extend(run)
             i = j
     return out if changed else words
+
+
+def _spaced_like_neighbour(line: list[Word], i: int, j: int, letter: float, space: float) -> bool:
+    """Short words at the line's own word spacing ("Vitamin D & K", "A, D & E"), not letters of a
+    spaced-out word: a whole word (more than a kerned group of letters) stands beside the run as
+    far from it as the run's letters stand from each other. A letter-spaced word is a space
+    further from its neighbours than its letters are from each other."""
+    near = []
+    if i > 0 and len(line[i - 1].text) > 3:
+        near.append(line[i].x0 - line[i - 1].x1)
+    if j < len(line) and len(line[j].text) > 3:
+        near.append(line[j].x0 - line[j - 1].x1)
+    return any(0 < g <= letter + 0.3 * space for g in near)
 
 
 def _join(ws: list[Word]) -> Word:

@@ -42,6 +42,21 @@ def _amount_x(line: Line) -> list[float]:
     return out
 
 
+def _cells(line: Line) -> list[tuple[float, float]]:
+    """Horizontal extents of the line's amount cells (a figure and its unit) and %DV cells, not
+    counting its first word."""
+    ws = line.words
+    out = []
+    for i, w in enumerate(ws):
+        if i and _GLUED.match(w.text):
+            out.append((w.x0, w.x1))
+        elif i and _FIGURE.match(w.text) and i + 1 < len(ws) and _UNIT.match(ws[i + 1].text):
+            out.append((w.x0, ws[i + 1].x1))
+        elif i and _PERCENT.match(w.text) and "%" in w.text:
+            out.append((w.x0, w.x1))
+    return out
+
+
 def _complete(name: str) -> bool:
     """A row name that cannot continue on the next line."""
     t = name.rstrip()
@@ -52,7 +67,8 @@ def _continuation(prev: str, text: str) -> bool:
     return not _complete(prev) or text[:1].islower() or text.startswith(("(", "["))
 
 
-def merge_titles(lines: list[Line], first_row: int, edges: list[float] | None = None) -> list[Line]:
+def merge_titles(lines: list[Line], first_row: int, edges: list[float] | None = None,
+                 cells: list[tuple[float, float]] | None = None) -> list[Line]:
     """Column titles set over two or three lines ("1" / "Lozenge", "Per 2" / "Softgels", "% Daily" /
     "Value") joined column by column into one line. Title lines stand right of the name column,
     tight over each other, before the first row.
@@ -61,7 +77,10 @@ def merge_titles(lines: list[Line], first_row: int, edges: list[float] | None = 
     from line to line; columns are read left to right, each top to bottom. Columns may stand
     closer than a word space in the merged line ("% DV" between "1 / Tablet" and "2 / Tablets"),
     so nothing but overlap joins phrases of different lines, and no phrase runs across the edge of
-    an amount or %DV column (``edges``)."""
+    an amount or %DV column (``edges``), nor on past a word that ends where a column's cells end, or
+    into one that starts where they start (``cells``, the rows' amount and %DV cells): a title is set
+    in its column's cell, aligned as its figures are, and a table cell's padding can be no wider
+    than a word space ("Childre % Daily" / "n 2-3 Value" is two columns)."""
     if first_row < 2:
         return lines
     size = max(1.0, sorted(line.size for line in lines)[len(lines) // 2])
@@ -77,12 +96,22 @@ def merge_titles(lines: list[Line], first_row: int, edges: list[float] | None = 
         while j + 1 < len(out) and title(out[j]) and title(out[j + 1]) and out[j + 1].top - out[j].bottom < 0.6 * size:
             j += 1
         if j > i:
-            out[i:j + 1] = [Line(_stack_columns(out[i:j + 1], size, edges or []))]
+            out[i:j + 1] = [Line(_stack_columns(out[i:j + 1], size, edges or [], cells or []))]
         i += 1
     return out + lines[first_row:]
 
 
-def _stack_columns(run: list[Line], size: float, edges: list[float]) -> list[Word]:
+def _stack_columns(run: list[Line], size: float, edges: list[float],
+                   cells: list[tuple[float, float]] | None = None) -> list[Word]:
+    # how far a title's edge may stand from its figures' (cell paddings differ a little)
+    align = max(1.8, 0.2 * size)
+    cell_ends = sorted({round(c[1], 1) for c in cells or []})
+    cell_starts = sorted({round(c[0], 1) for c in cells or []})
+
+    def cell_break(a: Word, b: Word) -> bool:
+        return any(abs(a.x1 - e) <= align and b.x0 > e for e in cell_ends) \
+            or any(abs(b.x0 - e) <= align and a.x1 < e for e in cell_starts)
+
     phrases: list[list[Word]] = []
     row: dict[int, int] = {}  # id of a word: its line in the run (glyph tops of one line differ)
     for n, line in enumerate(run):
@@ -92,7 +121,8 @@ def _stack_columns(run: list[Line], size: float, edges: list[float]) -> list[Wor
         for w in line.words:
             row[id(w)] = n
             if phrases and phrases[-1][-1] in line.words and w.x0 - phrases[-1][-1].x1 <= space \
-                    and not any(phrases[-1][-1].x1 - 0.5 <= e <= w.x0 + 0.5 for e in edges):
+                    and not any(phrases[-1][-1].x1 - 0.5 <= e <= w.x0 + 0.5 for e in edges) \
+                    and not cell_break(phrases[-1][-1], w):
                 phrases[-1].append(w)
             else:
                 phrases.append([w])
@@ -156,11 +186,18 @@ def reline(lines: list[Line]) -> list[Line]:
     edges.sort()
     if edges:
         lines = [_split_at_edges(line, edges) for line in lines[:anchors[0]]] + lines[anchors[0]:]
-    lines = merge_titles(lines, anchors[0], edges)
+    lines = merge_titles(lines, anchors[0], edges, [c for i in anchors for c in _cells(lines[i])])
     anchors = _anchors(lines)
     left = _amount_left(lines, anchors, size)
     if left is None:
         return lines
+    split = [_split_at_amounts(line, left) for line in lines]
+    if any(a is not b for a, b in zip(split, lines, strict=True)):
+        lines = split
+        anchors = _anchors(lines)
+        left = _amount_left(lines, anchors, size)
+        if left is None:
+            return lines
     # The table ends at a line of prose standing across the amount column (directions, a footnote):
     # an amount further down belongs to something else ("Sunshine D 5,000 IU" under the next panel).
     prose = next((i for i in range(anchors[0] + 1, anchors[-1]) if _straddles(lines[i], left, size)), None)
@@ -176,7 +213,7 @@ def reline(lines: list[Line]) -> list[Line]:
     end = last
     while end + 1 < len(lines) and lines[end + 1].top - lines[end].bottom < 0.6 * size \
             and lines[end + 1].top < lines[last].bottom + 2.2 * size and not _straddles(lines[end + 1], left, size) \
-            and not _runs_across(lines[end + 1], left, size):
+            and not _runs_across(lines[end + 1], left, size) and not _footnote(lines[end + 1], left):
         end += 1
     start = first
     while start - 1 >= 0 and lines[start].top - lines[start - 1].bottom < 0.6 * size \
@@ -384,6 +421,44 @@ def _merge_staggered(lines: list[Line], anchors: list[int], left: float) -> tupl
         return lines, anchors
     return [line for i, line in enumerate(out) if i not in gone], _anchors([line for i, line in enumerate(out)
                                                                           if i not in gone])
+
+
+_NAME_THEN_FIGURE = re.compile(r"^(.*[^\W\d_)\]]|.*[)\]])(<?\d[\d,]*(?:\.\d+)?)$")
+
+
+def _split_at_amounts(line: Line, left: float) -> Line:
+    """A name whose cell runs up to the amount cell beside it, with no gap left ("Magnesium (as300
+    mg": LibreOffice lets a wrapped name fill its cell to the edge): the word that runs across the
+    amount columns' left edge, letters before it and a figure from it on, is the name's end and the
+    amount. Glyph boxes are not kept, so the cut is placed by the share of the word's width, to
+    within a character, and must leave a figure."""
+    out: list[Word] = []
+    for k, w in enumerate(line.words):
+        if k and w.x0 < left < w.x1 and len(w.text) > 2 and k + 1 < len(line.words) \
+                and _UNIT.match(line.words[k + 1].text):
+            guess = round((left + 1.0 - w.x0) / (w.x1 - w.x0) * len(w.text))
+            for p in sorted(range(max(1, guess - 1), min(len(w.text), guess + 2)), key=lambda p: abs(p - guess)):
+                m = _NAME_THEN_FIGURE.match(w.text)
+                if m and m.end(1) == p:
+                    x = w.x0 + (w.x1 - w.x0) * p / len(w.text)
+                    out += [Word(w.text[:p], w.x0, w.top, x - 0.01, w.bottom, w.size, w.bold, w.orig, w.confidence),
+                            Word(w.text[p:], x, w.top, w.x1, w.bottom, w.size, w.bold, w.orig, w.confidence)]
+                    break
+            else:
+                out.append(w)
+            continue
+        out.append(w)
+    return line if len(out) == len(line.words) else Line(out)
+
+
+def _footnote(line: Line, left: float) -> bool:
+    """A footnote under the table ("*VNR : valeurs nutritionnelles de référence", "† Daily Value not
+    established"): it opens with its mark in the name column, where no wrapped name or cell does."""
+    first = line.words[0]
+    return first.x0 < left and first.text[:1] in _MARKS and len(line.words) > 1
+
+
+_MARKS = "*†‡§¶¹²³⁴⁵"
 
 
 def _runs_across(line: Line, left: float, size: float) -> bool:
