@@ -190,7 +190,12 @@ def _split_tight_words(wchars: list[dict[str, Any]], line_gap: float | None = No
     parts: list[list[dict[str, Any]]] = [[wchars[0]]]
     for gap, a, c in zip(gaps, wchars, wchars[1:], strict=False):
         # a smaller glyph (a footnote mark, a superscript) keeps to the word it is set against
-        if gap > usual + 0.12 * c["size"] and gap > usual + 0.5 and 0.8 < c["size"] / max(a["size"], 0.1) < 1.25:
+        if (gap > usual + 0.12 * c["size"] and gap > usual + 0.5 and 0.8 < c["size"] / max(a["size"], 0.1) < 1.25) \
+                or (c["text"].isdigit() and (a["text"].isalnum() or a["text"] == ")") and usual >= 0.8
+                    and gap < usual - 0.5):
+            # ... and under wide tracking, a figure set in the next cell with no gap ("50" | "250%",
+            # "(AS" | "120") stands closer to the glyph before it than the tracking sets any two
+            # glyphs of one word
             parts.append([c])
         else:
             parts[-1].append(c)

@@ -196,3 +196,26 @@ def test_mastheads_side_by_side_a_gutter_apart_name_their_own_panels(tmp_path):
     panels = extract_pdf(str(_draw(tmp_path / "two.pdf", items, size=(560, 200)))).panels
     assert [(p.brand, p.product_name) for p in panels] == [("Birchfield Supply Co.", "D3 K2 Magnesium"),
                                                            ("Saltmarsh Pharma", "Magnesium Glycinate")]
+
+
+def test_figures_of_neighbouring_cells_set_with_no_gap_under_wide_tracking_come_apart(tmp_path):
+    # Wide tracking in a monospaced face: the amount "50" ends where the %DV "250%" starts, and
+    # "(AS" runs into "120": closer than any two glyphs of one word stand, yet within the word
+    # tolerance ("50250%", "(AS120").
+    f, sz, sp = "Courier", 10.0, 1.4
+
+    def right(text: str, x1: float) -> float:
+        return x1 - stringWidth(text, f, sz) - sp * (len(text) - 1)
+
+    as_end = 20 + stringWidth("VITAMIN K2 ", f, sz) + sp * 11 + stringWidth("(AS", f, sz) + sp * 2
+    pdf = _draw(tmp_path / "wide.pdf", [
+        (20, 20, "SORREL & CO.", 9, f, sp), (20, 38, "VITAMIN D & K", 14, f, sp),
+        (20, 62, "SUPPLEMENT FACTS", 14, "Courier-Bold"), (20, 78, "SERVING SIZE 1 SOFTGEL", sz, f, sp),
+        (20, 92, "AMOUNT PER SERVING", sz, f, sp), (200, 92, "% DV", sz, f, sp),
+        (20, 106, "VITAMIN D3", sz, f, sp), (right("50", 200), 106, "50", sz, f, sp), (200, 106, "250%", sz, f, sp),
+        (right("MCG", 200), 117, "MCG", sz, f, sp),
+        (20, 130, "VITAMIN K2 (AS", sz, f, sp), (as_end + 0.6, 130, "120", sz, f, sp), (200, 130, "100%", sz, f, sp),
+        (20, 141, "MK-7)", sz, f, sp), (as_end + 0.6, 141, "MCG", sz, f, sp),
+    ], size=(320, 200))
+    rows = {r.label_text: (r.amount, r.unit, r.percent_dv) for r in _panel(pdf).rows if r.amount is not None}
+    assert rows == {"VITAMIN D3": (50.0, "mcg", 250.0), "VITAMIN K2 (AS MK-7)": (120.0, "mcg", 100.0)}
