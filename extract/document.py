@@ -479,36 +479,40 @@ def _context_lines(words: list[Word], heads: list[Heading], head: Heading,
                    region: tuple[float, float, float, float]) -> list[Line]:
     """Lines outside every panel table that could name this panel's product."""
     left, top, right, _bottom = region
-    if len(heads) == 1:
-        pool = [w for w in words if not (w.x0 >= left and w.top >= top)]
-    else:
-        above = [h.top for h in heads if h.top < head.top - 20 and h.x0 < right and h.x1 > left]
-        ceiling = max(above) + 20 if above else -1.0
-        pool = [w for w in words if w.x1 > left - 30 and w.x0 < right and ceiling < w.top < head.top]
     # Where the panels' columns start: a line that runs from one column into the next (two mastheads
     # side by side, copy beside the panel, with a gutter hardly wider than a word space) is two
     # things, and only the part standing in this panel's column names its product.
     starts = sorted({h.x0 for h in heads})
+    if len(heads) == 1:
+        pool = [w for w in words if not (w.x0 >= left and w.top >= top)]
+        return [part for line in group_lines(pool) for part in _cut_at_columns(line, starts, False)]
+    above = [h.top for h in heads if h.top < head.top - 20 and h.x0 < right and h.x1 > left]
+    ceiling = max(above) + 20 if above else -1.0
     after = min((x for x in starts if x > head.x0 + 10), default=1e9) - 2.5
     out = []
-    for line in group_lines(pool):
-        parts = _cut_at_columns(line, starts)
-        out += [part for part in parts if len(heads) == 1 or (
-            part.x0 < after and (part.x0 >= head.x0 - 2.5 if len(parts) > 1 else part.x1 > left - 30))]
+    # cut whole lines (their word spaces measured across the page), then keep what stands in this column
+    for line in group_lines([w for w in words if ceiling < w.top < head.top]):
+        parts = _cut_at_columns(line, starts, True)
+        if len(parts) > 1:
+            out += [part for part in parts if head.x0 - 2.5 <= part.x0 < after]
+        elif mine := [w for w in line.words if w.x1 > left - 30 and w.x0 < right]:
+            out.append(Line(mine))
     return out
 
 
-def _cut_at_columns(line: Line, starts: list[float]) -> list[Line]:
+def _cut_at_columns(line: Line, starts: list[float], side_by_side: bool) -> list[Line]:
     """A line cut before a word that starts a column (where a panel's heading starts), when the
     word before it ends short of the column and stands further from it than the line's word
-    spaces; before a word further into the column, when the gap is clearly wider than a space."""
+    spaces (side by side panels: however close, as LibreOffice sets a masthead run up to the next
+    column); before a word further into the column, when the gap is clearly wider than a space."""
     gaps = [b.x0 - a.x1 for a, b in pairwise(line.words)]
     if not gaps:
         return [line]
     space = max(min(gaps), 0.2 * line.size)
+    at_start = 0.5 if side_by_side else 1.15 * space + 0.5
     parts: list[list[Word]] = [[line.words[0]]]
     for gap, (a, b) in zip(gaps, pairwise(line.words), strict=True):
-        if any(a.x1 < x - 1.0 and ((abs(b.x0 - x) <= 2.5 and gap > 1.15 * space + 0.5)
+        if any(a.x1 < x - 1.0 and ((abs(b.x0 - x) <= 2.5 and gap > at_start)
                                    or (b.x0 >= x - 2.5 and gap > 1.6 * space)) for x in starts):
             parts.append([b])
         else:

@@ -187,12 +187,13 @@ def _split_tight_words(wchars: list[dict[str, Any]], line_gap: float | None = No
         return [wchars]
     gaps = [b["x0"] - a["x1"] for a, b in pairwise(wchars)]
     usual = sorted(gaps)[len(gaps) // 4] if len(wchars) >= 4 or line_gap is None else line_gap
+    text = "".join(c["text"] for c in wchars)
     parts: list[list[dict[str, Any]]] = [[wchars[0]]]
-    for gap, a, c in zip(gaps, wchars, wchars[1:], strict=False):
+    for k, (gap, a, c) in enumerate(zip(gaps, wchars, wchars[1:], strict=False)):
         # a smaller glyph (a footnote mark, a superscript) keeps to the word it is set against
         if (gap > usual + 0.12 * c["size"] and gap > usual + 0.5 and 0.8 < c["size"] / max(a["size"], 0.1) < 1.25) \
                 or (c["text"].isdigit() and (a["text"].isalnum() or a["text"] == ")") and usual >= 0.8
-                    and gap < usual - 0.5):
+                    and gap < usual - 0.5 and _CELL_FIGURE.match(text, k + 1)):
             # ... and under wide tracking, a figure set in the next cell with no gap ("50" | "250%",
             # "(AS" | "120") stands closer to the glyph before it than the tracking sets any two
             # glyphs of one word
@@ -200,6 +201,11 @@ def _split_tight_words(wchars: list[dict[str, Any]], line_gap: float | None = No
         else:
             parts[-1].append(c)
     return parts
+
+
+# what a cell set against the word before it starts with: a figure of two digits or more, to the
+# word's end ("120", "250%"; never the "2" of "K2")
+_CELL_FIGURE = re.compile(r"\d[\d,.]*\d%?$")
 
 
 def _split_after_percent(wchars: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen import canvas
 
@@ -180,12 +181,14 @@ def test_a_name_that_fills_its_cell_up_to_the_amount_comes_apart_from_it(tmp_pat
     assert _amounts(_panel(pdf)) == {"Vitamin D3": (2000.0, "IU"), "Magnesium (as magnesium citrate)": (300.0, "mg")}
 
 
-def test_mastheads_side_by_side_a_gutter_apart_name_their_own_panels(tmp_path):
+@pytest.mark.parametrize("gutter", [9.0, 4.5])
+def test_mastheads_side_by_side_a_gutter_apart_name_their_own_panels(tmp_path, gutter):
     # Two panels side by side, their 17 pt names on one line with a gutter hardly wider than the
-    # word spaces wide tracking set: "D3 K2 Magnesium Magnesium" and "Magnesium Magnesium Glycinate".
+    # word spaces wide tracking set, or narrower (LibreOffice runs a masthead up to the next
+    # column): "D3 K2 Magnesium Magnesium" and "Magnesium Magnesium Glycinate".
     f, sp = "Helvetica", 1.6
     left_name = "D3 K2 Magnesium"
-    x2 = 20 + stringWidth(left_name, f, 17) + sp * len(left_name) + 9.0
+    x2 = 20 + stringWidth(left_name, f, 17) + sp * len(left_name) + gutter
     items: list[tuple] = [(20, 20, "Birchfield Supply Co.", 8.5, f, sp), (x2, 20, "Saltmarsh Pharma", 8.5, f, sp),
                           (20, 42, left_name, 17, f, sp), (x2, 42, "Magnesium Glycinate", 17, f, sp)]
     for x0 in (20, x2):
