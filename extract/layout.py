@@ -180,13 +180,14 @@ def _split_tight_words(wchars: list[dict[str, Any]], line_gap: float | None = No
     """Words set with a tight letter-spacing, whose spaces are narrower than the extractor's fixed
     tolerance, arrive joined ("ServingSize:2VeggieCapsules"). Glyph boxes are advance widths, so
     within a word the gaps are the tracking, all alike; a gap wider than the word's usual one by a
-    good part of a space is a space (the lower quartile: "D3+K2" has as many spaces as letter gaps).
+    good part of a space is a space (the lower median: "D3+K2" has as many spaces as letter gaps,
+    and a kerned pair of capitals ("AY", "Y.") is no usual gap).
     A word too short to show its own tracking ("+K2" of "D3 + K2") is measured by its line's
     (``line_gap``, the usual gap between glyphs of one word there)."""
     if len(wchars) < 2 or (len(wchars) < 4 and line_gap is None):
         return [wchars]
     gaps = [b["x0"] - a["x1"] for a, b in pairwise(wchars)]
-    usual = sorted(gaps)[len(gaps) // 4] if len(wchars) >= 4 or line_gap is None else line_gap
+    usual = sorted(gaps)[(len(gaps) - 1) // 2] if len(wchars) >= 4 or line_gap is None else line_gap
     text = "".join(c["text"] for c in wchars)
     parts: list[list[dict[str, Any]]] = [[wchars[0]]]
     for k, (gap, a, c) in enumerate(zip(gaps, wchars, wchars[1:], strict=False)):

@@ -108,7 +108,12 @@ def _stack_columns(run: list[Line], size: float, edges: list[float],
     cell_ends = sorted({round(c[1], 1) for c in cells or []})
     cell_starts = sorted({round(c[0], 1) for c in cells or []})
 
-    def cell_break(a: Word, b: Word) -> bool:
+    def cell_break(a: Word, b: Word, after: Word | None) -> bool:
+        # ... and what follows stands over the cells of a column further right (a monospaced line
+        # lines its words up with the figures by chance: "PAR DOSE" / "JOURNALIÈRE" is one title)
+        x1 = max(b.x1, after.x1 if after is not None else b.x1)
+        if not any(c[0] > a.x1 - 0.5 and c[0] < x1 and c[1] > b.x0 for c in cells or []):
+            return False
         return any(abs(a.x1 - e) <= align and b.x0 > e for e in cell_ends) \
             or any(abs(b.x0 - e) <= align and a.x1 < e for e in cell_starts)
 
@@ -118,11 +123,11 @@ def _stack_columns(run: list[Line], size: float, edges: list[float],
         # a word space on this line: its narrowest gap (a monospaced or letter-spaced line has wide ones)
         gaps = [b.x0 - a.x1 for a, b in zip(line.words, line.words[1:], strict=False)]
         space = min(0.8 * size, max(0.25 * size, 1.3 * min(gaps, default=0.0)))
-        for w in line.words:
+        for k, w in enumerate(line.words):
             row[id(w)] = n
             if phrases and phrases[-1][-1] in line.words and w.x0 - phrases[-1][-1].x1 <= space \
                     and not any(phrases[-1][-1].x1 - 0.5 <= e <= w.x0 + 0.5 for e in edges) \
-                    and not cell_break(phrases[-1][-1], w):
+                    and not cell_break(phrases[-1][-1], w, line.words[k + 1] if k + 1 < len(line.words) else None):
                 phrases[-1].append(w)
             else:
                 phrases.append([w])

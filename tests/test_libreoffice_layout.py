@@ -222,3 +222,26 @@ def test_figures_of_neighbouring_cells_set_with_no_gap_under_wide_tracking_come_
     ], size=(320, 200))
     rows = {r.label_text: (r.amount, r.unit, r.percent_dv) for r in _panel(pdf).rows if r.amount is not None}
     assert rows == {"VITAMIN D3": (50.0, "mcg", 250.0), "VITAMIN K2 (AS MK-7)": (120.0, "mcg", 100.0)}
+
+
+def test_a_title_word_that_ends_where_figures_end_by_chance_stays_in_its_title():
+    # Monospaced type lines words up with the figures under them: "DOSE" of "PAR DOSE JOURNALIÈRE (2"
+    # ends where "1000 MG" ends, yet what follows it stands over no column further right.
+    from extract.layout import Line, Word
+    from extract.table import reline
+
+    def w(text: str, x0: float, x1: float, top: float) -> Word:
+        return Word(text, x0, top, x1, top + 7.5, 7.5, False, (x0, top, x1, top + 7.5))
+
+    lines = [
+        Line([w("PAR", 542.1, 554.5, 81.6), w("CAPSULE", 558.6, 587.6, 81.6), w("MOLLE", 591.8, 612.5, 81.6),
+              w("PAR", 705.0, 717.5, 81.6), w("DOSE", 721.6, 738.2, 81.6), w("JOURNALIÈRE", 742.3, 787.8, 81.6),
+              w("(2", 792.0, 800.3, 81.6), w("%", 845.6, 849.4, 81.6), w("VNR*", 853.1, 868.0, 81.6)]),
+        Line([w("CAPSULES", 705.0, 738.2, 89.8), w("MOLLES)", 742.3, 771.3, 89.8)]),
+        Line([w("CALCIUM", 448.0, 479.5, 101.7), w("500", 542.1, 555.6, 101.7), w("MG", 560.1, 569.1, 101.7),
+              w("1000", 705.0, 723.0, 101.7), w("MG", 727.5, 736.5, 101.7), w("125%", 850.0, 868.0, 101.7)]),
+        Line([w("VITAMINE", 448.0, 484.0, 123.4), w("D3", 488.5, 497.5, 123.4), w("0,025", 542.1, 564.6, 123.4),
+              w("MG", 569.1, 578.1, 123.4), w("0,05", 705.0, 723.0, 123.4), w("MG", 727.5, 736.5, 123.4),
+              w("1000%", 845.5, 868.0, 123.4)]),
+    ]
+    assert reline(lines)[0].text == "PAR CAPSULE MOLLE PAR DOSE JOURNALIÈRE (2 CAPSULES MOLLES) % VNR*"
