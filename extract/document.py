@@ -119,11 +119,26 @@ def _extract(data: bytes, reader: str) -> FileExtraction:
     return _extract_with_pdfplumber(data, plan, ocr_left)
 
 
+PAST_EDGE = "runs past the page's edge: part of it is not printed, and what was read beyond the edge may be incomplete"
+
+
 def _failing(panels: list[PanelRecord]) -> bool:
     """A page reading that does not pass its own checks: no panel at all although the page's text
     names one (the caller only reads such pages), a panel set as one with no rows, a key
-    nutrient without an amount, figures that disagree."""
-    return not any(p.rows for p in panels) or any(p.review or panel_problems(p.rows) for p in panels)
+    nutrient without an amount, figures that disagree. (A panel that runs past the page's edge is
+    doubted whichever reader reads it: no other reader can do better.)"""
+    return not any(p.rows for p in panels) or any(
+        [r for r in p.review if not r.endswith(PAST_EDGE)] or panel_problems(p.rows) for p in panels)
+
+
+def _past_edge(first: list[PanelRecord], kept: list[PanelRecord]) -> list[PanelRecord]:
+    """The text layer's doubt that a panel runs past the page's edge, kept on the reading that
+    replaces it (OCR sees only the printed part)."""
+    said = {p.panel: r for p in first for r in p.review if r.endswith(PAST_EDGE)}
+    for p in kept:
+        if p.panel in said and said[p.panel] not in p.review:
+            p.review.append(said[p.panel])
+    return kept
 
 
 def _key_values(panels: list[PanelRecord]) -> list[str]:
@@ -182,7 +197,7 @@ def settle(data: bytes, index: int, first: str, panels: list[PanelRecord],
         except Exception:  # a reader that cannot read the page gives no reading
             continue
         if not _failing(got) and _panels_seen(got) >= seen:
-            return got
+            return _past_edge(panels, got)
         readings.append((method, got))
 
     def rank(item: tuple[int, tuple[str, list[PanelRecord]]]) -> tuple[int, int, int, int]:
@@ -201,7 +216,7 @@ def settle(data: bytes, index: int, first: str, panels: list[PanelRecord],
         p.review.extend(panel_problems(p.rows))
         if disagree and (why := _disagreement(p, best, with_rows)) is not None:
             p.review.append(why)
-    return best
+    return _past_edge(panels, best)
 
 
 def _panels_seen(panels: list[PanelRecord]) -> int:
@@ -410,10 +425,12 @@ def read_words(words: list[Word], width: float, height: float, number: int,
         left, top, right, bottom = region
         below = group_lines([w for w in words if w.x0 >= left - 4 and w.x1 <= right + 1 and end_y < w.top <= bottom])
         tables.append(_table_box(table_words, region, end_y))
-        if page is not None and (tables[-1][2] > page[0] + 0.5 or end_y > page[1] + 0.5):
-            # what the file holds past the page's edge is not printed, and may be only part of it
-            rec.review.append(f"the panel on page {number} runs past the page's edge: part of it is not printed, "
-                              "and what was read beyond the edge may be incomplete")
+        if page is not None and any(w.x0 + w.x1 > 2 * page[0] or w.top + w.bottom > 2 * page[1] for w in table_words
+                                    if left <= w.x0 and w.x1 <= right + 1 and top <= w.top <= end_y):
+            # what the file holds of the table past the page's edge (a word half past it, not a
+            # glyph box that overhangs it; fine print under the table does not count) is not
+            # printed, and may be only part of it
+            rec.review.append(f"the panel on page {number} {PAST_EDGE}")
         # The label's other words (cautions, claims) for rules that read them: the column
         # under the panel, or the whole page outside the table when it holds one panel.
         if len(heads) == 1:

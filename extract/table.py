@@ -125,9 +125,13 @@ def _stack_columns(run: list[Line], size: float, edges: list[float],
         space = min(0.8 * size, max(0.25 * size, 1.3 * min(gaps, default=0.0)))
         for k, w in enumerate(line.words):
             row[id(w)] = n
-            if phrases and phrases[-1][-1] in line.words and w.x0 - phrases[-1][-1].x1 <= space \
-                    and not any(phrases[-1][-1].x1 - 0.5 <= e <= w.x0 + 0.5 for e in edges) \
-                    and not cell_break(phrases[-1][-1], w, line.words[k + 1] if k + 1 < len(line.words) else None):
+            # a lone letter ("E" / "TABLETS" under "CHEWABL") is the end of a word its cell broke, which
+            # may stand out past the column's edge: it goes with the phrase after it
+            lone = bool(phrases) and len(phrases[-1]) == 1 and len(phrases[-1][0].text) == 1 \
+                and phrases[-1][0].text.isalpha()
+            if phrases and phrases[-1][-1] in line.words and w.x0 - phrases[-1][-1].x1 <= space and (lone or (
+                    not any(phrases[-1][-1].x1 - 0.5 <= e <= w.x0 + 0.5 for e in edges)
+                    and not cell_break(phrases[-1][-1], w, line.words[k + 1] if k + 1 < len(line.words) else None))):
                 phrases[-1].append(w)
             else:
                 phrases.append([w])

@@ -245,3 +245,30 @@ def test_a_title_word_that_ends_where_figures_end_by_chance_stays_in_its_title()
               w("1000%", 845.5, 868.0, 123.4)]),
     ]
     assert reline(lines)[0].text == "PAR CAPSULE MOLLE PAR DOSE JOURNALIÈRE (2 CAPSULES MOLLES) % VNR*"
+
+
+def test_the_lone_letter_of_a_title_broken_mid_word_stays_with_its_column():
+    # "PER 2" / "CHEWABL" / "E TABLETS": the broken word's "E" stands out left of the amount
+    # column's edge and was taken for a column of its own ("% DV E PER 2 CHEWABL TABLETS").
+    from extract.layout import Line, Word
+    from extract.table import reline
+
+    def w(text: str, x0: float, x1: float, top: float) -> Word:
+        return Word(text, x0, top, x1, top + 8.5, 8.5, False, (x0, top, x1, top + 8.5))
+
+    lines = [
+        Line([w("PER", 400.6, 420.3, 135.7), w("1", 425.0, 429.7, 135.7), w("PER", 496.0, 515.7, 135.7),
+              w("2", 520.4, 525.1, 135.7)]),
+        Line([w("CHEWABL", 379.4, 429.6, 145.5), w("%", 444.2, 451.8, 145.5), w("DV", 452.9, 465.8, 145.5),
+              w("CHEWABL", 474.8, 525.0, 145.5), w("%", 539.6, 547.2, 145.5), w("DV", 548.3, 561.2, 145.5)]),
+        Line([w("E", 380.1, 385.8, 155.3), w("TABLET", 390.4, 429.6, 155.3), w("E", 468.7, 474.4, 155.3),
+              w("TABLETS", 479.0, 525.0, 155.3)]),
+        Line([w("VITAMIN", 322.7, 364.0, 166.5), w("D3", 368.0, 380.0, 166.5), w("250", 387.9, 404.3, 166.5),
+              w("MCG", 409.0, 431.1, 166.5), w("1,250%", 432.7, 467.2, 166.5), w("500", 483.3, 499.7, 166.5),
+              w("MCG", 504.4, 526.5, 166.5), w("2,500%", 528.1, 562.6, 166.5)]),
+        Line([w("VITAMIN", 322.7, 364.0, 176.5), w("K2", 368.0, 380.0, 176.5), w("1,500", 473.9, 499.7, 176.5),
+              w("MCG", 504.3, 526.4, 176.5), w("50", 393.7, 404.3, 176.5), w("MCG", 408.9, 431.1, 176.5),
+              w("42%", 448.0, 467.2, 176.5), w("167%", 537.5, 562.6, 176.5)]),
+    ]
+    lines[-1] = Line(sorted(lines[-1].words, key=lambda x: x.x0))
+    assert reline(lines)[0].text == "PER 1 CHEWABLE TABLET % DV PER 2 CHEWABLE TABLETS % DV"
