@@ -264,8 +264,11 @@ def merge_spaced(words: list[Word]) -> list[Word]:
             if len(run) >= 3 and singles >= 0.7 * len(run):
                 gaps = sorted(b.x0 - a.x1 for a, b in pairwise(run))
                 letter = gaps[len(gaps) // 4]  # most gaps are letter gaps; word gaps are wider
-                if (letter < space * 0.9 or gaps[-1] > letter + 0.6 * space) \
-                        and not _spaced_like_neighbour(line, i, j, letter, space):
+                spaced = letter < space * 0.9 or gaps[-1] > letter + 0.6 * space
+                # a page with a run that looks spaced out comes back line by line, merged or not (the
+                # order heading detection has always read such pages in)
+                changed = changed or spaced
+                if spaced and not _spaced_like_neighbour(line, i, j, letter, space):
                     cur = [run[0]]
                     for a, b in pairwise(run):
                         if b.x0 - a.x1 <= letter + 0.5 * space:
