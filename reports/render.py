@@ -80,7 +80,6 @@ def prepare() -> None:
     """Import what writing reports needs (matplotlib, the templates, openpyxl): called on a thread while the
     extraction workers read, when this process only waits, so that the reports start at once."""
     import openpyxl  # noqa: F401
-    import typst  # noqa: F401
 
     _env().get_template("summary.html.j2")
 
@@ -551,9 +550,6 @@ def _write(snap: RunSnapshot, scopes: list[str | None], out_dir: Path, formats: 
         RENDERED.append(name)
         parts.record(name, hashlib.sha256(f"{fps[i]}:{f}:{opts.get(f, '')}".encode()).hexdigest(), snap.run, snap.run)
 
-    for i, data in enumerate(datas):
-        if {"html", "pdf"} & set(todo[i]):
-            _charts(data, cache_dir.parent / "charts")
     if visual:  # every crop the parts to render need, cut once, in parallel when there are many
         crops.prefetch(p for i, data in enumerate(datas) if {"html", "pdf"} & set(todo[i]) for p in data.flagged)
     # Typst lays a PDF out without holding the GIL: on a thread of its own it uses the second core while this
@@ -564,6 +560,9 @@ def _write(snap: RunSnapshot, scopes: list[str | None], out_dir: Path, formats: 
     try:
         for i, data in enumerate(datas):
             if {"html", "pdf"} & set(todo[i]):
+                # Charts scope by scope, not all first: the PDF thread starts on the summary while the
+                # retailers' charts are drawn.
+                _charts(data, cache_dir.parent / "charts")
                 attach_crops(data, cache_dir, None, crops)
             if "pdf" in todo[i] and layout is not None:
                 from reports.typeset import write_pdf
