@@ -569,9 +569,9 @@ def _write(snap: RunSnapshot, scopes: list[str | None], out_dir: Path, formats: 
 
     if visual:  # every crop the parts to render need, cut once, in parallel when there are many
         crops.prefetch(p for i, data in enumerate(datas) if {"html", "pdf"} & set(todo[i]) for p in data.flagged)
-    # Typst lays a PDF out without holding the GIL: on a thread of its own it uses the second core while this
-    # one writes the HTML, CSV and XLSX (after extraction nothing else runs). One PDF at a time: each holds its
-    # whole layout in memory.
+    # Each PDF is laid out by a Typst child process (reports.typeset) that a thread here waits for: it uses the
+    # second core while this one writes the HTML, CSV and XLSX (after extraction nothing else runs). One PDF at
+    # a time: each holds its whole layout in memory.
     layout = ThreadPoolExecutor(1, thread_name_prefix="typst") if any("pdf" in t for t in todo) else None
     pdfs: list[tuple[int, Future[Path]]] = []
     try:

@@ -250,7 +250,8 @@ def write_pdf(doc: dict[str, Any], path: Path) -> Path:
     # template reads only the paths this module put in the data.
     root = Path(path.resolve().anchor)
     try:
-        done = subprocess.run([sys.executable, "-c", _CHILD, _template(), str(root), str(font_dir()), str(tmp)],
+        # -I: the child's imports come from the installed packages, never from a typst.py in the working folder.
+        done = subprocess.run([sys.executable, "-I", "-c", _CHILD, _template(), str(root), str(font_dir()), str(tmp)],
                               input=json.dumps(doc, ensure_ascii=False).encode("utf-8"), capture_output=True,
                               check=False)
         said = done.stderr.decode("utf-8", "replace").strip()

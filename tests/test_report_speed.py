@@ -46,7 +46,7 @@ def test_the_pdf_is_laid_out_outside_the_audits_process(audited, tmp_path):
             "t.subprocess.run = lambda cmd, *a, **k: calls.append(cmd[1]) or real(cmd, *a, **k)\n"
             "from reports import write_reports\n"
             "paths = write_reports(Path(sys.argv[1]), None, Path(sys.argv[2]), formats=['pdf'])\n"
-            "print(len(paths), len(calls), set(calls) == {'-c'}, 'typst' in sys.modules)")
+            "print(len(paths), len(calls), set(calls) == {'-I'}, 'typst' in sys.modules)")
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     done = subprocess.run([sys.executable, "-c", code, str(audited), str(tmp_path)], capture_output=True, text=True,
                           env=env, timeout=300, check=False)
