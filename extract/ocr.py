@@ -283,7 +283,7 @@ _NUM_TOKEN = re.compile(r"^[(<]?\d[\d,]*(?:\.\d+)?$")
 _NUM_UNIT = re.compile(r"^(?P<num>[(<]?\d[\d,]*(?:\.\d+)?)(?P<unit>[A-Za-zµμ|.]+)(?P<tail>[)†‡*,]*)$")
 _UNIT_FIXES = [
     (re.compile(r"^(?:m|rn|in|ni|n)[ceoa][gq]$"), "mcg"),       # meg, mcq, rncg, mog
-    (re.compile(r"^(?:y|p|µ|μ|H|j|ju|jy|yu|Lu|lu|Iu|pu|tu|Tu|w|1|l|I|U|11|Il|lI)g$"), "µg"),  # yg, Hg, Ug, 11g: µg
+    (re.compile(r"^(?:y|p|µ|μ|H|j|ju|jy|yu|Lu|lu|Iu|pu|tu|Tu|t|i|w|W|1|l|I|U|11|Il|lI)g$"), "µg"),  # yg, Ug, 11g
     (re.compile(r"^[|1lIL!\]\[]U$"), "IU"),                      # |U, 1U, lU, LU
     (re.compile(r"^[|1lIL!\]\[]\.\s?U\.?$"), "I.U."),            # |.U., 1.U., L.U.
     (re.compile(r"^(?:rn|m)[gq]$"), "mg"),                        # rng, mq
@@ -298,6 +298,8 @@ _TAIL = re.compile(r"^(?P<core>.*?)(?P<tail>[)†‡*,]*)$")
 # "—:1,000%", "MCG._-—«500%": a %DV with the dashes, dots and column rule OCR saw before it, or
 # glued to the unit before it
 _JUNK_PERCENT = re.compile(r"^(?P<pre>[A-Za-zµμ]*\)?)[—–\-:;._«»~=|]+(?P<pct>\d[\d,.]*%[*†‡]*)$")
+# "133%”": a footnote mark read as a quote
+_QUOTED_PERCENT = re.compile(r"^(?P<pct>\d[\d,.]*%[*†‡]*)[\u201c\u201d\u2018\u2019\"'`]+$")
 
 
 def _fix_unit(core: str) -> str:
@@ -366,6 +368,7 @@ def fix_tokens(texts: list[str]) -> list[str]:
         m1 = _GLUED_IU_BARE.match(t) if m0 is None else None
         if m1 and any(ch.isdigit() for ch in m1.group("num")):
             t = m1.group("num") + " IU" + m1.group("tail")
+        t = _QUOTED_PERCENT.sub(r"\g<pct>", t)
         m5 = _JUNK_PERCENT.match(t)
         if m5:
             t = (m5.group("pre") + " " if m5.group("pre") else "") + m5.group("pct")
@@ -375,7 +378,10 @@ def fix_tokens(texts: list[str]) -> list[str]:
         m3 = _GLUED_COUNT.match(t)
         if m3 and _fix_unit(m3.group("word").rstrip(".,:)")) == m3.group("word").rstrip(".,:)"):
             t = m3.group("num") + " " + m3.group("word")
-        if out and _NUM_TOKEN.match(out[-1]):
+        if t in ("|", "!", "||") and out and (_NUM_TOKEN.match(out[-1]) or _fix_unit(out[-1]) != out[-1]
+                                             or re.search(r"(?i)(?:mcg|mg|µg|ug|iu|i\.u\.|rae|%)[)*†]*$", out[-1])):
+            t = ""  # a column rule beside a figure, read as a bar: no part of the row's text
+        elif out and _NUM_TOKEN.match(out[-1]):
             m2 = _TAIL.match(t)
             assert m2 is not None  # the pattern matches any one-line token
             t = _fix_unit(m2.group("core")) + m2.group("tail")
@@ -531,8 +537,8 @@ def _read(frame: Image.Image, dpi: int, psm: int = 3) -> list[_OcrWord]:
         for text, (_t, a, b) in zip(texts, joined, strict=True):
             span = idx[a:b + 1]
             conf = max(0.0, min(1.0, min(float(data["conf"][i]) for i in span) / 100.0))
-            if conf < MIN_WORD_CONF and not any(ch.isalnum() for ch in text):
-                continue
+            if (conf < MIN_WORD_CONF and not any(ch.isalnum() for ch in text)) or text in ("|", "||"):
+                continue  # speckle, or a column rule read as a bar (no label prints one as text)
             left = min(int(data["left"][i]) for i in span)
             right = max(int(data["left"][i]) + int(data["width"][i]) for i in span)
             top = min(int(data["top"][i]) for i in span)
@@ -545,6 +551,8 @@ def _read(frame: Image.Image, dpi: int, psm: int = 3) -> list[_OcrWord]:
             step = (right - left) / max(1, len(text))
             x = float(left)
             for piece in pieces:
+                if not piece:
+                    continue
                 x1 = right if piece is pieces[-1] else x + step * len(piece)
                 out.append((piece, conf, (round(x), min(ltop, top), round(x1), max(lbot, bottom)), em))
                 x = x1 + step
