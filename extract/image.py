@@ -29,7 +29,17 @@ from dataclasses import dataclass, replace
 import numpy as np
 from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
-from extract.checks import _in, _unit, dv_consistent, key_nutrient, pair_consistent, panel_problems
+from extract.checks import (
+    _figures_in,
+    _in,
+    _read_amounts,
+    _same_amount,
+    _unit,
+    dv_consistent,
+    key_nutrient,
+    pair_consistent,
+    panel_problems,
+)
 from extract.document import extract_pdf, read_words
 from extract.layout import Word, group_lines
 from extract.ocr import _vocabulary, ocr_available, ocr_image
@@ -294,7 +304,26 @@ def ocr_doubts(rows: list[RowRecord]) -> list[str]:
             out.append(f"OCR read figures in '{name}' that it could not place as the row's amount")
         elif key is not None and r.amount is not None and r.confidence < LOW_CONFIDENCE:
             out.append(f"OCR is unsure of the figures of '{name}' ({r.amount_text}; confidence {r.confidence:.2f})")
+        elif key is not None and r.amount is not None and (higher := _higher_in_name(r, key)):
+            out.append(f"OCR read a higher amount ({higher}) inside the name '{name}' than the one read "
+                       f"({r.amount_text}): the figures may be another column's")
     return out
+
+
+def _higher_in_name(r: RowRecord, key: str) -> str | None:
+    """A figure anywhere in a key row's name higher than its amount: OCR lost a mark or a unit in
+    one amount column, so the row's parts were read around it ("Vitamin D3 (as 2,000 IU (50 mcg)
+    7 cholecalciferol)" beside "1,000 IU (25 mcg)"). extract.checks looks only before the name's
+    "(as ...)", where a text layer puts figures that are the name's own."""
+    read = _read_amounts(r)
+    if not read:
+        return None
+    amount, read_unit = read[0]
+    for value, unit in _figures_in(r.label_text):
+        as_read = _in(value, unit, read_unit, key)
+        if as_read is not None and as_read > amount and not _same_amount(key, value, unit, read):
+            return f"{value:g} {unit}"
+    return None
 
 
 @dataclass

@@ -635,10 +635,13 @@ def attach_marks(tokens: list[tuple[str, int, int]]) -> list[tuple[str, int, int
     Value not established") back to the dagger, as a text layer has it: a lone "T" after an
     amount otherwise reads as a word of the row's name."""
     out: list[tuple[str, int, int]] = []
-    for text, a, b in tokens:
+    for k, (text, a, b) in enumerate(tokens):
+        nxt = tokens[k + 1][0] if k + 1 < len(tokens) else ""
+        # a lone 7 is a dagger too, where no unit follows to make it a figure ("(50 mcg) 7 cholecalciferol)")
+        mark = text in _MARK_MISREADS or (text == "7" and not re.match(r"(?i)(?:mcg|mg|µg|ug|iu|i\.u\.|g)\b", nxt)
+                                          and _fix_unit(nxt) == nxt)
         # the unit before it as it will read once repaired ("25 yg ¢" is "25 µg †")
-        if out and text in _MARK_MISREADS and _UNIT_BEFORE_MARK.search(
-                fix_tokens([t for t, _a, _b in out[-2:]])[-1].rstrip("†*")):
+        if out and mark and _UNIT_BEFORE_MARK.search(fix_tokens([t for t, _a, _b in out[-2:]])[-1].rstrip("†*")):
             text = "†"
         out.append((text, a, b))
     return out
