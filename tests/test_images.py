@@ -314,6 +314,8 @@ def test_ocr_misread_daggers_and_units_beside_an_amount_are_repaired():
                                                                          "RAE", "†"]
     assert marks(["25", "yg", "¢", "12.5", "µg", "$"]) == ["25", "yg", "†", "12.5", "µg", "†"]
     assert marks(["Vitamin", "T", "Daily"]) == ["Vitamin", "T", "Daily"]  # a letter of words stays
+    assert marks(["(50", "mcg)", "7", "cholecalciferol)"]) == ["(50", "mcg)", "†", "cholecalciferol)"]
+    assert marks(["50", "mcg", "7", "mcg"]) == ["50", "mcg", "7", "mcg"]  # a 7 with its unit is a figure
     assert fix_tokens(["2000", "L.U.", "50", "Ug", "50", "11g", "—:1,000%", "300", "MCG._-—«500%", "1-2%"]) == \
         ["2000", "I.U.", "50", "µg", "50", "µg", "1,000%", "300", "MCG 500%", "1-2%"]
 
@@ -376,3 +378,19 @@ def test_a_key_amount_ocr_read_in_grams_is_put_right_only_where_its_other_figure
     assert reason is not None and "75g" in reason and (alone.amount, alone.unit) == (75, "g")
     calcium = RowRecord(label_text="Calcium", amount_text="1.2 g", amount=1.2, unit="g", percent_dv=92)
     assert repair_unit(calcium) is None and (calcium.amount, calcium.unit) == (1.2, "g")  # grams of a mineral: left
+
+
+def test_a_higher_figure_inside_a_key_rows_name_read_by_ocr_sends_it_to_review():
+    """A row read around another column's figures ("... (as 2,000 IU (50 mcg) 7 cholecalciferol)"
+    with the children's 1,000 IU as its amount) is not passed on its lower figure."""
+    from extract.image import ocr_doubts
+    from extract.records import RowRecord
+
+    def row(name: str) -> RowRecord:
+        return RowRecord(label_text=name, amount_text="1,000 IU (25 mcg)", amount=1000, unit="IU", alt_amount=25,
+                         alt_unit="mcg", confidence=0.9)
+
+    doubts = ocr_doubts([row("Vitamin D3 (as 2,000 IU (50 mcg) 7 cholecalciferol)")])
+    assert len(doubts) == 1 and "higher amount (2000 IU)" in doubts[0], doubts
+    assert ocr_doubts([row("Vitamin D3 (as cholecalciferol)")]) == []
+    assert ocr_doubts([row("Vitamin D3 (as 25 mcg cholecalciferol)")]) == []  # the same amount: no doubt
