@@ -32,6 +32,7 @@ from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 from extract.checks import (
     _figures_in,
     _in,
+    _key_names,
     _read_amounts,
     _same_amount,
     _unit,
@@ -304,6 +305,9 @@ def ocr_doubts(rows: list[RowRecord]) -> list[str]:
             out.append(f"OCR read figures in '{name}' that it could not place as the row's amount")
         elif key is not None and r.amount is not None and r.confidence < LOW_CONFIDENCE:
             out.append(f"OCR is unsure of the figures of '{name}' ({r.amount_text}; confidence {r.confidence:.2f})")
+        elif key is not None and len({k for k, pattern in _key_names() if pattern.search(name)}) >= 2:
+            out.append(f"OCR read two key nutrients' names in one row ('{name}'): two rows ran together, and "
+                       "the amount may be either's")
         elif key is not None and r.amount is not None and (higher := _higher_in_name(r, key)):
             out.append(f"OCR read a higher amount ({higher}) inside the name '{name}' than the one read "
                        f"({r.amount_text}): the figures may be another column's")

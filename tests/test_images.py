@@ -394,3 +394,15 @@ def test_a_higher_figure_inside_a_key_rows_name_read_by_ocr_sends_it_to_review()
     assert len(doubts) == 1 and "higher amount (2000 IU)" in doubts[0], doubts
     assert ocr_doubts([row("Vitamin D3 (as cholecalciferol)")]) == []
     assert ocr_doubts([row("Vitamin D3 (as 25 mcg cholecalciferol)")]) == []  # the same amount: no doubt
+
+
+def test_two_key_nutrients_named_in_one_ocr_row_send_it_to_review():
+    from extract.image import ocr_doubts
+    from extract.records import RowRecord
+
+    merged = RowRecord(label_text="VITAMIN A (AS RETINYL ACETATE) RAE 100% VITAMIN D3 (CHOLECALCIFEROL FROM LANOLIN)",
+                       amount_text="1,800 MCG RAE", amount=1800, unit="mcg RAE", confidence=0.9)
+    assert any("two key nutrients" in d for d in ocr_doubts([merged]))
+    one = RowRecord(label_text="Magnesium (as magnesium citrate)", amount_text="100 mg", amount=100, unit="mg",
+                    confidence=0.9)
+    assert ocr_doubts([one]) == []
