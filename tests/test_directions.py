@@ -98,6 +98,25 @@ WORDINGS = [
     ("1 Kapsel jeden 2. Tag einnehmen.", "1 Kapsel", 0.5),
     # a space the text layer lost between a word and the count after it
     ("TAKE 2 TABLETS UP TO4 TIMES DAILY AS NEEDED.", "2 TABLETS", 4),
+    # a day's count, then how it is split over the day: the split restates the count, it adds nothing
+    ("Take 2 tablets daily, one in the morning and one in the evening.", "2 Tablets", 1),
+    ("Take 2 capsules daily (1 with breakfast, 1 with dinner).", "1 Capsule", 2),
+    ("Prendre 2 gélules par jour, 1 le matin et 1 le soir.", "2 gélules", 1),
+    ("2 Kapseln täglich, je 1 morgens und abends.", "2 Kapseln", 1),
+    ("Assumere 2 capsule al giorno, una al mattino e una alla sera.", "2 capsule", 1),
+    ("Tomar 2 cápsulas al día, una por la mañana y otra por la noche.", "2 cápsulas", 1),
+    ("Take 1 capsule daily and 1 capsule at bedtime.", "1 Capsule", 2),  # "and": one more dose
+    ("Take 4 capsules per day in 2 divided doses.", "2 Capsules", 2),
+    # days a week scale the day's intakes; weekdays named; Latin and bare times of day
+    ("Take 1 capsule twice daily, 5 days a week.", "1 Capsule", round(10 / 7, 6)),
+    ("Take 1 capsule per day, 5 days per week.", "1 Capsule", round(5 / 7, 6)),
+    ("Take 1 capsule Monday, Wednesday and Friday.", "1 Capsule", round(3 / 7, 6)),
+    ("Take 1 capsule BID.", "1 Capsule", 2),
+    ("Take 1 capsule morning, noon and night.", "1 Capsule", 3),
+    # drops or scoops counted in the serving's own unit are divided by it like pieces
+    ("Take 5 drops per day.", "5 Drops", 1),
+    ("Take 10 drops (0.5 ml) twice daily.", "10 Drops", 2),
+    ("Mix 2 scoops with water daily.", "2 Scoops", 1),
 ]
 
 
