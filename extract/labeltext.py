@@ -8,23 +8,36 @@ from extract.identity import find_identity  # noqa: F401 - brand and name live i
 from extract.layout import Line, Word, group_lines, split_on_gaps
 from extract.panel import clean
 
-DIRECTIONS_RE = re.compile(
-    r"\b(?:suggested\s+use|suggested\s+usage|recommended\s+use|recommended\s+usage|recommended\s+(?:daily\s+)?dose(?:\s*/\s*dose\s+recommand\w*)?|"
-    r"recommended\s+daily\s+(?:intake|portion)|recommendations?|suggestions?\s+for\s+use|"
-    r"directions\s+for\s+use|directions|dosage|how\s+to\s+use|how\s+to\s+take|usage|"
+# The words a directions heading is made of, in the label languages.
+_HEAD = (
+    r"(?:suggested\s+use|suggested\s+usage|recommended\s+use|recommended\s+usage|"
+    r"recommended\s+(?:daily\s+)?dose(?:\s*/\s*dose\s+recommand\w*)?|"
+    r"(?:recommended|suggested)\s+(?:daily\s+)?(?:intake|portion|serving)|recommendations?|suggestions?\s+for\s+use|"
+    r"serving\s+suggestions?|directions\s+(?:for|of)\s+use|directions|dosage\s+and\s+administration|dosage|"
+    r"how\s+to\s+use|how\s+to\s+take|usage|(?:use\s+)?instructions\s+for\s+use|"
     # French, German, Italian, Spanish, Dutch
     r"conseils?\s+d['’]\s*utilisation|mode\s+d['’]\s*emploi|posologie|dose\s+(?:journali[èe]re\s+)?recommand[ée]e|"
-    r"utilisation|verzehrempfehlung|einnahmeempfehlung|empfohlene\s+(?:tages)?dosis|dosierung|anwendung|"
-    r"modalit[àa]\s+d['’]\s*uso|modo\s+d['’]\s*uso|dose\s+giornaliera\s+(?:consigliata|raccomandata)|"
+    r"utilisation|verzehrempfehlung|einnahmeempfehlung|empfohlene\s+(?:tages)?dosis|"
+    r"empfohlene\s+tages(?:verzehr)?menge|dosierung|anwendung|"
+    r"modalit[àa]\s+d['’]\s*uso|modo\s+d['’]\s*uso|consigli\s+d['’]\s*uso|"
+    r"dose\s+giornaliera\s+(?:consigliata|raccomandata)|"
     r"modo\s+de\s+(?:empleo|uso)|dosis\s+diaria\s+recomendada|posolog[íi]a|"
-    r"gebruiksaanwijzing|gebruik|aanbevolen\s+dagelijkse\s+dosis|dosering)\s*:\s*",
-    re.IGNORECASE,
-)
+    r"gebruiksaanwijzing|gebruik|aanbevolen\s+(?:dagelijkse\s+)?dos(?:is|ering)|dosering)")
+# Words that are a heading only where a sentence begins and a colon follows ("Use:", "Dose:"); set
+# alone they title other things ("Ingredients per / Daily dose" over an EU panel's amounts).
+_SHORT_HEAD = r"(?:^|(?<=[.!?|]\s))\s*(?:use|to\s+use|dose|dosis|uso|instructions|(?:adult|daily)\s+dose)"
+# Who the directions are for, in brackets after the heading: "Recommended dose (adults):".
+_QUALIFIER = r"(?:\s*\([^()]{0,50}\))?"
+_SEP = r"\s*(?::|[-–—](?=\s))\s*"
+# A heading with no colon, run into the directions' first words ("SUGGESTED USE Take one capsule").
+_INTO = r"\s+(?=(?:take|chew|dissolve|swallow|mix|adults?|as\s+a\s+dietary)\b)"
+DIRECTIONS_RE = re.compile(rf"(?:\b{_HEAD}{_QUALIFIER}(?:{_SEP}|{_INTO})|{_SHORT_HEAD}{_QUALIFIER}{_SEP})",
+                           re.IGNORECASE)
 # A directions heading set on a line of its own, with or without its colon ("SUGGESTED USE").
-_HEADING_ALONE = re.compile(r"^\s*" + DIRECTIONS_RE.pattern[:-len(r"\s*:\s*")] + r"\s*:?\s*$", re.IGNORECASE)
+_HEADING_ALONE = re.compile(rf"^\s*(?:{_HEAD}{_QUALIFIER}\s*:?|{_SHORT_HEAD}{_QUALIFIER}\s*:)\s*$", re.IGNORECASE)
 # A bilingual heading broken after its slash ("RECOMMENDED DOSE / DOSE" over "RECOMMANDÉE: Take ..."):
 # read together with the line under it.
-_HEADING_BROKEN = re.compile(r"^\s*" + DIRECTIONS_RE.pattern[:-len(r"\s*:\s*")] + r"\s*/[^:]*$", re.IGNORECASE)
+_HEADING_BROKEN = re.compile(rf"^\s*{_HEAD}\s*/[^:]*$", re.IGNORECASE)
 # Sentences that begin another section of the label, not the directions.
 _STOP = re.compile(
     r"^(?:keep|caution|warning|warnings|not\s+intended|do\s+not(?!\s+(?:exceed|take\s+more))|store|storage|if\s+you|consult|other\s+ingredients|"

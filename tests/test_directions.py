@@ -340,3 +340,47 @@ def test_an_eu_panel_whose_daily_dose_title_was_not_read_counts_its_amounts_as_a
     v, _ = normalise_panel("x", PanelRecord(page=1, panel=0, region="us",
                                             directions="Take 1 capsule in the morning and 1 in the evening."), "x")
     assert v["servings_per_day"] == 2.0
+
+
+# ---------------------------------------------------------------- headings and wordings printed on real labels
+
+def _relabel(label, heading: str, wording) -> dict:
+    """The generated label with its directions heading and wording replaced; the truth's servings per
+    day as the wording gives them (``wording(qty, unit) -> (text, servings per day)``)."""
+    for p in label["panels"]:
+        unit = p["serving_size"].split(" ", 1)[1]
+        p["directions"], p["servings_per_day"] = wording(p["serving_qty"], unit)
+        p["servings_per_day_assumed"] = False
+        p["print"]["directions_heading"] = heading
+        p["print"]["directions_fr"] = None
+    return label
+
+
+@pytest.mark.parametrize("heading", ["Recommended dose (adults):", "Suggested Use -", "Directions of use:", "Dose:",
+                                     "Instructions for use:", "SUGGESTED USE", "Serving suggestion:"])
+@pytest.mark.parametrize("where", ["below", "above"])
+def test_directions_under_other_headings_are_found(tmp_path, heading, where):
+    """Headings real labels print besides the generator's four ("Suggested Use:", "Directions:"...):
+    a qualifier in brackets, a dash for a colon, no colon at all, a one-word heading. Unfound, the
+    product's servings per day were assumed (1) and "twice daily" was lost."""
+    def wording(qty, unit):
+        return f"Take {qty:g} {unit} twice daily with food.", 2.0
+
+    force = {"directions": "daily", "directions_pos": where, "arrangement": "single"}
+    for k, label in enumerate(_labels(force, 3, 5404)):
+        for _truth, p, v in _audit_label(_relabel(label, heading, wording), tmp_path / f"{k}.pdf"):
+            assert p.directions and p.directions.startswith("Take"), (heading, k, p.directions)
+            assert (v["servings_per_day"], v["servings_per_day_assumed"]) == (2.0, False), (heading, k, p.directions)
+
+
+def test_a_days_count_followed_by_its_split_is_counted_once(tmp_path):
+    """"Take 4 capsules daily, 2 in the morning and 2 in the evening" against "Serving Size 2
+    Capsules": two servings a day. The split was added to the day's count (four servings): the
+    daily amounts doubled and high-dose flags were raised on labels under the limit."""
+    def wording(qty, unit):
+        return f"Take {2 * qty:g} {unit} daily, {qty:g} in the morning and {qty:g} in the evening.", 2.0
+
+    for k, label in enumerate(_labels({"directions": "daily", "directions_pos": "below", "arrangement": "single"}, 4,
+                                      5405)):
+        for truth, p, v in _audit_label(_relabel(label, "Directions:", wording), tmp_path / f"{k}.pdf"):
+            assert v["servings_per_day"] == pytest.approx(truth["servings_per_day"]), (k, p.directions)

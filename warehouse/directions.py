@@ -17,7 +17,8 @@ larger; a later sentence adds to the earlier ones when it says so ("another 2 ta
 other times of day, otherwise it restates them. A count per day followed by how it is split ("2
 daily, one in the morning and one in the evening") is that count once; "N days a week" scales the
 day's intakes; a dose restated in another measure in brackets ("10 drops (0.5 ml)") is one dose. A
-label's own daily ceiling is the daily figure (like a range's upper end). Only the adults' directions count when children get their own.
+label's own daily ceiling is the daily figure (like a range's upper end). Only the adults'
+directions count when children get their own.
 
 Where the SPEC is silent (what a compliance analyst expects of a maximum daily dose):
 - "with each meal" is three intakes a day (three main meals);
