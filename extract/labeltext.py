@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from itertools import pairwise
+from typing import NamedTuple
 
 from extract.identity import find_identity  # noqa: F401 - brand and name live in extract/identity.py
 from extract.layout import Line, Word, group_lines, split_on_gaps
@@ -81,11 +82,30 @@ def directions_in(text: str) -> str | None:
 Box = tuple[float, float, float, float]  # x0, top, x1, bottom in the page's reading frame
 
 
-def directions_blocks(words: list[Word], headings: list[Box]) -> list[tuple[str, Box]]:
+class Block(NamedTuple):
+    """A directions paragraph: its text, its box, and whether a heading began it."""
+    text: str
+    box: Box
+    headed: bool = True
+
+
+# Directions printed with no heading: a sentence that starts by telling what to take and how many
+# ("Take 1 softgel daily with a meal.", "Adults: chew two gummies daily.").
+_HEADLESS = re.compile(
+    r"^(?:as\s+a\s+(?:dietary|food)\s+supplement,?\s+)?"
+    r"(?:(?:adults?|adultes?|erwachsene|adulti|adultos|volwassenen)\b[^:.]{0,40}?[:,]?\s+)?"
+    r"(?:take|chew|dissolve|swallow|mix|place|consume|prendre|croquer|assumere|tomar|neem)\s+"
+    r"(?:\d|[½¼]|(?:one|two|three|four|five|six|half|un|une|deux|uno|una|due|dos|een|twee)\b|an?\s)",
+    re.IGNORECASE)
+
+
+def directions_blocks(words: list[Word], headings: list[Box]) -> list[Block]:
     """Every directions paragraph on the page, wherever it stands (under, above or beside a panel),
     with its box. A paragraph is followed down its own column from its heading: text side by side
     with it (a panel, marketing copy, a neighbour's column) never joins it, and it stops at a gap,
-    at a panel's heading, or (``directions_in``) at the next section."""
+    at a panel's heading, or (``directions_in``) at the next section. Then paragraphs with no
+    heading that start by saying what to take ("Take 1 softgel daily."): a panel takes one of
+    those only when no headed paragraph is its own."""
     # Panels side by side set the page's columns: a line never runs from one into the next.
     cuts = sorted({round(x0 - 6, 1) for x0, top, x1, bottom in headings
                    if any(abs(top - o[1]) < 60 and o[0] < x0 - 20 for o in headings)})
@@ -103,29 +123,49 @@ def directions_blocks(words: list[Word], headings: list[Box]) -> list[tuple[str,
         segs = _split_at_column_edges(segs, starts)
     segs.sort(key=lambda g: (g.top, g.x0))
     used: set[int] = set()
-    blocks: list[tuple[str, Box]] = []
+    blocks: list[Block] = []
     for i, seg in enumerate(segs):
         alone = _HEADING_ALONE.match(clean(seg.text))
         broken = not alone and _HEADING_BROKEN.match(clean(seg.text))
         if i in used or not (alone or broken or DIRECTIONS_RE.search(clean(seg.text))):
             continue
-        flow, last = [seg], seg
-        while len(" ".join(g.text for g in flow)) < 600:
-            below = [(j, g) for j, g in enumerate(segs) if j not in used and g.top > last.top + 0.5 * last.size
-                     and g.x0 < last.x1 and g.x1 > last.x0 and g.x0 >= seg.x0 - 2 * seg.size]
-            if not below:
-                break
-            j, nxt = min(below, key=lambda jg: jg[1].top)
-            if nxt.top - last.bottom > 1.2 * max(last.size, nxt.size) or _on_heading(nxt, headings):
-                break
-            flow.append(nxt)
-            used.add(j)
-            last = nxt
+        used.add(i)
+        flow = _follow(i, segs, used, headings)
         head = clean(seg.text).rstrip(" :") + ": " if alone else clean(seg.text) + " "
         text = directions_in(clean(head + " ".join(g.text for g in flow[1:])))
         if text:
-            blocks.append((text, (min(g.x0 for g in flow), flow[0].top, max(g.x1 for g in flow), flow[-1].bottom)))
+            blocks.append(Block(text, _box(flow)))
+    for i, seg in enumerate(segs):
+        if i in used or not _HEADLESS.match(clean(seg.text)):
+            continue
+        used.add(i)
+        flow = _follow(i, segs, used, headings)
+        text = directions_in(clean("Directions: " + " ".join(g.text for g in flow)))
+        if text:
+            blocks.append(Block(text, _box(flow), headed=False))
     return blocks
+
+
+def _follow(i: int, segs: list[Line], used: set[int], headings: list[Box]) -> list[Line]:
+    """The lines of a paragraph that starts at ``segs[i]``, down its own column to a gap or a heading."""
+    seg = segs[i]
+    flow, last = [seg], seg
+    while len(" ".join(g.text for g in flow)) < 600:
+        below = [(j, g) for j, g in enumerate(segs) if j not in used and g.top > last.top + 0.5 * last.size
+                 and g.x0 < last.x1 and g.x1 > last.x0 and g.x0 >= seg.x0 - 2 * seg.size]
+        if not below:
+            break
+        j, nxt = min(below, key=lambda jg: jg[1].top)
+        if nxt.top - last.bottom > 1.2 * max(last.size, nxt.size) or _on_heading(nxt, headings):
+            break
+        flow.append(nxt)
+        used.add(j)
+        last = nxt
+    return flow
+
+
+def _box(flow: list[Line]) -> Box:
+    return min(g.x0 for g in flow), flow[0].top, max(g.x1 for g in flow), flow[-1].bottom
 
 
 def _split_at_column_edges(segs: list[Line], given: list[float] | None = None) -> list[Line]:
@@ -168,7 +208,7 @@ def _on_heading(seg: Line, headings: list[Box]) -> bool:
 
 
 def assign_directions(words: list[Word], headings: list[Box], tables: list[Box],
-                      blocks: list[tuple[str, Box]] | None = None) -> list[str | None]:
+                      blocks: list[Block] | None = None) -> list[str | None]:
     """Each panel's directions (``tables``: where each panel stands, heading to last row): every
     directions paragraph (``blocks``, found here if not given) goes to the panel nearest to it (its
     own column first), and a panel takes the nearest paragraph it was given."""
@@ -178,9 +218,10 @@ def assign_directions(words: list[Word], headings: list[Box], tables: list[Box],
     if not blocks or not tables:
         return out
     best: dict[int, tuple[float, str]] = {}
-    for text, box in blocks:
+    for text, box, headed in blocks:
         i = min(range(len(tables)), key=lambda k: _distance(box, tables[k]))
-        d = _distance(box, tables[i])
+        # a paragraph with no heading is a panel's directions only where no headed one is
+        d = _distance(box, tables[i]) + (0.0 if headed else 1e6)
         if i not in best or d < best[i][0]:
             best[i] = (d, text)
     for i, (_, text) in best.items():

@@ -384,3 +384,26 @@ def test_a_days_count_followed_by_its_split_is_counted_once(tmp_path):
                                       5405)):
         for truth, p, v in _audit_label(_relabel(label, "Directions:", wording), tmp_path / f"{k}.pdf"):
             assert v["servings_per_day"] == pytest.approx(truth["servings_per_day"]), (k, p.directions)
+
+
+@pytest.mark.parametrize("where", ["below", "above"])
+def test_directions_printed_with_no_heading_are_found(tmp_path, where):
+    """Small labels print "Take 1 softgel twice daily with food." under the panel with no heading at
+    all: the servings per day were assumed (1) and the product sent to review with half its dose."""
+    def wording(qty, unit):
+        return f"Take {qty:g} {unit} twice daily with food.", 2.0
+
+    force = {"directions": "daily", "directions_pos": where, "arrangement": "single"}
+    for k, label in enumerate(_labels(force, 3, 5406)):
+        for _truth, p, v in _audit_label(_relabel(label, "", wording), tmp_path / f"{k}.pdf"):
+            assert p.directions and p.directions.startswith("Take"), (k, p.directions)
+            assert (v["servings_per_day"], v["servings_per_day_assumed"]) == (2.0, False), (k, p.directions)
+
+
+def test_a_headed_paragraph_wins_over_a_sentence_with_no_heading():
+    """A claim that reads like directions ("Take 2 capsules for ...") beside the panel does not
+    displace the panel's own headed directions, even when it stands nearer."""
+    from extract.labeltext import assign_directions
+
+    words = _words([(20, 290, "Take 2 capsules for a brighter day!"), (20, 330, "Directions: Take 1 capsule daily.")])
+    assert assign_directions(words, [(20, 100, 120, 115)], [(20, 100, 200, 280)]) == ["Take 1 capsule daily."]
