@@ -117,6 +117,17 @@ WORDINGS = [
     ("Take 5 drops per day.", "5 Drops", 1),
     ("Take 10 drops (0.5 ml) twice daily.", "10 Drops", 2),
     ("Mix 2 scoops with water daily.", "2 Scoops", 1),
+    # "for a total of", a day's count split over each meal; each of the main meals
+    ("Take 1 capsule 3 times per day, for a total of 3 capsules per day.", "1 Capsule", 3),
+    ("Take 3 capsules per day, 1 with each meal.", "1 Capsule", 3),
+    ("Take 1 capsule with each of your main meals.", "1 Capsule", 3),
+    # phases one after another: the larger day, not their sum
+    ("Take 1 capsule daily for 8 weeks, then 1 capsule every other day.", "1 Capsule", 1),
+    ("Take 1 capsule daily for 8 weeks. Then take 1 capsule every other day.", "1 Capsule", 1),
+    ("Take 2 tablets in the morning, then 2 tablets in the evening.", "2 Tablets", 2),  # "then" in one day
+    # Canadian bilingual directions with ages: "et plus" (and older) adds no dose
+    ("Adults (19 years and older): Take 1 capsule 1 time per day with food. Adultes (19 ans et plus) : Prendre 1 "
+     "capsule 1 fois par jour avec de la nourriture.", "1 Capsule", 1),
 ]
 
 

@@ -145,7 +145,7 @@ _EVERY_N_HOURS = (rf"every\s+(?P<nh>{_RANGE})\s*(?:-|to)?\s*(?:hours?|hrs?|h)\b|
                   rf"toutes\s+les\s+(?P<nh2>{_RANGE})\s+heures|"
                   rf"alle\s+(?P<nh3>{_RANGE})\s+stunden|ogni\s+(?P<nh4>{_RANGE})\s+ore|cada\s+(?P<nh5>{_RANGE})\s+horas|"
                   rf"(?:om\s+de|elke)\s+(?P<nh6>{_RANGE})\s+uur")
-_MEAL = (r"(?:with|at|during)\s+(?:each|every)\s+(?:of\s+(?:your\s+)?(?:three|3)\s+(?:main\s+|daily\s+)?)?meals?|"
+_MEAL = (r"(?:with|at|during)\s+(?:each|every)\s+(?:of\s+(?:your\s+)?(?:(?:three|3)\s+)?(?:main\s+|daily\s+)?)?meals?|"
          r"with\s+(?:three|3)\s+meals|à\s+chaque\s+repas|zu\s+jeder\s+(?:haupt)?mahlzeit|ad?\s+ogni\s+pasto|"
          r"con\s+cada\s+comida|bij\s+(?:elke|iedere)\s+maaltijd")
 _WHEN = (
@@ -256,8 +256,16 @@ _VEHICLE = re.compile(r"^\s*(?:of\s+)?(?:water|juice|milk|liquid|beverage|fluid|
                       r"^\s*(?:of\s+)?(?:cold|warm|hot|room)", re.IGNORECASE)
 # ("o" and "of", Italian/Spanish and Dutch for "or", are left out: English "of" is everywhere)
 _ALTERNATIVE = re.compile(r"(?:^|\W)(?:or|ou|oder|alternatively|otherwise)(?:\W|$)", re.IGNORECASE)
-_ADDS = re.compile(r"\b(?:another|additional|an\s+extra|also\s+take|plus|then\s+take|encore|weitere|otra|otro|altre?|"
-                   r"nog)\b", re.IGNORECASE)
+# ("et plus" is French for "and older": "Adultes (19 ans et plus)")
+_ADDS = re.compile(r"\b(?:another|additional|an\s+extra|also\s+take|(?<!\bet\s)plus|then\s+take|encore|weitere|otra|"
+                   r"otro|altre?|nog)\b", re.IGNORECASE)
+# "daily for 8 weeks, then 1 every other day": phases one after another, the larger day stands
+_PHASE = re.compile(rf"\bfor\s+(?:the\s+first\s+)?(?:at\s+least\s+)?{_QTY}\s+(?:days?|weeks?|months?)\b",
+                    re.IGNORECASE)
+_THEN = re.compile(r"\b(?:then|thereafter|after\s+that|afterwards?|followed\s+by)\b", re.IGNORECASE)
+# "1 capsule 3 times a day, for a total of 3 capsules per day": the day's count said again
+_TOTAL = re.compile(r"\b(?:(?:for\s+)?a\s+total\s+of|total(?:l?ing)?|in\s+total|i\.e\.|that\s+is)\s*[:,]?\s*$",
+                    re.IGNORECASE)
 # (not after a German ordinal: "jeden 2. Tag" is one sentence)
 _SENTENCES = re.compile(r"(?<=[.!?;~|])\s+(?!(?:tag|woche|monat)\b)|\s+~\s*|\s*\|\s*", re.IGNORECASE)
 
@@ -535,7 +543,8 @@ def _sentence_parts(s: str, out: Reading) -> _SentenceDoses | None:
     # alternatives: doses joined by "or" are offered one instead of the other
     groups: list[list[_Part]] = [[parts[0]]]
     for prev, p in pairwise(parts):
-        if _ALTERNATIVE.search(_strip_tokens(s[prev.start:p.start])):
+        gap = s[prev.start:p.start]
+        if _ALTERNATIVE.search(_strip_tokens(gap)) or (_PHASE.search(gap) and _THEN.search(gap)):
             groups.append([p])
         else:
             groups[-1].append(p)
@@ -557,6 +566,10 @@ def _without_splits(parts: list[_Part], s: str) -> list[_Part]:
     i = 0
     while i < len(parts):
         p = parts[i]
+        if p.daily and out and _TOTAL.search(s[out[-1].start:p.start]) and abs(
+                sum(q.per_day() for q in out) - p.per_day()) < 1e-9:
+            i += 1  # the day's total of the doses before it
+            continue
         out.append(p)
         i += 1
         if not p.daily or p.when or i >= len(parts) or _AND.search(_strip_tokens(s[p.start:parts[i].start])):
@@ -564,7 +577,7 @@ def _without_splits(parts: list[_Part], s: str) -> list[_Part]:
         total = 0.0
         for j in range(i, len(parts)):
             q = parts[j]
-            if q.freq or not q.when or (q.unit is not None and _unit_class(q.unit) != _unit_class(p.unit)):
+            if q.daily or not (q.when or q.freq) or (q.unit is not None and _unit_class(q.unit) != _unit_class(p.unit)):
                 break
             total += q.per_day()
             if abs(total - p.per_day()) < 1e-9:
@@ -596,15 +609,19 @@ def _combine(sentences: list[_SentenceDoses]) -> list[tuple[float, str | None]]:
     restates the directions (in another language, or in other words) and the larger stands."""
     chosen: list[tuple[float, str | None]] = []
     times: set[str] = set()
+    prev_text = ""
     for parts, when, text in sentences:
         if not chosen:
-            chosen, times = list(parts), set(when)
+            chosen, times, prev_text = list(parts), set(when), text
             continue
-        if _ADDS.search(text) or (when and times and not (when & times)):
+        # "Take 1 daily for 8 weeks. Then take 1 every other day.": the next phase, not more of it
+        phase = bool(_PHASE.search(prev_text) and _THEN.match(text.lstrip(" ,;:-")))
+        if not phase and (_ADDS.search(text) or (when and times and not (when & times))):
             chosen += parts
             times |= when
         elif sum(u for u, _ in parts) > sum(u for u, _ in chosen):
             chosen, times = list(parts), set(when)
+        prev_text = text
     return chosen
 
 
