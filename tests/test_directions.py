@@ -418,3 +418,22 @@ def test_a_headed_paragraph_wins_over_a_sentence_with_no_heading():
 
     words = _words([(20, 290, "Take 2 capsules for a brighter day!"), (20, 330, "Directions: Take 1 capsule daily.")])
     assert assign_directions(words, [(20, 100, 120, 115)], [(20, 100, 200, 280)]) == ["Take 1 capsule daily."]
+
+
+@pytest.mark.parametrize("market, wording, want", [
+    # Canadian bilingual directions with ages: "et plus" read as "plus" (an added dose) doubled the day
+    ("ca", "Adults (19 years and older): Take {q} {u} 1 time per day. Adultes (19 ans et plus) : Prendre {q} {u} "
+           "1 fois par jour.", 1.0),
+    # phases one after another were added up (1.5 a day)
+    ("us", "Take {q} {u} daily for 8 weeks, then {q} {u} every other day.", 1.0),
+    # the day's total said again was added to the doses it totals (6 a day)
+    ("us", "Take {q} {u} 3 times per day, for a total of {q3} {u} per day.", 3.0),
+])
+def test_a_label_with_a_real_wording_gets_its_servings_per_day(tmp_path, market, wording, want):
+    def text(qty, unit):
+        return wording.format(q=f"{qty:g}", q3=f"{3 * qty:g}", u=unit), want
+
+    force = {"directions": "daily", "directions_pos": "below", "arrangement": "single", "market": market}
+    for k, label in enumerate(_labels(force, 3, 5407)):
+        for _truth, p, v in _audit_label(_relabel(label, "Directions:", text), tmp_path / f"{k}.pdf"):
+            assert (v["servings_per_day"], v["servings_per_day_assumed"]) == (want, False), (k, p.directions)
