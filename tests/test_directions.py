@@ -128,6 +128,9 @@ WORDINGS = [
     # Canadian bilingual directions with ages: "et plus" (and older) adds no dose
     ("Adults (19 years and older): Take 1 capsule 1 time per day with food. Adultes (19 ans et plus) : Prendre 1 "
      "capsule 1 fois par jour avec de la nourriture.", "1 Capsule", 1),
+    # the two languages parted by a slash are one set of directions; "/ day" is still "per day"
+    ("Take 1 capsule daily / Prendre 1 capsule par jour", "1 Capsule", 1),
+    ("Take 2 capsules / day.", "1 Capsule", 2),
 ]
 
 
@@ -421,8 +424,8 @@ def test_a_headed_paragraph_wins_over_a_sentence_with_no_heading():
 
 
 @pytest.mark.parametrize("market, wording, want", [
-    # Canadian bilingual directions with ages: "et plus" read as "plus" (an added dose) doubled the day
-    ("ca", "Adults (19 years and older): Take {q} {u} 1 time per day. Adultes (19 ans et plus) : Prendre {q} {u} "
+    # Canadian bilingual directions parted by a slash: the French read as a second dose doubled the day
+    ("ca", "Adults (19 years and older): Take {q} {u} 1 time per day / Adultes (19 ans et plus) : Prendre {q} {u} "
            "1 fois par jour.", 1.0),
     # phases one after another were added up (1.5 a day)
     ("us", "Take {q} {u} daily for 8 weeks, then {q} {u} every other day.", 1.0),

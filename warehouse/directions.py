@@ -267,7 +267,10 @@ _THEN = re.compile(r"\b(?:then|thereafter|after\s+that|afterwards?|followed\s+by
 _TOTAL = re.compile(r"\b(?:(?:for\s+)?a\s+total\s+of|total(?:l?ing)?|in\s+total|i\.e\.|that\s+is)\s*[:,]?\s*$",
                     re.IGNORECASE)
 # (not after a German ordinal: "jeden 2. Tag" is one sentence)
-_SENTENCES = re.compile(r"(?<=[.!?;~|])\s+(?!(?:tag|woche|monat)\b)|\s+~\s*|\s*\|\s*", re.IGNORECASE)
+# (nor at "capsules / day"; a slash set between spaces otherwise parts two languages: "Take 1 capsule
+# daily / Prendre 1 capsule par jour")
+_SENTENCES = re.compile(rf"(?<=[.!?;~|])\s+(?!(?:tag|woche|monat)\b)|\s+~\s*|\s*\|\s*|"
+                        rf"\s+/\s+(?!(?:{_DAY}|{_WEEK}|{_MONTH})(?![\w]))", re.IGNORECASE)
 
 # ---------------------------------------------------------------- ages
 
