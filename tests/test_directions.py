@@ -131,6 +131,11 @@ WORDINGS = [
     # the two languages parted by a slash are one set of directions; "/ day" is still "per day"
     ("Take 1 capsule daily / Prendre 1 capsule par jour", "1 Capsule", 1),
     ("Take 2 capsules / day.", "1 Capsule", 2),
+    # a time of day set before its dose belongs to that dose, not to the one before it
+    ("Morgens 1 Kapsel und abends 1 Kapsel einnehmen.", "1 Kapsel", 2),
+    ("Le matin 1 gélule et le soir 1 gélule.", "1 gélule", 2),
+    ("Neem 's morgens 1 capsule en 's avonds 1 capsule.", "1 capsule", 2),
+    ("Prendre 1 gélule matin et soir.", "1 gélule", 2),
 ]
 
 
@@ -440,3 +445,17 @@ def test_a_label_with_a_real_wording_gets_its_servings_per_day(tmp_path, market,
     for k, label in enumerate(_labels(force, 3, 5407)):
         for _truth, p, v in _audit_label(_relabel(label, "Directions:", text), tmp_path / f"{k}.pdf"):
             assert (v["servings_per_day"], v["servings_per_day_assumed"]) == (want, False), (k, p.directions)
+
+
+def test_a_time_of_day_set_before_its_dose_is_that_doses(tmp_path):
+    """German and French labels print the time of day before the dose ("Morgens 1 Kapsel und abends 1
+    Kapsel"): "abends" was taken as a second intake of the morning's dose, three capsules a day."""
+    def wording(qty, unit):
+        half = max(1, int(qty) // 2)
+        return f"Morgens {half} {unit} und abends {half} {unit} einnehmen.", round(2 * half / qty, 6)
+
+    force = {"market": "eu_de", "directions": "split", "directions_pos": "below", "arrangement": "single",
+             "columns": "one"}
+    for k, label in enumerate(_labels(force, 3, 5408)):
+        for truth, p, v in _audit_label(_relabel(label, "Verzehrempfehlung:", wording), tmp_path / f"{k}.pdf"):
+            assert v["servings_per_day"] == pytest.approx(truth["servings_per_day"]), (k, p.directions)

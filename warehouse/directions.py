@@ -153,7 +153,7 @@ _WHEN = (
     r"at\s+(?:bed\s*time|night|noon|lunch(?:time)?|"
     r"dinner(?:time)?|breakfast)|(?:before|after|with|at)\s+(?:your\s+)?(?:breakfast|lunch|dinner|supper|bed(?:time)?|"
     r"(?:desired\s+)?bedtime|mealtime|the\s+evening\s+meal|the\s+morning\s+meal)|upon\s+(?:waking|rising)|nightly|"
-    r"le\s+matin|le\s+soir|le\s+midi|au\s+coucher|au\s+(?:petit[- ])?d[ée]jeuner|au\s+d[îi]ner|"
+    r"le\s+matin|le\s+soir|le\s+midi|matin|soir|au\s+coucher|au\s+(?:petit[- ])?d[ée]jeuner|au\s+d[îi]ner|"
     r"morgens|abends|mittags|am\s+(?:morgen|abend|mittag)|zum\s+(?:frühstück|mittagessen|abendessen)|"
     r"vor\s+dem\s+schlafengehen|"
     r"al\s+mattino|la\s+mattina|alla\s+sera|la\s+sera|a\s+colazione|a\s+pranzo|a\s+cena|prima\s+di\s+coricarsi|"
@@ -201,8 +201,8 @@ _FREQ_FIRST = frozenset([
     "up", "once", "twice", "thrice", "morning", "evening", "afternoon", "everyday", "einmal", "zweimal", "dreimal",
     "viermal", "eenmaal", "tweemaal", "driemaal", "every", "each", "on", "alternate", "un", "une", "jeden", "a",
     "ad", "om", "en", "días", "dias", "tous", "alle", "ogni", "cada", "elke", "with", "at", "during", "à", "zu",
-    "con", "bij", "in", "before", "after", "upon", "nightly", "le", "au", "morgens", "abends", "mittags", "am",
-    "zum", "vor", "al", "la", "alla", "prima", "por", "voor", "'s", "’s", "daily", "per", "chaque",
+    "con", "bij", "in", "before", "after", "upon", "nightly", "le", "au", "matin", "soir", "morgens", "abends",
+    "mittags", "am", "zum", "vor", "al", "la", "alla", "prima", "por", "voor", "'s", "’s", "daily", "per", "chaque",
     "quotidiennement", "täglich", "pro", "je", "una", "giornalmente", "quotidianamente", "diariamente", "één",
     "een", "iedere", "daags", "dagelijks", "weekly", "wöchentlich", "wekelijks", "monthly", "q", "b", "t", "/",
     "jede", "toutes", "par", "aux", "qd", "bid", "tid", "qid", "noon", "midday", "night", "monday", "tuesday",
@@ -529,17 +529,22 @@ def _sentence_parts(s: str, out: Reading) -> _SentenceDoses | None:
     tokens.sort()
     parts: list[_Part] = []
     pending: list[tuple[str, tuple]] = []  # frequencies printed before their dose ("Täglich 1 Kapsel")
-    for start, _end, kind, val in tokens:
+    last_end = 0
+    for k, (start, end, kind, val) in enumerate(tokens):
         if kind == "dose":
             p = _Part(count=val[0], unit=val[1], start=start)
-            for k, v in pending:
-                _attach(p, k, v)
+            for kd, v in pending:
+                _attach(p, kd, v)
             pending.clear()
             parts.append(p)
-        elif parts:
+        elif parts and not (kind == "when" and _AND.search(s[last_end:start]) and k + 1 < len(tokens)
+                            and tokens[k + 1][2] == "dose" and re.fullmatch(r"[\s,]*", s[end:tokens[k + 1][0]])):
             _attach(parts[-1], kind, val)
         else:
+            # "morgens 1 Kapsel und abends 1 Kapsel": a time of day after "and", set just before
+            # a dose, is that dose's
             pending.append((kind, val))
+        last_end = end
     if not parts:
         return None
     parts = _without_splits(parts, s)
