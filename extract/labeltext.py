@@ -122,21 +122,22 @@ def directions_blocks(words: list[Word], headings: list[Box]) -> list[Block]:
     if starts:
         segs = _split_at_column_edges(segs, starts)
     segs.sort(key=lambda g: (g.top, g.x0))
+    texts = [clean(g.text) for g in segs]
     used: set[int] = set()
     blocks: list[Block] = []
-    for i, seg in enumerate(segs):
-        alone = _HEADING_ALONE.match(clean(seg.text))
-        broken = not alone and _HEADING_BROKEN.match(clean(seg.text))
-        if i in used or not (alone or broken or DIRECTIONS_RE.search(clean(seg.text))):
+    for i, text_i in enumerate(texts):
+        alone = _HEADING_ALONE.match(text_i)
+        broken = not alone and _HEADING_BROKEN.match(text_i)
+        if i in used or not (alone or broken or DIRECTIONS_RE.search(text_i)):
             continue
         used.add(i)
         flow = _follow(i, segs, used, headings)
-        head = clean(seg.text).rstrip(" :") + ": " if alone else clean(seg.text) + " "
+        head = text_i.rstrip(" :") + ": " if alone else text_i + " "
         text = directions_in(clean(head + " ".join(g.text for g in flow[1:])))
         if text:
             blocks.append(Block(text, _box(flow)))
-    for i, seg in enumerate(segs):
-        if i in used or not _HEADLESS.match(clean(seg.text)):
+    for i, text_i in enumerate(texts):
+        if i in used or not _HEADLESS.match(text_i):
             continue
         used.add(i)
         flow = _follow(i, segs, used, headings)
