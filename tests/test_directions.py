@@ -111,6 +111,7 @@ WORDINGS = [
     ("Take 1 capsule twice daily, 5 days a week.", "1 Capsule", round(10 / 7, 6)),
     ("Take 1 capsule per day, 5 days per week.", "1 Capsule", round(5 / 7, 6)),
     ("Take 1 capsule Monday, Wednesday and Friday.", "1 Capsule", round(3 / 7, 6)),
+    ("Take 1 capsule daily, 5 days on and 2 days off.", "1 Capsule", round(5 / 7, 6)),
     ("Take 1 capsule BID.", "1 Capsule", 2),
     ("Take 1 capsule morning, noon and night.", "1 Capsule", 3),
     # drops or scoops counted in the serving's own unit are divided by it like pieces

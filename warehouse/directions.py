@@ -188,6 +188,7 @@ _FREQ_RE = re.compile(
     rf"(?:\s*(?:{_PER}\s*)?(?P<op>{_DAY}|{_WEEK}|{_MONTH}))?)(?![\w])"
     rf"|(?P<dpw>(?P<dn>{_RANGE})\s+days?\s+(?:a|per|each|every|of\s+the)\s+week)(?![\w])"
     rf"|(?P<wdays>{_WEEKDAYS})(?![\w])"
+    rf"|(?P<onoff>(?P<don>{_QTY})\s+days?\s+on\s*,?\s*(?:and\s+|then\s+)?(?P<doff>{_QTY})\s+days?\s+off)(?![\w])"
     rf"|(?P<meal>{_MEAL})(?![\w])"
     rf"|(?P<weekly>{_WEEKLY})(?![\w])"
     rf"|(?P<monthly>{_MONTHLY})(?![\w])"
@@ -385,6 +386,9 @@ def _freq_value(m: re.Match) -> tuple[float, str]:
         return n * per(m.group("op")), "month" if _is_month(m.group("op")) else "freq"
     if m.group("dpw"):
         return upper_end(m.group("dn")) / 7, "week_days"
+    if m.group("onoff"):
+        on, off = number(m.group("don")), number(m.group("doff"))  # "5 days on, 2 days off": a cycle
+        return (on / (on + off) if on + off else 1.0), "week_days"
     if m.group("wdays"):
         return len(re.findall(_WEEKDAY, m.group("wdays"), re.IGNORECASE)) / 7, "freq"
     if m.group("other"):
