@@ -392,7 +392,7 @@ def read_words(words: list[Word], width: float, height: float, number: int,
     # regions' gutters are still found among all the words: a paragraph's lines under a panel keep
     # a strip between its names and its amounts from passing for a gutter.)
     blocks = directions_blocks(words, head_boxes)
-    table_words = _outside(words, [box for _, box in blocks])
+    table_words = _outside(words, [b.box for b in blocks])
     regions = panel_regions(heads, width, height, words)
     body_size = statistics.median([w.size for w in words]) if words else 8.0
     panels: list[PanelRecord] = []
