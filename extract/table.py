@@ -181,7 +181,7 @@ def reline(lines: list[Line]) -> list[Line]:
     start = first
     while start - 1 >= 0 and lines[start].top - lines[start - 1].bottom < 0.6 * size \
             and lines[start - 1].x1 < left and not _HEAD.search(lines[start - 1].text) \
-            and (not _complete(lines[start - 1].text) or lines[start].words[0].x0 >= left - 1.0):
+            and (not _complete(lines[start - 1].text) or lines[start].words[0].x1 > left):
         start -= 1
     body = lines[start:end + 1]
     anchor_lines = [line for line in body if line in [lines[i] for i in anchors]]
