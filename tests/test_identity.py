@@ -31,9 +31,9 @@ def _label(path: Path, masthead, beside=(), fine_print=(),
     w, h = 560, 420
     c = canvas.Canvas(str(path), pagesize=(w, h), invariant=1)
     y = h - 30
-    for text, size, bold, spacing in masthead:
+    for text, size, bold, spacing, *face in masthead:
         t = c.beginText(200, y)
-        t.setFont("Helvetica-Bold" if bold else "Helvetica", size)
+        t.setFont(face[0] if face else "Helvetica-Bold" if bold else "Helvetica", size)
         t.setCharSpace(spacing)
         t.textLine(text)
         c.drawText(t)
@@ -125,6 +125,15 @@ def test_a_name_wrapped_over_two_lines_is_read_whole(tmp_path):
                                               ("Vitamin D3", 17, True, 0)],
                   rows=(("Vitamin D3", "25 mcg", "125%"), ("Calcium (as calcium citrate)", "500 mg", "38%")))
     assert _identity(path) == ("Clearwater Labs", "Calcium Citrate with Vitamin D3")
+
+
+@pytest.mark.parametrize("face", ["Times-Bold", "Helvetica-Bold"])
+def test_short_words_of_a_name_set_a_word_space_apart_stay_words(tmp_path, face):
+    # "D", "&", "K" are single glyphs at a steady pitch, like a letter-spaced logo; but they stand
+    # as far apart as "Vitamin" stands from "D" (a face with a narrow space: Times): words, not letters
+    path = _label(tmp_path / "short.pdf", [("Birchfield Labs", 10, True, 0), ("Vitamin D & K", 17, True, 0, face)],
+                  rows=(("Vitamin D3 (as cholecalciferol)", "25 mcg", "125%"), ("Vitamin K1", "90 mcg", "75%")))
+    assert _identity(path) == ("Birchfield Labs", "Vitamin D & K")
 
 
 @pytest.mark.parametrize("masthead", ["brand_over_name", "name_over_brand", "brand_small"])
