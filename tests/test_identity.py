@@ -136,6 +136,44 @@ def test_short_words_of_a_name_set_a_word_space_apart_stay_words(tmp_path, face)
     assert _identity(path) == ("Birchfield Labs", "Vitamin D & K")
 
 
+def _two_panels(path: Path, columns) -> Path:
+    """Two panels side by side, each under a masthead (brand, then name lines) set at its column's x."""
+    c = canvas.Canvas(str(path), pagesize=(480, 300), invariant=1)
+    for x, brand, names in columns:
+        c.setFont("Helvetica-Bold", 8.5)
+        c.drawString(x, 272, brand)
+        c.setFont("Helvetica-Bold", 17)
+        for k, name in enumerate(names):
+            c.drawString(x, 252 - 19 * k, name)
+        y = 195
+        c.setFont("Helvetica-Bold", 15)
+        c.drawString(x, y, "Supplement Facts")
+        c.setFont("Helvetica", 7.5)
+        c.drawString(x, y - 13, "Serving Size 1 Capsule")
+        c.drawString(x, y - 26, "Amount Per Serving")
+        c.drawRightString(x + 150, y - 26, "% DV")
+        for k, (name, amount, dv) in enumerate((("Vitamin D3", "50 mcg", "250%"), ("Magnesium", "100 mg", "24%"))):
+            c.drawString(x, y - 40 - 12 * k, name)
+            c.drawRightString(x + 120, y - 40 - 12 * k, amount)
+            c.drawRightString(x + 150, y - 40 - 12 * k, dv)
+        c.drawString(x, y - 75, "Directions: take 1 capsule daily.")
+    c.showPage()
+    c.save()
+    return path
+
+
+def test_a_neighbours_title_run_into_this_masthead_is_not_part_of_its_name(tmp_path):
+    # Side by side, the left panel's name is wider than its column: its last word and its wrapped
+    # line's "+" stand at the right panel's edge, a word space from the right panel's own name.
+    path = _two_panels(tmp_path / "two.pdf", [
+        (30, "Birchfield Labs", ["Vitamin D3 + Magnesium +", "Zinc"]),
+        (250, "Saltmarsh Pharma", ["D3 + Magnesium"]),
+    ])
+    panels = extract_pdf(path).panels
+    assert [(p.brand, p.product_name) for p in panels] == [
+        ("Birchfield Labs", "Vitamin D3 + Magnesium + Zinc"), ("Saltmarsh Pharma", "D3 + Magnesium")]
+
+
 @pytest.mark.parametrize("masthead", ["brand_over_name", "name_over_brand", "brand_small"])
 @pytest.mark.parametrize("arrangement", ["single", "side_by_side", "text_beside"])
 def test_masthead_styles_of_the_sampled_generator(tmp_path, masthead, arrangement):
