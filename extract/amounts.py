@@ -10,7 +10,7 @@ from extract.records import RowRecord
 # "400 UI", "800 µg RE", longest first so "mcg RAE" is not read as "mcg".
 _UNIT = vocab.unit_pattern()
 _NUM = r"\d[\d,]*(?:\.\d+)?|\.\d+"
-_MARKS = r"[†‡*§¶]*"
+_MARKS = rf"[†‡*§¶{vocab.SUPERSCRIPT_DIGITS}]*"  # footnote marks, superscript numbers among them
 
 # French, Belgian and Swiss labels group thousands with a space: "5 000 UI", "(4 000 IU)". Read so
 # only inside parentheses or before an IU spelling, where a name's last digits ("Omega 3 500 mg")
