@@ -8,19 +8,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pypdfium2 as pdfium
 from fpdf import FPDF
 
+from extract.chars import page_chars
 from extract.document import extract_pdf
+from extract.layout import group_lines, page_words
+from extract.table import reline
 
 Cell = tuple[float, float, str, str]  # y offset, x, text, "l" (x is the left edge) or "r" (x is the right edge)
 
 
-def _label(path: Path, head: list[str], rows: list[list[Cell]], row_height: float = 16.0) -> Path:
+def _label(path: Path, head: list[str], rows: list[list[Cell]], row_height: float = 16.0, size: float = 8.0) -> Path:
     pdf = FPDF(unit="pt", format=(320, 300))
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 14)
     pdf.text(20, 30, "Supplement Facts")
-    pdf.set_font("Helvetica", "", 8)
+    pdf.set_font("Helvetica", "", size)
     y = 45.0
     for t in head:
         pdf.text(20, y, t)
@@ -59,3 +63,29 @@ def test_a_name_whose_bracket_shares_the_amounts_baseline_keeps_its_first_line(t
     ], row_height=22.0)
     assert _rows(pdf) == {"Vitamin D3 (cholecalciferol from lanolin)": (250.0, "mcg", 1250.0),
                           "Vitamin K2 (as MK-7)": (100.0, "mcg", 83.0)}
+
+
+def test_a_one_line_name_centred_between_the_lines_of_its_wrapped_amount_reads_as_one_row(tmp_path):
+    # "5,000 IU (125" / "Vitamin D (as cholecalciferol)  625%" / "mcg)": the name and the %DV stand
+    # on the middle line, the amount's two halves above and below it; the rows around it wrap their
+    # names round their one-line amounts
+    pdf = _label(tmp_path / "between.pdf", ["Serving Size 1 Tablet", "Amount Per Serving   % Daily Value"], [
+        [(0, 20, "Vitamin A (as retinyl", "l"), (5.7, 215, "450 mcg RAE", "r"), (5.7, 260, "50%", "r"),
+         (11.4, 20, "palmitate)", "l")],
+        [(0, 215, "5,000 IU (125", "r"), (5.7, 20, "Vitamin D (as cholecalciferol)", "l"), (5.7, 260, "625%", "r"),
+         (11.4, 215, "mcg)", "r")],
+        [(0, 20, "Vitamin K2 (as MK-7 from", "l"), (5.7, 215, "22.5 mcg", "r"), (5.7, 260, "19%", "r"),
+         (11.4, 20, "natto)", "l")],
+    ], row_height=24.3, size=10.0)
+    assert _rows(pdf) == {"Vitamin A (as retinyl palmitate)": (450.0, "mcg RAE", 50.0),
+                          "Vitamin D (as cholecalciferol)": (5000.0, "IU", 625.0),
+                          "Vitamin K2 (as MK-7 from natto)": (22.5, "mcg", 19.0)}
+    # gathered by the table's geometry, not left for the row reader to piece together from three
+    # lines (which it cannot where column titles or copy beside the panel interleave with them)
+    doc = pdfium.PdfDocument(str(pdf))
+    try:
+        chars, width, height = page_chars(doc[0])
+    finally:
+        doc.close()
+    lines = [line.text for line in reline(group_lines(page_words(chars, width, height)[0]))]
+    assert "Vitamin D (as cholecalciferol) 5,000 IU (125 mcg) 625%" in lines
