@@ -472,5 +472,7 @@ def _context_lines(words: list[Word], heads: list[Heading], head: Heading,
     else:
         above = [h.top for h in heads if h.top < head.top - 20 and h.x0 < right and h.x1 > left]
         ceiling = max(above) + 20 if above else -1.0
-        pool = [w for w in words if w.x1 > left - 30 and w.x0 < right and ceiling < w.top < head.top]
+        # by the word's middle: a neighbour's name set wide runs a word or two into this column's
+        # masthead line, and this one's into the neighbour's (LibreOffice text frames)
+        pool = [w for w in words if left - 30 < (w.x0 + w.x1) / 2 < right and ceiling < w.top < head.top]
     return group_lines(pool)
