@@ -95,6 +95,7 @@ def find_headings(words: list[Word]) -> list[Heading]:
     heads: list[Heading] = []
     ends: list[int] = []  # index of each heading's last word
     last_end = -10  # index of the last word of the previous heading
+    taken: set[int] = set()  # indexes of the words of the headings found so far
     for i, w in enumerate(words):
         if _fold_word(w.text)[:3] not in _heading_prefixes():
             continue
@@ -102,6 +103,7 @@ def find_headings(words: list[Word]) -> list[Heading]:
         if match is None:
             continue
         end, region, strong, used = match
+        taken.update(used)
         prev = _neighbour(words, i, -1)
         if prev is not None and _fold_word(words[prev].text).rstrip(":").endswith(("non", "non-")):
             continue  # "Non medicinal ingredients"
@@ -115,7 +117,7 @@ def find_headings(words: list[Word]) -> list[Heading]:
             h.x1, h.bottom = max(h.x1, words[end].x1), max(h.bottom, words[end].bottom)
             ends[twin] = last_end = end
             continue
-        if region != "us" and prev is not None and prev != last_end:
+        if region != "us" and prev is not None and prev != last_end and not _after_heading(words, prev, taken):
             # inside a sentence or a footnote ("*VNR : valeurs nutritionnelles de référence"); a
             # heading may follow the heading of the panel beside it across a narrow gutter
             continue
@@ -129,6 +131,24 @@ def find_headings(words: list[Word]) -> list[Heading]:
     return heads
 
 
+def _after_heading(words: list[Word], prev: int, taken: set[int]) -> bool:
+    """Does the word before a heading belong to the heading of the panel beside it? That heading
+    may end in its translation's first word ("Medicinal Ingredients / Ingrédients" with
+    "médicinaux" wrapped under it): the words back to one of its words are heading words too."""
+    j = prev
+    for _ in range(4):
+        if j in taken:
+            return True
+        if vocab.compact(words[j].text).strip("/|") and not any(
+                p.startswith(_TRAIL.sub("", vocab.compact(words[j].text))) for p, *_ in vocab.headings()):
+            return False
+        k = _neighbour(words, j, -1)
+        if k is None:
+            return False
+        j = k
+    return False
+
+
 def _fold_word(text: str) -> str:
     t = text.casefold()
     return (t if t.isascii() else vocab.fold(t)).replace("-", "")
@@ -139,7 +159,11 @@ _TRAIL = re.compile(r"[^\w]+$")
 
 
 def _same_line(a: Word, b: Word) -> bool:
-    return abs(b.top - a.top) < max(2.0, a.size * 0.3) and 0 <= b.x0 - a.x1 < a.size * 1.5
+    # Type half again as large is not the same line of text: a heading set across a narrow gutter
+    # from marketing copy or the panel beside it ("... immune  Composition") is no word of it.
+    small, large = sorted((a.size, b.size))
+    return (abs(b.top - a.top) < max(2.0, a.size * 0.3) and 0 <= b.x0 - a.x1 < a.size * 1.5
+            and large <= 1.5 * max(small, 0.1))
 
 
 def _neighbour(words: list[Word], i: int, step: int) -> int | None:
@@ -174,12 +198,22 @@ def _heading_at(words: list[Word], i: int) -> tuple[int, str, bool, list[int]] |
         if not any(p.startswith(bare) and p != bare for p, *_ in phrases):
             break
         nxt = _neighbour(words, idx, 1)
-        if nxt is None:
-            nxt = _wrapped(words, idx, i)
+        if nxt is None or not _goes_on(acc + vocab.compact(words[nxt].text), phrases):
+            # the word beside may be the next panel's heading across a narrow gutter, the phrase
+            # wrapped onto the line under it
+            under = _wrapped(words, idx, i)
+            if under is not None and (nxt is None or _goes_on(acc + vocab.compact(words[under].text), phrases)):
+                nxt = under
         if nxt is None:
             break
         idx = nxt
     return (best[0], best[1], best[2], best[4]) if best else None
+
+
+def _goes_on(acc: str, phrases: tuple[tuple[str, str, bool, int], ...]) -> bool:
+    """Do the words read so far begin (or make) a heading phrase?"""
+    bare = _TRAIL.sub("", acc)
+    return any(p.startswith(bare) or (n > 1 and bare.startswith(p)) for p, _r, _s, n in phrases)
 
 
 def _wrapped(words: list[Word], idx: int, first: int) -> int | None:
@@ -236,11 +270,23 @@ def reading_order(heads: list[Heading]) -> list[Heading]:
         # in height and push one heading down: a heading clear of the row's columns and close
         # under its first heading joins it (a panel under another overlaps its column).
         beside = rows and all(h.x0 >= x.x1 or h.x1 <= x.x0 for x in rows[-1])
-        if rows and (abs(rows[-1][0].top - h.top) < 20 or (beside and h.top - rows[-1][0].top < 80)):
+        if rows and (abs(rows[-1][0].top - h.top) < 20 or (beside and (
+                h.top - rows[-1][0].top < 80 or any(_level(h, x) for x in rows[-1])))):
             rows[-1].append(h)
         else:
             rows.append([h])
     return [h for row in rows for h in sorted(row, key=lambda h: h.x0)]
+
+
+def _level(a: Heading, b: Heading) -> bool:
+    """Do two headings share a band of the page? A heading wrapped in a narrow column
+    ("MEDICINAL" / "INGREDIENTS /" / ...) stands as high as its neighbour's however far its
+    top is pushed down."""
+    return a.top < b.bottom and b.top < a.bottom
+
+
+def _side_by_side(a: Heading, b: Heading) -> bool:
+    return abs(a.top - b.top) < _BESIDE or ((a.x1 <= b.x0 or b.x1 <= a.x0) and _level(a, b))
 
 
 def panel_regions(heads: list[Heading], width: float, height: float,
@@ -264,7 +310,7 @@ def _heading_regions(heads: list[Heading], width: float, height: float) -> list[
         for o in heads:
             if o is h:
                 continue
-            side_by_side = abs(o.top - h.top) < _BESIDE
+            side_by_side = _side_by_side(h, o)
             if side_by_side and o.x0 > h.x0:
                 right = min(right, o.x0 - 1)  # gutters may be a few points: the neighbour starts at its heading
             elif side_by_side and o.x0 < h.x0:
