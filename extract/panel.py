@@ -85,13 +85,18 @@ def clean(text: str) -> str:
     return re.sub(r"\s+", " ", _BULLETS.sub(" ", text)).strip()
 
 
-def find_headings(words: list[Word]) -> list[Heading]:
+def find_headings(words: list[Word], loose: bool = False) -> list[Heading]:
     """Panel headings in every convention and language (extract/vocab.toml [headings]).
 
     A heading is a phrase of consecutive words on one line, whatever its case, accents and
     letter-spacing. "Medicinal Ingredients / Ingrédients médicinaux" is one heading, not two.
     A weak heading ("Zusammensetzung", "Composition") counts only alone on its line with a
-    panel's column titles (per daily dose, %NRV) under it: elsewhere it heads an ingredient list."""
+    panel's column titles (per daily dose, %NRV) under it: elsewhere it heads an ingredient list.
+
+    ``loose``: every strong heading phrase set like a heading (bold, or larger than the page's
+    text), wherever it stands, for the never-silent count of the panels a page shows (a heading
+    the reader did not take is a panel lost)."""
+    body = statistics.median(w.size for w in words) if loose and words else 0.0
     heads: list[Heading] = []
     ends: list[int] = []  # index of each heading's last word
     last_end = -10  # index of the last word of the previous heading
@@ -117,13 +122,18 @@ def find_headings(words: list[Word]) -> list[Heading]:
             h.x1, h.bottom = max(h.x1, words[end].x1), max(h.bottom, words[end].bottom)
             ends[twin] = last_end = end
             continue
-        if region != "us" and prev is not None and prev != last_end and not _after_heading(words, prev, taken):
+        if loose:
+            if not strong:
+                continue
+        elif region != "us" and prev is not None and prev != last_end and not _after_heading(words, prev, taken):
             # inside a sentence or a footnote ("*VNR : valeurs nutritionnelles de référence"); a
             # heading may follow the heading of the panel beside it across a narrow gutter
             continue
         if not strong and not _weak_heading_holds(words, i, end, last_end):
             continue
         ws = [words[j] for j in used]
+        if loose and not (all(x.bold for x in ws) or min(x.size for x in ws) >= 1.15 * body):
+            continue
         heads.append(Heading(w.x0, min(x.top for x in ws), max(x.x1 for x in ws), max(x.bottom for x in ws), region,
                              max(x.size for x in ws), all(x.bold for x in ws)))
         ends.append(end)
@@ -286,7 +296,10 @@ def _level(a: Heading, b: Heading) -> bool:
 
 
 def _side_by_side(a: Heading, b: Heading) -> bool:
-    return abs(a.top - b.top) < _BESIDE or ((a.x1 <= b.x0 or b.x1 <= a.x0) and _level(a, b))
+    """Panels in columns: headings level with each other, or clear of each other's column however
+    far apart (mastheads and directions of different heights above them stagger their tops). A
+    heading in the next column never ends a panel's region: only one under it in its column does."""
+    return abs(a.top - b.top) < _BESIDE or a.x1 <= b.x0 or b.x1 <= a.x0
 
 
 def panel_regions(heads: list[Heading], width: float, height: float,
