@@ -389,7 +389,8 @@ def test_canadian_panels_side_by_side_whose_heading_translation_wraps_are_both_r
     c.save()
     panels = _read(tmp_path / "ca.pdf")
     assert [p.panel for p in panels] == [0, 1]
-    assert [[r.amount_text for r in p.rows] for p in panels] == [["125 mcg (5,000 IU)"], ["25 mcg (1,000 IU)", "200 mg"]]
+    read = [[r.amount_text for r in p.rows] for p in panels]
+    assert read == [["125 mcg (5,000 IU)"], ["25 mcg (1,000 IU)", "200 mg"]]
     assert not any(p.review for p in panels), [p.review for p in panels]
 
 
