@@ -446,6 +446,23 @@ def read_words(words: list[Word], width: float, height: float, number: int,
     return panels
 
 
+def _row_outside(ws: list[Word], body_size: float) -> str | None:
+    """The text of a panel row standing on a line (``ws``), if one does: it opens a column (at the
+    line's start or after a gutter), in the text's own size, a key nutrient's name and then its
+    amount in a column of its own (past a gap wider than a space: a product name such as
+    "Magnesium Citrate 200 mg - 180 Capsules" runs on with single spaces)."""
+    for k, w in enumerate(ws):
+        if (k and w.x0 - ws[k - 1].x1 < max(4.0, w.size)) or w.size > 1.15 * body_size:
+            continue
+        for j in range(k + 1, min(len(ws), k + 12)):
+            if ws[j].text[:1].isdigit() and ws[j].x0 - ws[j - 1].x1 > 0.6 * ws[j].size:
+                text = clean(" ".join(x.text for x in ws[k:j + 4]))
+                if key_row_text(text):
+                    return text
+                break
+    return None
+
+
 def _overlap(a: Heading, b: Heading) -> bool:
     return a.x0 < b.x1 and b.x0 < a.x1 and a.top < b.bottom and b.top < a.bottom
 
@@ -473,15 +490,9 @@ def _say_lost_panels(words: list[Word], heads: list[Heading], panels: list[Panel
     shown = len(read) + len(lost)
     outside = []
     for line in group_lines(loose):
-        ws = line.words
-        for k, w in enumerate(ws):
-            # a row opens a column: at the line's start or after a gutter, in the text's own size
-            if (k and w.x0 - ws[k - 1].x1 < max(4.0, w.size)) or w.size > 1.15 * body_size:
-                continue
-            text = clean(" ".join(x.text for x in ws[k:k + 12]))
-            if key_row_text(text):
-                outside.append(text)
-                break
+        text = _row_outside(line.words, body_size)
+        if text:
+            outside.append(text)
     region = lost[0].region if lost else heads[0].region
     problems = lost_panel_problems(number, shown, len(read), _HEADING_NAMES[region], outside)
     for p in panels:
