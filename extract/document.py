@@ -195,9 +195,11 @@ def settle(data: bytes, index: int, first: str, panels: list[PanelRecord],
     def rank(item: tuple[int, tuple[str, list[PanelRecord]]]) -> tuple[int, int, int, int]:
         order, (_, ps) = item
         read = sum(r.amount is not None for p in ps for r in p.rows)
-        found = _panels_seen(ps)  # a reading that saw no panel hides one
+        # A reading that saw fewer panels hides a product, however many amounts it read (OCR
+        # merges two panels side by side into one): the one that saw the most comes first.
+        found = _panels_seen(ps)
         problems = sum(len(p.review) + len(panel_problems(p.rows)) for p in ps)
-        return (-read, -found, problems, order)
+        return (-found, -read, problems, order)
 
     method, best = min(enumerate(readings), key=rank)[1]
     with_rows = [(m, ps) for m, ps in readings if any(p.rows for p in ps)]

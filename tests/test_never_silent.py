@@ -496,3 +496,22 @@ def test_a_key_row_outside_every_panel_read_sends_the_page_to_review(tmp_path, m
     assert [r.amount_text for r in panels[0].rows] == ["90 mg"]  # the class: rows after a wide gap lost
     assert any("a row outside every panel read (Vitamin D3 (as cholecalciferol) 125 mcg" in r
                for r in panels[0].review), panels[0].review
+
+
+def test_a_failing_reading_that_merged_two_panels_never_wins_for_reading_more_amounts(monkeypatch):
+    """Two panels side by side, both failing their checks in the text layer; OCR merged them into
+    one panel with more amounts read. Keeping OCR's reading dropped the second product."""
+    import extract.document as doc
+    from extract.records import PanelRecord
+
+    text = [PanelRecord(page=1, panel=0, rows=_rows(("Vitamin D3", "125 mcg", 125.0, "mcg"),
+                                                    ("Magnesium", "", None, None))),
+            PanelRecord(page=1, panel=1, rows=_rows(("Magnesium 36086%", "", None, None)))]
+    merged = [PanelRecord(page=1, panel=0, rows=_rows(("Vitamin D3", "125 mcg", 125.0, "mcg"),
+                                                      ("Vitamin K1", "90 mcg", 90.0, "mcg"),
+                                                      ("Magnesium", "", None, None)))]
+    monkeypatch.setattr(doc, "ocr_available", lambda: None)
+    monkeypatch.setattr(doc, "_other_reading", lambda data, index, method: merged if method == "OCR" else text)
+    kept = doc.settle(b"", 0, "pdfium", text, [20])
+    assert [p.panel for p in kept] == [0, 1]
+    assert all(p.review for p in kept), [p.review for p in kept]
