@@ -101,6 +101,7 @@ def find_headings(words: list[Word], loose: bool = False) -> list[Heading]:
     ends: list[int] = []  # index of each heading's last word
     last_end = -10  # index of the last word of the previous heading
     taken: set[int] = set()  # indexes of the words of the headings found so far
+    said: list[set[str]] = []  # the phrases each heading was read from
     for i, w in enumerate(words):
         if _fold_word(w.text)[:3] not in _heading_prefixes():
             continue
@@ -112,15 +113,19 @@ def find_headings(words: list[Word], loose: bool = False) -> list[Heading]:
         prev = _neighbour(words, i, -1)
         if prev is not None and _fold_word(words[prev].text).rstrip(":").endswith(("non", "non-")):
             continue  # "Non medicinal ingredients"
+        phrase = _TRAIL.sub("", "".join(vocab.compact(words[j].text) for j in used))
         twin = len(heads) - 1 if heads and _bilingual(words, last_end, i, heads[-1], region) else None
+        if twin is not None and phrase in said[twin]:
+            twin = None  # no heading is its own translation: the next panel's, after "Medicinal Ingredients /"
         if twin is None:
             # panels side by side: the translation under the left heading comes after the right one's
             twin = next((k for k in range(len(heads) - 1, -1, -1)
-                         if _stacked(words[ends[k]], words[i], heads[k], region)), None)
+                         if _stacked(words[ends[k]], words[i], heads[k], region) and phrase not in said[k]), None)
         if twin is not None:
             h = heads[twin]  # the same heading in the other language
             h.x1, h.bottom = max(h.x1, words[end].x1), max(h.bottom, words[end].bottom)
             ends[twin] = last_end = end
+            said[twin].add(phrase)
             continue
         if loose:
             if not strong:
@@ -137,6 +142,7 @@ def find_headings(words: list[Word], loose: bool = False) -> list[Heading]:
         heads.append(Heading(w.x0, min(x.top for x in ws), max(x.x1 for x in ws), max(x.bottom for x in ws), region,
                              max(x.size for x in ws), all(x.bold for x in ws)))
         ends.append(end)
+        said.append({phrase})
         last_end = end
     return heads
 
@@ -373,7 +379,9 @@ def read_panel(words: list[Word], box: tuple[float, float, float, float], page: 
             rows.append((RowRecord(label_text=clean(" ".join(p.text for p in pending))), list(pending)))
             pending.clear()
     for line in lines:
-        text = clean(line.text)
+        # A lone colon or comma opening the line is the end of a line of the column beside, set
+        # across a gutter of two or three points (": Each tablet contains" after "... contient").
+        text = _STRAY.sub("", clean(line.text))
         if not text:
             continue
         if not rows and not pending:
@@ -567,6 +575,9 @@ def _title_units(text: str) -> str:
 
 def _qty(raw: str) -> float:
     return float(_QTY_WORDS.get(raw.lower(), raw)) if raw.lower() in _QTY_WORDS or raw.isdigit() else 1.0
+
+
+_STRAY = re.compile(r"^[:;,]\s+")
 
 
 def _columns(text: str, serving_size: str | None) -> tuple[int, int] | None:

@@ -515,3 +515,33 @@ def test_a_failing_reading_that_merged_two_panels_never_wins_for_reading_more_am
     kept = doc.settle(b"", 0, "pdfium", text, [20])
     assert [p.panel for p in kept] == [0, 1]
     assert all(p.review for p in kept), [p.review for p in kept]
+
+
+def test_canadian_headings_side_by_side_ending_in_a_slash_are_two_headings_not_one_translated(tmp_path):
+    """"Medicinal Ingredients /" then its translation on the line under it, two panels side by side
+    a few points apart: the right panel's "Medicinal Ingredients /" was taken for the translation
+    of the left one's, and the left panel's "... contient :" ran its colon into the right column,
+    where ": Each tablet contains" no longer read as the panel's serving line."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    each = "Each dose (3 Gummies) contains / Chaque dose contient :"
+    right = 58 + stringWidth(each, "Helvetica", 8.5) + 3
+    c = canvas.Canvas(str(tmp_path / "slash.pdf"), pagesize=(595, 842))
+    for x, first, rows in ((58, each, [("Vitamin D¹", "187.5 mcg (7,500 IU)")]),
+                           (right, "Each tablet contains / Chaque comprimé contient :",
+                            [("Vitamin D3 / Vitamine D3", "250 mcg (10,000 IU)"),
+                             ("Vitamin K1 / Vitamine K1", "120 µg")])):
+        c.setFont("Helvetica-Bold", 20)
+        c.drawString(x, 842 - 88, "Medicinal Ingredients /")
+        c.drawString(x, 842 - 110, "Ingrédients médicinaux")
+        c.setFont("Helvetica", 8.5)
+        c.drawString(x, 842 - 130, first)
+        for k, (name, amount) in enumerate(rows):
+            c.drawString(x, 842 - 146 - 11 * k, name)
+            c.drawString(x + 105, 842 - 146 - 11 * k, amount)
+    c.showPage()
+    c.save()
+    panels = _read(tmp_path / "slash.pdf")
+    assert [(p.serving_size, [r.amount_text for r in p.rows]) for p in panels] == [
+        ("3 Gummies", ["187.5 mcg (7,500 IU)"]), ("1 Tablet", ["250 mcg (10,000 IU)", "120 µg"])]
+    assert not any(p.review for p in panels), [p.review for p in panels]
