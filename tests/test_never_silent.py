@@ -545,3 +545,29 @@ def test_canadian_headings_side_by_side_ending_in_a_slash_are_two_headings_not_o
     assert [(p.serving_size, [r.amount_text for r in p.rows]) for p in panels] == [
         ("3 Gummies", ["187.5 mcg (7,500 IU)"]), ("1 Tablet", ["250 mcg (10,000 IU)", "120 µg"])]
     assert not any(p.review for p in panels), [p.review for p in panels]
+
+
+def test_staggered_bilingual_headings_keep_their_own_translations_and_reading_order(tmp_path):
+    """The right panel's "MEDICINAL INGREDIENTS /" a line higher than the left one's, so its
+    translation stands level with the left heading across a wide gutter: it was joined to the
+    left heading as its translation, the left heading's own translation then counted as a third
+    panel, and the panels read right to left."""
+    c = canvas.Canvas(str(tmp_path / "stagger2.pdf"), pagesize=(940, 760))
+    for x, top, rows in ((26, 94, [("VITAMIN D3 / VITAMINE D3", "50,000 IU (1,250 MCG)"),
+                                   ("VITAMIN K / VITAMINE K1", "50 µg")]),
+                         (480, 69, [("VITAMIN D3 / VITAMINE D3", "1,250 MCG (50,000 IU)"),
+                                    ("MAGNESIUM / MAGNÉSIUM", "150 MG")])):
+        c.setFont("Helvetica-Bold", 22)
+        c.drawString(x, 760 - top - 18, "MEDICINAL INGREDIENTS /")
+        c.drawString(x, 760 - top - 43, "INGRÉDIENTS MÉDICINAUX")
+        c.setFont("Helvetica", 10)
+        c.drawString(x, 760 - top - 62, "EACH SOFTGEL CONTAINS / CHAQUE CAPSULE MOLLE CONTIENT :")
+        for k, (name, amount) in enumerate(rows):
+            c.drawString(x, 760 - top - 80 - 13 * k, name)
+            c.drawString(x + 220, 760 - top - 80 - 13 * k, amount)
+    c.showPage()
+    c.save()
+    panels = _read(tmp_path / "stagger2.pdf")
+    assert [[r.amount_text for r in p.rows] for p in panels] == [
+        ["50,000 IU (1,250 MCG)", "50 µg"], ["1,250 MCG (50,000 IU)", "150 MG"]]
+    assert not any(p.review for p in panels), [p.review for p in panels]
