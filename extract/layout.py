@@ -264,11 +264,15 @@ def merge_spaced(words: list[Word]) -> list[Word]:
             if len(run) >= 3 and singles >= 0.7 * len(run):
                 gaps = sorted(b.x0 - a.x1 for a, b in pairwise(run))
                 letter = gaps[len(gaps) // 4]  # most gaps are letter gaps; word gaps are wider
-                spaced = letter < space * 0.9 or gaps[-1] > letter + 0.6 * space
-                # a page with a run that looks spaced out comes back line by line, merged or not (the
-                # order heading detection has always read such pages in)
-                changed = changed or spaced
-                if spaced and not _spaced_like_neighbour(line, i, j, letter, space):
+                # short words in a title ("Vitamin D & K") are set a word space apart, no wider than the
+                # space that parts them from a whole word beside them: that is no letter-spacing
+                beside = ([(line[i - 1], run[0])] if i else []) + ([(run[-1], line[j])] if j < len(line) else [])
+                if any(0 < b.x0 - a.x1 <= letter + 0.15 * space
+                       for a, b in beside if max(len(a.text), len(b.text)) > 3):
+                    out.extend(run)
+                    i = j
+                    continue
+                if letter < space * 0.9 or gaps[-1] > letter + 0.6 * space:
                     cur = [run[0]]
                     for a, b in pairwise(run):
                         if b.x0 - a.x1 <= letter + 0.5 * space:
@@ -283,19 +287,6 @@ def merge_spaced(words: list[Word]) -> list[Word]:
             out.extend(run)
             i = j
     return out if changed else words
-
-
-def _spaced_like_neighbour(line: list[Word], i: int, j: int, letter: float, space: float) -> bool:
-    """Short words at the line's own word spacing ("Vitamin D & K", "A, D & E"), not letters of a
-    spaced-out word: a whole word (more than a kerned group of letters) stands beside the run as
-    far from it as the run's letters stand from each other. A letter-spaced word is a space
-    further from its neighbours than its letters are from each other."""
-    near = []
-    if i > 0 and len(line[i - 1].text) > 3:
-        near.append(line[i].x0 - line[i - 1].x1)
-    if j < len(line) and len(line[j].text) > 3:
-        near.append(line[j].x0 - line[j - 1].x1)
-    return any(0 < g <= letter + 0.3 * space for g in near)
 
 
 def _join(ws: list[Word]) -> Word:
