@@ -251,7 +251,8 @@ def _bilingual(words: list[Word], last_end: int, i: int, last: Heading, region: 
     prev, w = words[last_end], words[i]
     slash = prev.text.endswith(("/", "|")) or w.text.startswith(("/", "|"))
     if abs(prev.top - w.top) <= 2.0:
-        if w.x0 - prev.x1 > 2 * w.size:
+        reach = max((x.x1 for x in words[last_end:i] if abs(x.top - w.top) <= 2.0 and x.x1 <= w.x0), default=prev.x1)
+        if w.x0 - reach > 2 * w.size:
             return False  # across a gutter: the heading of the panel beside it
         between = [x.text for x in words[last_end + 1:i]]
         if slash:
