@@ -402,7 +402,7 @@ def read_words(words: list[Word], width: float, height: float, number: int,
     # regions' gutters are still found among all the words: a paragraph's lines under a panel keep
     # a strip between its names and its amounts from passing for a gutter.)
     blocks = directions_blocks(words, head_boxes)
-    table_words = _outside(words, [box for _, box in blocks])
+    table_words = _outside(words, [b.box for b in blocks])
     regions = panel_regions(heads, width, height, words)
     body_size = statistics.median([w.size for w in words]) if words else 8.0
     panels: list[PanelRecord] = []
@@ -537,5 +537,7 @@ def _context_lines(words: list[Word], heads: list[Heading], head: Heading,
     else:
         above = [h.top for h in heads if h.top < head.top - 20 and h.x0 < right and h.x1 > left]
         ceiling = max(above) + 20 if above else -1.0
-        pool = [w for w in words if w.x1 > left - 30 and w.x0 < right and ceiling < w.top < head.top]
+        # by the word's middle: a neighbour's name set wide runs a word or two into this column's
+        # masthead line, and this one's into the neighbour's (LibreOffice text frames)
+        pool = [w for w in words if left - 30 < (w.x0 + w.x1) / 2 < right and ceiling < w.top < head.top]
     return group_lines(pool)

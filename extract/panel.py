@@ -490,7 +490,10 @@ def read_panel(words: list[Word], box: tuple[float, float, float, float], page: 
                 end_y = line.bottom
                 continue
         if row is not None:
-            if pending and not _is_prefix(clean(" ".join(p.text for p in pending))):
+            # a name line goes on with the row under it when that row's name opens with a bracket that
+            # qualifies it ("VITAMIN D3" / "(CHOLECALCIFEROL) 25 mcg"): a bracket never starts a name
+            if pending and not _is_prefix(clean(" ".join(p.text for p in pending))) \
+                    and not row.label_text.startswith(("(", "[")):
                 flush_pending()
             if pending:
                 row.label_text = clean(" ".join(p.text for p in pending) + " " + row.label_text)
