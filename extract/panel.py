@@ -16,7 +16,7 @@ from extract.amounts import apply_providing, parse_row_columns, split_note
 from extract.checks import starts_with_key_nutrient
 from extract.layout import Line, Word, group_lines, union
 from extract.records import PanelRecord, RowRecord
-from extract.table import reline
+from extract.table import column_titles, reline
 
 _BULLETS = re.compile(r"\(cid:\d+\)|[•●▪■◆]")
 HEADING_RE = re.compile(r"^supplement$", re.IGNORECASE)
@@ -286,9 +286,13 @@ def read_panel(words: list[Word], box: tuple[float, float, float, float], page: 
     lines = reline(group_lines([w for w in words if _inside(w, box)]))
     rec = PanelRecord(page=page, panel=index, region=region)
     columns, pick = 1, 0  # amount columns of the panel, and the one that counts (SPEC "Dose semantics")
+    titles = column_titles(lines)  # the title over each amount column, where the amounts stand
+
+    def chosen() -> tuple[int, int]:
+        return _columns_by_titles(titles, rec.serving_size) or (columns, pick)
 
     def parse_row_text(t: str) -> RowRecord | None:
-        return parse_row_columns(t, columns, pick, decimal_comma=rec.region == "eu")
+        return parse_row_columns(t, *chosen(), decimal_comma=rec.region == "eu")
 
     def take_columns(t: str) -> bool:
         nonlocal columns, pick
@@ -435,7 +439,7 @@ def read_panel(words: list[Word], box: tuple[float, float, float, float], page: 
                 amount_x = x if amount_x is None else min(amount_x, x)
             end_y = line.bottom
             continue
-        if rows and amount_x is not None and _alt_line(rows[-1], line, amount_x, columns, pick):
+        if rows and amount_x is not None and _alt_line(rows[-1], line, amount_x, *chosen()):
             prev, plines = rows[-1]
             plines.append(line)
             end_y = line.bottom
@@ -534,7 +538,36 @@ def _columns(text: str, serving_size: str | None) -> tuple[int, int] | None:
     return None
 
 
-def _pick_quantity(qtys: list[float], serving_size: str | None) -> int:
+_DV_TITLE = re.compile(r"%\s*(?:daily\b|dv\b|nrv\b|ri\b|vnr\b|vrn\b)?[*†‡§¶]*|\bvalues?\b[*†‡§¶]*", re.IGNORECASE)
+
+
+def _columns_by_titles(titles: list[str] | None, serving_size: str | None) -> tuple[int, int] | None:
+    """(number of amount columns, the column that counts) from the title over each column as the
+    table's geometry found them (extract.table.column_titles), else None: the columns are counted
+    by where the amounts stand, so a title the title line garbles or loses does not shift them.
+    The same choice as ``_columns``: the daily dose's column, the serving size's quantity, the
+    adults' column."""
+    if not titles:
+        return None
+    # the %DV column's title stands among them, its words interleaved ("1 % Daily" / "Softgel Value")
+    titles = [_DV_TITLE.sub(" ", vocab.head_in_english(t)) for t in titles]
+    found = [COLUMN_RE.search(t) for t in titles]
+    if any(m and m.group("daily") for m in found):
+        return len(titles), next(i for i, m in enumerate(found) if m and m.group("daily"))
+    qtys: list[float | None] = []
+    for t, m in zip(titles, found, strict=True):
+        bare = BARE_COLUMN_RE.search(t)
+        qtys.append(_qty(m.group("q")) if m and m.group("q") else 1.0 if m and m.group("unit")
+                    else _qty(bare.group("q")) if bare and not m else None)
+    if sum(q is not None for q in qtys) >= 2:
+        return len(titles), _pick_quantity(qtys, serving_size)
+    adults = [i for i, m in enumerate(found) if m and m.group("adult")]
+    if len(adults) == 1:
+        return len(titles), adults[0]
+    return None
+
+
+def _pick_quantity(qtys: list[float | None], serving_size: str | None) -> int:
     m = re.match(r"\s*(\d+(?:\.\d+)?|one|two|three|four)\b", serving_size or "", re.IGNORECASE)
     want = _qty(m.group(1)) if m else None
     return qtys.index(want) if want in qtys else 0
