@@ -289,7 +289,9 @@ def read_panel(words: list[Word], box: tuple[float, float, float, float], page: 
     titles = column_titles(lines)  # the title over each amount column, where the amounts stand
 
     def chosen() -> tuple[int, int]:
-        return _columns_by_titles(titles, rec.serving_size) or (columns, pick)
+        # the title line's reading stands where it counts as many columns as the amounts show
+        geo = _columns_by_titles(titles, rec.serving_size)
+        return (columns, pick) if geo is None or columns == geo[0] else geo
 
     def parse_row_text(t: str) -> RowRecord | None:
         return parse_row_columns(t, *chosen(), decimal_comma=rec.region == "eu")
@@ -538,7 +540,8 @@ def _columns(text: str, serving_size: str | None) -> tuple[int, int] | None:
     return None
 
 
-_DV_TITLE = re.compile(r"%\s*(?:daily\b|dv\b|nrv\b|ri\b|vnr\b|vrn\b)?[*†‡§¶]*|\bvalues?\b[*†‡§¶]*", re.IGNORECASE)
+_DV_TITLE = re.compile(r"%\s*(?:daily\b|dv\b|nrv\b|ri\b|vnr\b|vrn\b)?[*†‡§¶]*|\b(?:values?|dv|nrv|vnr|vrn)\b[*†‡§¶]*",
+                       re.IGNORECASE)
 
 
 def _columns_by_titles(titles: list[str] | None, serving_size: str | None) -> tuple[int, int] | None:
@@ -550,7 +553,7 @@ def _columns_by_titles(titles: list[str] | None, serving_size: str | None) -> tu
     if not titles:
         return None
     # the %DV column's title stands among them, its words interleaved ("1 % Daily" / "Softgel Value")
-    titles = [_DV_TITLE.sub(" ", vocab.head_in_english(t)) for t in titles]
+    titles = [vocab.head_in_english(re.sub(r"\s+", " ", _DV_TITLE.sub(" ", t)).strip()) for t in titles]
     found = [COLUMN_RE.search(t) for t in titles]
     if any(m and m.group("daily") for m in found):
         return len(titles), next(i for i, m in enumerate(found) if m and m.group("daily"))

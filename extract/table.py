@@ -504,6 +504,9 @@ _NOT_TITLE = re.compile(r"serving\s+size|servings?\s+per|container|\bcontains?\b
                         r"nutrition", re.IGNORECASE)
 
 
+_DV_WORD = re.compile(r"^%?(?:dv|nrv|vnr|vrn|ri|%)?[*†‡§¶]*$", re.IGNORECASE)
+
+
 def column_titles(lines: list[Line]) -> list[str] | None:
     """The title over each amount column, left to right, read by geometry; None for a table of one
     amount column.
@@ -521,14 +524,17 @@ def column_titles(lines: list[Line]) -> list[str] | None:
     left = _amount_left(lines, anchors, size)
     if left is None:
         return None
-    spans = [s for i in anchors for s in _amount_spans(lines[i]) if s[0] >= left]
-    starts = _columns([s[0] for s in spans], size)
-    if len(starts) < 2:
+    # a column is the amounts that overlap down the rows, however aligned (right-aligned cells
+    # of different widths start far apart, but end together)
+    bands: list[list[float]] = []
+    for x0, x1 in sorted(s for i in anchors for s in _amount_spans(lines[i]) if s[0] >= left):
+        if bands and x0 < bands[-1][1]:
+            bands[-1][1] = max(bands[-1][1], x1)
+        else:
+            bands.append([x0, x1])
+    if len(bands) < 2:
         return None
-    bands = [[float("inf"), float("-inf")] for _ in starts]
-    for x0, x1 in spans:
-        k = sum(x0 >= x - 0.5 for x in starts) - 1
-        bands[k] = [min(bands[k][0], x0), max(bands[k][1], x1)]
+    starts = [b[0] for b in bands]
     phrases: list[list[Word]] = []
     for line in lines[:anchors[0]]:
         if _NOT_TITLE.search(line.text):
@@ -541,7 +547,10 @@ def column_titles(lines: list[Line]) -> list[str] | None:
             gaps = [b.x0 - a.x1 for a, b in pairwise(ws)]
             space = min(0.8 * size, max(0.25 * size, 1.3 * min(gaps, default=0.0)))
             for a, b in zip([None, *ws], ws, strict=False):
-                if a is not None and b.x0 - a.x1 <= space:
+                # a %DV column's title ("% NRV*") is a phrase of its own, however tight it stands
+                # to its neighbours ("% VNR*Par dose")
+                if a is not None and b.x0 - a.x1 <= space and not _DV_WORD.match(a.text) \
+                        and not _DV_WORD.match(b.text):
                     phrases[-1].append(b)
                 else:
                     phrases.append([b])
@@ -556,18 +565,25 @@ def column_titles(lines: list[Line]) -> list[str] | None:
             return min(x1, b1) - max(x0, b0), -abs((x0 + x1) / 2 - (b0 + b1) / 2)
 
         titles[max(range(len(starts)), key=fit)].append(ph)
-    return [" ".join(w.text for ph in sorted(col, key=lambda p: (p[0].top, p[0].x0)) for w in ph) for col in titles]
+    return [" ".join(w.text for ph in sorted(col, key=lambda p: (round(p[0].top), p[0].x0)) for w in ph)
+            for col in titles]
 
 
 def _amount_spans(line: Line) -> list[tuple[float, float]]:
-    """(x0, x1) of each amount on the line: a figure with its unit, or the two glued."""
+    """(x0, x1) of each amount cell on the line: a figure with its unit, or the two glued, and the
+    second units in brackets after them ("4,000 IU (100 mcg)")."""
     ws = line.words
     out = []
     for i, w in enumerate(ws):
         if _GLUED.match(w.text):
-            out.append((w.x0, w.x1))
+            end = i
         elif _FIGURE.match(w.text) and i + 1 < len(ws) and _UNIT.match(ws[i + 1].text):
-            out.append((w.x0, ws[i + 1].x1))
+            end = i + 1
+        else:
+            continue
+        if end + 2 < len(ws) and _ALT_OPEN.match(ws[end + 1].text) and ws[end + 2].text.rstrip("*†‡§¶").endswith(")"):
+            end += 2
+        out.append((w.x0, ws[end].x1))
     return out
 
 
