@@ -482,8 +482,11 @@ def _join_wrapped_units(lines: list[Line]) -> list[Line]:
             words.append(w)
             if i in moved:
                 u = moved[i]
+                # beside the figure, but no wider than the cell it wrapped in (a narrow column's
+                # unit set out at its full width would run into the next column)
                 x = w.x1 + 0.01
-                words.append(Word(u.text, x, w.top, x + (u.x1 - u.x0), w.bottom, u.size, u.bold, u.orig, u.confidence))
+                words.append(Word(u.text, x, w.top, max(x + 0.01, min(x + (u.x1 - u.x0), u.x1)), w.bottom, u.size,
+                                  u.bold, u.orig, u.confidence))
         out[n] = Line(words)
         rest = [w for w in b.words if all(w is not u for u in moved.values())]
         out[m] = Line(rest) if rest else Line([])
