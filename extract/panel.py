@@ -490,6 +490,8 @@ def read_panel(words: list[Word], box: tuple[float, float, float, float], page: 
             pending.append(line)  # a name whose amount comes on a later line, or an amountless row
         end_y = line.bottom
     flush_pending()
+    if rows and (missing := _serving_column_missing(titles, rec.serving_size)) is not None:
+        rec.review.append(missing)
     if rec.region == "eu":
         for row, _ in rows:  # "%NRV": kept apart, never read as a US %DV
             row.percent_nrv, row.percent_dv = row.percent_dv, None
@@ -552,16 +554,9 @@ def _columns_by_titles(titles: list[str] | None, serving_size: str | None) -> tu
     adults' column."""
     if not titles:
         return None
-    # the %DV column's title stands among them, its words interleaved ("1 % Daily" / "Softgel Value")
-    titles = [vocab.head_in_english(re.sub(r"\s+", " ", _DV_TITLE.sub(" ", t)).strip()) for t in titles]
-    found = [COLUMN_RE.search(t) for t in titles]
+    found, qtys = _title_kinds(titles)
     if any(m and m.group("daily") for m in found):
         return len(titles), next(i for i, m in enumerate(found) if m and m.group("daily"))
-    qtys: list[float | None] = []
-    for t, m in zip(titles, found, strict=True):
-        bare = BARE_COLUMN_RE.search(t)
-        qtys.append(_qty(m.group("q")) if m and m.group("q") else 1.0 if m and m.group("unit")
-                    else _qty(bare.group("q")) if bare and not m else None)
     if sum(q is not None for q in qtys) >= 2:
         return len(titles), _pick_quantity(qtys, serving_size)
     adults = [i for i, m in enumerate(found) if m and m.group("adult")]
@@ -570,9 +565,40 @@ def _columns_by_titles(titles: list[str] | None, serving_size: str | None) -> tu
     return None
 
 
-def _pick_quantity(qtys: list[float | None], serving_size: str | None) -> int:
+def _title_kinds(titles: list[str]) -> tuple[list[re.Match[str] | None], list[float | None]]:
+    """Each column title's match of COLUMN_RE, and its quantity of dosage units where it gives one."""
+    # the %DV column's title stands among them, its words interleaved ("1 % Daily" / "Softgel Value")
+    titles = [vocab.head_in_english(re.sub(r"\s+", " ", _DV_TITLE.sub(" ", t)).strip()) for t in titles]
+    found = [COLUMN_RE.search(t) for t in titles]
+    qtys: list[float | None] = []
+    for t, m in zip(titles, found, strict=True):
+        bare = BARE_COLUMN_RE.search(t)
+        qtys.append(_qty(m.group("q")) if m and m.group("q") else 1.0 if m and m.group("unit")
+                    else _qty(bare.group("q")) if bare and not m else None)
+    return found, qtys
+
+
+def _serving_column_missing(titles: list[str] | None, serving_size: str | None) -> str | None:
+    """A review reason where the columns are titled by quantity and none is the serving size's
+    ("Serving Size 3 Capsules" over "Per 1 | Per 2 Capsules"): the first column is read, unsure."""
+    if not titles or _serving_qty(serving_size) is None:
+        return None
+    found, qtys = _title_kinds(titles)
+    if any(m and m.group("daily") for m in found) or sum(q is not None for q in qtys) < 2 \
+            or _serving_qty(serving_size) in qtys:
+        return None
+    shown = ", ".join(f"{q:g}" for q in qtys if q is not None)
+    return (f"the serving size ({serving_size}) is the quantity of none of the amount columns (per {shown}); "
+            "the first column was read")
+
+
+def _serving_qty(serving_size: str | None) -> float | None:
     m = re.match(r"\s*(\d+(?:\.\d+)?|one|two|three|four)\b", serving_size or "", re.IGNORECASE)
-    want = _qty(m.group(1)) if m else None
+    return _qty(m.group(1)) if m else None
+
+
+def _pick_quantity(qtys: list[float | None], serving_size: str | None) -> int:
+    want = _serving_qty(serving_size)
     return qtys.index(want) if want in qtys else 0
 
 

@@ -151,3 +151,15 @@ def test_an_eu_daily_dose_column_titled_in_french_beside_its_nrv_title_is_the_on
     (panel,) = extract_pdf(str(_label(tmp_path / "eu.pdf", texts, heading="Informations nutritionnelles"))).panels
     assert [(r.label_text, r.amount, r.unit) for r in panel.rows] == [("Vitamine D3", 100.0, "mcg")]
     assert panel.per_daily_dose
+
+
+def test_a_serving_size_that_is_no_columns_quantity_goes_to_review(tmp_path: Path) -> None:
+    # "Serving Size 3 Capsules" over "Per 1 Capsule | Per 2 Capsules": no column is the serving's, so
+    # whichever is read, the dose is a guess; it says so rather than pass quietly.
+    texts: list[Text] = [(20, 45, "Serving Size 3 Capsules", "l"), (20, 55, "Amount Per Serving", "l"),
+                         (150, 66, "Per 1 Capsule", "l"), (250, 66, "Per 2 Capsules", "l")]
+    texts += _row(80, "Vitamin D3", [(150, "50 mcg", "l"), (250, "100 mcg", "l")])
+    (panel,) = extract_pdf(str(_label(tmp_path / "three.pdf", texts))).panels
+    assert [(r.label_text, r.amount) for r in panel.rows] == [("Vitamin D3", 50.0)]
+    assert any("serving size (3 Capsules)" in reason and "none of the amount columns" in reason
+               for reason in panel.review), panel.review
