@@ -288,9 +288,13 @@ def read_panel(words: list[Word], box: tuple[float, float, float, float], page: 
     columns, pick = 1, 0  # amount columns of the panel, and the one that counts (SPEC "Dose semantics")
     titles = column_titles(lines)  # the title over each amount column, where the amounts stand
 
+    by_titles: dict[str | None, tuple[int, int] | None] = {}  # by serving size, once learnt
+
     def chosen() -> tuple[int, int]:
         # the title line's reading stands where it counts as many columns as the amounts show
-        geo = _columns_by_titles(titles, rec.serving_size)
+        if rec.serving_size not in by_titles:
+            by_titles[rec.serving_size] = _columns_by_titles(titles, rec.serving_size)
+        geo = by_titles[rec.serving_size]
         return (columns, pick) if geo is None or columns == geo[0] else geo
 
     def parse_row_text(t: str) -> RowRecord | None:
