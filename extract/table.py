@@ -131,7 +131,11 @@ def _anchors(lines: list[Line]) -> list[int]:
     above ("400 mg (providing" / "80 mg of" / "elemental magnesium)") is the note's, not a row's."""
     out = []
     for i, line in enumerate(lines):
-        if not _amount_x(line) or _HEAD.search(line.text) or line.words[0].text.startswith("("):
+        first = line.words[0].text
+        # a line that opens with second units or a note belongs to the row above; one that opens
+        # with a name's bracket ("(CHOLECALCIFEROL FROM" beside the amounts) is the row's own
+        if not _amount_x(line) or _HEAD.search(line.text) or (first.startswith("(") and (
+                _ALT_OPEN.match(first) or _NOTE.search(line.text) or not first[1:2].isalpha())):
             continue
         prev = lines[i - 1].text if i else ""
         if prev.count("(") > prev.count(")") and _NOTE.search(prev.rsplit("(", 1)[-1]):
@@ -183,7 +187,8 @@ def reline(lines: list[Line]) -> list[Line]:
     start = first
     while start - 1 >= 0 and lines[start].top - lines[start - 1].bottom < 0.6 * size \
             and lines[start - 1].x1 < left and not _HEAD.search(lines[start - 1].text) \
-            and (not _complete(lines[start - 1].text) or lines[start].words[0].x0 >= left - 1.0):
+            and (not _complete(lines[start - 1].text) or lines[start].words[0].x0 >= left - 1.0
+                 or lines[start].words[0].text.startswith(("(", "["))):
         start -= 1
     body = lines[start:end + 1]
     anchor_lines = [line for line in body if line in [lines[i] for i in anchors]]
@@ -228,10 +233,15 @@ def reline(lines: list[Line]) -> list[Line]:
             prev_name = " ".join(w.text for w in names[above[-1]]) if above else ""
             # ... or with a bracket that qualifies it ("CHOLECALCIFEROL" / amounts / "(VITAMIN D3)"),
             # which is never the start of the next row's name
-            if prev_name and above[-1] in changed and (not _complete(prev_name) or text.startswith(("(", "["))):
+            # An unfinished name goes on whatever stands between ("VITAMIN K2 (AS" / the row's
+            # staggered amounts / "MENAQUINONE-7)"), never onto the next row's nameless amounts.
+            if prev_name and ((above[-1] in changed and text.startswith(("(", "[")))
+                              or (not _complete(prev_name) and (above[-1] in changed or len(col_x) > 1))):
                 names[above[-1]].extend(name_part)
+                changed.add(above[-1])
                 dest.setdefault(id(line), set()).add(above[-1])
-            elif tight_above and not names[below[0]] and name_part:
+            elif tight_above and name_part and (not names[below[0]] or names[below[0]][0].text.startswith(("(", "["))):
+                # ... or over a name that its bracket qualifies ("VITAMIN D3" / "(CHOLECALCIFEROL FROM")
                 names[below[0]][:0] = name_part
                 changed.add(below[0])
                 dest.setdefault(id(line), set()).add(below[0])
@@ -557,10 +567,11 @@ def column_titles(lines: list[Line]) -> list[str] | None:
                     phrases[-1].append(b)
                 else:
                     phrases.append([b])
+    name_x = min(line.x0 for line in lines)
     titles: list[list[list[Word]]] = [[] for _ in starts]
     for ph in phrases:
         x0, x1 = ph[0].x0, ph[-1].x1
-        if x0 < left - 2.0 * size:
+        if x0 < name_x + 2.0 * size:
             continue  # the name column's head ("Amount Per Serving")
 
         def fit(k: int, x0: float = x0, x1: float = x1) -> tuple[float, float]:
