@@ -163,3 +163,27 @@ def test_a_serving_size_that_is_no_columns_quantity_goes_to_review(tmp_path: Pat
     assert [(r.label_text, r.amount) for r in panel.rows] == [("Vitamin D3", 50.0)]
     assert any("serving size (3 Capsules)" in reason and "none of the amount columns" in reason
                for reason in panel.review), panel.review
+
+
+def test_names_wrapped_around_staggered_cells_stay_with_their_own_rows(tmp_path: Path) -> None:
+    # Every cell centred in its row: "VITAMIN D3" over "(CHOLECALCIFEROL FROM" beside the amounts,
+    # "LANOLIN)" under; "VITAMIN K2 (AS" / "MENAQUINONE-7)" around the adults' amount, set between
+    # the children's figures and their wrapped units; the magnesium row's amounts come next, nameless.
+    texts: list[Text] = [(20, 45, "Serving Size Adults 2 Tablets; Children 1 Tablet", "l"),
+                         (20, 55, "Amount Per Serving", "l"), (150, 66, "Adults", "l"), (200, 66, "% DV", "l"),
+                         (235, 66, "Children 4-11", "l"), (300, 66, "% DV", "l")]
+    texts += [(20, 78, "VITAMIN D3", "l"),
+              (20, 87, "(CHOLECALCIFEROL FROM", "l"), (150, 87, "50 UG**", "l"), (200, 87, "250%", "l"),
+              (245, 87, "25 UG**", "l"), (300, 87, "125%", "l"),
+              (20, 96, "LANOLIN)", "l")]
+    texts += [(20, 108, "VITAMIN K2 (AS", "l"), (245, 108, "22.5", "l"),
+              (150, 112.5, "45 MCG**", "l"), (200, 112.5, "38%", "l"), (300, 112.5, "19%", "l"),
+              (20, 117, "MENAQUINONE-7)", "l"), (245, 117, "MCG**", "l")]
+    texts += [(20, 129, "MAGNESIUM (AS", "l"),
+              (150, 133.5, "240 MG", "l"), (200, 133.5, "57%", "l"), (245, 133.5, "120 MG", "l"),
+              (300, 133.5, "29%", "l"),
+              (20, 138, "MAGNESIUM CITRATE)", "l")]
+    rows = _rows(_label(tmp_path / "centred_names.pdf", texts))
+    assert rows == {"VITAMIN D3 (CHOLECALCIFEROL FROM LANOLIN)": (50.0, "mcg", None),
+                    "VITAMIN K2 (AS MENAQUINONE-7)": (45.0, "mcg", None),
+                    "MAGNESIUM (AS MAGNESIUM CITRATE)": (240.0, "mg", None)}
