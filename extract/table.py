@@ -379,6 +379,10 @@ def _amount_left(lines: list[Line], anchors: list[int], size: float) -> float | 
             return None
     mid = named[(len(named) - 1) // 2]  # of two rows, the one whose amount stands further left
     edge = min(x for x in named if x >= mid - 3.0 * size)
+    # a right-aligned cell much wider than the others ("1,800 mcg RAE" over "125 µg") starts further
+    # left, but reaches into the column
+    edge = min([edge, *(x0 for i in anchors for x0, x1 in _amount_spans(lines[i])[:1]
+                        if x0 > lines[i].x0 + size and x1 > edge + 0.5 * size)])
     staggered = [_amount_x(lines[i])[0] for i in anchors if lines[i].x0 > name_x + 2 * size
                  and any(j in anchors and lines[j].x0 <= name_x + size and lines[j].top < lines[i].bottom
                          and lines[i].top < lines[j].bottom for j in (i - 1, i + 1))]
@@ -595,6 +599,8 @@ def _amount_spans(line: Line) -> list[tuple[float, float]]:
             end = i + 1
         else:
             continue
+        if end + 1 < len(ws) and _QUALIFIER.match(ws[end + 1].text):
+            end += 1  # "mcg RAE"
         if end + 2 < len(ws) and _ALT_OPEN.match(ws[end + 1].text) and ws[end + 2].text.rstrip("*†‡§¶").endswith(")"):
             end += 2
         out.append((w.x0, ws[end].x1))
