@@ -562,7 +562,9 @@ def _columns_by_titles(titles: list[str] | None, serving_size: str | None) -> tu
     if any(m and m.group("daily") for m in found):
         return len(titles), next(i for i, m in enumerate(found) if m and m.group("daily"))
     if sum(q is not None for q in qtys) >= 2:
-        return len(titles), _pick_quantity(qtys, serving_size)
+        # only where the serving size names one of them: else the title line's reading stands
+        want = _serving_qty(serving_size)
+        return (len(titles), qtys.index(want)) if want is not None and qtys.count(want) == 1 else None
     adults = [i for i, m in enumerate(found) if m and m.group("adult")]
     if len(adults) == 1:
         return len(titles), adults[0]
