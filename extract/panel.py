@@ -586,7 +586,7 @@ def _title_kinds(titles: list[str]) -> tuple[list[re.Match[str] | None], list[fl
 
 def _serving_column_missing(titles: list[str] | None, serving_size: str | None) -> str | None:
     """A review reason where the columns are titled by quantity and none is the serving size's
-    ("Serving Size 3 Capsules" over "Per 1 | Per 2 Capsules"): the first column is read, unsure."""
+    ("Serving Size 3 Capsules" over "Per 1 | Per 2 Capsules"): whichever is read, the dose is a guess."""
     if not titles or _serving_qty(serving_size) is None:
         return None
     found, qtys = _title_kinds(titles)
@@ -595,7 +595,7 @@ def _serving_column_missing(titles: list[str] | None, serving_size: str | None) 
         return None
     shown = ", ".join(f"{q:g}" for q in qtys if q is not None)
     return (f"the serving size ({serving_size}) is the quantity of none of the amount columns (per {shown}); "
-            "the first column was read")
+            "which column holds the serving's amounts could not be told")
 
 
 def _serving_qty(serving_size: str | None) -> float | None:
