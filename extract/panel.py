@@ -291,11 +291,13 @@ def read_panel(words: list[Word], box: tuple[float, float, float, float], page: 
     by_titles: dict[str | None, tuple[int, int] | None] = {}  # by serving size, once learnt
 
     def chosen() -> tuple[int, int]:
-        # the title line's reading stands where it counts as many columns as the amounts show
+        # The title line's reading stands where it counts as many columns as the amounts show, or
+        # more (a column whose cells are unreadable, glued to their %DV, shows no amounts); where
+        # it counts fewer, it lost a title.
         if rec.serving_size not in by_titles:
             by_titles[rec.serving_size] = _columns_by_titles(titles, rec.serving_size)
         geo = by_titles[rec.serving_size]
-        return (columns, pick) if geo is None or columns == geo[0] else geo
+        return (columns, pick) if geo is None or columns >= geo[0] else geo
 
     def parse_row_text(t: str) -> RowRecord | None:
         return parse_row_columns(t, *chosen(), decimal_comma=rec.region == "eu")

@@ -235,8 +235,10 @@ def reline(lines: list[Line]) -> list[Line]:
             # which is never the start of the next row's name
             # An unfinished name goes on whatever stands between ("VITAMIN K2 (AS" / the row's
             # staggered amounts / "MENAQUINONE-7)"), never onto the next row's nameless amounts.
+            # (Not where the name holds an amount itself: the amount columns' edge was then misread.)
             if prev_name and ((above[-1] in changed and text.startswith(("(", "[")))
-                              or (not _complete(prev_name) and (above[-1] in changed or len(col_x) > 1))):
+                              or (not _complete(prev_name) and (above[-1] in changed or (
+                                  len(col_x) > 1 and not _amount_x(Line(names[above[-1]])))))):
                 names[above[-1]].extend(name_part)
                 changed.add(above[-1])
                 dest.setdefault(id(line), set()).add(above[-1])
