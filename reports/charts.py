@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import io
 import re
+from typing import Any
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
@@ -40,12 +42,36 @@ def daily_vitamin_d_histogram(daily_mcg: list[float], lines: list[tuple[float, s
 
 
 def _svg(fig: Figure, prefix: str) -> str:
-    fig.tight_layout()
+    _fit(fig)
     buf = io.StringIO()
     fig.savefig(buf, format="svg")
     plt.close(fig)
     svg = buf.getvalue()
     return _prefix_ids(svg[svg.index("<svg"):], prefix)
+
+
+def _fit(fig: Figure) -> None:
+    """Margins from the sizes of the chart's own texts (tick labels, axis labels, a legend above the axes):
+    what tight_layout finds by drawing the whole figure one more time, a third of a chart's cost here."""
+    ax = fig.axes[0]
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    r = canvas.get_renderer()
+    width, height = fig.bbox.width, fig.bbox.height
+
+    def size(texts: list[Any], dim: str) -> float:
+        return max((getattr(t.get_window_extent(r), dim) for t in texts if t.get_visible() and t.get_text()),
+                   default=0.0)
+
+    pad = 5.0  # px at the charts' 100 dpi
+    ylabel = size([ax.yaxis.label], "width")
+    left = size(ax.get_yticklabels(), "width") + (ylabel + pad if ylabel else 0.0) + 4 * pad
+    bottom = size(ax.get_xticklabels(), "height") + size([ax.xaxis.label], "height") + 3 * pad
+    legend = ax.get_legend()
+    above = legend is not None and legend.get_bbox_to_anchor().y0 >= ax.bbox.y1 - 1
+    top = (legend.get_window_extent(r).height if above and legend is not None else 0.0) + 3 * pad
+    xticks = [t for t in ax.get_xticklabels() if t.get_text()]
+    right = max(2 * pad, size(xticks[-1:], "width") / 2 + pad)
+    fig.subplots_adjust(left=left / width, right=1 - right / width, bottom=bottom / height, top=1 - top / height)
 
 
 def _prefix_ids(svg: str, prefix: str) -> str:

@@ -25,7 +25,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
@@ -80,7 +80,6 @@ def prepare() -> None:
     """Import what writing reports needs (matplotlib, the templates, openpyxl): called on a thread while the
     extraction workers read, when this process only waits, so that the reports start at once."""
     import openpyxl  # noqa: F401
-    import typst  # noqa: F401
 
     _env().get_template("summary.html.j2")
 
@@ -309,10 +308,17 @@ def write_html(data: ReportData, path: Path, self_contained: bool = True) -> Pat
 
 def render_pdf(data: ReportData, path: Path) -> Path:
     """The report as a PDF at ``path``: the HTML report's content, every evidence card (Typst, reports.typeset)."""
-    from reports.typeset import document, write_pdf
+    from reports.typeset import write_pdf
 
-    doc = document(data, title_for(data), _charts(data), thresholds(data), brand_chart_title(data))
-    return write_pdf(doc, path)
+    return write_pdf(pdf_document(data), path)
+
+
+def pdf_document(data: ReportData) -> dict[str, Any]:
+    """What the PDF of ``data`` shows, as the data Typst lays out (no Python objects left: it can be laid
+    out on another thread while ``data`` is freed)."""
+    from reports.typeset import document
+
+    return document(data, title_for(data), _charts(data), thresholds(data), brand_chart_title(data))
 
 
 def flagged_rows(data: ReportData) -> list[dict[str, Any]]:
@@ -405,10 +411,27 @@ def _code_version() -> str:
     return h.hexdigest()
 
 
+# The fields a dataclass contributes to a fingerprint, per class (dataclasses.fields() is slow to ask each time).
+_CANON_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 def _canon(v: Any) -> Any:
     """``v`` as plain JSON, the same for the same content whichever run it was read in."""
-    if dataclasses.is_dataclass(v) and not isinstance(v, type):
-        return {f.name: _canon(getattr(v, f.name)) for f in dataclasses.fields(v) if f.name not in _DERIVED}
+    # The exact types first: a 2,000-label catalog's fingerprints walk half a million values.
+    t = type(v)
+    if t is str or t is int or t is bool or v is None:
+        return v
+    if t is float:
+        return float(f"{v:.10g}")
+    if t is list or t is tuple:
+        return [_canon(x) for x in v]
+    if t is dict:
+        return {str(k): _canon(x) for k, x in v.items() if k not in _RUN_IDENTITY}
+    names = _CANON_FIELDS.get(t)
+    if names is None and dataclasses.is_dataclass(v) and not isinstance(v, type):
+        names = _CANON_FIELDS[t] = tuple(f.name for f in dataclasses.fields(v) if f.name not in _DERIVED)
+    if names is not None:
+        return {n: _canon(getattr(v, n)) for n in names}
     if isinstance(v, dict):
         return {str(k): _canon(x) for k, x in v.items() if k not in _RUN_IDENTITY}
     if isinstance(v, (list, tuple, set, frozenset)):
@@ -544,21 +567,27 @@ def _write(snap: RunSnapshot, scopes: list[str | None], out_dir: Path, formats: 
         RENDERED.append(name)
         parts.record(name, hashlib.sha256(f"{fps[i]}:{f}:{opts.get(f, '')}".encode()).hexdigest(), snap.run, snap.run)
 
-    for i, data in enumerate(datas):
-        if {"html", "pdf"} & set(todo[i]):
-            _charts(data, cache_dir.parent / "charts")
     if visual:  # every crop the parts to render need, cut once, in parallel when there are many
         crops.prefetch(p for i, data in enumerate(datas) if {"html", "pdf"} & set(todo[i]) for p in data.flagged)
+    # Each PDF is laid out by a Typst child process (reports.typeset) that a thread here waits for: it uses the
+    # second core while this one writes the HTML, CSV and XLSX (after extraction nothing else runs). One PDF at
+    # a time: each holds its whole layout in memory.
+    layout = ThreadPoolExecutor(1, thread_name_prefix="typst") if any("pdf" in t for t in todo) else None
+    pdfs: list[tuple[int, Future[Path]]] = []
     try:
         for i, data in enumerate(datas):
             if {"html", "pdf"} & set(todo[i]):
+                # Charts scope by scope, not all first: the PDF thread starts on the summary while the
+                # retailers' charts are drawn.
+                _charts(data, cache_dir.parent / "charts")
                 attach_crops(data, cache_dir, None, crops)
+            if "pdf" in todo[i] and layout is not None:
+                from reports.typeset import write_pdf
+
+                pdfs.append((i, layout.submit(write_pdf, pdf_document(data), out_dir / f"{stems[i]}.pdf")))
             if "html" in todo[i]:
                 out[i]["html"] = write_html(data, out_dir / f"{stems[i]}.html", self_contained)
                 done(i, "html")
-            if "pdf" in todo[i]:
-                out[i]["pdf"] = render_pdf(data, out_dir / f"{stems[i]}.pdf")
-                done(i, "pdf")
             if "csv" in todo[i]:
                 out[i]["csv"] = render_csv(data, out_dir / f"{stems[i]}-flagged.csv")
                 done(i, "csv")
@@ -567,7 +596,18 @@ def _write(snap: RunSnapshot, scopes: list[str | None], out_dir: Path, formats: 
                 done(i, "xlsx")
             datas[i] = None  # type: ignore[call-overload]  # done with it: free it before the next report
     finally:
+        failed: BaseException | None = None
+        for i, fut in pdfs:  # in scope order
+            try:
+                out[i]["pdf"] = fut.result()
+                done(i, "pdf")
+            except BaseException as e:  # re-raised below, once every other PDF is known
+                failed = failed or e
+        if layout is not None:
+            layout.shutdown()
         parts.save()  # what was rendered before a failure stays known
+    if failed is not None:
+        raise failed
     return [{f: o[f] for f in FORMATS if f in o} for o in out]
 
 
