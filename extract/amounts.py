@@ -10,7 +10,7 @@ from extract.records import RowRecord
 # "400 UI", "800 µg RE", longest first so "mcg RAE" is not read as "mcg".
 _UNIT = vocab.unit_pattern()
 _NUM = r"\d[\d,]*(?:\.\d+)?|\.\d+"
-_MARKS = r"[†‡*§¶]*"
+_MARKS = rf"[†‡*§¶{vocab.SUPERSCRIPT_DIGITS}]*"  # footnote marks, superscript numbers among them
 
 # French, Belgian and Swiss labels group thousands with a space: "5 000 UI", "(4 000 IU)". Read so
 # only inside parentheses or before an IU spelling, where a name's last digits ("Omega 3 500 mg")
@@ -18,16 +18,21 @@ _MARKS = r"[†‡*§¶]*"
 _NUM_SP = r"(?<![\w.,])\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d,.])"
 _IU = vocab.alternation(vocab.data()["units"]["iu"])
 
+_FIRST = rf"(?:<\s*)?(?P<n1>{_NUM_SP}(?=\s*(?i:{_IU})(?![^\W\d_]))|{_NUM})\s*(?P<u1>{_UNIT}){_MARKS}"
+# The second units in brackets: "125 mcg (5,000 IU)", "125 mcg [5,000 IU]".
 AMOUNT_RE = re.compile(
-    rf"(?P<amt>(?:<\s*)?(?P<n1>{_NUM_SP}(?=\s*(?i:{_IU})(?![^\W\d_]))|{_NUM})\s*(?P<u1>{_UNIT}){_MARKS}"
-    rf"(?:\s*\(\s*(?P<n2>{_NUM_SP}|{_NUM})\s*(?P<u2>{_UNIT}){_MARKS}\s*\){_MARKS})?)"
+    rf"(?P<amt>{_FIRST}"
+    rf"(?:\s*[(\[]\s*(?P<n2>{_NUM_SP}|{_NUM})\s*(?P<u2>{_UNIT}){_MARKS}\s*[)\]]{_MARKS})?)"
 )
+# ... or after a slash or an equals sign: "125 mcg/5,000 IU", "5000 IU = 125 mcg". Taken only where one
+# side is in IU and the other a mass (see _parse_plain): "125 mcg / 250 mcg" is two columns, not a conversion.
+PAIR_RE = re.compile(rf"(?P<amt>{_FIRST}\s*[/=]\s*(?P<n2>{_NUM_SP}|{_NUM})\s*(?P<u2>{_UNIT}){_MARKS})")
 DV_RE = re.compile(rf"(?P<dv>(?:<\s*)?(?P<dvn>{_NUM})\s*%{_MARKS}|[†‡*]+)$")
 # The amount must be the tail of the row (before an optional %DV), so digits inside
 # names ("Vitamin B12", "DSM 17938", "50% as beta-carotene") are never read as amounts.
-ROW_TAIL_RE = re.compile(
-    rf"^(?P<name>.*?)\s+{AMOUNT_RE.pattern}\s*(?:(?P<dv>(?:<\s*)?(?P<dvn>{_NUM})\s*%{_MARKS}|[†‡*]+))?\s*$"
-)
+_DV_TAIL = rf"\s*(?:(?P<dv>(?:<\s*)?(?P<dvn>{_NUM})\s*%{_MARKS}|[†‡*]+))?\s*$"
+ROW_TAIL_RE = re.compile(rf"^(?P<name>.*?)\s+{AMOUNT_RE.pattern}{_DV_TAIL}")
+ROW_PAIR_RE = re.compile(rf"^(?P<name>.*?)\s+{PAIR_RE.pattern}{_DV_TAIL}")
 # A mark set on the mass unit of a vitamin A amount whose "RAE" wrapped under it in a narrow cell
 # ("600 mcg†" / "RAE", gathered as "600 mcg† RAE"): the mark belongs after the whole unit.
 _MARK_BEFORE_RAE = re.compile(
@@ -97,7 +102,9 @@ def parse_row_text(text: str, decimal_comma: bool = False) -> RowRecord | None:
 
 
 def _parse_plain(text: str, decimal_comma: bool = False) -> RowRecord | None:
-    m = ROW_TAIL_RE.match(text.strip())
+    m = ROW_PAIR_RE.match(text.strip())
+    if m is None or (normalise_unit(m.group("u1")) == "IU") == (normalise_unit(m.group("u2")) == "IU"):
+        m = ROW_TAIL_RE.match(text.strip())
     if not m or not m.group("name").strip():
         return None
     row = RowRecord(label_text=m.group("name").strip())

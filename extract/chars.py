@@ -107,11 +107,55 @@ def page_chars(page: pdfium.PdfPage,
                 "matrix": (a, b, c, d, 0.0, 0.0),
                 "fontname": fontname.decode("latin-1"),
                 "size": size,
+                "origin": origin,
             })
-        return out, dw, dh
+        return _superscripts(out), dw, dh
     finally:
         if own_tp:
             tp.close()
+
+
+_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _superscripts(chars: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Footnote numbers set as superscripts (one or two digits in smaller type, raised off the
+    baseline of the glyph they follow) as the superscript digits they are: "Vitamin D3" + a raised
+    "1" would read "Vitamin D31", and "100 mg" + a raised "3" an amount with no unit. Told by size
+    and rise (what a superscript is), never by which digit or where on the label; smaller text that
+    goes on after the digits on their raised line ("5000 IU" set top-aligned beside a title) is
+    text, not a mark. Unicode superscripts ("D3¹") are already marks to the readers."""
+    origins = [ch.pop("origin") for ch in chars]
+    base = -1
+    run: list[int] = []
+
+    def raised(i: int) -> bool:
+        b, ch = chars[base], chars[i]
+        if not (ch["size"] < 0.8 * b["size"] and (turns := _direction(ch["matrix"])) == _direction(b["matrix"])):
+            return False
+        (bx, by), (cx, cy) = origins[base], origins[i]
+        # how far the glyph's baseline is raised, and how far along the line it stands after its base
+        rise, gap = {0: (by - cy, ch["x0"] - b["x1"]), 2: (cy - by, b["x0"] - ch["x1"]),
+                     1: (cx - bx, ch["top"] - b["bottom"]), 3: (bx - cx, b["top"] - ch["bottom"])}[turns]
+        return 0.2 * b["size"] < rise < 0.8 * b["size"] and -0.3 * b["size"] < gap < 0.5 * b["size"] + 0.6 * len(run) \
+            * ch["size"]
+
+    def settle(next_i: int | None) -> None:
+        # the run stands alone on its raised line: what follows is not more of that small text
+        goes_on = next_i is not None and base >= 0 and chars[next_i]["text"] not in ",.;" and raised(next_i)
+        if run and len(run) <= 2 and not goes_on:
+            for k in run:
+                chars[k]["text"] = chars[k]["text"].translate(_SUPERSCRIPT)
+        run.clear()
+
+    for i, ch in enumerate(chars):
+        if base >= 0 and ch["text"].isascii() and ch["text"].isdigit() and len(run) < 3 and raised(i):
+            run.append(i)
+            continue
+        settle(i if run else None)
+        base = i
+    settle(None)
+    return chars
 
 
 def _rotate_matrix(a: float, b: float, c: float, d: float, quarter: int) -> tuple[float, float, float, float]:

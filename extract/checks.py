@@ -364,3 +364,36 @@ def _figures(r: RowRecord) -> str:
     if r.dv_text:
         parts.append(f"{r.dv_text} DV")
     return ", ".join(p for p in parts if p)
+
+
+# A panel row's opening: a key nutrient's name, a few words of source or translation, its amount
+# ("Vitamin D / Vitamine D¹ 50 mcg (2,000 IU)", "Vitamin K2 (as MenaQ7®) 100 µg").
+_ROW_AMOUNT = re.compile(r".{0,60}?(?<![\w.,])\d[\d,.]*\s*(?:mcg|[µμu]g|mg|i\.?\s?u\.?)(?!\w)", re.I)
+
+
+def key_row_text(text: str) -> bool:
+    """Does ``text`` read like a panel's row of a key nutrient: its name, then its amount?"""
+    text = _MARKS.sub(" ", text or "").strip()
+    for _, rx in _KEY_NAMES:
+        m = rx.match(text)
+        if m and _ROW_AMOUNT.match(text, m.end()):
+            return True
+    return False
+
+
+def lost_panel_problems(page: int, headings_shown: int, panels_read: int, heading_name: str,
+                        rows_outside: list[str]) -> list[str]:
+    """What says a page holds a panel that was not read, in plain words: more panel headings set
+    on it than panels read, or a key nutrient's row standing outside every panel read. The file's
+    products then go to review: a lost panel's product would otherwise vanish without a word."""
+    out = []
+    if headings_shown > panels_read:
+        out.append(f"page {page} shows {headings_shown} {heading_name} headings but "
+                   f"{panels_read} panel{'s were' if panels_read != 1 else ' was'} read: a panel may be lost")
+    if rows_outside:
+        shown = " ".join(rows_outside[0].split())
+        shown = shown if len(shown) <= 50 else shown[:49].rstrip() + "…"
+        more = f" and {len(rows_outside) - 1} more" if len(rows_outside) > 1 else ""
+        out.append(f"page {page} shows a row outside every panel read ({shown}{more}): a panel may be lost "
+                   "or cut short")
+    return out

@@ -12,7 +12,15 @@ from pdfminer.pdfdocument import PDFPasswordIncorrect
 from pypdfium2 import PdfiumError
 
 from extract.chars import page_chars
-from extract.checks import key_nutrient, panel_problems, stated_d_doses, stated_dose_problem, vitamin_d_dose_named
+from extract.checks import (
+    key_nutrient,
+    key_row_text,
+    lost_panel_problems,
+    panel_problems,
+    stated_d_doses,
+    stated_dose_problem,
+    vitamin_d_dose_named,
+)
 from extract.errors import CorruptPdf, EmptyFile, EncryptedPdf, ExtractError, NotAPdf, TruncatedPdf
 from extract.identity import find_identity
 from extract.labeltext import assign_directions, directions_blocks, find_directions
@@ -187,9 +195,11 @@ def settle(data: bytes, index: int, first: str, panels: list[PanelRecord],
     def rank(item: tuple[int, tuple[str, list[PanelRecord]]]) -> tuple[int, int, int, int]:
         order, (_, ps) = item
         read = sum(r.amount is not None for p in ps for r in p.rows)
-        found = _panels_seen(ps)  # a reading that saw no panel hides one
+        # A reading that saw fewer panels hides a product, however many amounts it read (OCR
+        # merges two panels side by side into one): the one that saw the most comes first.
+        found = _panels_seen(ps)
         problems = sum(len(p.review) + len(panel_problems(p.rows)) for p in ps)
-        return (-read, -found, problems, order)
+        return (-found, -read, problems, order)
 
     method, best = min(enumerate(readings), key=rank)[1]
     with_rows = [(m, ps) for m, ps in readings if any(p.rows for p in ps)]
@@ -386,13 +396,13 @@ def read_words(words: list[Word], width: float, height: float, number: int,
     they came from the text layer or from OCR."""
     heads = reading_order(find_headings(words))
     if not heads:
-        return []
+        return _unread_headings(words, number)
     head_boxes = [(h.x0, h.top, h.x1, h.bottom) for h in heads]
     # Directions paragraphs first: set beside a panel, their lines are no part of its rows. (The
     # regions' gutters are still found among all the words: a paragraph's lines under a panel keep
     # a strip between its names and its amounts from passing for a gutter.)
     blocks = directions_blocks(words, head_boxes)
-    table_words = _outside(words, [box for _, box in blocks])
+    table_words = _outside(words, [b.box for b in blocks])
     regions = panel_regions(heads, width, height, words)
     body_size = statistics.median([w.size for w in words]) if words else 8.0
     panels: list[PanelRecord] = []
@@ -434,7 +444,62 @@ def read_words(words: list[Word], width: float, height: float, number: int,
         rec.directions = directions
     if len(panels) == 1 and panels[0].directions is None:
         panels[0].directions = find_directions(group_lines(words))
+    _say_lost_panels(words, heads, panels, _outside(table_words, tables), body_size, number)
     return panels
+
+
+def _row_outside(ws: list[Word], body_size: float) -> str | None:
+    """The text of a panel row standing on a line (``ws``), if one does: it opens a column (at the
+    line's start or after a gutter), in the text's own size, a key nutrient's name and then its
+    amount in a column of its own (past a gap wider than a space: a product name such as
+    "Magnesium Citrate 200 mg - 180 Capsules" runs on with single spaces)."""
+    for k, w in enumerate(ws):
+        if (k and w.x0 - ws[k - 1].x1 < max(4.0, w.size)) or w.size > 1.15 * body_size:
+            continue
+        for j in range(k + 1, min(len(ws), k + 12)):
+            if ws[j].text[:1].isdigit() and ws[j].x0 - ws[j - 1].x1 > 0.6 * ws[j].size:
+                text = clean(" ".join(x.text for x in ws[k:j + 4]))
+                if key_row_text(text):
+                    return text
+                break
+    return None
+
+
+def _overlap(a: Heading, b: Heading) -> bool:
+    return a.x0 < b.x1 and b.x0 < a.x1 and a.top < b.bottom and b.top < a.bottom
+
+
+def _unread_headings(words: list[Word], number: int) -> list[PanelRecord]:
+    """A page where no heading was taken as a panel's, though one is set as a heading (bold or large,
+    say beside marketing copy): a record for review, never nothing."""
+    marks = find_headings(words, loose=True)
+    if not marks:
+        return []
+    rec = PanelRecord(page=number, panel=0, region=marks[0].region)
+    rec.review.append(f"page {number} shows {len(marks)} {_HEADING_NAMES[marks[0].region]} heading"
+                      f"{'s' if len(marks) > 1 else ''} but no panel could be read under "
+                      f"{'them' if len(marks) > 1 else 'it'}")
+    return [rec]
+
+
+def _say_lost_panels(words: list[Word], heads: list[Heading], panels: list[PanelRecord], loose: list[Word],
+                     body_size: float, number: int) -> None:
+    """Never silent about a panel the page shows and the reader lost: a heading set as one that no
+    panel was read under, or a key nutrient's row (``loose``: the words outside every panel's
+    table and directions) standing outside every panel. Every panel of the page says so."""
+    read = [p for p in panels if p.rows]
+    lost = [m for m in find_headings(words, loose=True) if not any(_overlap(m, h) for h in heads)]
+    shown = len(read) + len(lost)
+    outside = []
+    for line in group_lines(loose):
+        text = _row_outside(line.words, body_size)
+        if text:
+            outside.append(text)
+    region = lost[0].region if lost else heads[0].region
+    problems = lost_panel_problems(number, shown, len(read), _HEADING_NAMES[region], outside)
+    for p in panels:
+        if p.rows or p.review:
+            p.review.extend(problems)
 
 
 def _outside(words: list[Word], boxes: list[tuple[float, float, float, float]]) -> list[Word]:
@@ -472,5 +537,7 @@ def _context_lines(words: list[Word], heads: list[Heading], head: Heading,
     else:
         above = [h.top for h in heads if h.top < head.top - 20 and h.x0 < right and h.x1 > left]
         ceiling = max(above) + 20 if above else -1.0
-        pool = [w for w in words if w.x1 > left - 30 and w.x0 < right and ceiling < w.top < head.top]
+        # by the word's middle: a neighbour's name set wide runs a word or two into this column's
+        # masthead line, and this one's into the neighbour's (LibreOffice text frames)
+        pool = [w for w in words if left - 30 < (w.x0 + w.x1) / 2 < right and ceiling < w.top < head.top]
     return group_lines(pool)

@@ -305,7 +305,9 @@ def _units(segs: list[Line]) -> list[_Unit]:
 
 
 def _strip_count(name: str) -> str:
-    return _COUNT_SUFFIX.sub("", name).strip()
+    # A name never opens with a joining sign: a "+ Vitamin K2" is the end of a neighbour's wrapped
+    # title that ran into this masthead ("Vitamin D3 + Vitamin K2 +" / "Magnesium" set beside it).
+    return re.sub(r"^(?:[+&]\s*)+", "", _COUNT_SUFFIX.sub("", name).strip())
 
 
 def _brand_case(text: str) -> str:

@@ -29,12 +29,24 @@ from dataclasses import dataclass, replace
 import numpy as np
 from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
-from extract.checks import key_nutrient, panel_problems
+from extract.checks import (
+    _figures_in,
+    _in,
+    _key_names,
+    _read_amounts,
+    _same_amount,
+    _unit,
+    dv_consistent,
+    key_nutrient,
+    pair_consistent,
+    panel_problems,
+)
 from extract.document import extract_pdf, read_words
 from extract.layout import Word, group_lines
 from extract.ocr import _vocabulary, ocr_available, ocr_image
 from extract.records import FileExtraction, PanelRecord, RowRecord
 from labelaudit.contracts.catalog import image_format, label_kind
+from labelaudit.contracts.reference import CANONICAL_UNITS, DAILY_VALUES, NRV
 
 DEFAULT_DPI = 72.0            # SPEC "Input": where an image states no resolution
 MAX_PIXELS = 60_000_000       # a page bigger than this is a poster or a bomb, not a label
@@ -168,7 +180,8 @@ def _reading(img: Image.Image, dpi: float, number: int, alternative: bool) -> li
     lines = [line.text for line in group_lines(words)]
     for p in panels:
         if p.rows:
-            doubts = panel_problems(p.rows) + ocr_doubts(p.rows) + _column_missing(p.serving_size, lines)
+            repairs = [r for r in (repair_unit(row) for row in p.rows) if r]
+            doubts = repairs + panel_problems(p.rows) + ocr_doubts(p.rows) + _column_missing(p.serving_size, lines)
             p.review.extend(r for r in doubts if r not in p.review)
         elif not p.review:
             # In a picture of a label a heading is the panel's (nobody photographs a sentence
@@ -205,6 +218,66 @@ def _rank(panels: list[PanelRecord]) -> tuple[int, int, int]:
 
 
 # A key nutrient's name as OCR may garble it ("Vitamine D1" for "Vitamine D¹", "Magnesi um").
+# "75g" for "75 µg", "104g" for "10µg": OCR drops the µ, or reads it as a digit glued to the number.
+# Grams of a vitamin, or a thousand days' worth of a mineral, is no label's amount.
+_VITAMINS = ("vitamin_d", "vitamin_k", "vitamin_a")
+_FIRST_FIGURE = re.compile(r"^\s*(?P<n>\d[\d,.]*)")
+PLAUSIBLE_DVS = 1000.0
+
+
+def repair_unit(row: RowRecord) -> str | None:
+    """A key row's amount OCR read in a unit no label gives it ("75g" of vitamin D), put right where
+    exactly one reading of the figure (the µ lost: 75 µg; the µ read as a digit: 104g -> 10 µg)
+    agrees with the row's other printed figures (%DV, %NRV, the IU beside the mcg). Returns the
+    reason a person must check it where no reading agrees, else None."""
+    key = key_nutrient(row.label_text)
+    if key is None or row.amount is None or not row.unit or not _implausible(key, row.amount, row.unit):
+        return None
+    m = _FIRST_FIGURE.match(row.amount_text or "")
+    digits = m.group("n") if m else ""
+    numbers = {row.amount}
+    if re.fullmatch(r"\d{2,}", digits):
+        numbers.add(float(digits[:-1]))
+    found = {}
+    for n in numbers:
+        for unit in ("mcg", "mg"):
+            if not _implausible(key, n, unit) and _confirmed(row, key, n, unit):
+                found[_in(n, unit, CANONICAL_UNITS[key], key)] = (n, unit)
+    if len(found) != 1:
+        return (f"OCR read {row.amount_text.strip()} for '{row.label_text}', an amount no label gives it, "
+                "and its other figures do not say what it is")
+    n, unit = found.popitem()[1]
+    shown = f"{n:g} {unit}"
+    rest = (row.amount_text or "")[m.end():].lstrip("gGmM ") if m else ""
+    row.amount_text = f"{shown} {rest}" if rest else shown
+    row.amount, row.unit = n, unit
+    return None
+
+
+def _implausible(key: str, amount: float, unit: str) -> bool:
+    canonical = _in(float(amount), _unit(unit), CANONICAL_UNITS[key], key)
+    if canonical is None:
+        return False
+    return (key in _VITAMINS and _unit(unit) == "g") or canonical > PLAUSIBLE_DVS * DAILY_VALUES["current"][key]
+
+
+def _confirmed(row: RowRecord, key: str, amount: float, unit: str) -> bool:
+    """Whether ``amount unit`` agrees with every other figure the row prints, and it prints one."""
+    checks = []
+    canonical = _in(amount, unit, CANONICAL_UNITS[key], key)
+    if row.alt_amount is not None and row.alt_unit and _unit(row.alt_unit) != _unit(unit):
+        other = _in(float(row.alt_amount), _unit(row.alt_unit), CANONICAL_UNITS[key], key)
+        # pair_consistent passes what it cannot convert; here a figure must be confirmed
+        checks.append(other is not None and canonical is not None and abs(other - canonical) <= 0.02 * other
+                      and pair_consistent(key, amount, unit, row.alt_amount, row.alt_unit))
+    if row.percent_dv is not None:
+        checks.append(dv_consistent(key, amount, unit, row.percent_dv))
+    if row.percent_nrv is not None and key in NRV and canonical is not None:
+        expect = canonical / NRV[key] * 100.0
+        checks.append(abs(expect - row.percent_nrv) <= max(1.0, 0.02 * expect))
+    return bool(checks) and all(checks)
+
+
 _KEYISH = re.compile(r"\bvitamin[ae]?\s*[DKA](?![a-z]{2})|magnes|calci(?!fer)|cholecalc|ergocalc|menaqu|phyllo|retin",
                      re.IGNORECASE)
 _FIGURE = re.compile(r"\d[\d,.]*\s*(?:mcg|µg|μg|ug|mg|iu|i\.u\.)(?![a-z])", re.IGNORECASE)
@@ -232,7 +305,29 @@ def ocr_doubts(rows: list[RowRecord]) -> list[str]:
             out.append(f"OCR read figures in '{name}' that it could not place as the row's amount")
         elif key is not None and r.amount is not None and r.confidence < LOW_CONFIDENCE:
             out.append(f"OCR is unsure of the figures of '{name}' ({r.amount_text}; confidence {r.confidence:.2f})")
+        elif key is not None and len({k for k, pattern in _key_names() if pattern.search(name)}) >= 2:
+            out.append(f"OCR read two key nutrients' names in one row ('{name}'): two rows ran together, and "
+                       "the amount may be either's")
+        elif key is not None and r.amount is not None and (higher := _higher_in_name(r, key)):
+            out.append(f"OCR read a higher amount ({higher}) inside the name '{name}' than the one read "
+                       f"({r.amount_text}): the figures may be another column's")
     return out
+
+
+def _higher_in_name(r: RowRecord, key: str) -> str | None:
+    """A figure anywhere in a key row's name higher than its amount: OCR lost a mark or a unit in
+    one amount column, so the row's parts were read around it ("Vitamin D3 (as 2,000 IU (50 mcg)
+    7 cholecalciferol)" beside "1,000 IU (25 mcg)"). extract.checks looks only before the name's
+    "(as ...)", where a text layer puts figures that are the name's own."""
+    read = _read_amounts(r)
+    if not read:
+        return None
+    amount, read_unit = read[0]
+    for value, unit in _figures_in(r.label_text):
+        as_read = _in(value, unit, read_unit, key)
+        if as_read is not None and as_read > amount and not _same_amount(key, value, unit, read):
+            return f"{value:g} {unit}"
+    return None
 
 
 @dataclass

@@ -3,28 +3,42 @@ from __future__ import annotations
 
 import re
 from itertools import pairwise
+from typing import NamedTuple
 
 from extract.identity import find_identity  # noqa: F401 - brand and name live in extract/identity.py
 from extract.layout import Line, Word, group_lines, split_on_gaps
 from extract.panel import clean
 
-DIRECTIONS_RE = re.compile(
-    r"\b(?:suggested\s+use|suggested\s+usage|recommended\s+use|recommended\s+usage|recommended\s+(?:daily\s+)?dose(?:\s*/\s*dose\s+recommand\w*)?|"
-    r"recommended\s+daily\s+(?:intake|portion)|recommendations?|suggestions?\s+for\s+use|"
-    r"directions\s+for\s+use|directions|dosage|how\s+to\s+use|how\s+to\s+take|usage|"
+# The words a directions heading is made of, in the label languages.
+_HEAD = (
+    r"(?:suggested\s+use|suggested\s+usage|recommended\s+use|recommended\s+usage|"
+    r"recommended\s+(?:daily\s+)?dose(?:\s*/\s*dose\s+recommand\w*)?|"
+    r"(?:recommended|suggested)\s+(?:daily\s+)?(?:intake|portion|serving)|recommendations?|suggestions?\s+for\s+use|"
+    r"serving\s+suggestions?|directions\s+(?:for|of)\s+use|directions|dosage\s+and\s+administration|dosage|"
+    r"how\s+to\s+use|how\s+to\s+take|usage|(?:use\s+)?instructions\s+for\s+use|"
     # French, German, Italian, Spanish, Dutch
     r"conseils?\s+d['’]\s*utilisation|mode\s+d['’]\s*emploi|posologie|dose\s+(?:journali[èe]re\s+)?recommand[ée]e|"
-    r"utilisation|verzehrempfehlung|einnahmeempfehlung|empfohlene\s+(?:tages)?dosis|dosierung|anwendung|"
-    r"modalit[àa]\s+d['’]\s*uso|modo\s+d['’]\s*uso|dose\s+giornaliera\s+(?:consigliata|raccomandata)|"
+    r"utilisation|verzehrempfehlung|einnahmeempfehlung|empfohlene\s+(?:tages)?dosis|"
+    r"empfohlene\s+tages(?:verzehr)?menge|dosierung|anwendung|"
+    r"modalit[àa]\s+d['’]\s*uso|modo\s+d['’]\s*uso|consigli\s+d['’]\s*uso|"
+    r"dose\s+giornaliera\s+(?:consigliata|raccomandata)|"
     r"modo\s+de\s+(?:empleo|uso)|dosis\s+diaria\s+recomendada|posolog[íi]a|"
-    r"gebruiksaanwijzing|gebruik|aanbevolen\s+dagelijkse\s+dosis|dosering)\s*:\s*",
-    re.IGNORECASE,
-)
+    r"gebruiksaanwijzing|gebruik|aanbevolen\s+(?:dagelijkse\s+)?dos(?:is|ering)|dosering)")
+# Words that are a heading only where a sentence begins and a colon follows ("Use:", "Dose:"); set
+# alone they title other things ("Ingredients per / Daily dose" over an EU panel's amounts).
+_SHORT_HEAD = r"(?:^|(?<=[.!?|]\s))\s*(?:use|to\s+use|dose|dosis|uso|instructions|(?:adult|daily)\s+dose)"
+# Who the directions are for, in brackets after the heading: "Recommended dose (adults):".
+_QUALIFIER = r"(?:\s*\([^()]{0,50}\))?"
+_SEP = r"\s*(?::|[-–—](?=\s))\s*"
+# A heading with no colon, run into the directions' first words ("SUGGESTED USE Take one capsule").
+_INTO = r"\s+(?=(?:take|chew|dissolve|swallow|mix|adults?|as\s+a\s+dietary)\b)"
+DIRECTIONS_RE = re.compile(rf"(?:\b{_HEAD}{_QUALIFIER}(?:{_SEP}|{_INTO})|{_SHORT_HEAD}{_QUALIFIER}{_SEP})",
+                           re.IGNORECASE)
 # A directions heading set on a line of its own, with or without its colon ("SUGGESTED USE").
-_HEADING_ALONE = re.compile(r"^\s*" + DIRECTIONS_RE.pattern[:-len(r"\s*:\s*")] + r"\s*:?\s*$", re.IGNORECASE)
+_HEADING_ALONE = re.compile(rf"^\s*(?:{_HEAD}{_QUALIFIER}\s*:?|{_SHORT_HEAD}{_QUALIFIER}\s*:)\s*$", re.IGNORECASE)
 # A bilingual heading broken after its slash ("RECOMMENDED DOSE / DOSE" over "RECOMMANDÉE: Take ..."):
 # read together with the line under it.
-_HEADING_BROKEN = re.compile(r"^\s*" + DIRECTIONS_RE.pattern[:-len(r"\s*:\s*")] + r"\s*/[^:]*$", re.IGNORECASE)
+_HEADING_BROKEN = re.compile(rf"^\s*{_HEAD}\s*/[^:]*$", re.IGNORECASE)
 # Sentences that begin another section of the label, not the directions.
 _STOP = re.compile(
     r"^(?:keep|caution|warning|warnings|not\s+intended|do\s+not(?!\s+(?:exceed|take\s+more))|store|storage|if\s+you|consult|other\s+ingredients|"
@@ -68,11 +82,30 @@ def directions_in(text: str) -> str | None:
 Box = tuple[float, float, float, float]  # x0, top, x1, bottom in the page's reading frame
 
 
-def directions_blocks(words: list[Word], headings: list[Box]) -> list[tuple[str, Box]]:
+class Block(NamedTuple):
+    """A directions paragraph: its text, its box, and whether a heading began it."""
+    text: str
+    box: Box
+    headed: bool = True
+
+
+# Directions printed with no heading: a sentence that starts by telling what to take and how many
+# ("Take 1 softgel daily with a meal.", "Adults: chew two gummies daily.").
+_HEADLESS = re.compile(
+    r"^(?:as\s+a\s+(?:dietary|food)\s+supplement,?\s+)?"
+    r"(?:(?:adults?|adultes?|erwachsene|adulti|adultos|volwassenen)\b[^:.]{0,40}?[:,]?\s+)?"
+    r"(?:take|chew|dissolve|swallow|mix|place|consume|prendre|croquer|assumere|tomar|neem)\s+"
+    r"(?:\d|[½¼]|(?:one|two|three|four|five|six|half|un|une|deux|uno|una|due|dos|een|twee)\b|an?\s)",
+    re.IGNORECASE)
+
+
+def directions_blocks(words: list[Word], headings: list[Box]) -> list[Block]:
     """Every directions paragraph on the page, wherever it stands (under, above or beside a panel),
     with its box. A paragraph is followed down its own column from its heading: text side by side
     with it (a panel, marketing copy, a neighbour's column) never joins it, and it stops at a gap,
-    at a panel's heading, or (``directions_in``) at the next section."""
+    at a panel's heading, or (``directions_in``) at the next section. Then paragraphs with no
+    heading that start by saying what to take ("Take 1 softgel daily."): a panel takes one of
+    those only when no headed paragraph is its own."""
     # Panels side by side set the page's columns: a line never runs from one into the next.
     cuts = sorted({round(x0 - 6, 1) for x0, top, x1, bottom in headings
                    if any(abs(top - o[1]) < 60 and o[0] < x0 - 20 for o in headings)})
@@ -89,30 +122,51 @@ def directions_blocks(words: list[Word], headings: list[Box]) -> list[tuple[str,
     if starts:
         segs = _split_at_column_edges(segs, starts)
     segs.sort(key=lambda g: (g.top, g.x0))
+    texts = [clean(g.text) for g in segs]
     used: set[int] = set()
-    blocks: list[tuple[str, Box]] = []
-    for i, seg in enumerate(segs):
-        alone = _HEADING_ALONE.match(clean(seg.text))
-        broken = not alone and _HEADING_BROKEN.match(clean(seg.text))
-        if i in used or not (alone or broken or DIRECTIONS_RE.search(clean(seg.text))):
+    blocks: list[Block] = []
+    for i, text_i in enumerate(texts):
+        alone = _HEADING_ALONE.match(text_i)
+        broken = not alone and _HEADING_BROKEN.match(text_i)
+        if i in used or not (alone or broken or DIRECTIONS_RE.search(text_i)):
             continue
-        flow, last = [seg], seg
-        while len(" ".join(g.text for g in flow)) < 600:
-            below = [(j, g) for j, g in enumerate(segs) if j not in used and g.top > last.top + 0.5 * last.size
-                     and g.x0 < last.x1 and g.x1 > last.x0 and g.x0 >= seg.x0 - 2 * seg.size]
-            if not below:
-                break
-            j, nxt = min(below, key=lambda jg: jg[1].top)
-            if nxt.top - last.bottom > 1.2 * max(last.size, nxt.size) or _on_heading(nxt, headings):
-                break
-            flow.append(nxt)
-            used.add(j)
-            last = nxt
-        head = clean(seg.text).rstrip(" :") + ": " if alone else clean(seg.text) + " "
+        used.add(i)
+        flow = _follow(i, segs, used, headings)
+        head = text_i.rstrip(" :") + ": " if alone else text_i + " "
         text = directions_in(clean(head + " ".join(g.text for g in flow[1:])))
         if text:
-            blocks.append((text, (min(g.x0 for g in flow), flow[0].top, max(g.x1 for g in flow), flow[-1].bottom)))
+            blocks.append(Block(text, _box(flow)))
+    for i, text_i in enumerate(texts):
+        if i in used or not _HEADLESS.match(text_i):
+            continue
+        used.add(i)
+        flow = _follow(i, segs, used, headings)
+        text = directions_in(clean("Directions: " + " ".join(g.text for g in flow)))
+        if text:
+            blocks.append(Block(text, _box(flow), headed=False))
     return blocks
+
+
+def _follow(i: int, segs: list[Line], used: set[int], headings: list[Box]) -> list[Line]:
+    """The lines of a paragraph that starts at ``segs[i]``, down its own column to a gap or a heading."""
+    seg = segs[i]
+    flow, last = [seg], seg
+    while len(" ".join(g.text for g in flow)) < 600:
+        below = [(j, g) for j, g in enumerate(segs) if j not in used and g.top > last.top + 0.5 * last.size
+                 and g.x0 < last.x1 and g.x1 > last.x0 and g.x0 >= seg.x0 - 2 * seg.size]
+        if not below:
+            break
+        j, nxt = min(below, key=lambda jg: jg[1].top)
+        if nxt.top - last.bottom > 1.2 * max(last.size, nxt.size) or _on_heading(nxt, headings):
+            break
+        flow.append(nxt)
+        used.add(j)
+        last = nxt
+    return flow
+
+
+def _box(flow: list[Line]) -> Box:
+    return min(g.x0 for g in flow), flow[0].top, max(g.x1 for g in flow), flow[-1].bottom
 
 
 def _split_at_column_edges(segs: list[Line], given: list[float] | None = None) -> list[Line]:
@@ -155,7 +209,7 @@ def _on_heading(seg: Line, headings: list[Box]) -> bool:
 
 
 def assign_directions(words: list[Word], headings: list[Box], tables: list[Box],
-                      blocks: list[tuple[str, Box]] | None = None) -> list[str | None]:
+                      blocks: list[Block] | None = None) -> list[str | None]:
     """Each panel's directions (``tables``: where each panel stands, heading to last row): every
     directions paragraph (``blocks``, found here if not given) goes to the panel nearest to it (its
     own column first), and a panel takes the nearest paragraph it was given."""
@@ -165,9 +219,10 @@ def assign_directions(words: list[Word], headings: list[Box], tables: list[Box],
     if not blocks or not tables:
         return out
     best: dict[int, tuple[float, str]] = {}
-    for text, box in blocks:
+    for text, box, headed in blocks:
         i = min(range(len(tables)), key=lambda k: _distance(box, tables[k]))
-        d = _distance(box, tables[i])
+        # a paragraph with no heading is a panel's directions only where no headed one is
+        d = _distance(box, tables[i]) + (0.0 if headed else 1e6)
         if i not in best or d < best[i][0]:
             best[i] = (d, text)
     for i, (_, text) in best.items():

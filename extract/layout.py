@@ -245,6 +245,14 @@ def merge_spaced(words: list[Word]) -> list[Word]:
             if len(run) >= 3 and singles >= 0.7 * len(run):
                 gaps = sorted(b.x0 - a.x1 for a, b in pairwise(run))
                 letter = gaps[len(gaps) // 4]  # most gaps are letter gaps; word gaps are wider
+                # short words in a title ("Vitamin D & K") are set a word space apart, no wider than the
+                # space that parts them from a whole word beside them: that is no letter-spacing
+                beside = ([(line[i - 1], run[0])] if i else []) + ([(run[-1], line[j])] if j < len(line) else [])
+                if any(0 < b.x0 - a.x1 <= letter + 0.15 * space
+                       for a, b in beside if max(len(a.text), len(b.text)) > 3):
+                    out.extend(run)
+                    i = j
+                    continue
                 if letter < space * 0.9 or gaps[-1] > letter + 0.6 * space:
                     cur = [run[0]]
                     for a, b in pairwise(run):

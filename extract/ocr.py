@@ -283,9 +283,9 @@ _NUM_TOKEN = re.compile(r"^[(<]?\d[\d,]*(?:\.\d+)?$")
 _NUM_UNIT = re.compile(r"^(?P<num>[(<]?\d[\d,]*(?:\.\d+)?)(?P<unit>[A-Za-zµμ|.]+)(?P<tail>[)†‡*,]*)$")
 _UNIT_FIXES = [
     (re.compile(r"^(?:m|rn|in|ni|n)[ceoa][gq]$"), "mcg"),       # meg, mcq, rncg, mog
-    (re.compile(r"^(?:y|p|µ|μ|H|j|ju|jy|yu|Lu|lu|Iu|pu|tu|Tu|w|1|l|I)g$"), "µg"),  # yg, pg, Hg, Lug, tug, wg: µg
-    (re.compile(r"^[|1lI!\]\[]U$"), "IU"),                       # |U, 1U, lU
-    (re.compile(r"^[|1lI!\]\[]\.\s?U\.?$"), "I.U."),             # |.U., 1.U.
+    (re.compile(r"^(?:y|p|µ|μ|H|j|ju|jy|yu|Lu|lu|Iu|pu|tu|Tu|t|i|w|W|1|l|I|U|11|Il|lI)g$"), "µg"),  # yg, Ug, 11g
+    (re.compile(r"^[|1lIL!\]\[]U$"), "IU"),                      # |U, 1U, lU, LU
+    (re.compile(r"^[|1lIL!\]\[]\.\s?U\.?$"), "I.U."),            # |.U., 1.U., L.U.
     (re.compile(r"^(?:rn|m)[gq]$"), "mg"),                        # rng, mq
 ]
 _GLUED_IU = re.compile(r"^(?P<num>\d[\d,]*)[1|lI!]\.\s?U\.?(?P<tail>[)†‡*,]*)$")
@@ -295,6 +295,11 @@ _GLUED_PERCENT = re.compile(r"^(?P<pct>\d[\d,.]*%[*†‡]*)(?P<rest>\d.*)$")
 # "2GUMMIES", "4Softgels": a count glued to the word after it (tight spacing in a column title)
 _GLUED_COUNT = re.compile(r"^(?P<num>\d{1,2})(?P<word>[A-Za-z]{4,}[.,:)]?)$")
 _TAIL = re.compile(r"^(?P<core>.*?)(?P<tail>[)†‡*,]*)$")
+# "—:1,000%", "MCG._-—«500%": a %DV with the dashes, dots and column rule OCR saw before it, or
+# glued to the unit before it
+_JUNK_PERCENT = re.compile(r"^(?P<pre>[A-Za-zµμ]*\)?)[—–\-:;._«»~=|]+(?P<pct>\d[\d,.]*%[*†‡]*)$")
+# "133%”": a footnote mark read as a quote
+_QUOTED_PERCENT = re.compile(r"^(?P<pct>\d[\d,.]*%[*†‡]*)[\u201c\u201d\u2018\u2019\"'`]+$")
 
 
 def _fix_unit(core: str) -> str:
@@ -363,13 +368,20 @@ def fix_tokens(texts: list[str]) -> list[str]:
         m1 = _GLUED_IU_BARE.match(t) if m0 is None else None
         if m1 and any(ch.isdigit() for ch in m1.group("num")):
             t = m1.group("num") + " IU" + m1.group("tail")
+        t = _QUOTED_PERCENT.sub(r"\g<pct>", t)
+        m5 = _JUNK_PERCENT.match(t)
+        if m5:
+            t = (m5.group("pre") + " " if m5.group("pre") else "") + m5.group("pct")
         m4 = _GLUED_PERCENT.match(t)
         if m4:  # "1000%*100": a %DV and the next column's figure with the space lost
             t = m4.group("pct") + " " + m4.group("rest")
         m3 = _GLUED_COUNT.match(t)
         if m3 and _fix_unit(m3.group("word").rstrip(".,:)")) == m3.group("word").rstrip(".,:)"):
             t = m3.group("num") + " " + m3.group("word")
-        if out and _NUM_TOKEN.match(out[-1]):
+        if t in ("|", "!", "||") and out and (_NUM_TOKEN.match(out[-1]) or _fix_unit(out[-1]) != out[-1]
+                                             or re.search(r"(?i)(?:mcg|mg|µg|ug|iu|i\.u\.|rae|%)[)*†]*$", out[-1])):
+            t = ""  # a column rule beside a figure, read as a bar: no part of the row's text
+        elif out and _NUM_TOKEN.match(out[-1]):
             m2 = _TAIL.match(t)
             assert m2 is not None  # the pattern matches any one-line token
             t = _fix_unit(m2.group("core")) + m2.group("tail")
@@ -500,27 +512,33 @@ def _read(frame: Image.Image, dpi: int, psm: int = 3) -> list[_OcrWord]:
         elif level == 5 and str(data["text"][i]).strip() and float(data["conf"][i]) >= 0:
             line_words.setdefault(key, []).append(i)
     out = []
-    segments: list[tuple[tuple[int, int] | None, list[int]]] = []
+    segments: list[tuple[tuple[int, int], list[int]]] = []
     raw = {i: str(data["text"][i]).strip() for idx in line_words.values() for i in idx}
     for key, idx in line_words.items():
-        order = sorted(idx, key=lambda i: int(data["left"][i]))
-        for i, (text, _a, _b) in zip(order, attach_marks([(raw[i], 0, 0) for i in order]), strict=True):
-            raw[i] = text
         parts = _split_at_gaps(idx, data, line_box.get(key))
         for part in parts:
             # A line split at a column gap gets the box of its own words: text set beside the
             # panel is another line, as in a text layer, not the tail of the row it lines up with.
-            box = line_box.get(key) if len(parts) == 1 else (
-                min(int(data["top"][i]) for i in part), max(int(data["top"][i]) + int(data["height"][i]) for i in part))
-            segments.append((box, part))
+            own = (min(int(data["top"][i]) for i in part),
+                   max(int(data["top"][i]) + int(data["height"][i]) for i in part))
+            segments.append((line_box.get(key) or own if len(parts) == 1 else own, part))
+    segments = _visual_rows(segments, data)
+    rows: dict[tuple[int, int], list[int]] = {}
+    for lbox, idx in segments:
+        rows.setdefault(lbox, []).extend(idx)
+    for idx in rows.values():
+        # Across the whole printed row: a dagger in the %DV column can stand in a block of its own.
+        order = sorted(idx, key=lambda i: int(data["left"][i]))
+        for i, (text, _a, _b) in zip(order, attach_marks([(raw[i], 0, 0) for i in order]), strict=True):
+            raw[i] = text
     for lbox, idx in segments:
         joined = join_heading_words([raw[i] for i in idx])
         texts = fix_tokens([t for t, _a, _b in joined])
         for text, (_t, a, b) in zip(texts, joined, strict=True):
             span = idx[a:b + 1]
             conf = max(0.0, min(1.0, min(float(data["conf"][i]) for i in span) / 100.0))
-            if conf < MIN_WORD_CONF and not any(ch.isalnum() for ch in text):
-                continue
+            if (conf < MIN_WORD_CONF and not any(ch.isalnum() for ch in text)) or text in ("|", "||"):
+                continue  # speckle, or a column rule read as a bar (no label prints one as text)
             left = min(int(data["left"][i]) for i in span)
             right = max(int(data["left"][i]) + int(data["width"][i]) for i in span)
             top = min(int(data["top"][i]) for i in span)
@@ -533,6 +551,8 @@ def _read(frame: Image.Image, dpi: int, psm: int = 3) -> list[_OcrWord]:
             step = (right - left) / max(1, len(text))
             x = float(left)
             for piece in pieces:
+                if not piece:
+                    continue
                 x1 = right if piece is pieces[-1] else x + step * len(piece)
                 out.append((piece, conf, (round(x), min(ltop, top), round(x1), max(lbot, bottom)), em))
                 x = x1 + step
@@ -540,6 +560,54 @@ def _read(frame: Image.Image, dpi: int, psm: int = 3) -> list[_OcrWord]:
 
 
 COLUMN_GAP = 2.5  # line heights of blank between two words that stand in different columns
+SAME_ROW = 0.3      # centres this many line heights apart, or closer, stand on one printed row
+SAME_SIZE = 1.4     # line boxes of one type size differ by descenders at most (0.93 vs 0.72 em: 1.3)
+
+
+def _visual_rows(segments: list[tuple[tuple[int, int], list[int]]],
+                 data: dict) -> list[tuple[tuple[int, int], list[int]]]:
+    """OCR line pieces that stand on one printed row given one shared top and bottom.
+
+    Tesseract reads a panel's name column and each amount column as blocks of their own, and
+    each block's line box has its own height (descenders, a taller digit), so the pieces of one
+    printed row come out a few pixels apart, enough for the table reader to take the amounts for
+    a row of their own. A text layer's words of one row share one top and bottom; this makes
+    OCR's do the same. Pieces whose centres are a third of a line apart stay apart: an amount
+    set midway beside a name wrapped onto two lines is not on either line."""
+    def span(k: int) -> tuple[int, int]:
+        part = segments[k][1]
+        return (min(int(data["left"][i]) for i in part),
+                max(int(data["left"][i]) + int(data["width"][i]) for i in part))
+
+    spans = [span(k) for k in range(len(segments))]
+    order = sorted(range(len(segments)), key=lambda k: sum(segments[k][0]) / 2)
+    groups: list[list[int]] = []
+    for k in order:
+        top, bottom = segments[k][0]
+        mid, height = (top + bottom) / 2, max(1, bottom - top)
+        x0, x1 = spans[k]
+        for g in reversed(groups[-8:]):
+            if any(x0 < spans[j][1] and spans[j][0] < x1 for j in g):
+                continue  # a piece above or below in the same column: another row
+            # Compared with the nearest piece of the row, not the row's average: a photo's row
+            # that still slopes a little lines up piece by piece.
+            near = min(g, key=lambda j: max(spans[j][0] - x1, x0 - spans[j][1]))
+            ntop, nbot = segments[near][0]
+            nheight = max(1, nbot - ntop)
+            # and of one type size: a heading level with text set beside the panel keeps its own line
+            if abs(mid - (ntop + nbot) / 2) <= SAME_ROW * min(height, nheight) and \
+                    max(height, nheight) <= SAME_SIZE * min(height, nheight):
+                g.append(k)
+                break
+        else:
+            groups.append([k])
+    out = list(segments)
+    for g in groups:
+        if len(g) > 1:
+            box = (min(segments[j][0][0] for j in g), max(segments[j][0][1] for j in g))
+            for j in g:
+                out[j] = (box, segments[j][1])
+    return out
 
 
 def _split_at_gaps(idx: list[int], data: dict, box: tuple[int, int] | None) -> list[list[int]]:
@@ -558,8 +626,8 @@ def _split_at_gaps(idx: list[int], data: dict, box: tuple[int, int] | None) -> l
     return parts
 
 
-_MARK_MISREADS = {"T", "t", "+", "f", "}", "{", "¢", "Tt", "tT"}
-_UNIT_BEFORE_MARK = re.compile(r"(?i)^\(?\d*[\d,.]*(?:mcg|mg|µg|ug|iu|i\.u\.|g|kcal|kj)\)?$|%$")
+_MARK_MISREADS = {"T", "t", "+", "f", "}", "{", "¢", "$", "Tt", "tT", "tt", "st", "ft", "|+", "+|", "t|"}
+_UNIT_BEFORE_MARK = re.compile(r"(?i)^\(?\d*[\d,.]*(?:mcg|mg|µg|ug|iu|i\.u\.|g|kcal|kj|rae|dfe|ne|alpha-te)\)?$|%$")
 
 
 def attach_marks(tokens: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
@@ -567,8 +635,13 @@ def attach_marks(tokens: list[tuple[str, int, int]]) -> list[tuple[str, int, int
     Value not established") back to the dagger, as a text layer has it: a lone "T" after an
     amount otherwise reads as a word of the row's name."""
     out: list[tuple[str, int, int]] = []
-    for text, a, b in tokens:
-        if out and text in _MARK_MISREADS and _UNIT_BEFORE_MARK.search(out[-1][0].rstrip("†*")):
+    for k, (text, a, b) in enumerate(tokens):
+        nxt = tokens[k + 1][0] if k + 1 < len(tokens) else ""
+        # a lone 7 is a dagger too, where no unit follows to make it a figure ("(50 mcg) 7 cholecalciferol)")
+        mark = text in _MARK_MISREADS or (text == "7" and not re.match(r"(?i)(?:mcg|mg|µg|ug|iu|i\.u\.|g)\b", nxt)
+                                          and _fix_unit(nxt) == nxt)
+        # the unit before it as it will read once repaired ("25 yg ¢" is "25 µg †")
+        if out and mark and _UNIT_BEFORE_MARK.search(fix_tokens([t for t, _a, _b in out[-2:]])[-1].rstrip("†*")):
             text = "†"
         out.append((text, a, b))
     return out

@@ -85,16 +85,23 @@ def clean(text: str) -> str:
     return re.sub(r"\s+", " ", _BULLETS.sub(" ", text)).strip()
 
 
-def find_headings(words: list[Word]) -> list[Heading]:
+def find_headings(words: list[Word], loose: bool = False) -> list[Heading]:
     """Panel headings in every convention and language (extract/vocab.toml [headings]).
 
     A heading is a phrase of consecutive words on one line, whatever its case, accents and
     letter-spacing. "Medicinal Ingredients / Ingrédients médicinaux" is one heading, not two.
     A weak heading ("Zusammensetzung", "Composition") counts only alone on its line with a
-    panel's column titles (per daily dose, %NRV) under it: elsewhere it heads an ingredient list."""
+    panel's column titles (per daily dose, %NRV) under it: elsewhere it heads an ingredient list.
+
+    ``loose``: every strong heading phrase set like a heading (bold, or larger than the page's
+    text), wherever it stands, for the never-silent count of the panels a page shows (a heading
+    the reader did not take is a panel lost)."""
+    body = statistics.median(w.size for w in words) if loose and words else 0.0
     heads: list[Heading] = []
     ends: list[int] = []  # index of each heading's last word
     last_end = -10  # index of the last word of the previous heading
+    taken: set[int] = set()  # indexes of the words of the headings found so far
+    said: list[set[str]] = []  # the phrases each heading was read from
     for i, w in enumerate(words):
         if _fold_word(w.text)[:3] not in _heading_prefixes():
             continue
@@ -102,31 +109,60 @@ def find_headings(words: list[Word]) -> list[Heading]:
         if match is None:
             continue
         end, region, strong, used = match
+        taken.update(used)
         prev = _neighbour(words, i, -1)
         if prev is not None and _fold_word(words[prev].text).rstrip(":").endswith(("non", "non-")):
             continue  # "Non medicinal ingredients"
+        phrase = _TRAIL.sub("", "".join(vocab.compact(words[j].text) for j in used))
         twin = len(heads) - 1 if heads and _bilingual(words, last_end, i, heads[-1], region) else None
+        if twin is not None and phrase in said[twin]:
+            twin = None  # no heading is its own translation: the next panel's, after "Medicinal Ingredients /"
         if twin is None:
             # panels side by side: the translation under the left heading comes after the right one's
             twin = next((k for k in range(len(heads) - 1, -1, -1)
-                         if _stacked(words[ends[k]], words[i], heads[k], region)), None)
+                         if _stacked(words[ends[k]], words[i], heads[k], region) and phrase not in said[k]), None)
         if twin is not None:
             h = heads[twin]  # the same heading in the other language
             h.x1, h.bottom = max(h.x1, words[end].x1), max(h.bottom, words[end].bottom)
             ends[twin] = last_end = end
+            said[twin].add(phrase)
             continue
-        if region != "us" and prev is not None and prev != last_end:
+        if loose:
+            if not strong:
+                continue
+        elif region != "us" and prev is not None and prev != last_end and not _after_heading(words, prev, taken):
             # inside a sentence or a footnote ("*VNR : valeurs nutritionnelles de référence"); a
             # heading may follow the heading of the panel beside it across a narrow gutter
             continue
         if not strong and not _weak_heading_holds(words, i, end, last_end):
             continue
         ws = [words[j] for j in used]
+        if loose and not (all(x.bold for x in ws) or min(x.size for x in ws) >= 1.15 * body):
+            continue
         heads.append(Heading(w.x0, min(x.top for x in ws), max(x.x1 for x in ws), max(x.bottom for x in ws), region,
                              max(x.size for x in ws), all(x.bold for x in ws)))
         ends.append(end)
+        said.append({phrase})
         last_end = end
     return heads
+
+
+def _after_heading(words: list[Word], prev: int, taken: set[int]) -> bool:
+    """Does the word before a heading belong to the heading of the panel beside it? That heading
+    may end in its translation's first word ("Medicinal Ingredients / Ingrédients" with
+    "médicinaux" wrapped under it): the words back to one of its words are heading words too."""
+    j = prev
+    for _ in range(4):
+        if j in taken:
+            return True
+        if vocab.compact(words[j].text).strip("/|") and not any(
+                p.startswith(_TRAIL.sub("", vocab.compact(words[j].text))) for p, *_ in vocab.headings()):
+            return False
+        k = _neighbour(words, j, -1)
+        if k is None:
+            return False
+        j = k
+    return False
 
 
 def _fold_word(text: str) -> str:
@@ -139,7 +175,11 @@ _TRAIL = re.compile(r"[^\w]+$")
 
 
 def _same_line(a: Word, b: Word) -> bool:
-    return abs(b.top - a.top) < max(2.0, a.size * 0.3) and 0 <= b.x0 - a.x1 < a.size * 1.5
+    # Type half again as large is not the same line of text: a heading set across a narrow gutter
+    # from marketing copy or the panel beside it ("... immune  Composition") is no word of it.
+    small, large = sorted((a.size, b.size))
+    return (abs(b.top - a.top) < max(2.0, a.size * 0.3) and 0 <= b.x0 - a.x1 < a.size * 1.5
+            and large <= 1.5 * max(small, 0.1))
 
 
 def _neighbour(words: list[Word], i: int, step: int) -> int | None:
@@ -174,12 +214,22 @@ def _heading_at(words: list[Word], i: int) -> tuple[int, str, bool, list[int]] |
         if not any(p.startswith(bare) and p != bare for p, *_ in phrases):
             break
         nxt = _neighbour(words, idx, 1)
-        if nxt is None:
-            nxt = _wrapped(words, idx, i)
+        if nxt is None or not _goes_on(acc + vocab.compact(words[nxt].text), phrases):
+            # the word beside may be the next panel's heading across a narrow gutter, the phrase
+            # wrapped onto the line under it
+            under = _wrapped(words, idx, i)
+            if under is not None and (nxt is None or _goes_on(acc + vocab.compact(words[under].text), phrases)):
+                nxt = under
         if nxt is None:
             break
         idx = nxt
     return (best[0], best[1], best[2], best[4]) if best else None
+
+
+def _goes_on(acc: str, phrases: tuple[tuple[str, str, bool, int], ...]) -> bool:
+    """Do the words read so far begin (or make) a heading phrase?"""
+    bare = _TRAIL.sub("", acc)
+    return any(p.startswith(bare) or (n > 1 and bare.startswith(p)) for p, _r, _s, n in phrases)
 
 
 def _wrapped(words: list[Word], idx: int, first: int) -> int | None:
@@ -201,6 +251,8 @@ def _bilingual(words: list[Word], last_end: int, i: int, last: Heading, region: 
     prev, w = words[last_end], words[i]
     slash = prev.text.endswith(("/", "|")) or w.text.startswith(("/", "|"))
     if abs(prev.top - w.top) <= 2.0:
+        if w.x0 - prev.x1 > 2 * w.size:
+            return False  # across a gutter: the heading of the panel beside it
         between = [x.text for x in words[last_end + 1:i]]
         if slash:
             return not between
@@ -236,11 +288,26 @@ def reading_order(heads: list[Heading]) -> list[Heading]:
         # in height and push one heading down: a heading clear of the row's columns and close
         # under its first heading joins it (a panel under another overlaps its column).
         beside = rows and all(h.x0 >= x.x1 or h.x1 <= x.x0 for x in rows[-1])
-        if rows and (abs(rows[-1][0].top - h.top) < 20 or (beside and h.top - rows[-1][0].top < 80)):
+        if rows and (abs(rows[-1][0].top - h.top) < 20 or (beside and (
+                h.top - rows[-1][0].top < 80 or any(_level(h, x) for x in rows[-1])))):
             rows[-1].append(h)
         else:
             rows.append([h])
     return [h for row in rows for h in sorted(row, key=lambda h: h.x0)]
+
+
+def _level(a: Heading, b: Heading) -> bool:
+    """Do two headings share a band of the page? A heading wrapped in a narrow column
+    ("MEDICINAL" / "INGREDIENTS /" / ...) stands as high as its neighbour's however far its
+    top is pushed down."""
+    return a.top < b.bottom and b.top < a.bottom
+
+
+def _side_by_side(a: Heading, b: Heading) -> bool:
+    """Panels in columns: headings level with each other, or clear of each other's column however
+    far apart (mastheads and directions of different heights above them stagger their tops). A
+    heading in the next column never ends a panel's region: only one under it in its column does."""
+    return abs(a.top - b.top) < _BESIDE or a.x1 <= b.x0 or b.x1 <= a.x0
 
 
 def panel_regions(heads: list[Heading], width: float, height: float,
@@ -264,7 +331,7 @@ def _heading_regions(heads: list[Heading], width: float, height: float) -> list[
         for o in heads:
             if o is h:
                 continue
-            side_by_side = abs(o.top - h.top) < _BESIDE
+            side_by_side = _side_by_side(h, o)
             if side_by_side and o.x0 > h.x0:
                 right = min(right, o.x0 - 1)  # gutters may be a few points: the neighbour starts at its heading
             elif side_by_side and o.x0 < h.x0:
@@ -314,7 +381,9 @@ def read_panel(words: list[Word], box: tuple[float, float, float, float], page: 
             rows.append((RowRecord(label_text=clean(" ".join(p.text for p in pending))), list(pending)))
             pending.clear()
     for line in lines:
-        text = clean(line.text)
+        # A lone colon or comma opening the line is the end of a line of the column beside, set
+        # across a gutter of two or three points (": Each tablet contains" after "... contient").
+        text = _STRAY.sub("", clean(line.text))
         if not text:
             continue
         if not rows and not pending:
@@ -420,7 +489,10 @@ def read_panel(words: list[Word], box: tuple[float, float, float, float], page: 
                 end_y = line.bottom
                 continue
         if row is not None:
-            if pending and not _is_prefix(clean(" ".join(p.text for p in pending))):
+            # a name line goes on with the row under it when that row's name opens with a bracket that
+            # qualifies it ("VITAMIN D3" / "(CHOLECALCIFEROL) 25 mcg"): a bracket never starts a name
+            if pending and not _is_prefix(clean(" ".join(p.text for p in pending))) \
+                    and not row.label_text.startswith(("(", "[")):
                 flush_pending()
             if pending:
                 row.label_text = clean(" ".join(p.text for p in pending) + " " + row.label_text)
@@ -508,6 +580,9 @@ def _title_units(text: str) -> str:
 
 def _qty(raw: str) -> float:
     return float(_QTY_WORDS.get(raw.lower(), raw)) if raw.lower() in _QTY_WORDS or raw.isdigit() else 1.0
+
+
+_STRAY = re.compile(r"^[:;,]\s+")
 
 
 def _columns(text: str, serving_size: str | None) -> tuple[int, int] | None:

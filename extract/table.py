@@ -181,7 +181,7 @@ def reline(lines: list[Line]) -> list[Line]:
     start = first
     while start - 1 >= 0 and lines[start].top - lines[start - 1].bottom < 0.6 * size \
             and lines[start - 1].x1 < left and not _HEAD.search(lines[start - 1].text) \
-            and (not _complete(lines[start - 1].text) or lines[start].words[0].x0 >= left - 1.0):
+            and (not _complete(lines[start - 1].text) or lines[start].words[0].x1 > left):
         start -= 1
     body = lines[start:end + 1]
     anchor_lines = [line for line in body if line in [lines[i] for i in anchors]]
@@ -271,18 +271,23 @@ def reline(lines: list[Line]) -> list[Line]:
             sent.add(j)
         if not name_part:
             continue
-        sent.add(None)
         prev_name = " ".join(w.text for w in names[above[-1]]) if above else ""
+        # the name part goes to a row too (or is left loose): a line whose every part went to rows
+        # being fixed is gone from the table ("5,000 IU (125" / "Vitamin D (as ...) 625%" / "mcg)")
         if above and prev_name and _continuation(prev_name, text):
             names[above[-1]].extend(name_part)
             changed.add(above[-1])
+            sent.add(above[-1])
         elif tight_above and not names[below[0]]:
             names[below[0]][:0] = name_part
             changed.add(below[0])
+            sent.add(below[0])
         elif above and k == above[-1]:
             names[k].extend(name_part)  # beside the row's own figures: its name's next line
+            sent.add(k)
         else:
             loose.append(Line(name_part))
+            sent.add(None)
     def order(w: Word) -> tuple:
         return (column(w), bool(_PERCENT.match(w.text)), round(w.top), w.x0)
 

@@ -19,6 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 
 _TOML = Path(__file__).with_name("vocab.toml")
+SUPERSCRIPT_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 
 
 @lru_cache(maxsize=1)
@@ -149,9 +150,10 @@ def unit_pattern() -> str:
     u = data()["units"]
     mass_mcg = alternation(u["mcg"])
     rae = alternation(u["rae"] + ["dfe"])
-    spellings = [rf"(?:{mass_mcg})\s*(?:{rae})(?![^\W\d_])", alternation(u["mcg"] + u["mg"] + ["g"]),
-                 alternation(u["iu"])]
-    return r"(?i:" + "|".join(spellings) + r")(?![^\W\d_])"
+    spellings = [rf"(?:{mass_mcg})\s*(?:{rae})(?![^\W\d_{SUPERSCRIPT_DIGITS}])",
+                 alternation(u["mcg"] + u["mg"] + ["g"]), alternation(u["iu"])]
+    # a footnote mark may follow ("100 mg³"): superscript digits are word characters to the regex
+    return r"(?i:" + "|".join(spellings) + r")(?![^\W\d_" + SUPERSCRIPT_DIGITS + "])"
 
 
 def normalise_unit(raw: str) -> str:

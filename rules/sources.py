@@ -13,7 +13,9 @@ from functools import cache
 from pathlib import Path
 
 PAGE = "docs/references.md"
-_PAGE_FILE = Path(__file__).resolve().parent.parent / PAGE
+# rules/references.md is a symlink to the page, so that a wheel (which holds only packages) carries
+# it as package data and a non-editable install still prints the links
+_PAGE_FILE = Path(__file__).resolve().parent / "references.md"
 _LINK = re.compile(r"^- \[(?P<label>[^\]]+)\]\((?P<url>https?://[^)\s]+)\)\s*$")
 
 

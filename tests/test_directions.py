@@ -98,6 +98,45 @@ WORDINGS = [
     ("1 Kapsel jeden 2. Tag einnehmen.", "1 Kapsel", 0.5),
     # a space the text layer lost between a word and the count after it
     ("TAKE 2 TABLETS UP TO4 TIMES DAILY AS NEEDED.", "2 TABLETS", 4),
+    # a day's count, then how it is split over the day: the split restates the count, it adds nothing
+    ("Take 2 tablets daily, one in the morning and one in the evening.", "2 Tablets", 1),
+    ("Take 2 capsules daily (1 with breakfast, 1 with dinner).", "1 Capsule", 2),
+    ("Prendre 2 gélules par jour, 1 le matin et 1 le soir.", "2 gélules", 1),
+    ("2 Kapseln täglich, je 1 morgens und abends.", "2 Kapseln", 1),
+    ("Assumere 2 capsule al giorno, una al mattino e una alla sera.", "2 capsule", 1),
+    ("Tomar 2 cápsulas al día, una por la mañana y otra por la noche.", "2 cápsulas", 1),
+    ("Take 1 capsule daily and 1 capsule at bedtime.", "1 Capsule", 2),  # "and": one more dose
+    ("Take 4 capsules per day in 2 divided doses.", "2 Capsules", 2),
+    # days a week scale the day's intakes; weekdays named; Latin and bare times of day
+    ("Take 1 capsule twice daily, 5 days a week.", "1 Capsule", round(10 / 7, 6)),
+    ("Take 1 capsule per day, 5 days per week.", "1 Capsule", round(5 / 7, 6)),
+    ("Take 1 capsule Monday, Wednesday and Friday.", "1 Capsule", round(3 / 7, 6)),
+    ("Take 1 capsule daily, 5 days on and 2 days off.", "1 Capsule", round(5 / 7, 6)),
+    ("Take 1 capsule BID.", "1 Capsule", 2),
+    ("Take 1 capsule morning, noon and night.", "1 Capsule", 3),
+    # drops or scoops counted in the serving's own unit are divided by it like pieces
+    ("Take 5 drops per day.", "5 Drops", 1),
+    ("Take 10 drops (0.5 ml) twice daily.", "10 Drops", 2),
+    ("Mix 2 scoops with water daily.", "2 Scoops", 1),
+    # "for a total of", a day's count split over each meal; each of the main meals
+    ("Take 1 capsule 3 times per day, for a total of 3 capsules per day.", "1 Capsule", 3),
+    ("Take 3 capsules per day, 1 with each meal.", "1 Capsule", 3),
+    ("Take 1 capsule with each of your main meals.", "1 Capsule", 3),
+    # phases one after another: the larger day, not their sum
+    ("Take 1 capsule daily for 8 weeks, then 1 capsule every other day.", "1 Capsule", 1),
+    ("Take 1 capsule daily for 8 weeks. Then take 1 capsule every other day.", "1 Capsule", 1),
+    ("Take 2 tablets in the morning, then 2 tablets in the evening.", "2 Tablets", 2),  # "then" in one day
+    # Canadian bilingual directions with ages: "et plus" (and older) adds no dose
+    ("Adults (19 years and older): Take 1 capsule 1 time per day with food. Adultes (19 ans et plus) : Prendre 1 "
+     "capsule 1 fois par jour avec de la nourriture.", "1 Capsule", 1),
+    # the two languages parted by a slash are one set of directions; "/ day" is still "per day"
+    ("Take 1 capsule daily / Prendre 1 capsule par jour", "1 Capsule", 1),
+    ("Take 2 capsules / day.", "1 Capsule", 2),
+    # a time of day set before its dose belongs to that dose, not to the one before it
+    ("Morgens 1 Kapsel und abends 1 Kapsel einnehmen.", "1 Kapsel", 2),
+    ("Le matin 1 gélule et le soir 1 gélule.", "1 gélule", 2),
+    ("Neem 's morgens 1 capsule en 's avonds 1 capsule.", "1 capsule", 2),
+    ("Prendre 1 gélule matin et soir.", "1 gélule", 2),
 ]
 
 
@@ -321,3 +360,103 @@ def test_an_eu_panel_whose_daily_dose_title_was_not_read_counts_its_amounts_as_a
     v, _ = normalise_panel("x", PanelRecord(page=1, panel=0, region="us",
                                             directions="Take 1 capsule in the morning and 1 in the evening."), "x")
     assert v["servings_per_day"] == 2.0
+
+
+# ---------------------------------------------------------------- headings and wordings printed on real labels
+
+def _relabel(label, heading: str, wording) -> dict:
+    """The generated label with its directions heading and wording replaced; the truth's servings per
+    day as the wording gives them (``wording(qty, unit) -> (text, servings per day)``)."""
+    for p in label["panels"]:
+        unit = p["serving_size"].split(" ", 1)[1]
+        p["directions"], p["servings_per_day"] = wording(p["serving_qty"], unit)
+        p["servings_per_day_assumed"] = False
+        p["print"]["directions_heading"] = heading
+        p["print"]["directions_fr"] = None
+    return label
+
+
+@pytest.mark.parametrize("heading", ["Recommended dose (adults):", "Suggested Use -", "Directions of use:", "Dose:",
+                                     "Instructions for use:", "SUGGESTED USE", "Serving suggestion:"])
+@pytest.mark.parametrize("where", ["below", "above"])
+def test_directions_under_other_headings_are_found(tmp_path, heading, where):
+    """Headings real labels print besides the generator's four ("Suggested Use:", "Directions:"...):
+    a qualifier in brackets, a dash for a colon, no colon at all, a one-word heading. Unfound, the
+    product's servings per day were assumed (1) and "twice daily" was lost."""
+    def wording(qty, unit):
+        return f"Take {qty:g} {unit} twice daily with food.", 2.0
+
+    force = {"directions": "daily", "directions_pos": where, "arrangement": "single"}
+    for k, label in enumerate(_labels(force, 3, 5404)):
+        for _truth, p, v in _audit_label(_relabel(label, heading, wording), tmp_path / f"{k}.pdf"):
+            assert p.directions and p.directions.startswith("Take"), (heading, k, p.directions)
+            assert (v["servings_per_day"], v["servings_per_day_assumed"]) == (2.0, False), (heading, k, p.directions)
+
+
+def test_a_days_count_followed_by_its_split_is_counted_once(tmp_path):
+    """"Take 4 capsules daily, 2 in the morning and 2 in the evening" against "Serving Size 2
+    Capsules": two servings a day. The split was added to the day's count (four servings): the
+    daily amounts doubled and high-dose flags were raised on labels under the limit."""
+    def wording(qty, unit):
+        return f"Take {2 * qty:g} {unit} daily, {qty:g} in the morning and {qty:g} in the evening.", 2.0
+
+    for k, label in enumerate(_labels({"directions": "daily", "directions_pos": "below", "arrangement": "single"}, 4,
+                                      5405)):
+        for truth, p, v in _audit_label(_relabel(label, "Directions:", wording), tmp_path / f"{k}.pdf"):
+            assert v["servings_per_day"] == pytest.approx(truth["servings_per_day"]), (k, p.directions)
+
+
+@pytest.mark.parametrize("where", ["below", "above"])
+def test_directions_printed_with_no_heading_are_found(tmp_path, where):
+    """Small labels print "Take 1 softgel twice daily with food." under the panel with no heading at
+    all: the servings per day were assumed (1) and the product sent to review with half its dose."""
+    def wording(qty, unit):
+        return f"Take {qty:g} {unit} twice daily with food.", 2.0
+
+    force = {"directions": "daily", "directions_pos": where, "arrangement": "single"}
+    for k, label in enumerate(_labels(force, 3, 5406)):
+        for _truth, p, v in _audit_label(_relabel(label, "", wording), tmp_path / f"{k}.pdf"):
+            assert p.directions and p.directions.startswith("Take"), (k, p.directions)
+            assert (v["servings_per_day"], v["servings_per_day_assumed"]) == (2.0, False), (k, p.directions)
+
+
+def test_a_headed_paragraph_wins_over_a_sentence_with_no_heading():
+    """A claim that reads like directions ("Take 2 capsules for ...") beside the panel does not
+    displace the panel's own headed directions, even when it stands nearer."""
+    from extract.labeltext import assign_directions
+
+    words = _words([(20, 290, "Take 2 capsules for a brighter day!"), (20, 330, "Directions: Take 1 capsule daily.")])
+    assert assign_directions(words, [(20, 100, 120, 115)], [(20, 100, 200, 280)]) == ["Take 1 capsule daily."]
+
+
+@pytest.mark.parametrize("market, wording, want", [
+    # Canadian bilingual directions parted by a slash: the French read as a second dose doubled the day
+    ("ca", "Adults (19 years and older): Take {q} {u} 1 time per day / Adultes (19 ans et plus) : Prendre {q} {u} "
+           "1 fois par jour.", 1.0),
+    # phases one after another were added up (1.5 a day)
+    ("us", "Take {q} {u} daily for 8 weeks, then {q} {u} every other day.", 1.0),
+    # the day's total said again was added to the doses it totals (6 a day)
+    ("us", "Take {q} {u} 3 times per day, for a total of {q3} {u} per day.", 3.0),
+])
+def test_a_label_with_a_real_wording_gets_its_servings_per_day(tmp_path, market, wording, want):
+    def text(qty, unit):
+        return wording.format(q=f"{qty:g}", q3=f"{3 * qty:g}", u=unit), want
+
+    force = {"directions": "daily", "directions_pos": "below", "arrangement": "single", "market": market}
+    for k, label in enumerate(_labels(force, 3, 5407)):
+        for _truth, p, v in _audit_label(_relabel(label, "Directions:", text), tmp_path / f"{k}.pdf"):
+            assert (v["servings_per_day"], v["servings_per_day_assumed"]) == (want, False), (k, p.directions)
+
+
+def test_a_time_of_day_set_before_its_dose_is_that_doses(tmp_path):
+    """German and French labels print the time of day before the dose ("Morgens 1 Kapsel und abends 1
+    Kapsel"): "abends" was taken as a second intake of the morning's dose, three capsules a day."""
+    def wording(qty, unit):
+        half = max(1, int(qty) // 2)
+        return f"Morgens {half} {unit} und abends {half} {unit} einnehmen.", round(2 * half / qty, 6)
+
+    force = {"market": "eu_de", "directions": "split", "directions_pos": "below", "arrangement": "single",
+             "columns": "one"}
+    for k, label in enumerate(_labels(force, 3, 5408)):
+        for truth, p, v in _audit_label(_relabel(label, "Verzehrempfehlung:", wording), tmp_path / f"{k}.pdf"):
+            assert v["servings_per_day"] == pytest.approx(truth["servings_per_day"]), (k, p.directions)

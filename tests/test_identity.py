@@ -31,9 +31,9 @@ def _label(path: Path, masthead, beside=(), fine_print=(),
     w, h = 560, 420
     c = canvas.Canvas(str(path), pagesize=(w, h), invariant=1)
     y = h - 30
-    for text, size, bold, spacing in masthead:
+    for text, size, bold, spacing, *face in masthead:
         t = c.beginText(200, y)
-        t.setFont("Helvetica-Bold" if bold else "Helvetica", size)
+        t.setFont(face[0] if face else "Helvetica-Bold" if bold else "Helvetica", size)
         t.setCharSpace(spacing)
         t.textLine(text)
         c.drawText(t)
@@ -125,6 +125,53 @@ def test_a_name_wrapped_over_two_lines_is_read_whole(tmp_path):
                                               ("Vitamin D3", 17, True, 0)],
                   rows=(("Vitamin D3", "25 mcg", "125%"), ("Calcium (as calcium citrate)", "500 mg", "38%")))
     assert _identity(path) == ("Clearwater Labs", "Calcium Citrate with Vitamin D3")
+
+
+@pytest.mark.parametrize("face", ["Times-Bold", "Helvetica-Bold"])
+def test_short_words_of_a_name_set_a_word_space_apart_stay_words(tmp_path, face):
+    # "D", "&", "K" are single glyphs at a steady pitch, like a letter-spaced logo; but they stand
+    # as far apart as "Vitamin" stands from "D" (a face with a narrow space: Times): words, not letters
+    path = _label(tmp_path / "short.pdf", [("Birchfield Labs", 10, True, 0), ("Vitamin D & K", 17, True, 0, face)],
+                  rows=(("Vitamin D3 (as cholecalciferol)", "25 mcg", "125%"), ("Vitamin K1", "90 mcg", "75%")))
+    assert _identity(path) == ("Birchfield Labs", "Vitamin D & K")
+
+
+def _two_panels(path: Path, columns) -> Path:
+    """Two panels side by side, each under a masthead (brand, then name lines) set at its column's x."""
+    c = canvas.Canvas(str(path), pagesize=(480, 300), invariant=1)
+    for x, brand, names in columns:
+        c.setFont("Helvetica-Bold", 8.5)
+        c.drawString(x, 272, brand)
+        c.setFont("Helvetica-Bold", 17)
+        for k, name in enumerate(names):
+            c.drawString(x, 252 - 19 * k, name)
+        y = 195
+        c.setFont("Helvetica-Bold", 15)
+        c.drawString(x, y, "Supplement Facts")
+        c.setFont("Helvetica", 7.5)
+        c.drawString(x, y - 13, "Serving Size 1 Capsule")
+        c.drawString(x, y - 26, "Amount Per Serving")
+        c.drawRightString(x + 150, y - 26, "% DV")
+        for k, (name, amount, dv) in enumerate((("Vitamin D3", "50 mcg", "250%"), ("Magnesium", "100 mg", "24%"))):
+            c.drawString(x, y - 40 - 12 * k, name)
+            c.drawRightString(x + 120, y - 40 - 12 * k, amount)
+            c.drawRightString(x + 150, y - 40 - 12 * k, dv)
+        c.drawString(x, y - 75, "Directions: take 1 capsule daily.")
+    c.showPage()
+    c.save()
+    return path
+
+
+def test_a_neighbours_title_run_into_this_masthead_is_not_part_of_its_name(tmp_path):
+    # Side by side, the left panel's name is wider than its column: its last word and its wrapped
+    # line's "+" stand at the right panel's edge, a word space from the right panel's own name.
+    path = _two_panels(tmp_path / "two.pdf", [
+        (30, "Birchfield Labs", ["Vitamin D3 + Magnesium +", "Zinc"]),
+        (250, "Saltmarsh Pharma", ["D3 + Magnesium"]),
+    ])
+    panels = extract_pdf(path).panels
+    assert [(p.brand, p.product_name) for p in panels] == [
+        ("Birchfield Labs", "Vitamin D3 + Magnesium + Zinc"), ("Saltmarsh Pharma", "D3 + Magnesium")]
 
 
 @pytest.mark.parametrize("masthead", ["brand_over_name", "name_over_brand", "brand_small"])

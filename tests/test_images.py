@@ -282,3 +282,127 @@ def test_evidence_crops_cut_an_image_entry_as_they_cut_a_pdf_page(image_catalog,
         band = grey.crop((0, round((top - rtop + 4) * DPI / 72), grey.width, round((bottom - rtop + 4) * DPI / 72)))
         ink = int((np.asarray(band) < 100).sum())
     assert ink > 50  # the row's own text under the highlight, not a blank cut from the wrong place
+
+
+# ---------------------------------------------------------------- multi-column panels read by OCR
+
+def test_ocr_pieces_of_one_printed_row_share_its_top_and_bottom_but_a_midway_amount_does_not():
+    """Tesseract reads a name column and each amount column as blocks with line boxes of their own
+    height; pieces of one printed row are one row again, as a text layer's words are."""
+    from extract.ocr import _visual_rows
+
+    # (text, left, top, width, height) of each word; one segment per word
+    words = [("VITAMIN", 20, 143, 30, 9), ("100", 250, 141, 10, 12), ("ug", 262, 142, 8, 12),
+             ("500%", 300, 140, 20, 10), ("50", 340, 139, 10, 12),      # a row sloping a little to the right
+             ("CALCIUM", 20, 170, 30, 9), ("CARBONATE", 20, 180, 40, 9), ("400", 250, 175, 12, 9)]
+    data = {"text": [w[0] for w in words], "left": [w[1] for w in words], "top": [w[2] for w in words],
+            "width": [w[3] for w in words], "height": [w[4] for w in words]}
+    segments = [((w[2], w[2] + w[4]), [i]) for i, w in enumerate(words)]
+    boxes = [box for box, _ in _visual_rows(segments, data)]
+    assert len(set(boxes[:5])) == 1 and boxes[0] == (139, 154), boxes
+    # an amount set midway beside a name on two lines belongs to neither line
+    assert len(set(boxes[5:])) == 3, boxes
+
+
+def test_ocr_misread_daggers_and_units_beside_an_amount_are_repaired():
+    from extract.ocr import attach_marks, fix_tokens
+
+    def marks(texts: list[str]) -> list[str]:
+        return [t for t, _a, _b in attach_marks([(t, 0, 0) for t in texts])]
+
+    assert marks(["900", "MCG", "RAE", "t", "450", "MCG", "RAE", "+"]) == ["900", "MCG", "RAE", "†", "450", "MCG",
+                                                                         "RAE", "†"]
+    assert marks(["25", "yg", "¢", "12.5", "µg", "$"]) == ["25", "yg", "†", "12.5", "µg", "†"]
+    assert marks(["Vitamin", "T", "Daily"]) == ["Vitamin", "T", "Daily"]  # a letter of words stays
+    assert marks(["(50", "mcg)", "7", "cholecalciferol)"]) == ["(50", "mcg)", "†", "cholecalciferol)"]
+    assert marks(["50", "mcg", "7", "mcg"]) == ["50", "mcg", "7", "mcg"]  # a 7 with its unit is a figure
+    assert fix_tokens(["2000", "L.U.", "50", "Ug", "50", "11g", "—:1,000%", "300", "MCG._-—«500%", "1-2%"]) == \
+        ["2000", "I.U.", "50", "µg", "50", "µg", "1,000%", "300", "MCG 500%", "1-2%"]
+
+
+# Labels OCR misread before rows were rebuilt from its blocks (generator seed, index among single-panel
+# draws): ages3 panels whose amount columns came out as lines of their own or lost a dagger ("t"
+# after "MCG RAE"), "L.U." for "I.U."; EU panels with the µ of "10 µg (400 IU)" read as a 4 ("104g")
+# or dropped ("75g", 1500% NRV).
+READ_WRONG_BEFORE = ((4711, 1), (4711, 3), (4711, 7), (8093, 10), (8093, 17))
+
+
+@pytest.fixture(scope="module")
+def columns_catalog(tmp_path_factory):
+    """Those labels as PNGs at 150 dpi, audited once; their truth lines."""
+    from flows.run import run_audit
+    from tests.labelgen.photo import render_image
+    from tests.labelgen.producers import render_space_catalog
+    from tests.labelgen.space import draw_labels
+
+    base = tmp_path_factory.mktemp("columns")
+    labels = [draw_labels(seed, index + 1, {"arrangement": "single"})[index] for seed, index in READ_WRONG_BEFORE]
+    truth = render_space_catalog(labels, base / "pdf")
+    root = base / "catalog"
+    root.mkdir()
+    lines = []
+    for t in truth:
+        stem = Path(t["file"]).stem
+        (root / f"{stem}.png").write_bytes(render_image((base / "pdf" / t["file"]).read_bytes(), 150, "PNG"))
+        lines.append({**t, "file": f"{stem}.png"})
+    db = base / "w.duckdb"
+    run_audit(root, db, workers=2)
+    return db, lines
+
+
+@needs_ocr
+def test_multi_column_panels_and_misread_units_in_images_give_the_serving_columns_amounts(columns_catalog):
+    """Each key row's amount is the serving size's column's, read off a 150 dpi PNG."""
+    from tests.labelgen.measure import measure
+
+    db, lines = columns_catalog
+    assert {t["axes"]["columns"] for t in lines} >= {"ages3", "eu_unit_daily"}
+    figs = measure(db, lines)["overall"].values()
+    assert figs["found"] == 1.0 and figs["silent_n"] == 0, figs
+    assert figs["f1"] == 1.0, figs
+
+
+def test_a_key_amount_ocr_read_in_grams_is_put_right_only_where_its_other_figures_agree():
+    """"75g" of vitamin D is "75 µg" with the µ lost, "104g (400 IU)" is "10µg" with the µ read as a
+    4: the %NRV or the IU beside it decide; where nothing decides, a person is asked."""
+    from extract.image import repair_unit
+    from extract.records import RowRecord
+
+    lost = RowRecord(label_text="VITAMINA D3", amount_text="75g", amount=75, unit="g", percent_nrv=1500)
+    assert repair_unit(lost) is None and (lost.amount, lost.unit, lost.amount_text) == (75, "mcg", "75 mcg")
+    glued = RowRecord(label_text="Vitamin D2 (ergocalciferol)", amount_text="104g (400 IU)", amount=104, unit="g",
+                      alt_amount=400, alt_unit="IU")
+    assert repair_unit(glued) is None and (glued.amount, glued.unit) == (10, "mcg"), glued
+    alone = RowRecord(label_text="Vitamin D3", amount_text="75g", amount=75, unit="g")
+    reason = repair_unit(alone)
+    assert reason is not None and "75g" in reason and (alone.amount, alone.unit) == (75, "g")
+    calcium = RowRecord(label_text="Calcium", amount_text="1.2 g", amount=1.2, unit="g", percent_dv=92)
+    assert repair_unit(calcium) is None and (calcium.amount, calcium.unit) == (1.2, "g")  # grams of a mineral: left
+
+
+def test_a_higher_figure_inside_a_key_rows_name_read_by_ocr_sends_it_to_review():
+    """A row read around another column's figures ("... (as 2,000 IU (50 mcg) 7 cholecalciferol)"
+    with the children's 1,000 IU as its amount) is not passed on its lower figure."""
+    from extract.image import ocr_doubts
+    from extract.records import RowRecord
+
+    def row(name: str) -> RowRecord:
+        return RowRecord(label_text=name, amount_text="1,000 IU (25 mcg)", amount=1000, unit="IU", alt_amount=25,
+                         alt_unit="mcg", confidence=0.9)
+
+    doubts = ocr_doubts([row("Vitamin D3 (as 2,000 IU (50 mcg) 7 cholecalciferol)")])
+    assert len(doubts) == 1 and "higher amount (2000 IU)" in doubts[0], doubts
+    assert ocr_doubts([row("Vitamin D3 (as cholecalciferol)")]) == []
+    assert ocr_doubts([row("Vitamin D3 (as 25 mcg cholecalciferol)")]) == []  # the same amount: no doubt
+
+
+def test_two_key_nutrients_named_in_one_ocr_row_send_it_to_review():
+    from extract.image import ocr_doubts
+    from extract.records import RowRecord
+
+    merged = RowRecord(label_text="VITAMIN A (AS RETINYL ACETATE) RAE 100% VITAMIN D3 (CHOLECALCIFEROL FROM LANOLIN)",
+                       amount_text="1,800 MCG RAE", amount=1800, unit="mcg RAE", confidence=0.9)
+    assert any("two key nutrients" in d for d in ocr_doubts([merged]))
+    one = RowRecord(label_text="Magnesium (as magnesium citrate)", amount_text="100 mg", amount=100, unit="mg",
+                    confidence=0.9)
+    assert ocr_doubts([one]) == []

@@ -334,3 +334,240 @@ def test_a_clean_panel_beside_one_the_readers_disagree_on_keeps_a_clean_reading(
     kept = doc.settle(b"", 0, "pdfium", page(None), [20])
     assert any("readers disagree" in r and "Magnesium" in r for r in kept[0].review), kept[0].review
     assert kept[1].review == []
+
+
+# ---------------------------------------------------------------- panels lost on pages of several
+
+
+def _column(c, x: float, top: float, heading: list[str], head_size: float, lines: list[tuple[str, str, str]],
+            first_line: str = "Each capsule contains / Chaque capsule contient :") -> None:
+    """A panel in a column at ``x``: its heading (one line per item, bold, ``head_size``), a
+    serving line, then rows (name, amount, %) in 8 pt. ``top`` is from the page's top."""
+    y = 842 - top
+    c.setFont("Helvetica-Bold", head_size)
+    for part in heading:
+        y -= head_size
+        c.drawString(x, y, part)
+        y -= 3
+    c.setFont("Helvetica", 8)
+    y -= 14
+    c.drawString(x, y, first_line)
+    for name, amount, pct in lines:
+        y -= 12
+        c.drawString(x, y, name)
+        c.drawString(x + 150, y, amount)
+        if pct:
+            c.drawString(x + 215, y, pct)
+
+
+def _read(path):
+    from extract.document import extract_pdf
+
+    out = extract_pdf(path)
+    assert out.status == "ok", out.status_detail
+    return out.panels
+
+
+D_ROWS = [("Vitamin D3 (as cholecalciferol)", "125 mcg (5,000 IU)", "")]
+MG_ROWS = [("Vitamin D3 / Vitamine D3", "25 mcg (1,000 IU)", ""), ("Magnesium / Magnésium", "200 mg", "")]
+
+
+def test_canadian_panels_side_by_side_whose_heading_translation_wraps_are_both_read(tmp_path):
+    """"Medicinal Ingredients / Ingrédients" with "médicinaux" wrapped under it, the right panel's
+    heading a narrow gutter further on the same line: it was taken for words of a sentence, and the
+    right panel (the one expecting the D3 flags) vanished."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    c = canvas.Canvas(str(tmp_path / "ca.pdf"), pagesize=(595, 842))
+    gutter = 58 + stringWidth("Medicinal Ingredients / Ingrédients", "Helvetica-Bold", 14) + 12
+    for x, rows in ((58, D_ROWS), (gutter, MG_ROWS)):
+        c.setFont("Helvetica-Bold", 14)
+        c.drawString(x, 842 - 88, "Medicinal Ingredients / Ingrédients")
+        c.drawString(x, 842 - 107, "médicinaux")
+        _column(c, x, 110, [], 14, rows)
+    c.showPage()
+    c.save()
+    panels = _read(tmp_path / "ca.pdf")
+    assert [p.panel for p in panels] == [0, 1]
+    read = [[r.amount_text for r in p.rows] for p in panels]
+    assert read == [["125 mcg (5,000 IU)"], ["25 mcg (1,000 IU)", "200 mg"]]
+    assert not any(p.review for p in panels), [p.review for p in panels]
+
+
+def test_a_heading_beside_smaller_text_across_a_narrow_gutter_is_a_heading(tmp_path):
+    """An EU heading set large beside marketing copy in body type, on the copy's baseline a few
+    points past its last word ("... immune  Composition"): no word of the copy's sentence."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    c = canvas.Canvas(str(tmp_path / "eu.pdf"), pagesize=(595, 842))
+    c.setFont("Helvetica", 10)
+    for i, text in enumerate(["Supports healthy bones and immune", "function*", "Gluten free - Non-GMO"]):
+        c.drawString(57, 842 - 90 - 12 * i, text)
+    x = 57 + stringWidth("Supports healthy bones and immune", "Helvetica", 10) + 8
+    c.setFont("Helvetica-Bold", 22)
+    c.drawString(x, 842 - 99, "Nutrition Information")  # its top level with the copy's
+    c.setFont("Helvetica", 8)
+    c.drawString(x + 110, 842 - 118, "Per daily dose (2 capsules)   %NRV*")
+    c.drawString(x, 842 - 132, "Vitamin D3")
+    c.drawString(x + 110, 842 - 132, "50 µg (2000 IU)   1000%")
+    c.drawString(x, 842 - 150, "*NRV = Nutrient Reference Values")
+    c.showPage()
+    c.save()
+    panels = _read(tmp_path / "eu.pdf")
+    assert len(panels) == 1 and [r.amount_text for r in panels[0].rows] == ["50 µg (2000 IU)"], panels
+
+
+def test_panels_side_by_side_with_staggered_headings_each_read_in_their_own_column(tmp_path):
+    """Headings side by side pushed apart: one wrapped over four lines in a narrow column (its top
+    lower than its neighbour's by more than a line), one under taller directions. A heading in the
+    next column must neither end a panel's region nor leave it the whole page wide."""
+    c = canvas.Canvas(str(tmp_path / "stagger.pdf"), pagesize=(595, 842))
+    _column(c, 58, 324, ["MEDICINAL", "INGREDIENTS /", "INGRÉDIENTS", "MÉDICINAUX"], 18,
+            [("CALCIUM / CALCIUM", "200 MG", ""), ("VITAMIN D (AS CHOLECALCIFEROL)", "10 µg", "")],
+            first_line="EACH SOFTGEL CONTAINS / CHAQUE CAPSULE MOLLE CONTIENT :")
+    _column(c, 314, 252, ["MEDICINAL", "INGREDIENTS /", "INGRÉDIENTS", "MÉDICINAUX"], 18,
+            [("VITAMIN D3 (AS CHOLECALCIFEROL)", "25 MCG", ""), ("VITAMIN K1 (AS PHYLLOQUINONE)", "45 MCG", "")])
+    c.showPage()
+    c.save()
+    panels = _read(tmp_path / "stagger.pdf")
+    assert [[r.amount_text for r in p.rows] for p in panels] == [["200 MG", "10 µg"], ["25 MCG", "45 MCG"]]
+
+
+def test_a_heading_in_the_next_column_lower_down_does_not_cut_a_panel_short(tmp_path):
+    """The right-hand panel's heading set 60-odd points lower than the left one's (taller
+    directions above it), level with the left panel's rows: the left region ended there, above
+    the rows, and the left product was read without them."""
+    c = canvas.Canvas(str(tmp_path / "lower.pdf"), pagesize=(595, 842))
+    rows = [("ZINC", "10 MG", "100%"), ("SELENIUM", "55 µg", "100%"), ("CALCIUM (AS CARBONATE)", "600 MG", "75%"),
+            ("VITAMIN D3", "75 MCG", "1500%")]
+    _column(c, 58, 158, ["NUTRITION INFORMATION"], 14, rows, first_line="PER DAILY DOSE (3 CAPSULES)  % NRV*")
+    _column(c, 330, 221, ["NUTRITION INFORMATION"], 14, [("MAGNESIUM", "300 MG", "80%")],
+            first_line="PER DAILY DOSE (2 CAPSULES)  % NRV*")
+    c.showPage()
+    c.save()
+    panels = _read(tmp_path / "lower.pdf")
+    assert [[r.amount_text.split()[0] for r in p.rows] for p in panels] == [["10", "55", "600", "75"], ["300"]]
+    assert not any(p.review for p in panels), [p.review for p in panels]
+
+
+def test_a_heading_the_reader_did_not_take_sends_the_page_to_review(tmp_path, monkeypatch):
+    """A heading set as one (bold, larger) right after bold copy of its own size: the reader takes
+    it for words of that copy and reads no panel. The page must say so, not pass for empty."""
+    import extract.document as doc
+
+    monkeypatch.setattr(doc, "ocr_available", lambda: "no OCR engine in this test")
+    c = canvas.Canvas(str(tmp_path / "taken.pdf"), pagesize=(595, 842))
+    c.setFont("Helvetica-Bold", 16)
+    c.drawString(57, 842 - 98, "Strong bones")
+    c.drawString(175, 842 - 98, "Nutrition Information")
+    c.setFont("Helvetica", 8)
+    c.drawString(175, 842 - 118, "Per daily dose (2 capsules)   %NRV*")
+    c.drawString(175, 842 - 132, "Vitamin D3")
+    c.drawString(295, 842 - 132, "50 µg (2000 IU)   1000%")
+    c.showPage()
+    c.save()
+    panels = _read(tmp_path / "taken.pdf")
+    assert any("page 1 shows 1 Nutrition Information heading but no panel could be read under it" in r
+               for p in panels for r in p.review), [p.review for p in panels]
+
+
+def test_a_key_row_outside_every_panel_read_sends_the_page_to_review(tmp_path, monkeypatch):
+    """The table judged over at a wide gap, the rows under the gap lost: a key nutrient's row left
+    outside every panel read must send the panel to review, with the row named."""
+    import extract.document as doc
+
+    monkeypatch.setattr(doc, "ocr_available", lambda: "no OCR engine in this test")
+    c = canvas.Canvas(str(tmp_path / "gap.pdf"), pagesize=(300, 420))
+    c.setFont("Helvetica-Bold", 16)
+    c.drawString(18, 380, "Supplement Facts")
+    c.setFont("Helvetica", 8)
+    c.drawString(18, 364, "Serving Size 1 Capsule")
+    c.drawString(18, 350, "Amount Per Serving")
+    c.drawRightString(282, 350, "% Daily Value")
+    c.drawString(18, 338, "Vitamin C (as ascorbic acid)")
+    c.drawString(180, 338, "90 mg")
+    c.drawRightString(282, 338, "100%")
+    c.drawString(18, 280, "Vitamin D3 (as cholecalciferol)")
+    c.drawString(180, 280, "125 mcg (5,000 IU)")
+    c.drawRightString(282, 280, "625%")
+    c.showPage()
+    c.save()
+    panels = _read(tmp_path / "gap.pdf")
+    assert [r.amount_text for r in panels[0].rows] == ["90 mg"]  # the class: rows after a wide gap lost
+    assert any("a row outside every panel read (Vitamin D3 (as cholecalciferol) 125 mcg" in r
+               for r in panels[0].review), panels[0].review
+
+
+def test_a_failing_reading_that_merged_two_panels_never_wins_for_reading_more_amounts(monkeypatch):
+    """Two panels side by side, both failing their checks in the text layer; OCR merged them into
+    one panel with more amounts read. Keeping OCR's reading dropped the second product."""
+    import extract.document as doc
+    from extract.records import PanelRecord
+
+    text = [PanelRecord(page=1, panel=0, rows=_rows(("Vitamin D3", "125 mcg", 125.0, "mcg"),
+                                                    ("Magnesium", "", None, None))),
+            PanelRecord(page=1, panel=1, rows=_rows(("Magnesium 36086%", "", None, None)))]
+    merged = [PanelRecord(page=1, panel=0, rows=_rows(("Vitamin D3", "125 mcg", 125.0, "mcg"),
+                                                      ("Vitamin K1", "90 mcg", 90.0, "mcg"),
+                                                      ("Magnesium", "", None, None)))]
+    monkeypatch.setattr(doc, "ocr_available", lambda: None)
+    monkeypatch.setattr(doc, "_other_reading", lambda data, index, method: merged if method == "OCR" else text)
+    kept = doc.settle(b"", 0, "pdfium", text, [20])
+    assert [p.panel for p in kept] == [0, 1]
+    assert all(p.review for p in kept), [p.review for p in kept]
+
+
+def test_canadian_headings_side_by_side_ending_in_a_slash_are_two_headings_not_one_translated(tmp_path):
+    """"Medicinal Ingredients /" then its translation on the line under it, two panels side by side
+    a few points apart: the right panel's "Medicinal Ingredients /" was taken for the translation
+    of the left one's, and the left panel's "... contient :" ran its colon into the right column,
+    where ": Each tablet contains" no longer read as the panel's serving line."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    each = "Each dose (3 Gummies) contains / Chaque dose contient :"
+    right = 58 + stringWidth(each, "Helvetica", 8.5) + 3
+    c = canvas.Canvas(str(tmp_path / "slash.pdf"), pagesize=(595, 842))
+    for x, first, rows in ((58, each, [("Vitamin D¹", "187.5 mcg (7,500 IU)")]),
+                           (right, "Each tablet contains / Chaque comprimé contient :",
+                            [("Vitamin D3 / Vitamine D3", "250 mcg (10,000 IU)"),
+                             ("Vitamin K1 / Vitamine K1", "120 µg")])):
+        c.setFont("Helvetica-Bold", 20)
+        c.drawString(x, 842 - 88, "Medicinal Ingredients /")
+        c.drawString(x, 842 - 110, "Ingrédients médicinaux")
+        c.setFont("Helvetica", 8.5)
+        c.drawString(x, 842 - 130, first)
+        for k, (name, amount) in enumerate(rows):
+            c.drawString(x, 842 - 146 - 11 * k, name)
+            c.drawString(x + 105, 842 - 146 - 11 * k, amount)
+    c.showPage()
+    c.save()
+    panels = _read(tmp_path / "slash.pdf")
+    assert [(p.serving_size, [r.amount_text for r in p.rows]) for p in panels] == [
+        ("3 Gummies", ["187.5 mcg (7,500 IU)"]), ("1 Tablet", ["250 mcg (10,000 IU)", "120 µg"])]
+    assert not any(p.review for p in panels), [p.review for p in panels]
+
+
+def test_staggered_bilingual_headings_keep_their_own_translations_and_reading_order(tmp_path):
+    """The right panel's "MEDICINAL INGREDIENTS /" a line higher than the left one's, so its
+    translation stands level with the left heading across a wide gutter: it was joined to the
+    left heading as its translation, the left heading's own translation then counted as a third
+    panel, and the panels read right to left."""
+    c = canvas.Canvas(str(tmp_path / "stagger2.pdf"), pagesize=(940, 760))
+    for x, top, rows in ((26, 94, [("VITAMIN D3 / VITAMINE D3", "50,000 IU (1,250 MCG)"),
+                                   ("VITAMIN K / VITAMINE K1", "50 µg")]),
+                         (480, 69, [("VITAMIN D3 / VITAMINE D3", "1,250 MCG (50,000 IU)"),
+                                    ("MAGNESIUM / MAGNÉSIUM", "150 MG")])):
+        c.setFont("Helvetica-Bold", 22)
+        c.drawString(x, 760 - top - 18, "MEDICINAL INGREDIENTS /")
+        c.drawString(x, 760 - top - 43, "INGRÉDIENTS MÉDICINAUX")
+        c.setFont("Helvetica", 10)
+        c.drawString(x, 760 - top - 62, "EACH SOFTGEL CONTAINS / CHAQUE CAPSULE MOLLE CONTIENT :")
+        for k, (name, amount) in enumerate(rows):
+            c.drawString(x, 760 - top - 80 - 13 * k, name)
+            c.drawString(x + 220, 760 - top - 80 - 13 * k, amount)
+    c.showPage()
+    c.save()
+    panels = _read(tmp_path / "stagger2.pdf")
+    assert [[r.amount_text for r in p.rows] for p in panels] == [
+        ["50,000 IU (1,250 MCG)", "50 µg"], ["1,250 MCG (50,000 IU)", "150 MG"]]
+    assert not any(p.review for p in panels), [p.review for p in panels]

@@ -79,3 +79,13 @@ def test_the_summary_report_links_each_flagged_rule_to_its_sources(tmp_path):
     assert PAGE in html
     assert '<a href="https://ods.od.nih.gov/factsheets/VitaminK-HealthProfessional/"' in html
     assert '<a href="https://ods.od.nih.gov/factsheets/Magnesium-HealthProfessional/"' in html
+
+
+def test_the_page_ships_inside_the_rules_package_so_a_wheel_install_keeps_the_links():
+    import importlib.resources
+    import tomllib
+
+    shipped = importlib.resources.files("rules") / "references.md"
+    assert shipped.read_text(encoding="utf-8") == (ROOT / PAGE).read_text(encoding="utf-8")
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "references.md" in data["tool"]["setuptools"]["package-data"]["rules"]

@@ -14,8 +14,11 @@ A small grammar, not a phrase list. The directions are cut into tokens:
 Then: each dose takes the frequency or time of day printed with it; doses joined by "and" add up
 (split doses), doses offered as alternatives ("3 at mealtime or 1 three times a day") take the
 larger; a later sentence adds to the earlier ones when it says so ("another 2 tablets") or doses at
-other times of day, otherwise it restates them. A label's own daily ceiling is the daily figure
-(like a range's upper end). Only the adults' directions count when children get their own.
+other times of day, otherwise it restates them. A count per day followed by how it is split ("2
+daily, one in the morning and one in the evening") is that count once; "N days a week" scales the
+day's intakes; a dose restated in another measure in brackets ("10 drops (0.5 ml)") is one dose. A
+label's own daily ceiling is the daily figure (like a range's upper end). Only the adults'
+directions count when children get their own.
 
 Where the SPEC is silent (what a compliance analyst expects of a maximum daily dose):
 - "with each meal" is three intakes a day (three main meals);
@@ -142,14 +145,15 @@ _EVERY_N_HOURS = (rf"every\s+(?P<nh>{_RANGE})\s*(?:-|to)?\s*(?:hours?|hrs?|h)\b|
                   rf"toutes\s+les\s+(?P<nh2>{_RANGE})\s+heures|"
                   rf"alle\s+(?P<nh3>{_RANGE})\s+stunden|ogni\s+(?P<nh4>{_RANGE})\s+ore|cada\s+(?P<nh5>{_RANGE})\s+horas|"
                   rf"(?:om\s+de|elke)\s+(?P<nh6>{_RANGE})\s+uur")
-_MEAL = (r"(?:with|at|during)\s+(?:each|every)\s+(?:of\s+(?:your\s+)?(?:three|3)\s+(?:main\s+|daily\s+)?)?meals?|"
+_MEAL = (r"(?:with|at|during)\s+(?:each|every)\s+(?:of\s+(?:your\s+)?(?:(?:three|3)\s+)?(?:main\s+|daily\s+)?)?meals?|"
          r"with\s+(?:three|3)\s+meals|à\s+chaque\s+repas|zu\s+jeder\s+(?:haupt)?mahlzeit|ad?\s+ogni\s+pasto|"
          r"con\s+cada\s+comida|bij\s+(?:elke|iedere)\s+maaltijd")
 _WHEN = (
-    r"(?:in\s+the\s+|each\s+|every\s+)?(?:morning|evening|afternoon)|at\s+(?:bed\s*time|night|noon|lunch(?:time)?|"
+    r"(?:in\s+the\s+|each\s+|every\s+)?(?:morning|evening|afternoon|noon|midday|night)|"
+    r"at\s+(?:bed\s*time|night|noon|lunch(?:time)?|"
     r"dinner(?:time)?|breakfast)|(?:before|after|with|at)\s+(?:your\s+)?(?:breakfast|lunch|dinner|supper|bed(?:time)?|"
     r"(?:desired\s+)?bedtime|mealtime|the\s+evening\s+meal|the\s+morning\s+meal)|upon\s+(?:waking|rising)|nightly|"
-    r"le\s+matin|le\s+soir|le\s+midi|au\s+coucher|au\s+(?:petit[- ])?d[ée]jeuner|au\s+d[îi]ner|"
+    r"le\s+matin|le\s+soir|le\s+midi|matin|soir|au\s+coucher|au\s+(?:petit[- ])?d[ée]jeuner|au\s+d[îi]ner|"
     r"morgens|abends|mittags|am\s+(?:morgen|abend|mittag)|zum\s+(?:frühstück|mittagessen|abendessen)|"
     r"vor\s+dem\s+schlafengehen|"
     r"al\s+mattino|la\s+mattina|alla\s+sera|la\s+sera|a\s+colazione|a\s+pranzo|a\s+cena|prima\s+di\s+coricarsi|"
@@ -164,6 +168,8 @@ _DAILY = (
     r"(?:una\s+vez\s+)?(?:al\s+d[íi]a|por\s+d[íi]a|diariamente|cada\s+d[íi]a)|"
     r"(?:(?:eenmaal|één\s+keer|een\s+keer)\s+)?(?:per\s+dag|dagelijks|elke\s+dag|iedere\s+dag|daags)")
 _WEEKDAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
+# "Monday, Wednesday and Friday": as many intakes a week as days named
+_WEEKDAYS = rf"(?:(?:every|each|on)\s+)?{_WEEKDAY}s?(?:\s*(?:,\s*and|,|and|&)\s*{_WEEKDAY}s?)+"
 _WEEKLY = (r"(?:once\s+)?(?:weekly|a\s+week|per\s+week|each\s+week|every\s+week)|"
            rf"(?:every|each)\s+{_WEEKDAY}|on\s+{_WEEKDAY}s|"  # "1 capsule every Monday"
            r"(?:une\s+fois\s+)?(?:par\s+semaine|chaque\s+semaine)|(?:einmal\s+)?(?:wöchentlich|pro\s+woche|jede\s+woche)|"
@@ -180,7 +186,9 @@ _FREQ_RE = re.compile(
     rf"|(?P<times>(?:up\s+to\s+)?(?P<tn>{_RANGE})\s*{_TIMES_WORD}(?:\s*(?:{_PER}\s*)?(?P<tp>{_DAY}|{_WEEK}|{_MONTH}))?)(?![\w])"
     rf"|(?P<once>(?:up\s+to\s+)?(?P<on>(?:{_ONCE_RE})(?:\s*(?:or|to|-|oder|ou|o|of)\s*(?:{_ONCE_RE}))?)"
     rf"(?:\s*(?:{_PER}\s*)?(?P<op>{_DAY}|{_WEEK}|{_MONTH}))?)(?![\w])"
-    rf"|(?P<dpw>(?P<dn>{_RANGE})\s+days?\s+(?:a|per|each)\s+week)(?![\w])"
+    rf"|(?P<dpw>(?P<dn>{_RANGE})\s+days?\s+(?:a|per|each|every|of\s+the)\s+week)(?![\w])"
+    rf"|(?P<wdays>{_WEEKDAYS})(?![\w])"
+    rf"|(?P<onoff>(?P<don>{_QTY})\s+days?\s+on\s*,?\s*(?:and\s+|then\s+)?(?P<doff>{_QTY})\s+days?\s+off)(?![\w])"
     rf"|(?P<meal>{_MEAL})(?![\w])"
     rf"|(?P<weekly>{_WEEKLY})(?![\w])"
     rf"|(?P<monthly>{_MONTHLY})(?![\w])"
@@ -194,11 +202,13 @@ _FREQ_FIRST = frozenset([
     "up", "once", "twice", "thrice", "morning", "evening", "afternoon", "everyday", "einmal", "zweimal", "dreimal",
     "viermal", "eenmaal", "tweemaal", "driemaal", "every", "each", "on", "alternate", "un", "une", "jeden", "a",
     "ad", "om", "en", "días", "dias", "tous", "alle", "ogni", "cada", "elke", "with", "at", "during", "à", "zu",
-    "con", "bij", "in", "before", "after", "upon", "nightly", "le", "au", "morgens", "abends", "mittags", "am",
-    "zum", "vor", "al", "la", "alla", "prima", "por", "voor", "'s", "’s", "daily", "per", "chaque",
+    "con", "bij", "in", "before", "after", "upon", "nightly", "le", "au", "matin", "soir", "morgens", "abends",
+    "mittags", "am", "zum", "vor", "al", "la", "alla", "prima", "por", "voor", "'s", "’s", "daily", "per", "chaque",
     "quotidiennement", "täglich", "pro", "je", "una", "giornalmente", "quotidianamente", "diariamente", "één",
     "een", "iedere", "daags", "dagelijks", "weekly", "wöchentlich", "wekelijks", "monthly", "q", "b", "t", "/",
-    "jede", "toutes", "par", "aux",
+    "jede", "toutes", "par", "aux", "qd", "bid", "tid", "qid", "noon", "midday", "night", "monday", "tuesday",
+    "wednesday", "thursday", "friday", "saturday", "sunday", "mondays", "tuesdays", "wednesdays", "thursdays",
+    "fridays", "saturdays", "sundays",
 ]) | frozenset(WORD_NUMBERS)
 _WORD_AT = re.compile(r"(?<![\w])([\w'’]+|[^\s\w])")
 
@@ -247,10 +257,21 @@ _VEHICLE = re.compile(r"^\s*(?:of\s+)?(?:water|juice|milk|liquid|beverage|fluid|
                       r"^\s*(?:of\s+)?(?:cold|warm|hot|room)", re.IGNORECASE)
 # ("o" and "of", Italian/Spanish and Dutch for "or", are left out: English "of" is everywhere)
 _ALTERNATIVE = re.compile(r"(?:^|\W)(?:or|ou|oder|alternatively|otherwise)(?:\W|$)", re.IGNORECASE)
-_ADDS = re.compile(r"\b(?:another|additional|an\s+extra|also\s+take|plus|then\s+take|encore|weitere|otra|otro|altre?|"
-                   r"nog)\b", re.IGNORECASE)
+# ("et plus" is French for "and older": "Adultes (19 ans et plus)")
+_ADDS = re.compile(r"\b(?:another|additional|an\s+extra|also\s+take|(?<!\bet\s)plus|then\s+take|encore|weitere|otra|"
+                   r"otro|altre?|nog)\b", re.IGNORECASE)
+# "daily for 8 weeks, then 1 every other day": phases one after another, the larger day stands
+_PHASE = re.compile(rf"\bfor\s+(?:the\s+first\s+)?(?:at\s+least\s+)?{_QTY}\s+(?:days?|weeks?|months?)\b",
+                    re.IGNORECASE)
+_THEN = re.compile(r"\b(?:then|thereafter|after\s+that|afterwards?|followed\s+by)\b", re.IGNORECASE)
+# "1 capsule 3 times a day, for a total of 3 capsules per day": the day's count said again
+_TOTAL = re.compile(r"\b(?:(?:for\s+)?a\s+total\s+of|total(?:l?ing)?|in\s+total|i\.e\.|that\s+is)\s*[:,]?\s*$",
+                    re.IGNORECASE)
 # (not after a German ordinal: "jeden 2. Tag" is one sentence)
-_SENTENCES = re.compile(r"(?<=[.!?;~|])\s+(?!(?:tag|woche|monat)\b)|\s+~\s*|\s*\|\s*", re.IGNORECASE)
+# (nor at "capsules / day"; a slash set between spaces otherwise parts two languages: "Take 1 capsule
+# daily / Prendre 1 capsule par jour")
+_SENTENCES = re.compile(rf"(?<=[.!?;~|])\s+(?!(?:tag|woche|monat)\b)|\s+~\s*|\s*\|\s*|"
+                        rf"\s+/\s+(?!(?:{_DAY}|{_WEEK}|{_MONTH})(?![\w]))", re.IGNORECASE)
 
 # ---------------------------------------------------------------- ages
 
@@ -299,10 +320,13 @@ class _Part:
     start: int
     freq: list[float] = field(default_factory=list)
     when: set[str] = field(default_factory=set)
+    week_days: float = 1.0  # "5 days a week": the share of days it is taken on
+    daily: bool = False  # a count per day ("2 tablets daily"), which a split can restate
 
     def per_day(self) -> float:
-        # "1 capsule in the morning and evening": each time of day is one intake
-        return self.count * (max(self.freq) if self.freq else max(1, len(self.when)))
+        # "1 capsule in the morning and evening": each time of day is one intake; "twice daily,
+        # 5 days a week": the days a week scale the day's intakes
+        return self.count * (max(self.freq) if self.freq else max(1, len(self.when))) * self.week_days
 
 
 # What one sentence of directions gives: its doses as (units a day, unit), their times of day, the sentence.
@@ -361,7 +385,12 @@ def _freq_value(m: re.Match) -> tuple[float, str]:
         n = max(_ONCE[w.lower()] for w in re.findall(_ONCE_RE, m.group("on"), re.IGNORECASE))
         return n * per(m.group("op")), "month" if _is_month(m.group("op")) else "freq"
     if m.group("dpw"):
-        return upper_end(m.group("dn")) / 7, "freq"
+        return upper_end(m.group("dn")) / 7, "week_days"
+    if m.group("onoff"):
+        on, off = number(m.group("don")), number(m.group("doff"))  # "5 days on, 2 days off": a cycle
+        return (on / (on + off) if on + off else 1.0), "week_days"
+    if m.group("wdays"):
+        return len(re.findall(_WEEKDAY, m.group("wdays"), re.IGNORECASE)) / 7, "freq"
     if m.group("other"):
         return 0.5, "freq"
     if m.group("ndays"):
@@ -400,7 +429,7 @@ def _when_key(text: str) -> str:
     t = text.lower()
     for key, words in (("morning", r"morning|breakfast|waking|rising|matin|morgen|mattin|colazione|mañana|desayuno|"
                                    r"ochtend|ontbijt|d[ée]jeuner|frühstück"),
-                       ("noon", r"noon|lunch|afternoon|midi|mittag|pranzo|tarde|middag"),
+                       ("noon", r"noon|midday|lunch|afternoon|midi|mittag|pranzo|tarde|middag"),
                        ("evening", r"evening|dinner|supper|soir|abend|sera|cena|avond|d[îi]ner|comida"),
                        ("night", r"bed|night|coucher|schlafen|coricarsi|noche|acostarse|slapen")):
         if re.search(words, t):
@@ -442,7 +471,7 @@ def read_directions(text: str) -> Reading:
     if not out.parts and out.ceiling is None:
         # "Take twice daily": no count anywhere, one serving each time
         values = [_freq_value(m) for m in _scan(_FREQ_RE, _FREQ_FIRST, adult)]
-        freqs = [v for v, kind in values if kind in ("freq", "daily", "month")]
+        freqs = [v for v, kind in values if kind in ("freq", "daily", "month", "week_days")]
         if freqs:
             out.parts = [(max(freqs), "serving")]
     return out
@@ -475,8 +504,14 @@ def _sentence_parts(s: str, out: Reading) -> _SentenceDoses | None:
         take(m.start(), m.end())
         if kind == "month":
             out.problems.append(f"the directions give a monthly dose (\"{m.group(0).strip()}\"), taken as 30 days")
+    for m in _DIVIDED.finditer(s):
+        take(m.start(), m.end())  # "4 capsules a day in 2 divided doses": how the day's count is split
+    last_dose = -1
     for m in _DOSE_RE.finditer(s):
         if not free(m.start("q"), m.end()):
+            continue
+        if last_dose >= 0 and re.fullmatch(r"\s*[(\[]\s*", s[last_dose:m.start()]):
+            take(m.start(), m.end())  # "10 drops (0.5 ml)": the same dose in another measure
             continue
         if m.group("unit").lower() == "ml" and (
                 _VEHICLE.match(s[m.end():])
@@ -484,6 +519,7 @@ def _sentence_parts(s: str, out: Reading) -> _SentenceDoses | None:
             continue  # "with 250 ml of water": what to take it in, not a dose
         tokens.append((m.start(), m.end(), "dose", (upper_end(m.group("q")), m.group("unit").lower())))
         take(m.start(), m.end())
+        last_dose = m.end()
     for m in _BARE_RE.finditer(s):
         if not free(m.start(), m.end()):
             continue
@@ -497,28 +533,69 @@ def _sentence_parts(s: str, out: Reading) -> _SentenceDoses | None:
     tokens.sort()
     parts: list[_Part] = []
     pending: list[tuple[str, tuple]] = []  # frequencies printed before their dose ("Täglich 1 Kapsel")
-    for start, _end, kind, val in tokens:
+    last_end = 0
+    for k, (start, end, kind, val) in enumerate(tokens):
         if kind == "dose":
             p = _Part(count=val[0], unit=val[1], start=start)
-            for k, v in pending:
-                _attach(p, k, v)
+            for kd, v in pending:
+                _attach(p, kd, v)
             pending.clear()
             parts.append(p)
-        elif parts:
+        elif parts and not (kind == "when" and _AND.search(s[last_end:start]) and k + 1 < len(tokens)
+                            and tokens[k + 1][2] == "dose" and re.fullmatch(r"[\s,]*", s[end:tokens[k + 1][0]])):
             _attach(parts[-1], kind, val)
         else:
+            # "morgens 1 Kapsel und abends 1 Kapsel": a time of day after "and", set just before
+            # a dose, is that dose's
             pending.append((kind, val))
+        last_end = end
     if not parts:
         return None
+    parts = _without_splits(parts, s)
     # alternatives: doses joined by "or" are offered one instead of the other
     groups: list[list[_Part]] = [[parts[0]]]
     for prev, p in pairwise(parts):
-        if _ALTERNATIVE.search(_strip_tokens(s[prev.start:p.start])):
+        gap = s[prev.start:p.start]
+        if _ALTERNATIVE.search(_strip_tokens(gap)) or (_PHASE.search(gap) and _THEN.search(gap)):
             groups.append([p])
         else:
             groups[-1].append(p)
     best = max(groups, key=lambda g: sum(p.per_day() for p in g))
     return [(p.per_day(), p.unit) for p in best], set().union(*(p.when for p in best)), s
+
+
+_DIVIDED = re.compile(rf"\b(?:in|into)\s+{_RANGE}\s+(?:(?:divided|separate|equal|split)\s+)?"
+                      r"(?:doses|servings|portions)\b", re.IGNORECASE)
+# words that join one more dose to a day's doses, not a restatement of them
+_AND = re.compile(r"(?:^|\W)(?:and|plus|then|also|et|und|e|y|en|&)(?:\W|$)", re.IGNORECASE)
+
+
+def _without_splits(parts: list[_Part], s: str) -> list[_Part]:
+    """ "2 tablets daily, one in the morning and one in the evening", "2 Kapseln täglich, je 1 morgens
+    und abends": doses at times of day that follow a count per day and add up to it say how that
+    count is split over the day; they are not more of it."""
+    out: list[_Part] = []
+    i = 0
+    while i < len(parts):
+        p = parts[i]
+        if p.daily and out and _TOTAL.search(s[out[-1].start:p.start]) and abs(
+                sum(q.per_day() for q in out) - p.per_day()) < 1e-9:
+            i += 1  # the day's total of the doses before it
+            continue
+        out.append(p)
+        i += 1
+        if not p.daily or p.when or i >= len(parts) or _AND.search(_strip_tokens(s[p.start:parts[i].start])):
+            continue
+        total = 0.0
+        for j in range(i, len(parts)):
+            q = parts[j]
+            if q.daily or not (q.when or q.freq) or (q.unit is not None and _unit_class(q.unit) != _unit_class(p.unit)):
+                break
+            total += q.per_day()
+            if abs(total - p.per_day()) < 1e-9:
+                i = j + 1
+                break
+    return out
 
 
 def _strip_tokens(gap: str) -> str:
@@ -532,8 +609,11 @@ def _attach(p: _Part, kind: str, val: tuple) -> None:
     value, words = val
     if kind == "when":
         p.when.add(_when_key(words))
+    elif kind == "week_days":
+        p.week_days = value
     elif kind in ("freq", "daily", "month"):
         p.freq.append(value)
+        p.daily = p.daily or kind == "daily"
 
 
 def _combine(sentences: list[_SentenceDoses]) -> list[tuple[float, str | None]]:
@@ -541,15 +621,19 @@ def _combine(sentences: list[_SentenceDoses]) -> list[tuple[float, str | None]]:
     restates the directions (in another language, or in other words) and the larger stands."""
     chosen: list[tuple[float, str | None]] = []
     times: set[str] = set()
+    prev_text = ""
     for parts, when, text in sentences:
         if not chosen:
-            chosen, times = list(parts), set(when)
+            chosen, times, prev_text = list(parts), set(when), text
             continue
-        if _ADDS.search(text) or (when and times and not (when & times)):
+        # "Take 1 daily for 8 weeks. Then take 1 every other day.": the next phase, not more of it
+        phase = bool(_PHASE.search(prev_text) and _THEN.match(text.lstrip(" ,;:-")))
+        if not phase and (_ADDS.search(text) or (when and times and not (when & times))):
             chosen += parts
             times |= when
         elif sum(u for u, _ in parts) > sum(u for u, _ in chosen):
             chosen, times = list(parts), set(when)
+        prev_text = text
     return chosen
 
 
@@ -589,7 +673,13 @@ _UNIT_CLASSES = (
     ("tablet", r"tab|caplet|comprim|compress|tavolett|dragee|pressling"),
     ("lozenge", r"lozenge|pastil"),
     ("gummy", r"gumm|gomit|chew"),
+    ("dropper", r"dropper"),
     ("drop", r"drop|goutt|tropfen|gocc|gota|druppel"),
+    # measures a serving can be printed in as well as a dose
+    ("scoop", r"scoop|messlöffel|misurin|maatschep"),
+    ("teaspoon", r"teaspoon|tsp"),
+    ("tablespoon", r"tablespoon|tbsp"),
+    ("ml", r"ml(?![\w])"),
 )
 
 
@@ -604,7 +694,7 @@ def _to_servings(r: Reading, serving_size: str | None) -> float:
     q = serving_quantity(serving_size)
     measured = bool(serving_size and _MEASURE_UNITS.match(serving_size))
     serving_unit = _unit_class(re.sub(r"^[\s\d.,/½¼¾]+", "", _plain(serving_size))) if serving_size else None
-    kinds = {_unit_class(u) for _, u in r.parts if u}
+    kinds = {_unit_class(u) for _, u in r.parts if u} - {None}
     if serving_unit in kinds and len(kinds) > 1:
         # "one tablet and one softgel capsule daily" against "Serving Size 1 Tablet": a pack of two
         # products, its servings counted in the serving's own unit
@@ -613,8 +703,12 @@ def _to_servings(r: Reading, serving_size: str | None) -> float:
 
     def servings(units: float, unit: str | None) -> float:
         # A count of servings, or of pieces when the serving is a weight or volume ("3 Gram(s)" of
-        # drops), is already servings; pieces are divided by the pieces in one serving.
-        return units if (_is_serving_unit(unit) or measured) else units / q
+        # drops), is already servings; pieces are divided by the pieces in one serving, and so are
+        # drops, scoops or ml counted in the serving's own unit ("Serving Size 10 Drops", "take 10
+        # drops daily").
+        if _is_serving_unit(unit) or (measured and (serving_unit is None or _unit_class(unit) != serving_unit)):
+            return units
+        return units / q
 
     if r.ceiling is not None:
         return servings(*r.ceiling)  # the label's own daily maximum
