@@ -298,6 +298,10 @@ _TAIL = re.compile(r"^(?P<core>.*?)(?P<tail>[)†‡*,]*)$")
 # "—:1,000%", "MCG._-—«500%": a %DV with the dashes, dots and column rule OCR saw before it, or
 # glued to the unit before it
 _JUNK_PERCENT = re.compile(r"^(?P<pre>[A-Za-zµμ]*\)?)[—–\-:;._«»~=|]+(?P<pct>\d[\d,.]*%[*†‡]*)$")
+# "135 )g180%": a µg read as a bracket or a dot before the g, glued to the %NRV after it
+_GLUED_UG_PERCENT = re.compile(r"^(?:[)\]|1lI.]|[1l]\.)g(?P<pct>\d[\d,.]*%[*†‡]*)$")
+# "500%PREGNANT": a %DV glued to text set just beside the panel
+_PERCENT_WORD = re.compile(r"^(?P<pct>\d[\d,.]*%[*†‡]*)(?P<word>[A-Za-z]{3,}.*)$")
 # "133%”": a footnote mark read as a quote
 _QUOTED_PERCENT = re.compile(r"^(?P<pct>\d[\d,.]*%[*†‡]*)[\u201c\u201d\u2018\u2019\"'`]+$")
 
@@ -369,6 +373,10 @@ def fix_tokens(texts: list[str]) -> list[str]:
         if m1 and any(ch.isdigit() for ch in m1.group("num")):
             t = m1.group("num") + " IU" + m1.group("tail")
         t = _QUOTED_PERCENT.sub(r"\g<pct>", t)
+        m6 = _GLUED_UG_PERCENT.match(t)
+        if m6 and out and _NUM_TOKEN.match(out[-1]):
+            t = "µg " + m6.group("pct")
+        t = _PERCENT_WORD.sub(r"\g<pct> \g<word>", t)
         m5 = _JUNK_PERCENT.match(t)
         if m5:
             t = (m5.group("pre") + " " if m5.group("pre") else "") + m5.group("pct")

@@ -318,6 +318,8 @@ def test_ocr_misread_daggers_and_units_beside_an_amount_are_repaired():
     assert marks(["50", "mcg", "7", "mcg"]) == ["50", "mcg", "7", "mcg"]  # a 7 with its unit is a figure
     assert fix_tokens(["2000", "L.U.", "50", "Ug", "50", "11g", "—:1,000%", "300", "MCG._-—«500%", "1-2%"]) == \
         ["2000", "I.U.", "50", "µg", "50", "µg", "1,000%", "300", "MCG 500%", "1-2%"]
+    assert fix_tokens(["135", ")g180%", "180", "1.g240%", "500%PREGNANT", "Vitamin", ")g180%"]) == \
+        ["135", "µg 180%", "180", "µg 240%", "500% PREGNANT", "Vitamin", ")g180%"]
 
 
 # Labels OCR misread before rows were rebuilt from its blocks (generator seed, index among single-panel
