@@ -16,7 +16,7 @@ from extract.amounts import apply_providing, parse_row_columns, split_note
 from extract.checks import starts_with_key_nutrient
 from extract.layout import Line, Word, group_lines, union
 from extract.records import PanelRecord, RowRecord
-from extract.table import reline
+from extract.table import column_titles, reline
 
 _BULLETS = re.compile(r"\(cid:\d+\)|[•●▪■◆]")
 HEADING_RE = re.compile(r"^supplement$", re.IGNORECASE)
@@ -251,7 +251,8 @@ def _bilingual(words: list[Word], last_end: int, i: int, last: Heading, region: 
     prev, w = words[last_end], words[i]
     slash = prev.text.endswith(("/", "|")) or w.text.startswith(("/", "|"))
     if abs(prev.top - w.top) <= 2.0:
-        if w.x0 - prev.x1 > 2 * w.size:
+        reach = max((x.x1 for x in words[last_end:i] if abs(x.top - w.top) <= 2.0 and x.x1 <= w.x0), default=prev.x1)
+        if w.x0 - reach > 2 * w.size:
             return False  # across a gutter: the heading of the panel beside it
         between = [x.text for x in words[last_end + 1:i]]
         if slash:
@@ -353,9 +354,21 @@ def read_panel(words: list[Word], box: tuple[float, float, float, float], page: 
     lines = reline(group_lines([w for w in words if _inside(w, box)]))
     rec = PanelRecord(page=page, panel=index, region=region)
     columns, pick = 1, 0  # amount columns of the panel, and the one that counts (SPEC "Dose semantics")
+    titles = column_titles(lines)  # the title over each amount column, where the amounts stand
+
+    by_titles: dict[str | None, tuple[int, int] | None] = {}  # by serving size, once learnt
+
+    def chosen() -> tuple[int, int]:
+        # The title line's reading stands where it counts as many columns as the amounts show, or
+        # more (a column whose cells are unreadable, glued to their %DV, shows no amounts); where
+        # it counts fewer, it lost a title.
+        if rec.serving_size not in by_titles:
+            by_titles[rec.serving_size] = _columns_by_titles(titles, rec.serving_size)
+        geo = by_titles[rec.serving_size]
+        return (columns, pick) if geo is None or columns >= geo[0] else geo
 
     def parse_row_text(t: str) -> RowRecord | None:
-        return parse_row_columns(t, columns, pick, decimal_comma=rec.region == "eu")
+        return parse_row_columns(t, *chosen(), decimal_comma=rec.region == "eu")
 
     def take_columns(t: str) -> bool:
         nonlocal columns, pick
@@ -507,7 +520,7 @@ def read_panel(words: list[Word], box: tuple[float, float, float, float], page: 
                 amount_x = x if amount_x is None else min(amount_x, x)
             end_y = line.bottom
             continue
-        if rows and amount_x is not None and _alt_line(rows[-1], line, amount_x, columns, pick):
+        if rows and amount_x is not None and _alt_line(rows[-1], line, amount_x, *chosen()):
             prev, plines = rows[-1]
             plines.append(line)
             end_y = line.bottom
@@ -556,6 +569,8 @@ def read_panel(words: list[Word], box: tuple[float, float, float, float], page: 
             pending.append(line)  # a name whose amount comes on a later line, or an amountless row
         end_y = line.bottom
     flush_pending()
+    if rows and (missing := _serving_column_missing(titles, rec.serving_size)) is not None:
+        rec.review.append(missing)
     if rec.region == "eu":
         for row, _ in rows:  # "%NRV": kept apart, never read as a US %DV
             row.percent_nrv, row.percent_dv = row.percent_dv, None
@@ -609,9 +624,65 @@ def _columns(text: str, serving_size: str | None) -> tuple[int, int] | None:
     return None
 
 
-def _pick_quantity(qtys: list[float], serving_size: str | None) -> int:
+_DV_TITLE = re.compile(r"%\s*(?:daily\b|dv\b|nrv\b|ri\b|vnr\b|vrn\b)?[*†‡§¶]*|\b(?:values?|dv|nrv|vnr|vrn)\b[*†‡§¶]*",
+                       re.IGNORECASE)
+
+
+def _columns_by_titles(titles: list[str] | None, serving_size: str | None) -> tuple[int, int] | None:
+    """(number of amount columns, the column that counts) from the title over each column as the
+    table's geometry found them (extract.table.column_titles), else None: the columns are counted
+    by where the amounts stand, so a title the title line garbles or loses does not shift them.
+    The same choice as ``_columns``: the daily dose's column, the serving size's quantity, the
+    adults' column."""
+    if not titles:
+        return None
+    found, qtys = _title_kinds(titles)
+    if any(m and m.group("daily") for m in found):
+        return len(titles), next(i for i, m in enumerate(found) if m and m.group("daily"))
+    if sum(q is not None for q in qtys) >= 2:
+        # only where the serving size names one of them: else the title line's reading stands
+        want = _serving_qty(serving_size)
+        return (len(titles), qtys.index(want)) if want is not None and qtys.count(want) == 1 else None
+    adults = [i for i, m in enumerate(found) if m and m.group("adult")]
+    if len(adults) == 1:
+        return len(titles), adults[0]
+    return None
+
+
+def _title_kinds(titles: list[str]) -> tuple[list[re.Match[str] | None], list[float | None]]:
+    """Each column title's match of COLUMN_RE, and its quantity of dosage units where it gives one."""
+    # the %DV column's title stands among them, its words interleaved ("1 % Daily" / "Softgel Value")
+    titles = [vocab.head_in_english(re.sub(r"\s+", " ", _DV_TITLE.sub(" ", t)).strip()) for t in titles]
+    found = [COLUMN_RE.search(t) for t in titles]
+    qtys: list[float | None] = []
+    for t, m in zip(titles, found, strict=True):
+        bare = BARE_COLUMN_RE.search(t)
+        qtys.append(_qty(m.group("q")) if m and m.group("q") else 1.0 if m and m.group("unit")
+                    else _qty(bare.group("q")) if bare and not m else None)
+    return found, qtys
+
+
+def _serving_column_missing(titles: list[str] | None, serving_size: str | None) -> str | None:
+    """A review reason where the columns are titled by quantity and none is the serving size's
+    ("Serving Size 3 Capsules" over "Per 1 | Per 2 Capsules"): whichever is read, the dose is a guess."""
+    if not titles or _serving_qty(serving_size) is None:
+        return None
+    found, qtys = _title_kinds(titles)
+    if any(m and m.group("daily") for m in found) or sum(q is not None for q in qtys) < 2 \
+            or _serving_qty(serving_size) in qtys:
+        return None
+    shown = ", ".join(f"{q:g}" for q in qtys if q is not None)
+    return (f"the serving size ({serving_size}) is the quantity of none of the amount columns (per {shown}); "
+            "which column holds the serving's amounts could not be told")
+
+
+def _serving_qty(serving_size: str | None) -> float | None:
     m = re.match(r"\s*(\d+(?:\.\d+)?|one|two|three|four)\b", serving_size or "", re.IGNORECASE)
-    want = _qty(m.group(1)) if m else None
+    return _qty(m.group(1)) if m else None
+
+
+def _pick_quantity(qtys: list[float | None], serving_size: str | None) -> int:
+    want = _serving_qty(serving_size)
     return qtys.index(want) if want in qtys else 0
 
 

@@ -22,6 +22,7 @@ from labelaudit.contracts.reference import IU_PER_MCG_VITAMIN_D as IU_PER_MCG_D
 
 if TYPE_CHECKING:  # extract.panel imports this module
     from extract.panel import Heading
+    from extract.records import RowRecord
 
 _FIGURE = re.compile(r"^<?\d[\d,]*(?:\.\d+)?$|^<?\.\d+$")
 _UNIT = re.compile(r"^(?:mcg|µg|μg|ug|mg|g|iu|i\.u\.?)[*†‡§¶]*$", re.IGNORECASE)
@@ -29,6 +30,7 @@ _GLUED = re.compile(r"^<?\d[\d,]*(?:\.\d+)?(?:mcg|µg|μg|ug|mg|g|iu)[*†‡§�
 _PERCENT = re.compile(r"^(?:<?\d[\d,]*(?:\.\d+)?)?%[*†‡§¶]*$|^[*†‡§¶]+$")
 _NOTE = re.compile(r"\b(?:providing|supplying|yielding|provides|elemental)\b", re.IGNORECASE)
 _QUALIFIER = re.compile(r"^(?:RAE|RE|DFE|NE)[*†‡§¶]*$", re.IGNORECASE)
+_ALT_OPEN = re.compile(r"^\(<?\d[\d,]*(?:\.\d+)?(?:[^\W\d_]+\)?)?[*†‡§¶]*$")
 _HEAD = re.compile(r"serving|amount\s+per|daily\s+value|%\s*dv|per\s+daily|nrv|contains", re.IGNORECASE)
 
 
@@ -168,7 +170,11 @@ def _anchors(lines: list[Line]) -> list[int]:
     above ("400 mg (providing" / "80 mg of" / "elemental magnesium)") is the note's, not a row's."""
     out = []
     for i, line in enumerate(lines):
-        if not _amount_x(line) or _HEAD.search(line.text) or line.words[0].text.startswith("("):
+        first = line.words[0].text
+        # a line that opens with second units or a note belongs to the row above; one that opens
+        # with a name's bracket ("(CHOLECALCIFEROL FROM" beside the amounts) is the row's own
+        if not _amount_x(line) or _HEAD.search(line.text) or (first.startswith("(") and (
+                _ALT_OPEN.match(first) or _NOTE.search(line.text) or not first[1:2].isalpha())):
             continue
         prev = lines[i - 1].text if i else ""
         if prev.count("(") > prev.count(")") and _NOTE.search(prev.rsplit("(", 1)[-1]):
@@ -227,7 +233,8 @@ def reline(lines: list[Line]) -> list[Line]:
     start = first
     while start - 1 >= 0 and lines[start].top - lines[start - 1].bottom < 0.6 * size \
             and lines[start - 1].x1 < left and not _HEAD.search(lines[start - 1].text) \
-            and (not _complete(lines[start - 1].text) or lines[start].words[0].x1 > left):
+            and (not _complete(lines[start - 1].text) or lines[start].words[0].x1 > left
+                 or lines[start].words[0].text.startswith(("(", "["))):
         start -= 1
     body = lines[start:end + 1]
     anchor_lines = [line for line in body if line in [lines[i] for i in anchors]]
@@ -272,10 +279,17 @@ def reline(lines: list[Line]) -> list[Line]:
             prev_name = " ".join(w.text for w in names[above[-1]]) if above else ""
             # ... or with a bracket that qualifies it ("CHOLECALCIFEROL" / amounts / "(VITAMIN D3)"),
             # which is never the start of the next row's name
-            if prev_name and above[-1] in changed and (not _complete(prev_name) or text.startswith(("(", "["))):
+            # An unfinished name goes on whatever stands between ("VITAMIN K2 (AS" / the row's
+            # staggered amounts / "MENAQUINONE-7)"), never onto the next row's nameless amounts.
+            # (Not where the name holds an amount itself: the amount columns' edge was then misread.)
+            if prev_name and ((above[-1] in changed and text.startswith(("(", "[")))
+                              or (not _complete(prev_name) and (above[-1] in changed or (
+                                  len(col_x) > 1 and not _amount_x(Line(names[above[-1]])))))):
                 names[above[-1]].extend(name_part)
+                changed.add(above[-1])
                 dest.setdefault(id(line), set()).add(above[-1])
-            elif tight_above and not names[below[0]] and name_part:
+            elif tight_above and name_part and (not names[below[0]] or names[below[0]][0].text.startswith(("(", "["))):
+                # ... or over a name that its bracket qualifies ("VITAMIN D3" / "(CHOLECALCIFEROL FROM")
                 names[below[0]][:0] = name_part
                 changed.add(below[0])
                 dest.setdefault(id(line), set()).add(below[0])
@@ -346,9 +360,9 @@ def reline(lines: list[Line]) -> list[Line]:
     if len(col_x) < 2 and all(names[k] for k in range(len(anchor_lines))):
         # One amount column whose rows all carry their names: the row reader's own joining of
         # wrapped names and notes is enough, and safer, except for a row whose amount cell
-        # wrapped ("10,000 IU (250" / "mcg)"): unreadable on its line, readable gathered.
-        fix = {k for k in changed if parse_row_text(anchor_lines[k].text) is None
-               and parse_row_text(row_line(k).text) is not None}
+        # wrapped ("10,000 IU (250" / "mcg)"): unreadable on its line, readable gathered, or
+        # read only in part there (a %DV centred lower, on a line of its own).
+        fix = {k for k in changed if _more(parse_row_text(anchor_lines[k].text), parse_row_text(row_line(k).text))}
         fix -= {k for sent in dest.values() if not sent <= fix for k in sent if k is not None}
         if not fix:
             return lines
@@ -358,6 +372,14 @@ def reline(lines: list[Line]) -> list[Line]:
     rebuilt = [row_line(k) if k in changed else a for k, a in enumerate(anchor_lines)]
     out = lines[:start] + sorted(rebuilt + loose, key=lambda line: (line.top, line.x0)) + lines[end + 1:]
     return out
+
+
+def _more(alone: RowRecord | None, gathered: RowRecord | None) -> bool:
+    """The row's gathered cells read more than its anchor line alone: an amount, or its %DV."""
+    if gathered is None:
+        return False
+    return alone is None or (alone.amount == gathered.amount and alone.percent_dv is None
+                             and gathered.percent_dv is not None)
 
 
 _GLUED_ALT = re.compile(r"^\((?P<d>\d[\d,.]*\d)%(?P<m>[*†‡§¶]*)$")
@@ -395,36 +417,53 @@ def _unglue_alt(line: Line) -> Line:
 
 def _amount_left(lines: list[Line], anchors: list[int], size: float) -> float | None:
     """The amount columns' left edge: the first amount of the rows that have a name before it (a
-    figure inside a name, far left of the others, does not move it)."""
+    figure inside a name, far left of the others, does not move it).
+
+    Cells of one row side by side need not share a line: where one column's cell wraps and its
+    neighbours' do not, each is centred in the row ("1,000 IU (25" / "2,000 IU (50 MCG)" / "MCG)"),
+    and the first column's amount may stand on a line of its own, clear of the names, overlapping
+    the named line of its row: it is the first amount column all the same."""
+    name_x = min(line.x0 for line in lines)
     named = sorted(x for i in anchors for x in _amount_x(lines[i])[:1] if x > lines[i].x0 + size)
     if not named:
         # no row prints its name beside its amount: the amounts that stand clear of the name column
-        name_x = min(line.x0 for line in lines)
         named = sorted(_amount_x(lines[i])[0] for i in anchors if lines[i].x0 > name_x + 2 * size)
         if not named:
             return None
     mid = named[(len(named) - 1) // 2]  # of two rows, the one whose amount stands further left
-    return min(x for x in named if x >= mid - 3.0 * size) - 1.0
+    edge = min(x for x in named if x >= mid - 3.0 * size)
+    # a right-aligned cell much wider than the others ("1,800 mcg RAE" over "125 µg") starts further
+    # left, but reaches into the column
+    edge = min([edge, *(x0 for i in anchors for x0, x1 in _amount_spans(lines[i])[:1]
+                        if x0 > lines[i].x0 + size and x1 > edge + 0.5 * size)])
+    staggered = [_amount_x(lines[i])[0] for i in anchors if lines[i].x0 > name_x + 2 * size
+                 and any(j in anchors and lines[j].x0 <= name_x + size and lines[j].top < lines[i].bottom
+                         and lines[i].top < lines[j].bottom for j in (i - 1, i + 1))]
+    return min([edge, *staggered]) - 1.0
 
 
 def _straddles(line: Line, left: float, size: float) -> bool:
     """A line of prose (directions, a footnote) under the table: a word of it stands across the
-    amount column's left edge, where no cell of the table does."""
-    return any(w.x0 < left - 0.5 * size and w.x1 > left + 0.5 * size for w in line.words)
+    amount column's left edge, where no cell of the table does. A centred cell's second units
+    ("(1,000 IU)" under "25 MCG") are wider than the amount over them and may stand across it too."""
+    return any(w.x0 < left - 0.5 * size and w.x1 > left + 0.5 * size and not _ALT_OPEN.match(w.text)
+               for w in line.words)
 
 
 def _merge_staggered(lines: list[Line], anchors: list[int], left: float) -> tuple[list[Line], list[int]]:
     """One row whose cells stand at different heights: a cell that wrapped ("900 mcg" / "RAE") is set
     from the row's top while its neighbours are centred, a little lower ("100%  450 mcg RAE  50%").
     The lower line has no name and fills only the columns the upper one left empty, and starts
-    before the upper one ends: it is the same row, not the next."""
+    before the upper one ends: it is the same row, not the next. So is a nameless upper line over
+    the row's named line, where the wrapped cell is the first column's ("1,800 MCG" / "RAE" beside
+    "VITAMIN A ... 200%  900 MCG RAE  100%")."""
     out = list(lines)
     gone: set[int] = set()
     for a, b in pairwise(anchors):
         if b != a + 1 or a in gone:
             continue
         up, low = out[a], out[b]
-        if low.top >= up.bottom or low.x0 < left - 1.0:
+        if low.top >= up.bottom or (low.x0 < left - 1.0 and up.x0 < left - 1.0):
             continue
         cells = [w for w in up.words if w.x1 > left]
         if any(w.x0 < c.x1 and c.x0 < w.x1 for w in low.words for c in cells):
@@ -521,10 +560,14 @@ def _split_at_edges(line: Line, edges: list[float]) -> Line:
 def _join_wrapped_units(lines: list[Line]) -> list[Line]:
     """A figure whose unit wrapped in its cell ("10000" / "I.U.", "0.05" / "MG**"): the unit, set
     tight under the figure and overlapping it, is moved up beside it, so the row has an amount on
-    its own line."""
+    its own line. Where cells of one row are centred at different heights (several amount
+    columns, one wrapping), a line of the neighbouring columns' amounts may stand between the
+    figure and its unit, both set tight to it."""
     out = list(lines)
-    for n in range(len(out) - 1):
-        a, b = out[n], out[n + 1]
+    pairs = [(n, m) for n in range(len(out) - 1) for m in range(n + 1, min(n + 3, len(out)))
+             if m == n + 1 or (out[m].top - out[n].bottom < 0.3 * out[n].size and _amount_x(out[n + 1]))]
+    for n, m in pairs:
+        a, b = out[n], out[m]
         if not a.words or not b.words or b.top - a.bottom >= 0.6 * a.size:
             continue
         figs = [i for i, w in enumerate(a.words) if _FIGURE.match(w.text)
@@ -534,7 +577,8 @@ def _join_wrapped_units(lines: list[Line]) -> list[Line]:
             if not _UNIT.match(u.text) or (j and _FIGURE.match(b.words[j - 1].text)):
                 continue  # not a unit, or the unit of a figure on its own line
             hit = [i for i in figs if a.words[i].x0 < u.x1 and u.x0 < a.words[i].x1 and i not in moved]
-            if len(hit) == 1:
+            between = [w for line in out[n + 1:m] for w in line.words if w.x0 < u.x1 and u.x0 < w.x1]
+            if len(hit) == 1 and not between:
                 moved[hit[0]] = u
         if not moved:
             continue
@@ -543,11 +587,14 @@ def _join_wrapped_units(lines: list[Line]) -> list[Line]:
             words.append(w)
             if i in moved:
                 u = moved[i]
+                # beside the figure, but no wider than the cell it wrapped in (a narrow column's
+                # unit set out at its full width would run into the next column)
                 x = w.x1 + 0.01
-                words.append(Word(u.text, x, w.top, x + (u.x1 - u.x0), w.bottom, u.size, u.bold, u.orig, u.confidence))
+                words.append(Word(u.text, x, w.top, max(x + 0.01, min(x + (u.x1 - u.x0), u.x1)), w.bottom, u.size,
+                                  u.bold, u.orig, u.confidence))
         out[n] = Line(words)
         rest = [w for w in b.words if all(w is not u for u in moved.values())]
-        out[n + 1] = Line(rest) if rest else Line([])
+        out[m] = Line(rest) if rest else Line([])
     return [line for line in out if line.words]
 
 
@@ -559,6 +606,96 @@ def _columns(xs: list[float], size: float) -> list[float]:
         if not cols or x - cols[-1] > 3.0 * size:
             cols.append(x)
     return cols
+
+
+_NOT_TITLE = re.compile(r"serving\s+size|servings?\s+per|container|\bcontains?\b|\bcontien|supplement|medicinal|"
+                        r"nutrition", re.IGNORECASE)
+
+
+_DV_WORD = re.compile(r"^%?(?:dv|nrv|vnr|vrn|ri|%)?[*†‡§¶]*$", re.IGNORECASE)
+
+
+def column_titles(lines: list[Line]) -> list[str] | None:
+    """The title over each amount column, left to right, read by geometry; None for a table of one
+    amount column.
+
+    The columns are where the amounts stand down the rows (a figure and its unit), not what the
+    title line says: a title wrapped mid-word ("CHILDRE" / "N 2-3"), set over two lines or glued to
+    its neighbour still heads the column it stands over. Each phrase of the title lines (words a
+    word space apart on one baseline, right of the name column) goes to the column whose amounts
+    it overlaps most, or failing any, the nearest; a column's title is its phrases top to bottom.
+    ``lines`` are a panel's lines as ``reline`` returns them."""
+    anchors = _anchors(lines)
+    if len(anchors) < 1:
+        return None
+    size = max(1.0, sorted(line.size for line in lines)[len(lines) // 2])
+    left = _amount_left(lines, anchors, size)
+    if left is None:
+        return None
+    # a column is the amounts that overlap down the rows, however aligned (right-aligned cells
+    # of different widths start far apart, but end together)
+    bands: list[list[float]] = []
+    for x0, x1 in sorted(s for i in anchors for s in _amount_spans(lines[i]) if s[0] >= left):
+        if bands and x0 < bands[-1][1]:
+            bands[-1][1] = max(bands[-1][1], x1)
+        else:
+            bands.append([x0, x1])
+    if len(bands) < 2:
+        return None
+    starts = [b[0] for b in bands]
+    phrases: list[list[Word]] = []
+    for line in lines[:anchors[0]]:
+        if _NOT_TITLE.search(line.text):
+            continue
+        by_top: dict[int, list[Word]] = {}
+        for w in line.words:  # a merged title line keeps each word's own baseline
+            by_top.setdefault(round(w.top), []).append(w)
+        for ws in by_top.values():
+            ws.sort(key=lambda w: w.x0)
+            gaps = [b.x0 - a.x1 for a, b in pairwise(ws)]
+            space = min(0.8 * size, max(0.25 * size, 1.3 * min(gaps, default=0.0)))
+            for a, b in zip([None, *ws], ws, strict=False):
+                # a %DV column's title ("% NRV*") is a phrase of its own, however tight it stands
+                # to its neighbours ("% VNR*Par dose")
+                if a is not None and b.x0 - a.x1 <= space and not _DV_WORD.match(a.text) \
+                        and not _DV_WORD.match(b.text):
+                    phrases[-1].append(b)
+                else:
+                    phrases.append([b])
+    name_x = min(line.x0 for line in lines)
+    titles: list[list[list[Word]]] = [[] for _ in starts]
+    for ph in phrases:
+        x0, x1 = ph[0].x0, ph[-1].x1
+        if x0 < name_x + 2.0 * size:
+            continue  # the name column's head ("Amount Per Serving")
+
+        def fit(k: int, x0: float = x0, x1: float = x1) -> tuple[float, float]:
+            b0, b1 = bands[k]
+            return min(x1, b1) - max(x0, b0), -abs((x0 + x1) / 2 - (b0 + b1) / 2)
+
+        titles[max(range(len(starts)), key=fit)].append(ph)
+    return [" ".join(w.text for ph in sorted(col, key=lambda p: (round(p[0].top), p[0].x0)) for w in ph)
+            for col in titles]
+
+
+def _amount_spans(line: Line) -> list[tuple[float, float]]:
+    """(x0, x1) of each amount cell on the line: a figure with its unit, or the two glued, and the
+    second units in brackets after them ("4,000 IU (100 mcg)")."""
+    ws = line.words
+    out = []
+    for i, w in enumerate(ws):
+        if _GLUED.match(w.text):
+            end = i
+        elif _FIGURE.match(w.text) and i + 1 < len(ws) and _UNIT.match(ws[i + 1].text):
+            end = i + 1
+        else:
+            continue
+        if end + 1 < len(ws) and _QUALIFIER.match(ws[end + 1].text):
+            end += 1  # "mcg RAE"
+        if end + 2 < len(ws) and _ALT_OPEN.match(ws[end + 1].text) and ws[end + 2].text.rstrip("*†‡§¶").endswith(")"):
+            end += 2
+        out.append((w.x0, ws[end].x1))
+    return out
 
 
 _TABLE_WORD = re.compile(r"%|^<?\d[\d,]*(?:\.\d+)?(?:mcg|µg|μg|ug|mg|g|iu)?[*†‡§¶]*$", re.IGNORECASE)

@@ -109,10 +109,12 @@ def extractor(workers: int = 2, file_timeout: float = DEFAULT_FILE_TIMEOUT_S, me
     return Extractor(workers=max(1, workers), file_timeout=file_timeout, memory_mb=memory_mb, max_pages=max_pages)
 
 
-# A worker's start costs about as much CPU as reading 30-50 labels (a spawned interpreter importing the
-# reader: 0.7-1.0 s against 17-25 ms a label here). A second worker halves the wall time only of the reading
-# itself, so a run starts one worker per this many files to read, up to --workers: a 10-label audit starts one.
-FILES_PER_WORKER = 40
+# A worker's start costs as much CPU as reading dozens of labels (measured here: a spawned interpreter importing
+# the reader 0.7-1.0 s, a label 17-25 ms). A second worker halves the wall time only of the reading itself, so
+# a run starts one worker per FILES_PER_WORKER files to read, up to --workers: a 10-label audit starts one.
+WORKER_START_CPU_S = 0.85
+LABEL_CPU_S = 0.021
+FILES_PER_WORKER = round(WORKER_START_CPU_S / LABEL_CPU_S)
 
 
 def workers_for(jobs: int, workers: int) -> int:

@@ -571,3 +571,23 @@ def test_staggered_bilingual_headings_keep_their_own_translations_and_reading_or
     assert [[r.amount_text for r in p.rows] for p in panels] == [
         ["50,000 IU (1,250 MCG)", "50 µg"], ["1,250 MCG (50,000 IU)", "150 MG"]]
     assert not any(p.review for p in panels), [p.review for p in panels]
+
+
+def test_a_bilingual_heading_set_with_wide_word_spaces_is_one_heading(tmp_path):
+    """"Medicinal Ingredients  /  Ingrédients médicinaux" in small type with wide word spaces: the
+    translation stands farther from the last word than two sizes, yet close after the slash."""
+    c = canvas.Canvas(str(tmp_path / "wide.pdf"), pagesize=(400, 260))
+    t = c.beginText(20, 260 - 159)
+    t.setFont("Helvetica-Bold", 9.5)
+    t.setWordSpace(7)
+    t.textLine("Medicinal Ingredients / Ingrédients médicinaux")
+    c.drawText(t)
+    c.setFont("Helvetica", 7.5)
+    c.drawString(20, 260 - 170, "Each tablet contains / Chaque comprimé contient :")
+    c.drawString(20, 260 - 186, "Vitamin D3 / Vitamine D3")
+    c.drawString(200, 260 - 186, "30 mcg")
+    c.showPage()
+    c.save()
+    panels = _read(tmp_path / "wide.pdf")
+    assert [(p.serving_size, [r.amount_text for r in p.rows], p.review) for p in panels] == [
+        ("1 Tablet", ["30 mcg"], [])]
