@@ -32,7 +32,6 @@ from extract.prepass import MAX_CHARS_PER_PAGE, PagePlan, plan_pages
 from extract.records import FileExtraction, PanelRecord
 from labelaudit.contracts.limits import DEFAULT_MAX_PAGES
 
-EXTRACTOR_VERSION = "10"  # bump when extraction output changes: stored versions get re-read
 MAX_PAGES = DEFAULT_MAX_PAGES  # the audit sets it per run from --max-pages (flows/executor.py)
 
 

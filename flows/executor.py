@@ -22,9 +22,8 @@ from typing import Any
 
 from pebble import ProcessExpired, ProcessFuture, ProcessPool
 
-from extract import EXTRACTOR_VERSION
-from extract.image import extract_label
 from extract.records import FileExtraction
+from extract.version import EXTRACTOR_VERSION
 from labelaudit.contracts.catalog import CatalogLocation, unreadable
 from labelaudit.contracts.errors import TerminalError
 from labelaudit.contracts.limits import DEFAULT_FILE_TIMEOUT_S, DEFAULT_MAX_PAGES, DEFAULT_MEMORY_MB
@@ -137,6 +136,9 @@ def _extract(job: FileJob) -> tuple[str | None, FileExtraction]:
         data = job.catalog.read_checked(job.source_file, follow_link=job.link)
     except OSError as e:  # gone, locked, changing, a link swapped in: the next run tries again
         return None, FileExtraction(status="error", status_detail=unreadable(e), transient=True)
+    # imported here, in the worker: the parent only plans and loads, and the readers cost it ~0.2-0.45 s
+    from extract.image import extract_label
+
     return hashlib.sha256(data).hexdigest(), extract_label(data, job.source_file)
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from extract import EXTRACTOR_VERSION
+from extract.version import EXTRACTOR_VERSION
 from flows.executor import (
     DEFAULT_FILE_TIMEOUT_S,
     DEFAULT_MAX_PAGES,
