@@ -69,7 +69,10 @@ def verdicts(con: duckdb.DuckDBPyConnection, catalog: str, flags: list[Flag], mi
                 "the label gives no directions" if not directions
                 else "the directions give no dose or frequency the reader understood"))
         review[key] = [] if key in confirmed and status == "ok" else reasons
-    misread: set[str] = set()  # products whose verdict waits for a person, flags or not
+    # Products whose verdict waits for a person, flags or not: a key figure in doubt could make or
+    # unmake any flag, and "flagged" for one rule would hide the rule it unmade (a vitamin D row with
+    # no amount under a K1 caution is a missed D3 flag nobody is asked to look at).
+    misread: set[str] = set()
     for key, _nutrient, label, what in con.execute(
         """SELECT p.product_key, n.nutrient, n.label_text,
                   CASE WHEN n.nutrient IS NULL
@@ -93,8 +96,7 @@ def verdicts(con: duckdb.DuckDBPyConnection, catalog: str, flags: list[Flag], mi
             continue
         if f"{label}:" not in " ".join(review.get(key, [])):  # extraction may have said it already
             review.setdefault(key, []).append(f"{label}: {what}")
-        if what.startswith("read by OCR"):
-            misread.add(key)
+        misread.add(key)
     by_product: dict[str, list[Flag]] = {}
     for f in flags:
         by_product.setdefault(f["product_key"], []).append(f)
@@ -103,7 +105,6 @@ def verdicts(con: duckdb.DuckDBPyConnection, catalog: str, flags: list[Flag], mi
     for key, reasons in review.items():
         live = [f for f in by_product.get(key, []) if not f.get("waived") and f["severity"] in ("warning", "high")]
         if key in misread or key in unread:
-            # A misread key figure could make or unmake any flag: a person looks first.
             verdict, why = "needs_review", reasons + [f"would be flagged {f['rule_id']}" for f in live]
         elif live:
             verdict, why = "flagged", [f["rule_id"] for f in live] + reasons

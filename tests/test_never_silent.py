@@ -591,3 +591,25 @@ def test_a_bilingual_heading_set_with_wide_word_spaces_is_one_heading(tmp_path):
     panels = _read(tmp_path / "wide.pdf")
     assert [(p.serving_size, [r.amount_text for r in p.rows], p.review) for p in panels] == [
         ("1 Tablet", ["30 mcg"], [])]
+
+
+def test_a_key_row_in_doubt_sends_a_product_flagged_for_another_rule_to_review(tmp_path, ruleset):
+    """A vitamin D row with no readable amount beside vitamin K1 (no anticoagulant caution): the K
+    caution is raised, and "flagged" for it hid that the D3 rules could not be judged, so a missed
+    D3 flag reached nobody. A key figure in doubt puts the product in review, its flags named."""
+    root = tmp_path / "catalog"
+    root.mkdir()
+    _canvas_label(root / "dk.pdf", [("Vitamin D3 (as cholecalciferol)", "", ""),
+                                    ("Vitamin K1 (as phylloquinone)", "90 mcg", "75%")],
+                  "Take 1 capsule daily.")
+    db = tmp_path / "w.duckdb"
+    audit_catalog(root, db, ruleset, workers=1)
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        flags = {r for (r,) in con.execute("SELECT rule_id FROM flagged_products").fetchall()}
+        verdict, reasons = con.execute("SELECT verdict, reasons FROM verdicts").fetchone()
+    finally:
+        con.close()
+    assert "K_NO_ANTICOAGULANT_CAUTION" in flags
+    assert verdict == "needs_review"
+    assert "Vitamin D3" in reasons and "would be flagged K_NO_ANTICOAGULANT_CAUTION" in reasons

@@ -15,8 +15,9 @@ Figures per group of panels:
   within 0.1 %
 - servings/day exact: within 1e-4 (relative, at least absolute 1e-4)
 - D3 flag recall / precision: both SPEC rules pooled (a flag instance is product x rule)
-- silent miss: an expected flag not raised and the product's verdict `pass` (a panel not found
-  is silent unless some row of its file is in review); share of panels that expect a flag
+- silent miss: an expected flag not raised and the product's verdict not `needs_review` (`pass`, or
+  `flagged` for another rule: the missed flag is seen by nobody either way; a panel not found is
+  silent unless some row of its file is in review); share of panels that expect a flag
 - in review: share of panels whose verdict is `needs_review`
 - clean in review: the same share among clean panels, those whose directions state a dose (truth
   ``servings_per_day_assumed`` false). SPEC sends every product whose servings per day were assumed to
@@ -194,7 +195,7 @@ def _score_panel(t, wh) -> Figures:
             f.per_rule[r][1] += 1
     verdict = verdicts.get(p["key"])
     f.review = int(verdict == "needs_review")
-    f.silent = int(bool(want - got) and verdict == "pass")
+    f.silent = int(bool(want - got) and verdict != "needs_review")
     f.brand_right = int(_norm(p["brand"]) == _norm(t["brand"]))
     f.name_right = int(_norm(p["name"]) == _norm(t["product_name"]))
     return f
