@@ -134,8 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print("\ncolumns: panels found, key-nutrient F1, daily amount exact, servings/day exact, D3 flag recall and "
               "precision (both rules), silent misses (expected flag missing, verdict not needs_review; share of "
-              "panels expecting a flag), share in review, share of clean panels in review (directions that state a dose; SPEC sends "
-              "an assumed servings-per-day to review), brand right, product name right")
+              "panels expecting a flag), share in review, share of clean panels in review (directions that state "
+              "a dose; SPEC sends an assumed servings-per-day to review), brand right, product name right")
     return 0
 
 
