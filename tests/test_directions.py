@@ -460,3 +460,14 @@ def test_a_time_of_day_set_before_its_dose_is_that_doses(tmp_path):
     for k, label in enumerate(_labels(force, 3, 5408)):
         for truth, p, v in _audit_label(_relabel(label, "Verzehrempfehlung:", wording), tmp_path / f"{k}.pdf"):
             assert v["servings_per_day"] == pytest.approx(truth["servings_per_day"]), (k, p.directions)
+
+
+@pytest.mark.parametrize("directions", [
+    "Dissolve 1 lozenge",  # directions cut short on the label: the frequency never reached the reader
+    "Adults: dissolve one (1) lozenge in the mouth as needed, or as directed by a healthcare practitioner.",
+    "Tomar 1 cápsul a vegetal por l a mañana y 1 cápsul a vegetal por l a noche.",  # tracking split the times
+])
+def test_a_dose_without_a_frequency_goes_to_review_with_once_a_day_assumed(directions):
+    assert servings_per_day(directions, "1 Capsule")[1] is False
+    assert dose_problem(directions) == ("the directions give a dose but not how often to take it: "
+                                        "once a day was assumed")

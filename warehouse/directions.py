@@ -744,6 +744,9 @@ _ANY_DOSE = re.compile(rf"(?<![\w/.,])(?P<q>(?:several|a\s+few|few|some|multiple
                        rf"enkele)\s+(?:{_ADJ}\s+)?{_UNIT})(?![\w])", re.IGNORECASE)
 
 
+_ANY_PERIOD = re.compile(rf"(?<![\w])(?:{_DAY}|{_WEEK}|{_MONTH})(?![\w])", re.IGNORECASE)
+
+
 def dose_problem(directions: str | None) -> str | None:
     """Plain words on a dose or frequency the directions give that ``servings_per_day`` cannot
     turn into a figure, else None."""
@@ -759,6 +762,11 @@ def dose_problem(directions: str | None) -> str | None:
     if not r.read and re.search(r"\b(?:take|chew|dissolve|swallow|prendre|einnehmen|assumere|tomar|neem)\b",
                                 adult, re.I) and re.search(r"(?<![\w/.,])\d", adult):
         return "the directions give a dose the reader did not understand"
+    plain = _plain(directions)
+    if r.parts and r.ceiling is None and not _FREQ_RE.search(plain) and not _ANY_PERIOD.search(plain):
+        # "Dissolve 1 lozenge", "take one as needed": a dose with no frequency is one a day only by
+        # assumption, and the daily amount the rules read could be several times the one judged
+        return "the directions give a dose but not how often to take it: once a day was assumed"
     return None
 
 
