@@ -1,6 +1,7 @@
 """Verdicts per product per run, and waivers that accept a flag while a label is unchanged."""
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
@@ -15,6 +16,18 @@ KEY_NUTRIENTS = ("vitamin_d", "vitamin_k", "magnesium", "calcium", "vitamin_a")
 # languages' spellings match too (vitamine, vitamina, calcio, magnésium, menachinon).
 UNNAMED_KEY_ROW = (r"vitamin[ae]?\s*[adk]-?\d?\b|vit\.?\s*[dk]-?\d?\b|calcifer|menaquin|menachin|phyllo|"
                    r"magnes|calci|retin")
+
+
+# The reasons normalise gives when servings per day rest on an assumption (warehouse/directions.py)
+_DOSE_DOUBTS = ("the directions give", "no serving size was read")
+
+
+def _cites_vitamin_d(flag: Flag) -> bool:
+    try:
+        rows = json.loads(flag["evidence"] or "{}").get("rows") or []
+    except (TypeError, ValueError):
+        return False
+    return any(isinstance(r, dict) and r.get("nutrient") == "vitamin_d" for r in rows)
 
 
 def apply_waivers(con: duckdb.DuckDBPyConnection, catalog: str, flags: list[Flag],
@@ -50,6 +63,7 @@ def verdicts(con: duckdb.DuckDBPyConnection, catalog: str, flags: list[Flag], mi
     confirmed = confirmed_products(con, catalog)
     review: dict[str, list[str]] = {}
     unread: set[str] = set()  # no reading this run: any flags are its last reading's, for a person to confirm
+    dose_doubt: set[str] = set()  # servings per day, so every daily amount, rest on an assumption
     for key, status, detail, assumed, directions in con.execute(
         "SELECT product_key, status, status_detail, servings_per_day_assumed, directions FROM products "
         "WHERE catalog = ?",
@@ -64,6 +78,8 @@ def verdicts(con: duckdb.DuckDBPyConnection, catalog: str, flags: list[Flag], mi
             # unsettled (a heading with no rows, readers that disagree, a dose not understood).
             reasons.extend(part for part in detail.split("; ")
                            if not any(part.startswith(f"{label}:") for label in settled.get(key, ())))
+        if assumed or any(r.startswith(_DOSE_DOUBTS) for r in reasons):
+            dose_doubt.add(key)
         if assumed:
             reasons.append("servings per day assumed to be 1: " + (
                 "the label gives no directions" if not directions
@@ -101,10 +117,17 @@ def verdicts(con: duckdb.DuckDBPyConnection, catalog: str, flags: list[Flag], mi
     for f in flags:
         by_product.setdefault(f["product_key"], []).append(f)
     ids = dict(con.execute("SELECT product_key, product_id FROM products WHERE catalog = ?", [catalog]).fetchall())
+    with_d = {k for (k,) in con.execute(
+        "SELECT DISTINCT p.product_key FROM nutrients n JOIN products p ON p.product_id = n.product_id "
+        "WHERE p.catalog = ? AND n.nutrient = 'vitamin_d'", [catalog]).fetchall()}
     out = []
     for key, reasons in review.items():
         live = [f for f in by_product.get(key, []) if not f.get("waived") and f["severity"] in ("warning", "high")]
-        if key in misread or key in unread:
+        # A vitamin D dose judged on an assumed servings per day, and no live flag that judged it: the
+        # daily amount could cross the high-dose line, and "flagged" for another rule would hide that.
+        d_unjudged = (bool(reasons) and key in dose_doubt and key in with_d  # a confirmed product has none
+                      and not any(_cites_vitamin_d(f) for f in live))
+        if key in misread or key in unread or d_unjudged:
             verdict, why = "needs_review", reasons + [f"would be flagged {f['rule_id']}" for f in live]
         elif live:
             verdict, why = "flagged", [f["rule_id"] for f in live] + reasons

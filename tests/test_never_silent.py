@@ -613,3 +613,25 @@ def test_a_key_row_in_doubt_sends_a_product_flagged_for_another_rule_to_review(t
     assert "K_NO_ANTICOAGULANT_CAUTION" in flags
     assert verdict == "needs_review"
     assert "Vitamin D3" in reasons and "would be flagged K_NO_ANTICOAGULANT_CAUTION" in reasons
+
+
+def test_a_vitamin_d_dose_on_assumed_servings_goes_to_review_though_another_rule_flagged_it(tmp_path, ruleset):
+    """50 mcg of D3 with directions that give no frequency: once a day is assumed, so the D3 rules
+    judged 50 mcg a day where three doses would be 150. The K1 caution was raised and "flagged" for
+    it hid that nobody judged the vitamin D. Review, with the flag named."""
+    root = tmp_path / "catalog"
+    root.mkdir()
+    _canvas_label(root / "dk.pdf", [("Vitamin D3 (as cholecalciferol)", "50 mcg", "250%"),
+                                    ("Vitamin K1 (as phylloquinone)", "90 mcg", "75%")],
+                  "Dissolve 1 capsule")
+    db = tmp_path / "w.duckdb"
+    audit_catalog(root, db, ruleset, workers=1)
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        flags = {r for (r,) in con.execute("SELECT rule_id FROM flagged_products").fetchall()}
+        verdict, reasons = con.execute("SELECT verdict, reasons FROM verdicts").fetchone()
+    finally:
+        con.close()
+    assert "K_NO_ANTICOAGULANT_CAUTION" in flags and not flags & {"D3_HIGH_NO_K2", "D3_HIGH_NO_MG"}
+    assert verdict == "needs_review"
+    assert "not how often" in reasons and "would be flagged K_NO_ANTICOAGULANT_CAUTION" in reasons
