@@ -471,3 +471,20 @@ def test_a_dose_without_a_frequency_goes_to_review_with_once_a_day_assumed(direc
     assert servings_per_day(directions, "1 Capsule")[1] is False
     assert dose_problem(directions) == ("the directions give a dose but not how often to take it: "
                                         "once a day was assumed")
+
+
+@pytest.mark.parametrize("directions, how_often", [
+    ("Take 1 capsule. Twice daily.", "Twice daily"),
+    # a brand printed beside the directions ran into them and ended the sentence at "Co."
+    ("Two gummies Marigold & Co. with each of three meals.", "with each of three meals"),
+])
+def test_a_frequency_set_apart_from_its_dose_goes_to_review(directions, how_often):
+    assert dose_problem(directions) == (f"the directions set how often (\"{how_often}\") apart from the dose; "
+                                        "the reader could not tell which dose it counts")
+
+
+@pytest.mark.parametrize("directions", ["Take 1 capsule per day. Best taken with meals.",
+                                        "Take 1 softgel daily. Store in a cool, dry place.",
+                                        "Take 2 capsules. Use daily.", "Take 1 capsule. Once daily."])
+def test_a_sentence_that_only_restates_once_a_day_is_not_a_frequency_apart(directions):
+    assert dose_problem(directions) is None

@@ -744,6 +744,7 @@ _ANY_DOSE = re.compile(rf"(?<![\w/.,])(?P<q>(?:several|a\s+few|few|some|multiple
                        rf"enkele)\s+(?:{_ADJ}\s+)?{_UNIT})(?![\w])", re.IGNORECASE)
 
 
+_ONCE_A_DAY = re.compile(rf"(?:up\s+to\s+)?(?:once|einmal)(?:\s*(?:{_PER}\s*)?(?:{_DAY}))?", re.IGNORECASE)
 _ANY_PERIOD = re.compile(rf"(?<![\w])(?:{_DAY}|{_WEEK}|{_MONTH})(?![\w])", re.IGNORECASE)
 
 
@@ -767,6 +768,17 @@ def dose_problem(directions: str | None) -> str | None:
         # "Dissolve 1 lozenge", "take one as needed": a dose with no frequency is one a day only by
         # assumption, and the daily amount the rules read could be several times the one judged
         return "the directions give a dose but not how often to take it: once a day was assumed"
+    if r.parts:
+        for sentence in _SENTENCES.split(adult):
+            # "Take 1 capsule. Twice daily.", or a neighbour's words splitting "Two gummies … with each
+            # of three meals": a count of times in a sentence with no dose of its own, which the
+            # reader did not tie to the dose before it
+            m = next((m for m in _FREQ_RE.finditer(sentence)
+                      if m.lastgroup not in ("daily", "when") and not _ONCE_A_DAY.fullmatch(m.group(0))), None)
+            own = read_directions(sentence).parts
+            if m and not _DOSE_RE.search(sentence) and not set(own) <= set(r.parts):
+                return (f"the directions set how often (\"{m.group(0).strip()}\") apart from the dose; "
+                        "the reader could not tell which dose it counts")
     return None
 
 
