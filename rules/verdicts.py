@@ -18,8 +18,9 @@ UNNAMED_KEY_ROW = (r"vitamin[ae]?\s*[adk]-?\d?\b|vit\.?\s*[dk]-?\d?\b|calcifer|m
                    r"magnes|calci|retin")
 
 
-# The reasons normalise gives when servings per day rest on an assumption (warehouse/directions.py)
-_DOSE_DOUBTS = ("the directions give", "no serving size was read")
+# The reasons normalise gives when servings per day rest on an assumption: every problem
+# warehouse/directions.py finds in the directions, and a count with no serving size to count against
+_DOSE_DOUBTS = ("the directions", "no serving size was read")
 
 
 def _cites_vitamin_d(flag: Flag) -> bool:
