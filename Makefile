@@ -19,7 +19,10 @@ $(BIN)/python:
 
 # The lock first, then labelaudit itself with no dependency resolution: a fresh machine gets
 # exactly the versions the tests last passed with, whatever the registry has released since.
+# pip and setuptools are pinned again here, not only when the venv is made: the editable install
+# builds with the venv's setuptools, and an older venv's (65.x) fails with "invalid command 'bdist_wheel'".
 $(STAMP): pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/pip install --quiet pip==$(PIP_VERSION) setuptools==$(SETUPTOOLS_VERSION)
 	$(BIN)/pip install --quiet -r $(LOCK)
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	$(BIN)/pip check
