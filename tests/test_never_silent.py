@@ -593,15 +593,11 @@ def test_a_bilingual_heading_set_with_wide_word_spaces_is_one_heading(tmp_path):
         ("1 Tablet", ["30 mcg"], [])]
 
 
-def test_a_key_row_in_doubt_sends_a_product_flagged_for_another_rule_to_review(tmp_path, ruleset):
-    """A vitamin D row with no readable amount beside vitamin K1 (no anticoagulant caution): the K
-    caution is raised, and "flagged" for it hid that the D3 rules could not be judged, so a missed
-    D3 flag reached nobody. A key figure in doubt puts the product in review, its flags named."""
+def _audit_one(tmp_path, ruleset, rows, directions):
+    """Audit one plain label: its flags, verdict and reasons."""
     root = tmp_path / "catalog"
     root.mkdir()
-    _canvas_label(root / "dk.pdf", [("Vitamin D3 (as cholecalciferol)", "", ""),
-                                    ("Vitamin K1 (as phylloquinone)", "90 mcg", "75%")],
-                  "Take 1 capsule daily.")
+    _canvas_label(root / "label.pdf", rows, directions)
     db = tmp_path / "w.duckdb"
     audit_catalog(root, db, ruleset, workers=1)
     con = duckdb.connect(str(db), read_only=True)
@@ -610,6 +606,16 @@ def test_a_key_row_in_doubt_sends_a_product_flagged_for_another_rule_to_review(t
         verdict, reasons = con.execute("SELECT verdict, reasons FROM verdicts").fetchone()
     finally:
         con.close()
+    return flags, verdict, reasons
+
+
+def test_a_key_row_in_doubt_sends_a_product_flagged_for_another_rule_to_review(tmp_path, ruleset):
+    """A vitamin D row with no readable amount beside vitamin K1 (no anticoagulant caution): the K
+    caution is raised, and "flagged" for it hid that the D3 rules could not be judged, so a missed
+    D3 flag reached nobody. A key figure in doubt puts the product in review, its flags named."""
+    flags, verdict, reasons = _audit_one(tmp_path, ruleset, [("Vitamin D3 (as cholecalciferol)", "", ""),
+                                                             ("Vitamin K1 (as phylloquinone)", "90 mcg", "75%")],
+                                         "Take 1 capsule daily.")
     assert "K_NO_ANTICOAGULANT_CAUTION" in flags
     assert verdict == "needs_review"
     assert "Vitamin D3" in reasons and "would be flagged K_NO_ANTICOAGULANT_CAUTION" in reasons
@@ -622,19 +628,9 @@ def test_a_vitamin_d_dose_on_assumed_servings_goes_to_review_though_another_rule
     """50 mcg of D3 with directions that give no frequency: once a day is assumed, so the D3 rules
     judged 50 mcg a day where three doses would be 150. The K1 caution was raised and "flagged" for
     it hid that nobody judged the vitamin D. Review, with the flag named."""
-    root = tmp_path / "catalog"
-    root.mkdir()
-    _canvas_label(root / "dk.pdf", [("Vitamin D3 (as cholecalciferol)", "50 mcg", "250%"),
-                                    ("Vitamin K1 (as phylloquinone)", "90 mcg", "75%")],
-                  directions)
-    db = tmp_path / "w.duckdb"
-    audit_catalog(root, db, ruleset, workers=1)
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        flags = {r for (r,) in con.execute("SELECT rule_id FROM flagged_products").fetchall()}
-        verdict, reasons = con.execute("SELECT verdict, reasons FROM verdicts").fetchone()
-    finally:
-        con.close()
+    flags, verdict, reasons = _audit_one(tmp_path, ruleset, [("Vitamin D3 (as cholecalciferol)", "50 mcg", "250%"),
+                                                             ("Vitamin K1 (as phylloquinone)", "90 mcg", "75%")],
+                                         directions)
     assert "K_NO_ANTICOAGULANT_CAUTION" in flags and not flags & {"D3_HIGH_NO_K2", "D3_HIGH_NO_MG"}
     assert verdict == "needs_review"
     assert reason in reasons and "would be flagged K_NO_ANTICOAGULANT_CAUTION" in reasons
