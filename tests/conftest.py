@@ -74,12 +74,14 @@ def query(db: Path, sql: str, params=None) -> list[tuple]:
 
 
 # What "the same warehouse" means when two ways of auditing are compared.
+# ORDER BY ALL: a warehouse holds a row per product per run in flags and verdicts, so an order by key
+# alone leaves two runs' rows in scan order, and two equal warehouses could compare unequal
 CONTENT_QUERIES = {
     "products": "SELECT product_key, product_id, source_file, page, panel, sha256, brand, product_name, sku, retailer, "
                 "serving_size, servings_per_day, status, status_detail FROM products ORDER BY product_key",
     "nutrients": "SELECT * FROM nutrients ORDER BY product_id, row_index",
-    "flags": "SELECT product_key, rule_id, severity, message, evidence FROM flags ORDER BY product_key, rule_id",
-    "verdicts": "SELECT product_key, verdict, reasons FROM verdicts ORDER BY product_key",
+    "flags": "SELECT product_key, rule_id, severity, message, evidence FROM flags ORDER BY ALL",
+    "verdicts": "SELECT product_key, verdict, reasons FROM verdicts ORDER BY ALL",
 }
 
 
